@@ -1,0 +1,246 @@
+"""StreamingDenoiser: one hop in, one hop out, through the STFT and a model runtime.
+
+``process_into(hop_in, hop_out)`` is the real-time entry: fixed hop, the caller's buffers, nothing
+allocated. ``process(block)`` takes any amount of audio and returns what is ready; ``flush()``
+returns the rest, so that everything returned since ``reset()`` is the input delayed by exactly
+``latency_samples``, followed by its tail. Stereo is linked: one mask from the channel mean is
+applied to every channel, so the image never moves.
+
+Bad samples (NaN, Inf, absurd values) are replaced before they reach the STFT and counted; a
+non-finite mask value passes the bin through unchanged and is counted. Bypass and strength act on
+the mask, after the same STFT, so switching them never moves the output in time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from numba import njit
+
+from livedenoise.realtime.runtime import ModelRuntime
+from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer
+
+SAMPLE_LIMIT = 16.0  # anything beyond +-16 full scale is not audio: clamp it
+N_TIMING_SLOTS = 8192
+
+
+@njit(cache=True, nogil=True)
+def _sanitize_into(src, dst, limit):
+    """Copy ``src`` to ``dst`` with non-finite samples zeroed and huge ones clamped; count them."""
+    n_bad = 0
+    for c in range(src.shape[0]):
+        for i in range(src.shape[1]):
+            x = src[c, i]
+            if not np.isfinite(x):
+                x = 0.0
+                n_bad += 1
+            elif x > limit or x < -limit:
+                x = limit if x > 0 else -limit
+                n_bad += 1
+            dst[c, i] = x
+    return n_bad
+
+
+@njit(cache=True, nogil=True)
+def _channel_mean(spec, out):
+    """Complex ``(channels, n_freqs)`` -> real/imag ``(2, n_freqs)`` of the channel mean."""
+    n_channels = spec.shape[0]
+    for k in range(spec.shape[1]):
+        re = 0.0
+        im = 0.0
+        for c in range(n_channels):
+            re += spec[c, k].real
+            im += spec[c, k].imag
+        out[0, k] = re / n_channels
+        out[1, k] = im / n_channels
+
+
+@njit(cache=True, nogil=True)
+def _apply_mask(spec, mask, min_gain, out):
+    """``out = spec * mask`` per channel, mask magnitude raised to ``min_gain``; count bad mask bins."""
+    n_bad = 0
+    for k in range(spec.shape[1]):
+        mr = mask[0, k]
+        mi = mask[1, k]
+        if not (np.isfinite(mr) and np.isfinite(mi)):
+            mr = 1.0
+            mi = 0.0
+            n_bad += 1
+        magnitude = math.sqrt(mr * mr + mi * mi)
+        if magnitude < min_gain:
+            if magnitude > 0.0:
+                scale = min_gain / magnitude
+                mr *= scale
+                mi *= scale
+            else:
+                mr = min_gain
+                mi = 0.0
+        m = complex(mr, mi)
+        for c in range(spec.shape[0]):
+            out[c, k] = spec[c, k] * m
+    return n_bad
+
+
+class StreamingDenoiser:
+    """Denoises ``(channels, samples)`` float32 audio at the runtime's sample rate."""
+
+    def __init__(
+        self,
+        runtime: ModelRuntime,
+        n_channels: int = 1,
+        strength_db: float = 40.0,
+        bypass: bool = False,
+    ) -> None:
+        if n_channels <= 0:
+            raise ValueError("n_channels must be positive")
+        self.runtime = runtime
+        card = runtime.card
+        self.sample_rate = card.sample_rate
+        self.n_channels = n_channels
+        self.stft = StftConfig(card.n_fft, card.hop_samples)
+        self.hop_samples = card.hop_samples
+        self._analyzer = StftAnalyzer(self.stft, n_channels)
+        self._synthesizer = StftSynthesizer(self.stft, n_channels)
+        self._state = runtime.initial_state()
+        self._clean_hop = np.zeros((n_channels, self.hop_samples), dtype=np.float32)
+        self.input_spectrum = np.zeros((n_channels, self.stft.n_freqs), dtype=np.complex64)
+        self.output_spectrum = np.zeros_like(self.input_spectrum)
+        self._model_input = np.zeros((2, self.stft.n_freqs), dtype=np.float32)
+        self._unit_mask = np.zeros((2, self.stft.n_freqs), dtype=np.float32)
+        self._unit_mask[0] = 1.0
+        self.mask = self._unit_mask
+        self.bypass = bypass
+        self.strength_db = strength_db
+        # any-length front end: a partial hop waits here
+        self._pending = np.zeros((n_channels, self.hop_samples), dtype=np.float32)
+        self._n_pending = 0
+        self._n_in = 0
+        self._n_out = 0
+        # instrumentation
+        self._hop_ns = np.zeros(N_TIMING_SLOTS, dtype=np.int64)
+        self.n_hops = 0
+        self.n_sanitized_samples = 0
+        self.n_bad_mask_bins = 0
+        self._warm_up()
+
+    @property
+    def latency_samples(self) -> int:
+        return self.stft.latency_samples
+
+    @property
+    def strength_db(self) -> float:
+        """Maximum attenuation in dB (``inf``: no limit)."""
+        return self._strength_db
+
+    @strength_db.setter
+    def strength_db(self, value: float) -> None:
+        if not value >= 0.0:
+            raise ValueError(f"strength_db must be >= 0, got {value}")
+        self._strength_db = float(value)
+        self._min_gain = 0.0 if math.isinf(value) else 10.0 ** (-value / 20.0)
+
+    def _warm_up(self) -> None:
+        # Compile the numba kernels now, not on the first audio callback.
+        hop = np.zeros((self.n_channels, self.hop_samples), dtype=np.float32)
+        self.process_into(hop, hop.copy())
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stream: clear the STFT memories, the model state and the pending input."""
+        self._analyzer.reset()
+        self._synthesizer.reset()
+        self._state = self.runtime.initial_state()
+        self._n_pending = 0
+        self._n_in = 0
+        self._n_out = 0
+
+    def process_into(self, hop_in: np.ndarray, hop_out: np.ndarray, run_model: bool = True) -> None:
+        """Process one hop ``(channels, hop_samples)`` into ``hop_out``; allocates nothing.
+
+        With ``run_model=False`` the hop takes the unit mask without calling the runtime: the dry
+        signal at the same latency, for a caller that is out of time.
+        """
+        start_ns = time.perf_counter_ns()
+        self.n_sanitized_samples += _sanitize_into(hop_in, self._clean_hop, SAMPLE_LIMIT)
+        self._analyzer.analyze_into(self._clean_hop, self.input_spectrum)
+        if run_model and not self.bypass:
+            _channel_mean(self.input_spectrum, self._model_input)
+            self.mask = self.runtime.step(self._model_input, self._state)
+            min_gain = self._min_gain
+        else:
+            self.mask = self._unit_mask
+            min_gain = 0.0
+        self.n_bad_mask_bins += _apply_mask(self.input_spectrum, self.mask, min_gain, self.output_spectrum)
+        self._synthesizer.synthesize_into(self.output_spectrum, hop_out)
+        self._hop_ns[self.n_hops % N_TIMING_SLOTS] = time.perf_counter_ns() - start_ns
+        self.n_hops += 1
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """Feed any number of samples ``(channels, samples)`` (or ``(samples,)`` when mono).
+
+        Returns the output that is ready, a whole number of hops, in the same layout.
+        """
+        block, squeeze = self._as_block(block)
+        h = self.hop_samples
+        n = block.shape[1]
+        n_ready = (self._n_pending + n) // h
+        out = np.empty((self.n_channels, n_ready * h), dtype=np.float32)
+        pos = 0
+        for k in range(n_ready):
+            take = h - self._n_pending
+            self._pending[:, self._n_pending :] = block[:, pos : pos + take]
+            pos += take
+            self._n_pending = 0
+            self.process_into(self._pending, out[:, k * h : (k + 1) * h])
+        rest = n - pos
+        self._pending[:, self._n_pending : self._n_pending + rest] = block[:, pos:]
+        self._n_pending += rest
+        self._n_in += n
+        self._n_out += out.shape[1]
+        return out[0] if squeeze else out
+
+    def flush(self) -> np.ndarray:
+        """Return the rest of the stream since ``reset()`` and start a new one.
+
+        Everything returned since ``reset()`` then totals ``n_in + latency_samples`` samples.
+        A second ``flush()`` returns nothing.
+        """
+        if self._n_in == 0:
+            return np.zeros((self.n_channels, 0), dtype=np.float32)
+        # Unprocessed input is exactly the pending part; push it and the latency out with zeros.
+        n_missing = self._n_pending + self.latency_samples
+        n_hops = -(-n_missing // self.hop_samples)
+        tail = np.zeros((self.n_channels, n_hops * self.hop_samples - self._n_pending), dtype=np.float32)
+        out = self.process(tail)[:, :n_missing]
+        self.reset()
+        return out
+
+    def _as_block(self, block: np.ndarray) -> tuple[np.ndarray, bool]:
+        block = np.asarray(block, dtype=np.float32)
+        squeeze = block.ndim == 1
+        if squeeze:
+            block = block[np.newaxis]
+        if block.ndim != 2 or block.shape[0] != self.n_channels:
+            raise ValueError(
+                f"expected audio of shape ({self.n_channels}, samples), got {block.shape}; "
+                "pass channels first, time last"
+            )
+        return block, squeeze
+
+    def timing_stats(self) -> dict[str, float]:
+        """Per-hop compute time over the most recent hops: p50/p99/max in µs and the real-time factor."""
+        n = min(self.n_hops, N_TIMING_SLOTS)
+        if n == 0:
+            return {"n_hops": 0}
+        hop_us = self._hop_ns[:n] / 1e3
+        hop_duration_us = 1e6 * self.hop_samples / self.sample_rate
+        return {
+            "n_hops": int(self.n_hops),
+            "p50_us": float(np.percentile(hop_us, 50)),
+            "p99_us": float(np.percentile(hop_us, 99)),
+            "max_us": float(hop_us.max()),
+            "mean_us": float(hop_us.mean()),
+            "real_time_factor": float(hop_us.mean() / hop_duration_us),
+        }

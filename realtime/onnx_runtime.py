@@ -1,0 +1,118 @@
+"""ONNX Runtime back-end: one session, explicit state tensors, IOBinding over preallocated buffers.
+
+Each stream state owns two sets of state buffers and two bindings: even hops read set A and
+write set B, odd hops the reverse, so the step feeds its caches back without copying and without
+allocating. The session runs on one thread (the audio thread's budget is one core's share) and is
+warmed up before it is handed out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from livedenoise.models.card import CARD_METADATA_KEY, ModelCard, ModelCardError
+from livedenoise.realtime.runtime import ModelLoadError
+
+N_WARMUP_STEPS = 32
+PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
+
+
+class OnnxState:
+    """Preallocated buffers and the two bindings of one stream."""
+
+    def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
+        self.spec = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
+        self.mask = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
+        self.buffers = [
+            {s.name: np.zeros(s.shape, dtype=np.float32) for s in card.states} for _ in range(2)
+        ]
+        self.bindings = [self._bind(session, card, src, 1 - src) for src in range(2)]
+        self.parity = 0
+
+    def _bind(self, session: ort.InferenceSession, card: ModelCard, src: int, dst: int) -> ort.IOBinding:
+        binding = session.io_binding()
+        binding.bind_ortvalue_input("spec", ort.OrtValue.ortvalue_from_numpy(self.spec))
+        binding.bind_ortvalue_output("mask", ort.OrtValue.ortvalue_from_numpy(self.mask))
+        for s in card.states:
+            binding.bind_ortvalue_input(s.input_name, ort.OrtValue.ortvalue_from_numpy(self.buffers[src][s.name]))
+            binding.bind_ortvalue_output(s.output_name, ort.OrtValue.ortvalue_from_numpy(self.buffers[dst][s.name]))
+        return binding
+
+    def reset(self) -> None:
+        for buffers in self.buffers:
+            for array in buffers.values():
+                array.fill(0.0)
+        self.parity = 0
+
+
+class OnnxRuntime:
+    """Runs a step graph described by its model card (see ``ModelCard`` for the graph contract)."""
+
+    def __init__(self, path: str | Path, provider: str = "cpu") -> None:
+        self.path = Path(path)
+        if provider not in PROVIDERS:
+            raise ModelLoadError(f"unknown provider {provider!r}; choose one of {sorted(PROVIDERS)}")
+        if PROVIDERS[provider] not in ort.get_available_providers():
+            raise ModelLoadError(f"ONNX Runtime here has no {PROVIDERS[provider]}; use --provider cpu")
+        if not self.path.is_file():
+            raise ModelLoadError(f"model file not found: {self.path}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=[PROVIDERS[provider]])
+        except Exception as exc:  # ORT raises its own exception types for corrupt files
+            raise ModelLoadError(f"cannot load ONNX model {self.path}: {exc}") from exc
+        self.provider = provider
+        self.card = self._read_card()
+        self._check_graph()
+        self._warm_up()
+
+    def _read_card(self) -> ModelCard:
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        if CARD_METADATA_KEY not in metadata:
+            raise ModelLoadError(f"{self.path} has no model card in its metadata (key {CARD_METADATA_KEY!r})")
+        try:
+            card = ModelCard.from_json(metadata[CARD_METADATA_KEY])
+        except ModelCardError as exc:
+            raise ModelLoadError(f"{self.path}: {exc}") from exc
+        beside = self.path.with_suffix(".json")
+        if beside.is_file():
+            try:
+                same = json.loads(beside.read_text(encoding="utf-8")) == card.to_dict()
+            except json.JSONDecodeError:
+                same = False
+            if not same:
+                raise ModelLoadError(f"{beside} does not match the card inside {self.path}; re-export the model")
+        return card
+
+    def _check_graph(self) -> None:
+        inputs = {i.name: i.shape for i in self.session.get_inputs()}
+        outputs = {o.name: o.shape for o in self.session.get_outputs()}
+        expected_in = {"spec": [1, 2, self.card.n_freqs]} | {s.input_name: list(s.shape) for s in self.card.states}
+        expected_out = {"mask": [1, 2, self.card.n_freqs]} | {s.output_name: list(s.shape) for s in self.card.states}
+        for kind, found, expected in (("inputs", inputs, expected_in), ("outputs", outputs, expected_out)):
+            if set(found) != set(expected) or any(list(found[k]) != v for k, v in expected.items()):
+                raise ModelLoadError(f"{self.path}: graph {kind} {found} do not match its card {expected}")
+
+    def _warm_up(self) -> None:
+        state = self.initial_state()
+        spec = np.random.default_rng(0).standard_normal((2, self.card.n_freqs)).astype(np.float32)
+        for _ in range(N_WARMUP_STEPS):
+            self.step(spec, state)
+
+    def initial_state(self) -> OnnxState:
+        return OnnxState(self.session, self.card)
+
+    def step(self, spec: np.ndarray, state: OnnxState) -> np.ndarray:
+        state.spec[0] = spec
+        self.session.run_with_iobinding(state.bindings[state.parity])
+        state.parity ^= 1
+        return state.mask[0]
