@@ -1,0 +1,48 @@
+"""Turn a user's ``--model`` choice into a runtime.
+
+``default`` is the shipped trained model when one is installed, else the DSP baseline;
+``dsp`` is the noise-floor/Wiener baseline; ``identity`` passes audio through (for measuring the
+signal path); anything else is a path to an exported ``.onnx`` step model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from livedenoise.realtime.runtime import ModelLoadError, ModelRuntime
+
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "weights" / "default.onnx"
+BUILTIN_MODELS = ("default", "dsp", "identity")
+
+
+def open_runtime(model: str = "default", provider: str = "cpu", hop_samples: int | None = None) -> ModelRuntime:
+    """Open ``model``; ``hop_samples`` picks the hop of the built-in runtimes (a trained model has its own)."""
+    hop = {} if hop_samples is None else {"hop_samples": hop_samples}
+    if model == "default":
+        if SHIPPED_MODEL.is_file():
+            return _open_onnx(SHIPPED_MODEL, provider, hop_samples)
+        model = "dsp"
+    if model == "dsp":
+        from livedenoise.realtime.dsp_estimator import DspEstimator
+
+        return DspEstimator(**hop)
+    if model == "identity":
+        from livedenoise.realtime.identity_runtime import IdentityRuntime
+
+        return IdentityRuntime(**hop)
+    path = Path(model)
+    if path.suffix != ".onnx":
+        raise ModelLoadError(f"unknown model {model!r}: give one of {', '.join(BUILTIN_MODELS)} or a path to a .onnx file")
+    return _open_onnx(path, provider, hop_samples)
+
+
+def _open_onnx(path: Path, provider: str, hop_samples: int | None) -> ModelRuntime:
+    from livedenoise.realtime.onnx_runtime import OnnxRuntime
+
+    runtime = OnnxRuntime(path, provider=provider)
+    if hop_samples is not None and hop_samples != runtime.card.hop_samples:
+        raise ModelLoadError(
+            f"{path.name} was trained for a hop of {runtime.card.hop_samples} samples; "
+            f"it cannot run at {hop_samples}"
+        )
+    return runtime
