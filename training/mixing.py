@@ -1,0 +1,370 @@
+"""Mixing one training example: clean music + drawn noise at a drawn SNR, through shared degradations.
+
+The recipe (following the seed projects): draw an SNR per example from a range (default -10..10 dB);
+draw a noise type by weight (real ambience, babble, another instrument, colored noise, tape hiss,
+hum, clicks/crackle, fan), sometimes a second one; sometimes put music and noise in the same room
+(reverb) and/or record them through a band-limited microphone; set the mixture to a random level.
+
+Degradation policy. Reverb and band-limiting are applied to the music and to the noise separately
+and the target is the degraded music: the denoiser should keep the music's room and cannot invent
+bands the microphone never captured. Music and noise get different impulse responses from the same
+room (same RT60), the noise with less direct sound, as it is usually farther away. The SNR is
+measured after these degradations, on the returned arrays, and is exact there. The final level is
+set on the noisy mixture's RMS, independent of the SNR, so loudness does not give the SNR away.
+
+Invariants of the returned ``Mixture``: ``noisy == clean + noise`` (float32, exactly);
+``10*log10(sum(clean**2) / sum(noise**2)) == snr_db``; ``max|noisy| <= peak_limit`` (and
+``max|target|``); the same ``rng`` state gives identical arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from . import degradations, noises
+
+NOISE_TYPES = ("ambience", "babble", "harmonic", "colored", "hiss", "hum", "clicks", "fan")
+# Noise types drawn from real recordings, and the NoiseSources field each one needs.
+RECORDED_TYPES = {"ambience": "ambience", "babble": "speech", "harmonic": "harmonic"}
+DEFAULT_NOISE_WEIGHTS = {
+    "ambience": 3.0,
+    "babble": 1.5,
+    "harmonic": 1.5,
+    "colored": 1.0,
+    "hiss": 1.0,
+    "hum": 1.0,
+    "clicks": 0.5,
+    "fan": 1.0,
+}
+FADE_S = 0.005  # fade at joins between concatenated recordings, so joins do not click
+SILENCE_RMS = 1e-6
+
+# (n_samples, rng) -> (segment of shape (n_samples,), label naming what was drawn)
+SegmentSampler = Callable[[int, np.random.Generator], tuple[np.ndarray, str]]
+# (n_max, rng) -> (piece of shape (<= n_max,), label): one random stretch of one recording
+PieceDrawer = Callable[[int, np.random.Generator], tuple[np.ndarray, str]]
+
+
+@dataclass(frozen=True)
+class MixConfig:
+    """How examples are mixed. Probabilities are per example; ranges are (low, high), drawn uniformly."""
+
+    sample_rate: int = noises.SAMPLE_RATE
+    snr_db_range: tuple[float, float] = (-10.0, 10.0)
+    noise_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_NOISE_WEIGHTS))
+    second_noise_prob: float = 0.3
+    second_noise_db_range: tuple[float, float] = (-12.0, 0.0)  # second noise level re the first
+    n_babble_speakers_range: tuple[int, int] = (3, 8)
+    reverb_prob: float = 0.25
+    rt60_s_range: tuple[float, float] = (0.2, 1.5)
+    band_limit_prob: float = 0.2
+    low_cut_hz_range: tuple[float, float] = (60.0, 250.0)
+    high_cut_hz_range: tuple[float, float] = (3_000.0, 16_000.0)
+    level_dbfs_range: tuple[float, float] = (-35.0, -15.0)  # RMS of the noisy mixture
+    peak_limit: float = 0.99
+    noise2noise: bool = False  # target = degraded clean + an independent noise draw at the same SNR
+
+    def __post_init__(self) -> None:
+        unknown = set(self.noise_weights) - set(NOISE_TYPES)
+        if unknown:
+            raise ValueError(f"unknown noise types {sorted(unknown)}; known: {NOISE_TYPES}")
+        if any(w < 0 for w in self.noise_weights.values()) or sum(self.noise_weights.values()) <= 0:
+            raise ValueError("noise_weights must be non-negative with a positive sum")
+        for name in ("second_noise_prob", "reverb_prob", "band_limit_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        for name in (
+            "snr_db_range",
+            "second_noise_db_range",
+            "n_babble_speakers_range",
+            "rt60_s_range",
+            "low_cut_hz_range",
+            "high_cut_hz_range",
+            "level_dbfs_range",
+        ):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"{name} must be (low, high), got {(low, high)}")
+        if self.high_cut_hz_range[1] >= self.sample_rate / 2:
+            raise ValueError("high_cut_hz_range must stay below Nyquist")
+        if not 0.0 < self.peak_limit <= 1.0:
+            raise ValueError(f"peak_limit must be in (0, 1], got {self.peak_limit}")
+
+
+@dataclass(frozen=True)
+class NoiseSources:
+    """Real recordings the mixer may draw noise from; None where there are none.
+
+    ``speech`` feeds babble (several speakers summed), ``harmonic`` is other instruments or music.
+    ``impulse_responses`` are measured room responses, shape (n_ir,) each, used for half of the
+    reverberant examples when given.
+    """
+
+    ambience: SegmentSampler | None = None
+    speech: SegmentSampler | None = None
+    harmonic: SegmentSampler | None = None
+    impulse_responses: tuple[np.ndarray, ...] = ()
+
+    @classmethod
+    def from_arrays(
+        cls,
+        ambience: Mapping[str, np.ndarray] | None = None,
+        speech: Mapping[str, np.ndarray] | None = None,
+        harmonic: Mapping[str, np.ndarray] | None = None,
+        impulse_responses: Sequence[np.ndarray] = (),
+        sample_rate: int = noises.SAMPLE_RATE,
+    ) -> NoiseSources:
+        """Sources from in-memory recordings, each ``label -> (n_samples,)`` at ``sample_rate``."""
+        return cls(
+            ambience=_array_sampler(ambience, sample_rate),
+            speech=_array_sampler(speech, sample_rate),
+            harmonic=_array_sampler(harmonic, sample_rate),
+            impulse_responses=tuple(np.asarray(ir, dtype=np.float32) for ir in impulse_responses),
+        )
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """One example. Arrays have shape (n_samples,), float32.
+
+    ``noisy`` is the model input, ``target`` what it should output (``clean`` unless Noise2Noise),
+    ``clean`` the degraded music, ``noise`` the scaled degraded noise, ``noisy == clean + noise``.
+    """
+
+    noisy: np.ndarray
+    target: np.ndarray
+    clean: np.ndarray
+    noise: np.ndarray
+    snr_db: float
+    metadata: dict[str, Any]
+
+
+def fill_segment(
+    n_samples: int, rng: np.random.Generator, draw_piece: PieceDrawer, sample_rate: int = noises.SAMPLE_RATE
+) -> tuple[np.ndarray, str]:
+    """Fill ``n_samples`` with random recordings one after another, faded at the joins.
+
+    Short recordings (a spoken syllable, a 4 s rain loop) are followed by other random ones
+    rather than looped, so the result has no period. Returns ((n_samples,), "label+label...").
+    """
+    pieces, labels, n_filled = [], [], 0
+    while n_filled < n_samples:
+        piece, label = draw_piece(n_samples - n_filled, rng)
+        if piece.size == 0:
+            raise ValueError(f"empty recording drawn: {label}")
+        pieces.append(np.asarray(piece[: n_samples - n_filled], dtype=np.float32))
+        labels.append(label)
+        n_filled += pieces[-1].size
+    if len(pieces) > 1:
+        for piece in pieces:
+            n_fade = min(int(FADE_S * sample_rate), piece.size // 2)
+            if n_fade > 0:
+                ramp = np.linspace(0.0, 1.0, n_fade, dtype=np.float32)
+                piece[:n_fade] *= ramp
+                piece[piece.size - n_fade :] *= ramp[::-1]
+    return np.concatenate(pieces), "+".join(labels)
+
+
+def _array_sampler(recordings: Mapping[str, np.ndarray] | None, sample_rate: int) -> SegmentSampler | None:
+    if not recordings:
+        return None
+    items = [(label, np.asarray(audio, dtype=np.float32)) for label, audio in recordings.items()]
+
+    def draw_piece(n_max: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+        label, audio = items[int(rng.integers(len(items)))]
+        start = int(rng.integers(0, audio.size - n_max + 1)) if audio.size > n_max else 0
+        return audio[start : start + n_max].copy(), label
+
+    return lambda n_samples, rng: fill_segment(n_samples, rng, draw_piece, sample_rate)
+
+
+def _rms(audio: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+
+
+def _draw_types(rng: np.random.Generator, weights: Mapping[str, float], n_types: int) -> list[str]:
+    names = [name for name in NOISE_TYPES if weights.get(name, 0.0) > 0]
+    probs = np.array([weights[name] for name in names])
+    n_types = min(n_types, len(names))
+    chosen = rng.choice(len(names), size=n_types, replace=False, p=probs / probs.sum())
+    return [names[i] for i in chosen]
+
+
+def _recorded_noise(
+    sampler: SegmentSampler, n_samples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, str] | None:
+    """A non-silent recorded segment at unit RMS, or None when a few draws were all silent."""
+    for _ in range(4):
+        segment, label = sampler(n_samples, rng)
+        rms = _rms(segment)
+        if rms > SILENCE_RMS:
+            return (segment / rms).astype(np.float32), label
+    return None
+
+
+def _noise_component(
+    noise_type: str, n_samples: int, sources: NoiseSources, rng: np.random.Generator, config: MixConfig
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One noise of the given type at unit RMS, shape (n_samples,), and what was drawn."""
+    sr = config.sample_rate
+    detail: dict[str, Any] = {"type": noise_type}
+    if noise_type in ("ambience", "harmonic"):
+        drawn = _recorded_noise(getattr(sources, noise_type), n_samples, rng)
+        if drawn is not None:
+            detail["source"] = drawn[1]
+            return drawn[0], detail
+    elif noise_type == "babble":
+        low, high = config.n_babble_speakers_range
+        voices, labels = [], []
+        for _ in range(int(rng.integers(low, high + 1))):
+            drawn = _recorded_noise(sources.speech, n_samples, rng)
+            if drawn is not None:
+                voices.append(drawn[0] * 10.0 ** (rng.uniform(-6.0, 0.0) / 20.0))
+                labels.append(drawn[1])
+        if voices:
+            detail.update(n_speakers=len(voices), source=" | ".join(labels))
+            babble = np.sum(voices, axis=0)
+            return (babble / _rms(babble)).astype(np.float32), detail
+    elif noise_type == "colored":
+        exponent = float(rng.uniform(0.0, 2.0))
+        detail["exponent"] = exponent
+        return noises.colored_noise(n_samples, rng, exponent, sr), detail
+    elif noise_type == "hiss":
+        return noises.tape_hiss(n_samples, rng, sr), detail
+    elif noise_type == "hum":
+        fundamental_hz = float(rng.choice([50.0, 60.0]))
+        detail["fundamental_hz"] = fundamental_hz
+        return noises.mains_hum(n_samples, rng, sr, fundamental_hz=fundamental_hz), detail
+    elif noise_type == "clicks":
+        kind = str(rng.choice(["clicks", "crackle", "both"]))
+        detail["kind"] = kind
+        if kind == "clicks":
+            return noises.clicks(n_samples, rng, sr), detail
+        if kind == "crackle":
+            return noises.crackle(n_samples, rng, sr), detail
+        both = noises.clicks(n_samples, rng, sr) + noises.crackle(n_samples, rng, sr)
+        return (both / _rms(both)).astype(np.float32), detail
+    elif noise_type == "fan":
+        return noises.fan_noise(n_samples, rng, sr), detail
+    else:
+        raise ValueError(f"unknown noise type {noise_type!r}")
+    # Recordings were all silent: fall back to pink noise rather than fail the example.
+    detail["fallback"] = "pink"
+    return noises.pink_noise(n_samples, rng, sr), detail
+
+
+def _noise(
+    noise_types: Sequence[str], n_samples: int, sources: NoiseSources, rng: np.random.Generator, config: MixConfig
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Sum of the noise types, the first at 0 dB and any further at a random lower level. Shape (n_samples,)."""
+    total = np.zeros(n_samples)
+    details = []
+    for i, noise_type in enumerate(noise_types):
+        component, detail = _noise_component(noise_type, n_samples, sources, rng, config)
+        relative_db = 0.0 if i == 0 else float(rng.uniform(*config.second_noise_db_range))
+        detail["relative_db"] = relative_db
+        total += component * 10.0 ** (relative_db / 20.0)
+        details.append(detail)
+    return total, details
+
+
+def mix_example(
+    clean: np.ndarray,
+    noise_sources: NoiseSources,
+    rng: np.random.Generator,
+    config: MixConfig = MixConfig(),
+) -> Mixture:
+    """Mix clean music of shape (n_samples,) at ``config.sample_rate`` with drawn noise.
+
+    Raises ValueError for silent or non-finite music, or when no noise type is available
+    (all weighted types need recordings that ``noise_sources`` lacks).
+    """
+    clean = np.asarray(clean, dtype=np.float64)
+    if clean.ndim != 1 or clean.size == 0:
+        raise ValueError(f"clean must have shape (n_samples,), got {clean.shape}")
+    if not np.all(np.isfinite(clean)):
+        raise ValueError("clean contains NaN or Inf")
+    if _rms(clean) <= SILENCE_RMS:
+        raise ValueError("clean is silent: the SNR is undefined")
+    n_samples = clean.size
+    sr = config.sample_rate
+
+    weights = {
+        name: weight
+        for name, weight in config.noise_weights.items()
+        if name not in RECORDED_TYPES or getattr(noise_sources, RECORDED_TYPES[name]) is not None
+    }
+    if sum(weights.values()) <= 0:
+        raise ValueError("no noise type available: give recordings or weight a synthetic type")
+    n_types = 2 if rng.random() < config.second_noise_prob else 1
+    noise_types = _draw_types(rng, weights, n_types)
+    noise, details = _noise(noise_types, n_samples, noise_sources, rng, config)
+    second_noise = None
+    if config.noise2noise:
+        second_noise, _ = _noise(noise_types, n_samples, noise_sources, rng, config)
+
+    metadata: dict[str, Any] = {"noise_types": noise_types, "noises": details, "noise2noise": config.noise2noise}
+
+    reverb = None
+    if rng.random() < config.reverb_prob:
+        rt60_s = float(rng.uniform(*config.rt60_s_range))
+        if noise_sources.impulse_responses and rng.random() < 0.5:
+            n_irs = len(noise_sources.impulse_responses)
+            music_ir, noise_ir = (noise_sources.impulse_responses[int(i)] for i in rng.integers(0, n_irs, 2))
+            reverb = {"ir": "measured"}
+        else:
+            music_drr_db = float(rng.uniform(0.0, 12.0))
+            noise_drr_db = music_drr_db - float(rng.uniform(0.0, 10.0))
+            music_ir = degradations.synthetic_impulse_response(rng, rt60_s, sr, music_drr_db)
+            noise_ir = degradations.synthetic_impulse_response(rng, rt60_s, sr, noise_drr_db)
+            reverb = {"ir": "synthetic", "rt60_s": rt60_s, "music_drr_db": music_drr_db, "noise_drr_db": noise_drr_db}
+        clean = degradations.apply_impulse_response(clean, music_ir)
+        noise = degradations.apply_impulse_response(noise, noise_ir)
+        if second_noise is not None:
+            second_noise = degradations.apply_impulse_response(second_noise, noise_ir)
+    metadata["reverb"] = reverb
+
+    band = None
+    if rng.random() < config.band_limit_prob:
+        which = rng.choice(["low_pass", "high_pass", "band_pass"], p=[0.5, 0.25, 0.25])
+        band = {
+            "low_cut_hz": float(rng.uniform(*config.low_cut_hz_range)) if which != "low_pass" else None,
+            "high_cut_hz": float(rng.uniform(*config.high_cut_hz_range)) if which != "high_pass" else None,
+        }
+        clean = degradations.band_limit(clean, sr, **band)
+        noise = degradations.band_limit(noise, sr, **band)
+        if second_noise is not None:
+            second_noise = degradations.band_limit(second_noise, sr, **band)
+    metadata["band_limit"] = band
+
+    clean_rms = _rms(clean)
+    noise_rms = _rms(noise)
+    if clean_rms <= SILENCE_RMS or noise_rms <= SILENCE_RMS:
+        raise ValueError("music or noise became silent after degradation")
+    snr_db = float(rng.uniform(*config.snr_db_range))
+    noise = np.asarray(noise, dtype=np.float64) * (clean_rms / (noise_rms * 10.0 ** (snr_db / 20.0)))
+    if second_noise is not None:
+        second_noise = np.asarray(second_noise, dtype=np.float64) * (
+            clean_rms / (_rms(second_noise) * 10.0 ** (snr_db / 20.0))
+        )
+
+    level_dbfs = float(rng.uniform(*config.level_dbfs_range))
+    gain = 10.0 ** (level_dbfs / 20.0) / _rms(clean + noise)
+    peak = float(np.max(np.abs(clean + noise)))
+    if second_noise is not None:
+        peak = max(peak, float(np.max(np.abs(clean + second_noise))))
+    peak_gain = min(1.0, config.peak_limit / (gain * peak))  # lower the level rather than clip
+    gain *= peak_gain
+    metadata.update(
+        level_dbfs=level_dbfs, peak_gain_db=float(20.0 * np.log10(peak_gain)), peak_normalized=bool(peak_gain < 1.0)
+    )
+
+    clean32 = (clean * gain).astype(np.float32)
+    noise32 = (noise * gain).astype(np.float32)
+    noisy32 = clean32 + noise32
+    target32 = clean32 + (second_noise * gain).astype(np.float32) if second_noise is not None else clean32.copy()
+    metadata["snr_db"] = snr_db
+    return Mixture(noisy=noisy32, target=target32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata)
