@@ -146,6 +146,7 @@ class StreamingDenoiser:
         hop = np.zeros((self.n_channels, self.hop_samples), dtype=np.float32)
         self.process_into(hop, hop.copy())
         self.reset()
+        self.n_hops = 0
 
     def reset(self) -> None:
         """Start a new stream: clear the STFT memories, the model state and the pending input."""

@@ -1,0 +1,41 @@
+# Two entry points: `make run` (set up, then run the main job) and `make test` (set up, then test).
+# Both work on a fresh Debian machine: they install the system packages and the virtualenv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# PortAudio + JACK (dummy server for tests), fluidsynth (instrument renders), libsndfile, Qt's xcb needs.
+SYSTEM_PACKAGES := libportaudio2 jackd2 fluidsynth libsndfile1 \
+	libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
+	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
+
+.PHONY: run test system venv clean
+
+run: venv
+	$(BIN)/livedenoise demo
+
+test: venv
+	$(BIN)/python -m pytest
+
+system: $(VENV)/.system
+$(VENV)/.system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@[ -d $(VENV) ] || $(PYTHON) -m venv $(VENV)
+	touch $@
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: $(VENV)/.system pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	# exactly this torch: other specs pull a multi-GB CUDA build
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[gui,train,bench,dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

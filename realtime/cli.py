@@ -1,0 +1,60 @@
+"""The ``livedenoise`` command: one entry point, one module per subcommand.
+
+Each subcommand module exposes ``configure(parser)`` and ``run(args) -> int`` and is imported only
+when its command runs, so ``livedenoise file`` never loads Qt and ``livedenoise run`` never loads torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from livedenoise.realtime import __version__
+
+# name -> (module, one-line help)
+SUBCOMMANDS = {
+    "demo": ("livedenoise.realtime.demo_cli", "denoise the bundled demo clip and report what happened"),
+    "file": ("livedenoise.realtime.file_cli", "denoise an audio file"),
+    "run": ("livedenoise.realtime.run_cli", "denoise live audio from an input device to an output device"),
+    "devices": ("livedenoise.realtime.devices_cli", "list audio devices"),
+    "bench": ("livedenoise.bench.cli", "measure latency, end-to-end timing and quality"),
+    "data": ("livedenoise.training.data_cli", "fetch and manage training data (needs the [train] extra)"),
+    "train": ("livedenoise.training.train_cli", "train a model from a TOML config (needs the [train] extra)"),
+    "export": ("livedenoise.training.export_cli", "export a checkpoint to an ONNX step model (needs [train])"),
+}
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livedenoise", description="Real-time music denoiser.")
+    parser.add_argument("--version", action="version", version=f"livedenoise {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = get_parser()
+    args, rest = parser.parse_known_args(argv[:1] if argv and argv[0] in SUBCOMMANDS else argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    module_name, help_text = SUBCOMMANDS[args.command]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        parser.error(f"'{args.command}' is not available in this install ({exc.name} is missing): {help_text}")
+    sub_parser = argparse.ArgumentParser(prog=f"livedenoise {args.command}", description=help_text)
+    module.configure(sub_parser)
+    sub_args = sub_parser.parse_args(argv[1:])
+    sub_args.parser = sub_parser
+    try:
+        return int(module.run(sub_args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+import math
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.dsp_estimator import DspEstimator
+from livedenoise.realtime.identity_runtime import IdentityRuntime
+
+HOP = 128
+
+
+def noisy(music_like, n_channels=1, seconds=0.5, seed=0):
+    rng = np.random.default_rng(seed + 100)
+    clean = music_like(n_channels, seconds, seed=seed)
+    return (clean + 0.05 * rng.standard_normal(clean.shape)).astype(np.float32)
+
+
+def stream(denoiser, x, chunk):
+    parts = [denoiser.process(x[:, i : i + chunk]) for i in range(0, x.shape[1], chunk)]
+    return np.concatenate(parts + [denoiser.flush()], axis=1)
+
+
+def assert_same(actual, expected):
+    assert actual.shape == expected.shape
+    mismatch = np.flatnonzero(np.any(actual != expected, axis=0))
+    assert mismatch.size == 0, f"first mismatch at sample {mismatch[0]}"
+
+
+@pytest.mark.parametrize("chunk", [1, HOP - 1, HOP, HOP + 1, 1000, 4097, None])
+def test_streaming_equals_one_shot(music_like, chunk):
+    x = noisy(music_like, n_channels=2)
+    reference = stream(StreamingDenoiser(DspEstimator(), 2), x, x.shape[1])
+    out = stream(StreamingDenoiser(DspEstimator(), 2), x, chunk or x.shape[1])
+    assert out.shape == (2, x.shape[1] + HOP)  # exact count: input plus the latency
+    assert_same(out, reference)
+
+
+def test_reset_repeats_exactly_and_second_flush_is_empty(music_like):
+    x = noisy(music_like)
+    denoiser = StreamingDenoiser(DspEstimator(), 1)
+    first = stream(denoiser, x, 300)
+    assert denoiser.flush().shape == (1, 0)
+    denoiser.process(x[:, :999])  # a stream left half way...
+    denoiser.reset()  # ...is forgotten
+    assert_same(stream(denoiser, x, 777), first)
+
+
+def test_identity_model_delays_by_exactly_latency_samples(music_like):
+    x = noisy(music_like, n_channels=2)
+    denoiser = StreamingDenoiser(IdentityRuntime(), 2)
+    y = stream(denoiser, x, 513)
+    lag = denoiser.latency_samples
+    assert lag == HOP <= 256
+    np.testing.assert_allclose(y[:, lag:], x, atol=1e-5)
+    np.testing.assert_allclose(y[:, :lag], 0.0, atol=1e-5)
+
+
+def test_mono_one_dimensional_input_gives_one_dimensional_output(music_like):
+    x = noisy(music_like)[0]
+    denoiser = StreamingDenoiser(IdentityRuntime(), 1)
+    y = np.concatenate([denoiser.process(x), denoiser.flush()[0]])
+    assert y.ndim == 1 and y.size == x.size + HOP
+
+
+def test_wrong_channel_count_is_a_clear_error():
+    denoiser = StreamingDenoiser(IdentityRuntime(), 2)
+    with pytest.raises(ValueError, match="channels first"):
+        denoiser.process(np.zeros((3, 100), np.float32))
+
+
+def test_bypass_and_strength_keep_the_same_latency(music_like):
+    x = noisy(music_like)
+    denoiser = StreamingDenoiser(DspEstimator(), 1)
+    denoiser.bypass = True
+    y = stream(denoiser, x, 1000)
+    np.testing.assert_allclose(y[:, HOP:], x, atol=1e-5)
+    denoiser.bypass = False
+    denoiser.strength_db = 0.0  # no attenuation allowed: a unit-magnitude gain, the input comes back
+    y = stream(denoiser, x, 1000)
+    np.testing.assert_allclose(y[:, HOP:], x, atol=1e-5)
+
+
+def test_strength_limits_attenuation_of_noise():
+    rng = np.random.default_rng(3)
+    noise = (0.1 * rng.standard_normal((1, 48000))).astype(np.float32)
+    levels = {}
+    for strength_db in (6.0, 60.0):
+        y = stream(StreamingDenoiser(DspEstimator(), 1, strength_db=strength_db), noise, 4096)
+        tail = slice(24000, 48000)  # after the noise floor has been found
+        levels[strength_db] = 10 * math.log10(np.mean(y[:, tail] ** 2) / np.mean(noise[:, tail] ** 2))
+    assert -6.5 < levels[6.0] < -2.0  # never more than 6 dB removed
+    assert levels[60.0] < -15.0
+
+
+def test_stereo_is_linked(music_like):
+    """One mask for both channels: a channel's output depends on the other only through the mask."""
+    x = noisy(music_like, n_channels=2)
+    swapped = x[::-1].copy()
+    y = stream(StreamingDenoiser(DspEstimator(), 2), x, 4096)
+    y_swapped = stream(StreamingDenoiser(DspEstimator(), 2), swapped, 4096)
+    np.testing.assert_allclose(y[::-1], y_swapped, atol=1e-6)
+    # identical channels stay identical: no image shift
+    same = np.repeat(x[:1], 2, axis=0)
+    y_same = stream(StreamingDenoiser(DspEstimator(), 2), same, 4096)
+    np.testing.assert_array_equal(y_same[0], y_same[1])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e30])
+def test_bad_samples_are_sanitized_counted_and_never_propagated(music_like, bad):
+    x = noisy(music_like)
+    x[:, 5000:5300] = bad
+    denoiser = StreamingDenoiser(DspEstimator(), 1)
+    y = stream(denoiser, x, 1000)
+    assert np.all(np.isfinite(y))
+    assert np.abs(y).max() <= 16.0 * 1.01
+    assert denoiser.n_sanitized_samples == 300
+    # the stream recovers: well after the burst the output tracks a clean run again
+    clean_run = stream(StreamingDenoiser(DspEstimator(), 1), noisy(music_like), 1000)
+    assert np.all(np.isfinite(clean_run))
+
+
+@pytest.mark.parametrize(
+    "signal",
+    [
+        pytest.param(lambda n: np.full(n, 0.5), id="dc"),
+        pytest.param(lambda n: np.sign(np.sin(np.arange(n) * 0.05)), id="full-scale-clipped"),
+        pytest.param(lambda n: np.zeros(n), id="silence"),
+    ],
+)
+def test_awkward_but_valid_input_stays_finite_and_bounded(signal):
+    x = signal(24000).astype(np.float32)[np.newaxis]
+    denoiser = StreamingDenoiser(DspEstimator(), 1)
+    y = stream(denoiser, x, 1000)
+    assert np.all(np.isfinite(y))
+    assert np.abs(y).max() <= 1.5 * max(1e-6, np.abs(x).max())
+    assert denoiser.n_sanitized_samples == 0
+
+
+def test_bad_mask_from_a_runtime_passes_the_bin_through():
+    class NanRuntime(IdentityRuntime):
+        def step(self, spec, state):
+            mask = super().step(spec, state).copy()
+            mask[0, 10:20] = np.nan
+            return mask
+
+    x = np.random.default_rng(0).standard_normal((1, 4096)).astype(np.float32)
+    denoiser = StreamingDenoiser(NanRuntime(), 1)
+    y = stream(denoiser, x, 4096)
+    np.testing.assert_allclose(y[:, HOP:], x, atol=1e-5)
+    assert denoiser.n_bad_mask_bins == 10 * (4096 // HOP + 2)
+
+
+def test_process_into_does_not_accumulate_memory():
+    denoiser = StreamingDenoiser(DspEstimator(), 2)
+    hop_in = np.random.default_rng(0).standard_normal((2, HOP)).astype(np.float32)
+    hop_out = np.zeros_like(hop_in)
+    for _ in range(50):
+        denoiser.process_into(hop_in, hop_out)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2000):
+            denoiser.process_into(hop_in, hop_out)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 1024, f"{grown} bytes kept after 2000 hops"
+
+
+def test_timing_stats_report_the_hops():
+    denoiser = StreamingDenoiser(DspEstimator(), 1)
+    denoiser.process(np.zeros((1, HOP * 10), np.float32))
+    stats = denoiser.timing_stats()
+    assert stats["n_hops"] == 10
+    assert 0 < stats["p50_us"] <= stats["p99_us"] <= stats["max_us"]
