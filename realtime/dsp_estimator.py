@@ -1,10 +1,12 @@
-"""A causal non-neural baseline: noise-floor tracking with a decision-directed Wiener gain.
+"""A causal non-neural baseline: minimum-statistics noise tracking with a decision-directed Wiener gain.
 
-Per bin, a smoothed power tracks the signal; the noise floor follows that power down at once and
-creeps up slowly (a few dB per second), so sustained notes are not mistaken for noise for long but
-a rising noise floor is found. The gain is the Wiener gain of a decision-directed a-priori SNR
-(Ephraim & Malah), which keeps musical noise low. Same protocol as a trained model, so every
-downstream part can run with it and the neural model has something to beat.
+Per bin, a smoothed power tracks the signal; the noise estimate is the minimum of that power over
+the last ``WINDOW_S`` seconds (kept as a few sub-window minima, so it slides without storing the
+whole history), scaled up by a bias because a minimum sits below the mean (Martin 2001). Notes held
+longer than the window are taken for noise: the price every noise-floor tracker pays on music, and
+the reason a trained model is the default. The gain is the Wiener gain of a decision-directed
+a-priori SNR (Ephraim & Malah), which keeps musical noise low. Same protocol as a trained model, so
+every downstream part runs with it and the neural model has something to beat.
 """
 
 from __future__ import annotations
@@ -14,35 +16,53 @@ from numba import njit
 
 from livedenoise.models.card import ModelCard
 
-SMOOTHING = 0.7  # power smoothing per hop
-NOISE_RISE_DB_PER_S = 3.0
-NOISE_BIAS = 2.0  # minimum tracking sits below the mean noise power
+SMOOTHING = 0.95  # power smoothing per hop (about 50 ms at hop 128)
+WINDOW_S = 2.0
+N_SUBWINDOWS = 8
+NOISE_BIAS = 2.8  # mean over minimum of this smoothed power is about 2.3 for noise; a little over-subtraction
 DECISION_DIRECTED = 0.96
-GAIN_FLOOR = 0.03
+GAIN_FLOOR = 0.01
 POWER_EPS = 1e-12
 
 
 class DspEstimatorState:
     def __init__(self, n_freqs: int) -> None:
-        # rows: smoothed power, noise floor, previous gain, previous posterior SNR
+        # rows: smoothed power, running sub-window minimum, previous gain, previous posterior SNR
         self.tracks = np.zeros((4, n_freqs), dtype=np.float32)
+        self.subwindow_minima = np.full((N_SUBWINDOWS, n_freqs), np.inf, dtype=np.float32)
         self.mask = np.zeros((2, n_freqs), dtype=np.float32)
-        self.started = np.zeros(1, dtype=np.bool_)
+        self.n_steps = np.zeros(1, dtype=np.int64)
 
 
 @njit(cache=True, nogil=True)
-def _wiener_step(spec, tracks, mask, started, noise_rise):
-    smoothed, noise, prev_gain, prev_snr = tracks[0], tracks[1], tracks[2], tracks[3]
+def _wiener_step(spec, tracks, subwindow_minima, mask, n_steps, subwindow_hops, n_fill_hops):
+    smoothed, running_min, prev_gain, prev_snr = tracks[0], tracks[1], tracks[2], tracks[3]
+    n_steps[0] += 1
+    if n_steps[0] < n_fill_hops:
+        # The first frames are mostly the zeros before the stream: nothing to learn from them.
+        mask[0, :] = 1.0
+        mask[1, :] = 0.0
+        return
+    step = n_steps[0] - n_fill_hops
+    step_in_subwindow = step % subwindow_hops
+    slot = (step // subwindow_hops) % subwindow_minima.shape[0]
     for k in range(spec.shape[1]):
         power = spec[0, k] * spec[0, k] + spec[1, k] * spec[1, k] + POWER_EPS
-        if not started[0]:
+        if step == 0:
             smoothed[k] = power
-            noise[k] = power
             prev_gain[k] = 1.0
             prev_snr[k] = 1.0
+            subwindow_minima[:, k] = np.inf
         smoothed[k] = SMOOTHING * smoothed[k] + (1.0 - SMOOTHING) * power
-        noise[k] = smoothed[k] if smoothed[k] < noise[k] else noise[k] * noise_rise
-        posterior = power / (NOISE_BIAS * noise[k])
+        if step_in_subwindow == 0:
+            running_min[k] = smoothed[k]
+        else:
+            running_min[k] = min(running_min[k], smoothed[k])
+        subwindow_minima[slot, k] = running_min[k]
+        noise = running_min[k]
+        for u in range(subwindow_minima.shape[0]):
+            noise = min(noise, subwindow_minima[u, k])
+        posterior = power / (NOISE_BIAS * noise)
         prior = DECISION_DIRECTED * prev_gain[k] * prev_gain[k] * prev_snr[k]
         prior += (1.0 - DECISION_DIRECTED) * max(posterior - 1.0, 0.0)
         gain = max(prior / (1.0 + prior), GAIN_FLOOR)
@@ -50,7 +70,6 @@ def _wiener_step(spec, tracks, mask, started, noise_rise):
         prev_snr[k] = posterior
         mask[0, k] = gain
         mask[1, k] = 0.0
-    started[0] = True
 
 
 class DspEstimator:
@@ -64,8 +83,8 @@ class DspEstimator:
             hop_samples=hop_samples,
             features={"kind": "noise-floor tracking + decision-directed Wiener gain"},
         )
-        hops_per_s = sample_rate / hop_samples
-        self._noise_rise = np.float32(10.0 ** (NOISE_RISE_DB_PER_S / 10.0 / hops_per_s))
+        self._n_fill_hops = n_fft // hop_samples
+        self._subwindow_hops = max(1, round(WINDOW_S * sample_rate / hop_samples / N_SUBWINDOWS))
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -76,5 +95,5 @@ class DspEstimator:
         return DspEstimatorState(self.card.n_freqs)
 
     def step(self, spec: np.ndarray, state: DspEstimatorState) -> np.ndarray:
-        _wiener_step(spec, state.tracks, state.mask, state.started, self._noise_rise)
+        _wiener_step(spec, state.tracks, state.subwindow_minima, state.mask, state.n_steps, self._subwindow_hops, self._n_fill_hops)
         return state.mask
