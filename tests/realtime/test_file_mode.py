@@ -1,0 +1,151 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from livedenoise.realtime.file_mode import AudioFileError, denoise_file
+from livedenoise.realtime.identity_runtime import IdentityRuntime
+from livedenoise.realtime.model_choice import open_runtime
+
+
+def band_limited(n_channels, n_frames, sample_rate, seed=0):
+    """Sines well below every Nyquist in play, with a smooth start, ``(frames, channels)``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_frames) / sample_rate
+    x = np.zeros((n_frames, n_channels))
+    for c in range(n_channels):
+        for f in rng.uniform(80, 8000, 6):
+            x[:, c] += 0.1 * np.sin(2 * np.pi * f * t + rng.uniform(0, 6))
+    fade = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.05)
+    return (x * fade[:, None]).astype(np.float32)
+
+
+def livedenoise(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "livedenoise.realtime.cli", *map(str, args)], capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "sample_rate,n_channels,atol",
+    [(48000, 1, 1e-5), (44100, 2, 2e-4)],  # the 44.1 kHz round trip passes through soxr twice
+)
+def test_identity_round_trip_has_identical_length_and_alignment(tmp_path, sample_rate, n_channels, atol):
+    x = band_limited(n_channels, sample_rate * 2 + 77, sample_rate)
+    src, dst = tmp_path / "in.wav", tmp_path / "out.wav"
+    sf.write(src, x, sample_rate, subtype="FLOAT")
+    report = denoise_file(src, dst, IdentityRuntime())
+    y, rate = sf.read(dst, dtype="float32", always_2d=True)
+    assert rate == sample_rate and y.shape == x.shape
+    assert report.resampled == (sample_rate != 48000)
+    np.testing.assert_allclose(y, x, atol=atol)
+    # one sample off would be far outside the tolerance: the signal moves more than that per sample
+    assert np.abs(y[1:] - x[:-1]).max() > 100 * atol
+
+
+def test_cli_file_returns_the_input_undelayed(tmp_path):
+    x = band_limited(1, 48000, 48000, seed=2)
+    src, dst = tmp_path / "in.wav", tmp_path / "out.flac"
+    sf.write(src, x, 48000, subtype="FLOAT")
+    result = livedenoise("file", src, dst, "--model", "identity")
+    assert result.returncode == 0, result.stderr
+    y, _ = sf.read(dst, dtype="float32", always_2d=True)
+    np.testing.assert_allclose(y, x, atol=1e-4)  # FLAC stores 24-bit here
+
+
+def test_eight_channels_keep_their_count_and_length(tmp_path):
+    x = band_limited(8, 20000, 48000, seed=3)
+    src, dst = tmp_path / "in.wav", tmp_path / "out.wav"
+    sf.write(src, x, 48000, subtype="PCM_24")
+    denoise_file(src, dst, open_runtime("dsp"))
+    y, _ = sf.read(dst, always_2d=True)
+    assert y.shape == (20000, 8)
+    assert np.all(np.isfinite(y))
+
+
+def test_nan_inf_and_clipping_in_a_file_never_reach_the_output(tmp_path):
+    x = band_limited(1, 48000, 48000)
+    x[1000:1100] = np.nan
+    x[2000:2100] = np.inf
+    x[3000:4000] = np.clip(x[3000:4000] * 50, -1, 1)
+    src, dst = tmp_path / "in.wav", tmp_path / "out.wav"
+    sf.write(src, x, 48000, subtype="FLOAT")
+    report = denoise_file(src, dst, open_runtime("dsp"))
+    y, _ = sf.read(dst)
+    assert np.all(np.isfinite(y))
+    assert report.n_sanitized_samples == 200
+
+
+def test_silence_stays_silence(tmp_path):
+    src, dst = tmp_path / "in.wav", tmp_path / "out.wav"
+    sf.write(src, np.zeros((10000, 2), np.float32), 48000)
+    denoise_file(src, dst, open_runtime("dsp"))
+    y, _ = sf.read(dst)
+    assert y.shape == (10000, 2) and np.abs(y).max() == 0.0
+
+
+def test_output_equal_to_input_is_refused_and_input_kept(tmp_path):
+    src = tmp_path / "take.wav"
+    x = band_limited(1, 4800, 48000)
+    sf.write(src, x, 48000, subtype="FLOAT")
+    before = src.read_bytes()
+    for target in (src, tmp_path / "." / "take.wav"):
+        with pytest.raises(AudioFileError, match="is the input"):
+            denoise_file(src, target, IdentityRuntime())
+    link = tmp_path / "link.wav"
+    link.symlink_to(src)
+    with pytest.raises(AudioFileError, match="is the input"):
+        denoise_file(src, link, IdentityRuntime())
+    assert src.read_bytes() == before
+    result = livedenoise("file", src, src)
+    assert result.returncode != 0 and "is the input" in result.stderr
+    assert src.read_bytes() == before
+
+
+def test_empty_file_is_a_clear_error_and_writes_nothing(tmp_path):
+    src, dst = tmp_path / "empty.wav", tmp_path / "out.wav"
+    sf.write(src, np.zeros((0, 1), np.float32), 48000)
+    with pytest.raises(AudioFileError, match="no audio"):
+        denoise_file(src, dst, IdentityRuntime())
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_unreadable_file_is_a_clear_error_and_writes_nothing(tmp_path):
+    src, dst = tmp_path / "notes.wav", tmp_path / "out.wav"
+    src.write_text("this is not audio")
+    result = livedenoise("file", src, dst)
+    assert result.returncode == 1
+    assert "cannot read" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_missing_input_and_bad_output_type_are_clear_errors(tmp_path):
+    src = tmp_path / "in.wav"
+    sf.write(src, np.zeros((100, 1), np.float32), 48000)
+    with pytest.raises(AudioFileError, match="not found"):
+        denoise_file(tmp_path / "nope.wav", tmp_path / "out.wav", IdentityRuntime())
+    with pytest.raises(AudioFileError, match="cannot write"):
+        denoise_file(src, tmp_path / "out.xyz", IdentityRuntime())
+    with pytest.raises(AudioFileError, match="does not exist"):
+        denoise_file(src, tmp_path / "missing-dir" / "out.wav", IdentityRuntime())
+
+
+def test_failure_mid_file_leaves_no_partial_output(tmp_path):
+    class Exploding(IdentityRuntime):
+        def __init__(self):
+            super().__init__()
+            self.n_steps = 0
+
+        def step(self, spec, state):
+            self.n_steps += 1
+            if self.n_steps > 400:
+                raise RuntimeError("model failed")
+            return super().step(spec, state)
+
+    src, dst = tmp_path / "in.wav", tmp_path / "out.wav"
+    sf.write(src, band_limited(1, 48000 * 3, 48000), 48000)
+    with pytest.raises(RuntimeError, match="model failed"):
+        denoise_file(src, dst, Exploding())
+    assert list(tmp_path.iterdir()) == [src]
