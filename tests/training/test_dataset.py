@@ -125,8 +125,11 @@ def test_cached_sources_match_file_reads(data_root):
     for record in MixtureDataset(data_root / "manifest.jsonl", "train", n_items=1).music:
         np.testing.assert_allclose(cached.read(record, 1_000, 8_000)[200:-200], files.read(record, 1_000, 8_000)[200:-200], atol=2e-3)
     assert len(list((data_root / "cache").rglob("*.npy"))) == 3
-    dataset = _dataset(data_root, cache=True)
-    assert torch.equal(dataset[1]["noisy"], _dataset(data_root, cache=True)[1]["noisy"])
+    dataset = _dataset(data_root, cache_dir=data_root / "other_cache")
+    dataset.prepare_cache()
+    assert len(list((data_root / "other_cache").glob("*.npy"))) == 5  # train: 3 music, 2 noise
+    assert torch.equal(dataset[1]["noisy"], _dataset(data_root, cache_dir=data_root / "other_cache")[1]["noisy"])
+    assert torch.allclose(dataset[1]["noisy"], _dataset(data_root, cache=False)[1]["noisy"], atol=5e-3)
 
 
 def test_noise2noise_targets(data_root):
