@@ -46,7 +46,8 @@ class FileSources:
         return int(record.duration_s * self.sample_rate)
 
     def read(self, record: SourceFile, start: int, n_samples: int) -> np.ndarray:
-        """Samples ``start .. start + n_samples`` at ``sample_rate``, mono, zero-padded past the end. Shape (n_samples,)."""
+        """Samples ``start .. start + n_samples`` at ``sample_rate``, mono, zero-padded past the end.
+        Shape (n_samples,)."""
         path = record.resolve(self.data_root)
         with sf.SoundFile(path) as audio_file:
             file_rate = audio_file.samplerate
@@ -169,7 +170,9 @@ class MixtureDataset(Dataset):
         self.epoch = epoch
         self.min_rms_dbfs = min_rms_dbfs
         self.sources = (
-            CachedSources(data_root, config.sample_rate, cache_dir) if cache else FileSources(data_root, config.sample_rate)
+            CachedSources(data_root, config.sample_rate, cache_dir)
+            if cache
+            else FileSources(data_root, config.sample_rate)
         )
         durations = np.array([record.duration_s for record in self.music])
         self._music_probs = durations / durations.sum()  # every second of music equally likely

@@ -154,12 +154,14 @@ def render_markdown(report: DatasetReport, title: str = "Dataset report") -> str
     lines += ["", "## Noise types", "", "| type | examples | as first noise | mean SNR (dB) |", "|---|---:|---:|---:|"]
     for name, count in report.noise_type_counts.items():
         first = report.first_noise_counts.get(name, 0)
-        lines.append(f"| {name} | {count} ({100 * count / n:.0f}%) | {first} | {report.noise_type_mean_snr_db[name]:+.2f} |")
+        mean_snr_db = report.noise_type_mean_snr_db[name]
+        lines.append(f"| {name} | {count} ({100 * count / n:.0f}%) | {first} | {mean_snr_db:+.2f} |")
     lines += ["", "## Degradations", "", "| degradation | examples |", "|---|---:|"]
     for name, count in report.degradation_counts.items():
         lines.append(f"| {name} | {count} ({100 * count / n:.0f}%) |")
     snr = report.snr_db
-    lines += ["", "## SNR", "", f"mean {snr.mean():+.2f} dB, std {snr.std():.2f} dB, range {snr.min():+.2f} .. {snr.max():+.2f} dB.", ""]
+    summary = f"mean {snr.mean():+.2f} dB, std {snr.std():.2f} dB, range {snr.min():+.2f} .. {snr.max():+.2f} dB."
+    lines += ["", "## SNR", "", summary, ""]
     lines += _snr_histogram(snr)
     return "\n".join(lines) + "\n"
 

@@ -37,12 +37,14 @@ def data_root(tmp_path):
     for split, root_hz in (("train", 220.0), ("validation", 330.0), ("test", 440.0)):
         stereo = np.stack([_chord(2.0, SR, root_hz), _chord(2.0, SR, root_hz * 1.5)], axis=1)
         records.append(_write(tmp_path, f"{split}_stereo.wav", stereo, SR, "music", "piano", split))
-        records.append(_write(tmp_path, f"{split}_44k.wav", _chord(1.5, 44_100, root_hz), 44_100, "music", "guitar", split))
+        guitar = _chord(1.5, 44_100, root_hz)
+        records.append(_write(tmp_path, f"{split}_44k.wav", guitar, 44_100, "music", "guitar", split))
         half_silent = np.r_[np.zeros(SR), _chord(1.0, SR, root_hz)]
         records.append(_write(tmp_path, f"{split}_half_silent.wav", half_silent, SR, "music", "organ", split))
         rain = np.convolve(rng.standard_normal(SR), np.ones(8) / 8, mode="same") * 0.1
         records.append(_write(tmp_path, f"{split}_rain.wav", rain, SR, "noise", "rain", split))
-        records.append(_write(tmp_path, f"{split}_voice.wav", 0.1 * rng.standard_normal(SR // 4), SR, "noise", "speech", split))
+        voice = 0.1 * rng.standard_normal(SR // 4)
+        records.append(_write(tmp_path, f"{split}_voice.wav", voice, SR, "noise", "speech", split))
     write_manifest(tmp_path / "manifest.jsonl", records)
     return tmp_path
 
@@ -112,7 +114,8 @@ def test_near_silent_segments_are_skipped(data_root):
 
 def test_resampled_partial_read_matches_whole_file(data_root):
     sources = FileSources(data_root, SR)
-    record = next(r for r in MixtureDataset(data_root / "manifest.jsonl", "train", n_items=1).music if r.sample_rate == 44_100)
+    music = MixtureDataset(data_root / "manifest.jsonl", "train", n_items=1).music
+    record = next(r for r in music if r.sample_rate == 44_100)
     whole = sources.read(record, 0, int(1.5 * SR))
     part = sources.read(record, 20_000, 24_000)
     np.testing.assert_allclose(part[100:-100], whole[20_100:43_900], atol=2e-3)
@@ -123,7 +126,8 @@ def test_resampled_partial_read_matches_whole_file(data_root):
 def test_cached_sources_match_file_reads(data_root):
     files, cached = FileSources(data_root, SR), CachedSources(data_root, SR)
     for record in MixtureDataset(data_root / "manifest.jsonl", "train", n_items=1).music:
-        np.testing.assert_allclose(cached.read(record, 1_000, 8_000)[200:-200], files.read(record, 1_000, 8_000)[200:-200], atol=2e-3)
+        from_cache, from_file = cached.read(record, 1_000, 8_000), files.read(record, 1_000, 8_000)
+        np.testing.assert_allclose(from_cache[200:-200], from_file[200:-200], atol=2e-3)
     assert len(list((data_root / "cache").rglob("*.npy"))) == 3
     dataset = _dataset(data_root, cache_dir=data_root / "other_cache")
     dataset.prepare_cache()
