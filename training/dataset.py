@@ -4,8 +4,9 @@ Item ``index`` of epoch ``epoch`` is drawn from its own generator, seeded by ``(
 any worker, any order, any machine produces the same example, and epochs differ. Only records of
 the requested split are ever opened, so no recording crosses train/validation/test.
 
-Noise recordings are grouped by manifest category: speech feeds babble, instruments (and the
-split's other music files) are harmonic noise, every other noise category is ambience.
+Noise recordings are grouped by manifest category: speech feeds babble, instrument recordings are
+harmonic noise (the split's other music files stand in when there are none), every other noise
+category is ambience.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ class MixtureDataset(Dataset):
             raise IndexError(f"index {index} out of range for {self.n_items} items")
         rng = self.rng(index)
         clean, record, start = self._clean_segment(rng)
-        harmonic = self.instruments + [other for other in self.music if other is not record]
+        harmonic = self.instruments or [other for other in self.music if other is not record]
         sources = NoiseSources(
             ambience=self._sampler(self.ambience),
             speech=self._sampler(self.speech),
