@@ -26,7 +26,7 @@ from .manifest import SourceFile, read_manifest
 from .mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example
 
 SPEECH_CATEGORIES = frozenset({"speech", "voice", "babble"})
-HARMONIC_CATEGORIES = frozenset({"instrument", "music", "tonal", "chime"})
+HARMONIC_CATEGORIES = frozenset({"instrument", "music", "tonal", "chime", "interference"})
 MAX_CLEAN_TRIES = 10
 
 
