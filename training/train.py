@@ -1,0 +1,228 @@
+"""The training loop: mixtures -> STFT -> causal U-Net mask -> losses; validation every epoch.
+
+Runs on the CPU, one GPU, or several through ``torchrun`` (DDP: each process takes its share of
+every epoch; rank 0 validates and writes). ``runs/<name>/last.pt`` is written after every epoch
+with the optimizer state, so an interrupted run resumes where it stopped; ``best.pt`` keeps the
+best validation SI-SDR improvement. Both are ordinary checkpoints that ``livedenoise export`` reads.
+The resolved config is saved beside them as ``config.toml``; ``history.jsonl`` has one line per epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from livedenoise.models.checkpoint import load_checkpoint_model, save_checkpoint
+from livedenoise.models.stft_torch import TorchStft
+from livedenoise.models.unet import CausalUNet
+
+from .config import TrainConfig, to_toml
+from .dataset import MixtureDataset
+from .losses import DenoiseLoss, si_sdr
+from .manifest import read_manifest
+
+
+class Denoiser(torch.nn.Module):
+    """Waveform in, waveform out: the training view of STFT + U-Net mask + synthesis.
+
+    ``forward(noisy (batch, samples))`` returns the estimate spectrum ``(batch, freqs, frames)``,
+    the noisy spectrum, and the waveform ``(batch, frames * hop)`` delayed by one hop.
+    """
+
+    def __init__(self, model: CausalUNet) -> None:
+        super().__init__()
+        self.model = model
+        self.stft = TorchStft(model.config.n_fft, model.config.hop_samples)
+
+    def forward(self, noisy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        spec = self.stft.analyze(noisy)
+        mask = self.model(torch.stack([spec.real, spec.imag], dim=1))
+        estimate = spec * torch.complex(mask[:, 0], mask[:, 1])
+        return estimate, spec, self.stft.synthesize(estimate)
+
+
+def _distributed() -> tuple[int, int]:
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _device(choice: str, rank: int) -> torch.device:
+    if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise RuntimeError("train.device is 'cuda' but torch sees no CUDA device")
+        torch.cuda.set_device(rank % torch.cuda.device_count())
+        return torch.device("cuda", rank % torch.cuda.device_count())
+    return torch.device("cpu")
+
+
+def _learning_rate(step: int, total_steps: int, config: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to the minimum."""
+    loop = config.train
+    if step < loop.warmup_steps:
+        return loop.learning_rate * (step + 1) / loop.warmup_steps
+    progress = min(1.0, (step - loop.warmup_steps) / max(1, total_steps - loop.warmup_steps))
+    return loop.min_learning_rate + 0.5 * (loop.learning_rate - loop.min_learning_rate) * (1 + math.cos(math.pi * progress))
+
+
+def training_data_card(config: TrainConfig) -> dict[str, Any]:
+    """What the model was trained on, for its card: sources, licences, hours per split."""
+    manifest = Path(config.data.manifest)
+    records = read_manifest(manifest)
+    seconds: Counter = Counter()
+    licences: dict[str, str] = {}
+    for record in records:
+        seconds[(record.split, record.kind)] += record.duration_s
+        licences[record.origin] = record.licence
+    return {
+        "manifest": str(manifest),
+        "n_files": len(records),
+        "minutes": {f"{split}/{kind}": round(s / 60, 1) for (split, kind), s in sorted(seconds.items())},
+        "origins_and_licences": dict(sorted(licences.items())),
+        "mix": config.to_dict()["mix"],
+    }
+
+
+@torch.no_grad()
+def validate(denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_samples: int, device: torch.device) -> dict[str, float]:
+    """Mean SI-SDR of input and output against the clean target, and transparency on clean input."""
+    denoiser.eval()
+    hop = denoiser.stft.config.hop_samples
+    sums: Counter = Counter()
+    n = 0
+    for batch in batches:
+        noisy, target = batch["noisy"].to(device), batch["target"].to(device)
+        _, _, estimate = denoiser(noisy)
+        length = estimate.shape[-1] - hop
+        ref = target[:, skip_samples:length]
+        out = estimate[:, hop + skip_samples : hop + length]
+        sums["sisdr_in_db"] += float(si_sdr(noisy[:, skip_samples:length], ref).sum())
+        sums["sisdr_out_db"] += float(si_sdr(out, ref).sum())
+        _, _, passed = denoiser(target)
+        sums["transparency_db"] += float(si_sdr(passed[:, hop + skip_samples : hop + length], ref).sum())
+        n += noisy.shape[0]
+    metrics = {k: v / n for k, v in sums.items()}
+    metrics["sisdr_improvement_db"] = metrics["sisdr_out_db"] - metrics["sisdr_in_db"]
+    denoiser.train()
+    return metrics
+
+
+def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
+    """Train (or resume) into ``config.train.out_dir``; returns the last epoch's record."""
+    rank, world = _distributed()
+    loop = config.train
+    device = _device(loop.device, rank)
+    if loop.n_threads:
+        torch.set_num_threads(loop.n_threads)
+    torch.manual_seed(loop.seed)
+    out_dir = Path(loop.out_dir)
+    if rank == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "config.toml").write_text(to_toml(config), encoding="utf-8")
+
+    model = CausalUNet(config.model)
+    start_epoch, best, history, step = 0, -math.inf, [], 0
+    optimizer_state = None
+    last = out_dir / "last.pt"
+    if last.is_file():
+        model, saved = load_checkpoint_model(last)
+        progress = saved.get("progress", {})
+        start_epoch, best, step = progress.get("epoch", 0), progress.get("best", -math.inf), progress.get("step", 0)
+        history, optimizer_state = progress.get("history", []), progress.get("optimizer")
+    model.train()
+    denoiser = Denoiser(model).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate, weight_decay=loop.weight_decay)
+    if optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+    wrapped = torch.nn.parallel.DistributedDataParallel(denoiser) if world > 1 else denoiser
+    loss_fn = DenoiseLoss(config.loss)
+
+    data = config.data
+    train_set = MixtureDataset(
+        data.manifest, "train", n_items=data.n_train_items, segment_s=data.segment_s,
+        config=config.mix, seed=loop.seed, cache=data.cache,
+    )
+    val_set = MixtureDataset(
+        data.manifest, "validation", n_items=data.n_validation_items, segment_s=data.segment_s,
+        config=config.mix, seed=loop.seed + 1, cache=data.cache,
+    )
+    sampler = DistributedSampler(train_set, world, rank, shuffle=False) if world > 1 else None
+    loader = DataLoader(
+        train_set, batch_size=loop.batch_size, sampler=sampler, num_workers=data.n_workers,
+        persistent_workers=False, drop_last=True,
+    )
+    val_batches = list(DataLoader(val_set, batch_size=loop.batch_size)) if rank == 0 else []
+    skip = int(loop.validation_skip_s * config.model.sample_rate)
+    hop = config.model.hop_samples
+    total_steps = loop.epochs * len(loader)
+    card_training = training_data_card(config) if rank == 0 else {}
+
+    record: dict[str, Any] = history[-1] if history else {}
+    for epoch in range(start_epoch, loop.epochs):
+        train_set.set_epoch(epoch)
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        started = time.time()
+        losses: Counter = Counter()
+        n_batches = 0
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{loop.epochs}", disable=rank != 0, leave=False)
+        for batch in bar:
+            noisy, target = batch["noisy"].to(device), batch["target"].to(device)
+            for group in optimizer.param_groups:
+                group["lr"] = _learning_rate(step, total_steps, config)
+            estimate, _, wave = wrapped(noisy)
+            target_spec = denoiser.stft.analyze(target)
+            n_out = wave.shape[-1] - hop
+            loss, parts = loss_fn(estimate, target_spec, wave[:, hop:], target[:, :n_out])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), loop.grad_clip)
+            optimizer.step()
+            step += 1
+            n_batches += 1
+            losses.update(parts)
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
+            if max_steps is not None and n_batches >= max_steps:
+                break
+        if rank == 0:
+            metrics = validate(denoiser, val_batches, skip, device)
+            record = {
+                "epoch": epoch + 1,
+                "step": step,
+                "seconds": round(time.time() - started, 1),
+                "learning_rate": optimizer.param_groups[0]["lr"],
+                **{f"loss_{k}": v / max(1, n_batches) for k, v in losses.items()},
+                **{f"val_{k}": v for k, v in metrics.items()},
+            }
+            history.append(record)
+            with (out_dir / "history.jsonl").open("a", encoding="utf-8") as log:
+                log.write(json.dumps(record) + "\n")
+            print(
+                f"epoch {epoch + 1}: loss {sum(losses.values()) / max(1, n_batches):.3f}, validation SI-SDR "
+                f"{metrics['sisdr_in_db']:.2f} -> {metrics['sisdr_out_db']:.2f} dB "
+                f"({metrics['sisdr_improvement_db']:+.2f}), transparency {metrics['transparency_db']:.1f} dB",
+                flush=True,
+            )
+            card = {"training": card_training, "metrics": {"validation": metrics, "epoch": epoch + 1}}
+            if metrics["sisdr_improvement_db"] > best:
+                best = metrics["sisdr_improvement_db"]
+                save_checkpoint(out_dir / "best.pt", model, card=card, train_config=config.to_dict())
+            progress = {"epoch": epoch + 1, "best": best, "step": step, "history": history, "optimizer": optimizer.state_dict()}
+            save_checkpoint(last, model, card=card, train_config=config.to_dict(), extra={"progress": progress})
+        if world > 1:
+            dist.barrier()
+    if dist.is_initialized():
+        dist.destroy_process_group()
+    return record
