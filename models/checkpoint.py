@@ -1,0 +1,76 @@
+"""Training checkpoints: a ``torch.save`` dict that rebuilds its ``CausalUNet`` on its own.
+
+Keys: ``model_config`` (``UNetConfig.to_dict()``), ``model_state`` (state dict), and optionally
+``card`` (merged into the model card at export: ``training``, ``metrics``, ``name``) and
+``train_config`` (the resolved training config).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .config import UNetConfig
+from .unet import CausalUNet
+
+REQUIRED_KEYS = ("model_config", "model_state")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, unreadable or does not describe a CausalUNet."""
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: CausalUNet,
+    card: dict[str, Any] | None = None,
+    train_config: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write atomically (temp file, then rename), so a crash never leaves half a checkpoint.
+
+    ``extra`` holds further entries (a trainer's progress: epoch, optimizer state) kept alongside.
+    """
+    path = Path(path)
+    data: dict[str, Any] = {"model_config": model.config.to_dict(), "model_state": model.state_dict()}
+    if card is not None:
+        data["card"] = card
+    if train_config is not None:
+        data["train_config"] = train_config
+    if extra:
+        data.update(extra)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(data, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]:
+    """Rebuild the model (in eval mode) and return it with the whole checkpoint dict."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist or is not a file")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for truncated or foreign files
+        raise CheckpointError(f"cannot read checkpoint {path}: not a livedenoise torch checkpoint ({exc})") from exc
+    if not isinstance(data, dict) or any(key not in data for key in REQUIRED_KEYS):
+        raise CheckpointError(f"checkpoint {path} lacks the keys {list(REQUIRED_KEYS)}; was it written by livedenoise train?")
+    try:
+        config = UNetConfig.from_dict(dict(data["model_config"]))
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path} has an invalid model_config: {exc}") from exc
+    model = CausalUNet(config)
+    try:
+        model.load_state_dict(data["model_state"])
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"checkpoint {path} weights do not match its model_config: {exc}") from exc
+    return model.eval(), data

@@ -1,0 +1,130 @@
+"""Hyperparameters of the causal U-Net family, as one frozen, serializable dataclass.
+
+The config is all a checkpoint or model card needs to rebuild the network; every derived size
+(band rows, input channels, state shapes) is computed from it, never written down twice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+LAYOUTS = ("compressed", "multiband")
+SKIPS = ("concat", "add", "attention")
+OUTPUTS = ("gain", "complex", "magnitude")
+
+# Upper frequency limit of each multiband input channel, finest last (as the seed project did).
+MULTIBAND_MAX_HZ = (24000.0, 5000.0, 1250.0, 500.0)
+
+
+@dataclass(frozen=True)
+class UNetConfig:
+    """One member of the causal U-Net family.
+
+    ``channels[0]`` is the full-resolution input convolution; each further entry is one encoder
+    level that halves the frequency rows, so ``n_rows`` must be divisible by
+    ``2 ** (len(channels) - 1)``.
+    """
+
+    sample_rate: int = 48000
+    n_fft: int = 1024
+    hop_samples: int = 128
+    layout: str = "compressed"
+    # "compressed": per-bin rows up to linear_max_hz, ERB-spaced bands above, n_rows in all.
+    # "multiband": len(MULTIBAND_MAX_HZ) channels, each band 0..max_hz resampled to n_rows.
+    n_rows: int = 64
+    linear_max_hz: float = 2000.0
+    compression_exponent: float = 0.3
+    # Power floor before compression (a -120 dB re full-scale-sine bin): keeps silence finite.
+    floor_power: float = 1e-10
+    # Time constant of the causal running mean that normalizes input level per row.
+    norm_time_s: float = 1.0
+    channels: tuple[int, ...] = (16, 24, 32, 32)
+    freq_kernel: int = 3
+    time_kernel: int = 2
+    skip: str = "add"
+    attention_channels: int = 8
+    gru_hidden: int = 128
+    output: str = "gain"
+    mask_max: float = 1.0
+    # Initial mask magnitude: close to pass-through so training starts from "do no harm".
+    mask_init: float = 0.9
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        self.validate()
+
+    @property
+    def n_freqs(self) -> int:
+        return self.n_fft // 2 + 1
+
+    @property
+    def n_levels(self) -> int:
+        """Number of frequency-halving encoder levels."""
+        return len(self.channels) - 1
+
+    @property
+    def n_layout_channels(self) -> int:
+        return len(MULTIBAND_MAX_HZ) if self.layout == "multiband" else 1
+
+    @property
+    def n_input_channels(self) -> int:
+        # Per layout channel: level-normalized and per-row-normalized compressed magnitude.
+        return 2 * self.n_layout_channels
+
+    @property
+    def n_mask_components(self) -> int:
+        return 2 if self.output == "complex" else 1
+
+    @property
+    def bottleneck_rows(self) -> int:
+        return self.n_rows // 2**self.n_levels
+
+    @property
+    def norm_alpha(self) -> float:
+        """Per-hop decay of the running normalization mean."""
+        return math.exp(-self.hop_samples / (self.norm_time_s * self.sample_rate))
+
+    def validate(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
+        if self.skip not in SKIPS:
+            raise ValueError(f"skip must be one of {SKIPS}, got {self.skip!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+        if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
+            raise ValueError(f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be <= n_fft/2")
+        if len(self.channels) < 2 or min(self.channels) < 1:
+            raise ValueError(f"channels needs >= 2 positive entries, got {self.channels}")
+        if self.n_rows % 2**self.n_levels:
+            raise ValueError(
+                f"n_rows={self.n_rows} must be divisible by 2**{self.n_levels} for {self.n_levels} encoder levels"
+            )
+        if self.layout == "compressed" and self.n_rows > self.n_freqs:
+            raise ValueError(f"n_rows={self.n_rows} exceeds n_freqs={self.n_freqs}")
+        if self.freq_kernel < 1 or self.freq_kernel % 2 == 0:
+            raise ValueError(f"freq_kernel must be odd and positive, got {self.freq_kernel}")
+        if self.time_kernel < 1:
+            raise ValueError(f"time_kernel must be >= 1, got {self.time_kernel}")
+        if self.gru_hidden < 1 or self.attention_channels < 1:
+            raise ValueError("gru_hidden and attention_channels must be positive")
+        if not 0.0 < self.compression_exponent <= 1.0:
+            raise ValueError(f"compression_exponent must be in (0, 1], got {self.compression_exponent}")
+        if self.floor_power <= 0.0 or self.norm_time_s <= 0.0:
+            raise ValueError("floor_power and norm_time_s must be positive")
+        if not 0.0 < self.mask_init < self.mask_max:
+            raise ValueError(f"need 0 < mask_init < mask_max, got {self.mask_init}, {self.mask_max}")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["channels"] = list(self.channels)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "UNetConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown UNetConfig keys {unknown}; known: {sorted(known)}")
+        return cls(**data)

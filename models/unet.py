@@ -1,0 +1,300 @@
+"""The causal U-Net: compressed-magnitude rows in, a bounded complex ratio mask out.
+
+Every stateful piece (running input normalization, time-causal encoder convolutions, GRU
+bottleneck) takes its state explicitly and returns the state after the last frame. The sequence
+form starts from zero state; the step form (``streaming.UNetStep``) feeds one frame and the
+previous hop's state. Both run ``forward_with_state``, so they share weights and code.
+
+Zero state means "fresh stream": the normalization mean is bias-corrected by a running weight
+that starts at zero, and convolution caches of zeros equal zero padding of the past.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .config import UNetConfig
+from .features import band_analysis_matrix, band_synthesis_matrix, compress_power
+
+# Frames per block of the sequence-form running mean: a block is one small matmul.
+_NORM_BLOCK_FRAMES = 64
+_LEAKY_SLOPE = 0.1
+
+
+def _activation(x: torch.Tensor) -> torch.Tensor:
+    # Leaky ReLU rather than ELU: ONNX Runtime fuses it into the preceding Conv.
+    return F.leaky_relu(x, _LEAKY_SLOPE)
+
+
+class CausalConv(nn.Module):
+    """Conv over (rows, frames): centered over rows, current and past frames only; BN + leaky ReLU.
+
+    Input ``(batch, in_channels, rows, frames)``, cache ``(batch, in_channels, rows, time_kernel - 1)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, freq_kernel: int, time_kernel: int, freq_stride: int):
+        super().__init__()
+        self.n_cache_frames = time_kernel - 1
+        self.conv = nn.Conv2d(
+            in_channels,
+            out_channels,
+            (freq_kernel, time_kernel),
+            stride=(freq_stride, 1),
+            padding=(freq_kernel // 2, 0),
+            bias=False,
+        )
+        self.norm = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x: torch.Tensor, cache: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if cache is None:
+            return _activation(self.norm(self.conv(x))), None
+        full = torch.cat([cache, x], dim=-1)
+        # With as many new frames as cached ones the new cache is the input itself (no Slice node).
+        new_cache = x if x.shape[-1] == self.n_cache_frames else full[..., -self.n_cache_frames :]
+        return _activation(self.norm(self.conv(full))), new_cache
+
+
+class UpConv(nn.Module):
+    """Frame-local transposed conv that doubles the rows; BN + leaky ReLU.
+
+    ``(batch, in_channels, rows, frames)`` -> ``(batch, out_channels, 2 * rows, frames)``. A kernel
+    of ``2 * freq_kernel`` rows at stride 2 is a sub-pixel conv of ``freq_kernel`` rows (each output
+    row sees ``freq_kernel`` input rows, no checkerboard overlap) in one graph node.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, freq_kernel: int):
+        super().__init__()
+        self.conv = nn.ConvTranspose2d(
+            in_channels, out_channels, (2 * freq_kernel, 1), stride=(2, 1), padding=(freq_kernel - 1, 0), bias=False
+        )
+        self.norm = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _activation(self.norm(self.conv(x)))
+
+
+class SkipJoin(nn.Module):
+    """Joins decoder features with the encoder skip: concat, add, or add through an attention gate.
+
+    Both inputs ``(batch, channels, rows, frames)``; output has ``2 * channels`` for concat.
+    """
+
+    def __init__(self, kind: str, channels: int, attention_channels: int):
+        super().__init__()
+        self.kind = kind
+        if kind == "attention":
+            self.from_skip = nn.Conv2d(channels, attention_channels, 1)
+            self.from_decoder = nn.Conv2d(channels, attention_channels, 1, bias=False)
+            self.gate = nn.Conv2d(attention_channels, 1, 1)
+
+    def out_channels(self, channels: int) -> int:
+        return 2 * channels if self.kind == "concat" else channels
+
+    def forward(self, decoded: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        if self.kind == "concat":
+            return torch.cat([decoded, skip], dim=1)
+        if self.kind == "add":
+            return decoded + skip
+        weight = torch.sigmoid(self.gate(F.relu(self.from_skip(skip) + self.from_decoder(decoded))))
+        return decoded + skip * weight
+
+
+class CausalUNet(nn.Module):
+    """Sequence form: ``forward(spec)`` with spec ``(batch, 2, n_freqs, frames)`` (real, imaginary)
+    returns the complex ratio mask ``(batch, 2, n_freqs, frames)``; no lookahead."""
+
+    def __init__(self, config: UNetConfig | None = None):
+        super().__init__()
+        self.config = config = config or UNetConfig()
+        self.register_buffer("analysis", band_analysis_matrix(config), persistent=False)
+        self.register_buffer("synthesis", band_synthesis_matrix(config), persistent=False)
+        ch = config.channels
+        self.encoders = nn.ModuleList(
+            CausalConv(
+                config.n_input_channels if level == 0 else ch[level - 1],
+                ch[level],
+                config.freq_kernel,
+                config.time_kernel,
+                1 if level == 0 else 2,
+            )
+            for level in range(len(ch))
+        )
+        n_bottleneck = ch[-1] * config.bottleneck_rows
+        self.gru = nn.GRU(n_bottleneck, config.gru_hidden)
+        self.gru_out = nn.Linear(config.gru_hidden, n_bottleneck)
+        self.joins = nn.ModuleList(SkipJoin(config.skip, c, config.attention_channels) for c in ch)
+        self.decoders = nn.ModuleList(
+            UpConv(self.joins[level].out_channels(ch[level]), ch[level - 1], config.freq_kernel)
+            for level in range(len(ch) - 1, 0, -1)
+        )
+        n_out = config.n_mask_components * config.n_layout_channels
+        self.head = nn.Conv2d(self.joins[0].out_channels(ch[0]), n_out, (config.freq_kernel, 1), padding=(config.freq_kernel // 2, 0))
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        config = self.config
+        for module in self.modules():
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.kaiming_normal_(module.weight, a=_LEAKY_SLOPE, nonlinearity="leaky_relu")
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        # The GRU path starts near zero so the bottleneck begins as an identity (residual).
+        nn.init.normal_(self.gru_out.weight, std=0.01)
+        nn.init.zeros_(self.gru_out.bias)
+        # A small head with a bias at mask_init: the untrained model is a near pass-through.
+        nn.init.normal_(self.head.weight, std=0.01)
+        with torch.no_grad():
+            bias = self.head.bias.view(config.n_mask_components, config.n_layout_channels)
+            bias.zero_()
+            ratio = config.mask_init / config.mask_max
+            if config.output == "gain":
+                bias[0] = math.log(ratio / (1.0 - ratio))
+            elif config.output == "complex":
+                bias[0] = math.atanh(ratio)
+            else:  # inverse softplus of the clean level a mask_init gain leaves on a row at its mean
+                target = config.mask_init**config.compression_exponent
+                bias[0] = math.log(math.expm1(target))
+
+    def initial_states(self, batch: int = 1, device: torch.device | None = None) -> list[torch.Tensor]:
+        """Zero states in ``streaming.state_specs`` order for ``batch`` streams: batch is the first
+        axis, except for the GRU state ``(1, batch, gru_hidden)``."""
+        from .streaming import state_specs
+
+        shapes = [
+            (1, batch, *spec.shape[2:]) if spec.name == "gru" else (batch, *spec.shape[1:])
+            for spec in state_specs(self.config)
+        ]
+        return [torch.zeros(shape, device=device) for shape in shapes]
+
+    def forward(self, spec: torch.Tensor) -> torch.Tensor:
+        states = self.initial_states(spec.shape[0], spec.device)
+        return self.forward_with_state(spec, states)[0]
+
+    def forward_with_state(
+        self, spec: torch.Tensor, states: list[torch.Tensor]
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """spec ``(batch, 2, n_freqs, frames)`` and states (``state_specs`` order) ->
+        mask ``(batch, 2, n_freqs, frames)`` and the states after the last frame."""
+        config = self.config
+        norm_sum, norm_weight, *conv_caches, gru_state = states
+        if config.time_kernel == 1:
+            conv_caches = [None] * len(self.encoders)
+
+        power = (spec * spec).sum(dim=1)  # (batch, n_freqs, frames)
+        rows = compress_power(torch.matmul(self.analysis, power), config.compression_exponent, config.floor_power)
+        batch, n_frames = rows.shape[0], rows.shape[-1]
+        rows = rows.reshape(batch, config.n_layout_channels, config.n_rows, n_frames)
+        mean, norm_sum, norm_weight = self._running_mean(rows, norm_sum, norm_weight)
+
+        floor = config.floor_power ** (0.5 * config.compression_exponent)
+        level = mean.mean(dim=(1, 2), keepdim=True)
+        by_row_mean = rows / (mean + floor)
+        x = torch.cat([rows / (level + floor), by_row_mean], dim=1)
+
+        skips, new_caches = [], []
+        for encoder, cache in zip(self.encoders, conv_caches):
+            x, new_cache = encoder(x, cache)
+            skips.append(x)
+            new_caches.append(new_cache)
+
+        n_channels, n_rows = x.shape[1], x.shape[2]
+        # (frames, batch, channels * rows) for the GRU; a single frame needs only a reshape.
+        if n_frames == 1:
+            flat = x.reshape(1, batch, n_channels * n_rows)
+        else:
+            flat = x.permute(3, 0, 1, 2).reshape(n_frames, batch, n_channels * n_rows)
+        recurrent, gru_state = self.gru(flat, gru_state)
+        flat = flat + self.gru_out(recurrent)
+        if n_frames == 1:
+            x = flat.reshape(batch, n_channels, n_rows, 1)
+        else:
+            x = flat.reshape(n_frames, batch, n_channels, n_rows).permute(1, 2, 3, 0)
+
+        for join, decoder, skip in zip(self.joins[:0:-1], self.decoders, skips[:0:-1]):
+            x = decoder(join(x, skip))
+        raw = self.head(self.joins[0](x, skips[0]))
+
+        mask = self._mask(raw, by_row_mean)
+        if config.time_kernel == 1:
+            new_caches = []
+        return mask, [norm_sum, norm_weight, *new_caches, gru_state]
+
+    def _running_mean(
+        self, rows: torch.Tensor, decayed_sum: torch.Tensor, weight: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Exponential mean over frames of rows ``(batch, channels, n_rows, frames)``.
+
+        State: ``sum_k alpha**k * rows[t - k]`` ``(batch, channels, n_rows, 1)`` and its weight
+        ``sum_k alpha**k`` ``(batch, 1, 1, 1)``. Both start at zero, so the mean of a fresh stream
+        is exact from its first frame (no warm-up from an arbitrary initial level).
+        """
+        alpha = self.config.norm_alpha
+        n_frames = rows.shape[-1]
+        if n_frames == 1:
+            decayed_sum = alpha * decayed_sum + rows
+            weight = alpha * weight + 1.0
+            return decayed_sum / weight, decayed_sum, weight
+        means = []
+        for start in range(0, n_frames, _NORM_BLOCK_FRAMES):
+            block = rows[..., start : start + _NORM_BLOCK_FRAMES]
+            lag = torch.arange(block.shape[-1], device=rows.device, dtype=rows.dtype)
+            gains = torch.tril(alpha ** (lag[:, None] - lag[None, :]))  # (frame, source frame)
+            carry = alpha ** (lag + 1.0)
+            sums = torch.matmul(block, gains.T) + decayed_sum * carry
+            weights = weight * carry + gains.sum(dim=1)
+            means.append(sums / weights)
+            decayed_sum, weight = sums[..., -1:], weights[..., -1:]
+        return torch.cat(means, dim=-1), decayed_sum, weight
+    def _mask(self, raw: torch.Tensor, by_row_mean: torch.Tensor) -> torch.Tensor:
+        """Head output ``(batch, n_components * n_layout_channels, n_rows, frames)`` -> bounded bin
+        mask ``(batch, 2, n_freqs, frames)``. ``by_row_mean``: noisy compressed rows over their
+        running mean ``(batch, n_layout_channels, n_rows, frames)``."""
+        config = self.config
+        batch, _, _, n_frames = raw.shape
+        raw = raw.reshape(batch, config.n_mask_components, config.n_layout_channels * config.n_rows, n_frames)
+        if config.output == "gain":
+            gain = config.mask_max * torch.sigmoid(raw)
+            gain = torch.matmul(self.synthesis, gain)
+            return torch.cat([gain, torch.zeros_like(gain)], dim=1)
+        if config.output == "complex":
+            magnitude = torch.sqrt((raw * raw).sum(dim=1, keepdim=True) + 1e-8)
+            ratio = raw * (config.mask_max * torch.tanh(magnitude) / magnitude)
+            return torch.matmul(self.synthesis, ratio)
+        # "magnitude": the head predicts the clean compressed magnitude over the row's running mean.
+        clean = F.softplus(raw)
+        noisy = by_row_mean.reshape(batch, 1, config.n_layout_channels * config.n_rows, n_frames)
+        gain = torch.clamp((clean / noisy) ** (1.0 / config.compression_exponent), max=config.mask_max)
+        gain = torch.matmul(self.synthesis, gain)
+        return torch.cat([gain, torch.zeros_like(gain)], dim=1)
+
+    def n_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def macs_per_frame(self) -> int:
+        """Multiply-accumulates of one step (convs, GRU, linear layers, band matrices)."""
+        config = self.config
+        counts: list[int] = []
+
+        def conv_hook(module: nn.Conv2d | nn.ConvTranspose2d, _inputs, output: torch.Tensor) -> None:
+            k_f, k_t = module.kernel_size
+            per_output = module.in_channels // module.groups * k_f * k_t
+            if isinstance(module, nn.ConvTranspose2d):  # only every stride-th tap lands on an input row
+                per_output //= module.stride[0]
+            counts.append(output.shape[1] * output.shape[2] * per_output)
+
+        convs = [m for m in self.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+        handles = [m.register_forward_hook(conv_hook) for m in convs]
+        try:
+            with torch.no_grad():
+                self.forward_with_state(torch.zeros(1, 2, config.n_freqs, 1), self.initial_states())
+        finally:
+            for handle in handles:
+                handle.remove()
+        n_in, n_hidden = self.gru.input_size, self.gru.hidden_size
+        gru = 3 * (n_in * n_hidden + n_hidden * n_hidden)
+        bands = self.analysis.numel() + self.synthesis.numel() * config.n_mask_components
+        return sum(counts) + gru + self.gru_out.weight.numel() + bands
