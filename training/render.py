@@ -272,14 +272,31 @@ def fluidsynth_command(
     sample_rate: int = RENDER_SAMPLE_RATE,
     gain: float = RENDER_GAIN,
 ) -> list[str]:
-    """Dry, float render with an explicit SoundFont (fluidsynth's default one is never used)."""
+    """Dry, float render with an explicit SoundFont.
+
+    fluidsynth silently falls back to the system's default SoundFont (which may be a package
+    reserved for evaluation) when the given one fails to load; pointing the default at the same
+    file closes that door.
+    """
     return [
         "fluidsynth", "-ni", "-q",
         "-F", str(out_wav), "-T", "wav", "-O", "float",
         "-r", str(sample_rate), "-g", str(gain),
         "-o", "synth.reverb.active=0", "-o", "synth.chorus.active=0",
+        "-o", f"synth.default-soundfont={soundfont}",
         str(soundfont), str(midi_path),
     ]
+
+
+def check_soundfont(soundfont: Path) -> None:
+    """Raise ``RenderError`` unless ``soundfont`` is a RIFF 'sfbk' file (SF2, or SF3)."""
+    try:
+        with Path(soundfont).open("rb") as src:
+            header = src.read(12)
+    except OSError as exc:
+        raise RenderError(f"SoundFont {soundfont} not readable: {exc}") from exc
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        raise RenderError(f"{soundfont} is not a SoundFont (no RIFF 'sfbk' header)")
 
 
 def render_midi(soundfont: Path, midi_path: Path, out_flac: Path) -> Path:
@@ -290,13 +307,14 @@ def render_midi(soundfont: Path, midi_path: Path, out_flac: Path) -> Path:
         raise RenderError("fluidsynth not found: install it (apt-get install fluidsynth)")
     if not Path(soundfont).is_file():
         raise RenderError(f"SoundFont {soundfont} not found")
+    check_soundfont(soundfont)
     out_flac.parent.mkdir(parents=True, exist_ok=True)
     tmp_wav = out_flac.with_name(out_flac.name + ".tmp.wav")
     done = subprocess.run(
         fluidsynth_command(soundfont, midi_path, tmp_wav), capture_output=True, text=True
     )
     try:
-        if done.returncode != 0 or not tmp_wav.exists():
+        if done.returncode != 0 or not tmp_wav.exists() or "not a SoundFont" in done.stderr:
             raise RenderError(f"fluidsynth failed on {midi_path}: {done.stderr.strip()}")
         audio, sample_rate = sf.read(str(tmp_wav), dtype="float32", always_2d=True)
         if not len(audio) or not np.isfinite(audio).all():
