@@ -1,0 +1,200 @@
+"""Pitch tracking for the tuner and the tuner metric: YIN (de Cheveigné & Kawahara, 2002).
+
+Each analysis frame holds ``window_samples + max_lag`` samples. The difference function compares
+the first ``window_samples`` with themselves shifted by every lag up to ``max_lag`` (the period of
+``min_hz``); it is normalized by its cumulative mean, the first dip below ``threshold`` is taken
+(walked down to its local minimum), and the period is refined by a parabola through the raw
+difference function around it. A frame is voiced when that dip is below ``threshold`` and the frame
+is louder than ``min_rms_db``; ``confidence = 1 - normalized difference`` at the chosen lag.
+
+``PitchTracker.push(hop)`` is the streaming form (allocation-free); ``track_pitch`` runs the same
+kernel over a whole signal, frame ``k`` ending after hop ``k``, so the two agree exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+SAMPLE_RATE = 48000
+MIN_HZ = 60.0  # below drop-D and D standard (73.4 Hz) with some margin
+MAX_HZ = 1500.0  # above E6 (1318.5 Hz), the 24th fret of the high string
+WINDOW_SAMPLES = 1024  # integration window: 1.5 periods at 70 Hz
+HOP_SAMPLES = 480  # 10 ms
+THRESHOLD = 0.15
+MIN_RMS_DB = -70.0
+
+
+@njit(cache=True, nogil=True)
+def _yin_frame(frame, window_samples, min_lag, max_lag, threshold, min_power, sample_rate, diff, norm):
+    """Pitch of one frame ``(window_samples + max_lag,)``; ``diff``/``norm`` are ``(max_lag + 1,)`` work
+    buffers. Returns ``(hz, confidence)``, ``hz`` NaN when unvoiced."""
+    for tau in range(max_lag + 1):
+        diff[tau] = 0.0
+    power = 0.0
+    # Lag in the inner loop: each diff[tau] sums in a fixed order, so results do not depend on
+    # vectorization or memory alignment, and streaming equals whole-signal bit for bit.
+    for j in range(window_samples):
+        xj = frame[j]
+        power += xj * xj
+        for tau in range(1, max_lag + 1):
+            d = xj - frame[j + tau]
+            diff[tau] += d * d
+    norm[0] = 1.0
+    running = 0.0
+    for tau in range(1, max_lag + 1):
+        running += diff[tau]
+        norm[tau] = diff[tau] * tau / running if running > 0.0 else 1.0
+    if power <= min_power * window_samples or running <= 0.0:
+        return math.nan, 0.0
+
+    best = -1
+    tau = min_lag
+    while tau < max_lag:
+        if norm[tau] < threshold:
+            while tau + 1 < max_lag and norm[tau + 1] < norm[tau]:
+                tau += 1
+            best = tau
+            break
+        tau += 1
+    if best < 0:
+        # No dip below the threshold: report the deepest one's confidence, unvoiced.
+        deepest = min_lag
+        for tau in range(min_lag, max_lag):
+            if norm[tau] < norm[deepest]:
+                deepest = tau
+        return math.nan, max(0.0, 1.0 - norm[deepest])
+
+    a = diff[best - 1]
+    b = diff[best]
+    c = diff[best + 1]
+    curvature = a - 2.0 * b + c
+    shift = 0.5 * (a - c) / curvature if curvature > 0.0 else 0.0
+    if shift > 0.5 or shift < -0.5:
+        shift = 0.0
+    return sample_rate / (best + shift), max(0.0, 1.0 - norm[best])
+
+
+@njit(cache=True, nogil=True)
+def _shift_in(frame, hop):
+    """Move ``frame`` left by ``len(hop)`` and append ``hop`` (``len(hop) <= len(frame)``)."""
+    n_keep = frame.size - hop.size
+    for i in range(n_keep):
+        frame[i] = frame[i + hop.size]
+    for i in range(hop.size):
+        frame[n_keep + i] = hop[i]
+
+
+@njit(cache=True, nogil=True)
+def _track(padded, n_frames, hop_samples, frame_samples, window_samples, min_lag, max_lag, threshold,
+           min_power, sample_rate, hz, confidence):
+    diff = np.zeros(max_lag + 1)
+    norm = np.zeros(max_lag + 1)
+    for k in range(n_frames):
+        start = (k + 1) * hop_samples
+        result = _yin_frame(
+            padded[start : start + frame_samples], window_samples, min_lag, max_lag, threshold,
+            min_power, sample_rate, diff, norm,
+        )
+        hz[k] = result[0]
+        confidence[k] = result[1]
+
+
+class PitchTracker:
+    """Streaming YIN on mono audio at ``sample_rate``.
+
+    ``push(hop)`` takes ``(n,)`` samples (``n <= frame_samples``; normally ``hop_samples``), analyses
+    the most recent ``frame_samples`` and returns ``(hz, confidence)``; ``hz`` is NaN when unvoiced.
+    Nothing is allocated per push.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int = SAMPLE_RATE,
+        hop_samples: int = HOP_SAMPLES,
+        min_hz: float = MIN_HZ,
+        max_hz: float = MAX_HZ,
+        window_samples: int = WINDOW_SAMPLES,
+        threshold: float = THRESHOLD,
+        min_rms_db: float = MIN_RMS_DB,
+    ) -> None:
+        if not 0.0 < min_hz < max_hz < sample_rate / 4:
+            raise ValueError(f"need 0 < min_hz < max_hz < sample_rate / 4, got {min_hz}, {max_hz}")
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+        self.sample_rate = int(sample_rate)
+        self.hop_samples = int(hop_samples)
+        self.window_samples = int(window_samples)
+        self.min_lag = max(2, int(math.floor(sample_rate / max_hz)))
+        self.max_lag = int(math.ceil(sample_rate / min_hz)) + 1  # +1: room for the parabola
+        self.frame_samples = self.window_samples + self.max_lag
+        if not 0 < self.hop_samples <= self.frame_samples:
+            raise ValueError(f"hop_samples must be in 1..{self.frame_samples}, got {hop_samples}")
+        self.threshold = float(threshold)
+        self.min_power = 10.0 ** (min_rms_db / 10.0)
+        self._frame = np.zeros(self.frame_samples)
+        self._hop = np.zeros(self.frame_samples)
+        self._diff = np.zeros(self.max_lag + 1)
+        self._norm = np.zeros(self.max_lag + 1)
+        self.hz = math.nan
+        self.confidence = 0.0
+
+    def reset(self) -> None:
+        self._frame[:] = 0.0
+        self.hz = math.nan
+        self.confidence = 0.0
+
+    def push(self, hop: np.ndarray) -> tuple[float, float]:
+        """Append ``(n,)`` samples and return the latest ``(hz, confidence)``."""
+        n = hop.shape[0]
+        if n > self.frame_samples:
+            raise ValueError(f"push at most {self.frame_samples} samples at a time, got {n}")
+        staged = self._hop[:n]
+        staged[:] = hop  # float64 copy without allocating
+        _shift_in(self._frame, staged)
+        self.hz, self.confidence = _yin_frame(
+            self._frame, self.window_samples, self.min_lag, self.max_lag, self.threshold,
+            self.min_power, float(self.sample_rate), self._diff, self._norm,
+        )
+        return self.hz, self.confidence
+
+    def frame_times_s(self, n_frames: int) -> np.ndarray:
+        """Centre of frame ``k`` (the frame after hop ``k``), in seconds. Shape ``(n_frames,)``."""
+        ends = (np.arange(n_frames) + 1) * self.hop_samples
+        return (ends - self.frame_samples / 2) / self.sample_rate
+
+    def track(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Whole-signal tracking from a reset state; same frames as pushing ``hop_samples`` at a time.
+
+        ``audio`` ``(samples,)`` -> ``(times_s, hz, confidence)``, each ``(samples // hop_samples,)``.
+        """
+        audio = np.asarray(audio, dtype=np.float64)
+        if audio.ndim != 1:
+            raise ValueError(f"expected mono audio of shape (samples,), got {audio.shape}")
+        n_frames = audio.size // self.hop_samples
+        padded = np.concatenate([np.zeros(self.frame_samples), audio])  # the reset frame's zeros
+        hz = np.empty(n_frames)
+        confidence = np.empty(n_frames)
+        _track(padded, n_frames, self.hop_samples, self.frame_samples, self.window_samples, self.min_lag,
+               self.max_lag, self.threshold, self.min_power, float(self.sample_rate), hz, confidence)
+        return self.frame_times_s(n_frames), hz, confidence
+
+
+def track_pitch(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, **options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pitch of mono ``audio`` ``(samples,)`` -> ``(times_s, hz, confidence)``, each ``(frames,)``.
+
+    ``hz`` is NaN where unvoiced; ``options`` are ``PitchTracker``'s.
+    """
+    return PitchTracker(sample_rate, **options).track(audio)
+
+
+def cents_off(hz, reference_hz):
+    """How far ``hz`` is from ``reference_hz`` in cents (positive: sharp). Arrays broadcast."""
+    return 1200.0 * np.log2(np.asarray(hz, dtype=np.float64) / np.asarray(reference_hz, dtype=np.float64))
+
+
+def midi_to_hz(midi):
+    """Equal-tempered frequency of MIDI note ``midi`` (A4 = 69 = 440 Hz)."""
+    return 440.0 * 2.0 ** ((np.asarray(midi, dtype=np.float64) - 69.0) / 12.0)
