@@ -2,7 +2,8 @@
 
 Keys: ``model_config`` (``UNetConfig.to_dict()``), ``model_state`` (state dict), and optionally
 ``card`` (merged into the model card at export: ``training``, ``metrics``, ``name``) and
-``train_config`` (the resolved training config).
+``train_config`` (the resolved training config); callers may add further keys (``extra``), e.g.
+optimizer state and progress for resuming.
 """
 
 from __future__ import annotations

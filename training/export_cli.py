@@ -1,0 +1,56 @@
+"""`livedenoise export CKPT OUT.onnx`: a training checkpoint -> a checked ONNX step model + card."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", type=Path, help="training checkpoint (.pt) written by livedenoise train")
+    parser.add_argument("output", type=Path, help="ONNX file to write; the model card goes beside it as .json")
+    parser.add_argument("--name", help="model name in the card (default: the output file's stem)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from livedenoise.models.card import ModelCardError
+    from livedenoise.training.export import CheckpointError, ExportError, export_onnx, load_checkpoint_model
+
+    output: Path = args.output
+    if output.suffix != ".onnx":
+        print(f"error: output must end in .onnx, got {output}", file=sys.stderr)
+        return 2
+    if output.resolve() == args.checkpoint.resolve():
+        print("error: output path equals the checkpoint path; choose another output", file=sys.stderr)
+        return 2
+    if not output.parent.is_dir():
+        print(f"error: output folder {output.parent} does not exist", file=sys.stderr)
+        return 2
+    if output.exists() and not args.force:
+        print(f"error: {output} exists; pass --force to overwrite it", file=sys.stderr)
+        return 2
+    try:
+        model, checkpoint = load_checkpoint_model(args.checkpoint)
+        card_extra = dict(checkpoint.get("card") or {})
+        if args.name:
+            card_extra["name"] = args.name
+        card = export_onnx(model, output, card_extra)
+    except CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (ExportError, ModelCardError, ValueError) as exc:
+        print(f"error: export failed, nothing written: {exc}", file=sys.stderr)
+        return 1
+    summary = {
+        "onnx": str(output),
+        "card": str(output.with_suffix(".json")),
+        "name": card.name,
+        "mask_kind": card.mask_kind,
+        "n_parameters": model.n_parameters(),
+        "macs_per_hop": model.macs_per_frame(),
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
