@@ -1,0 +1,162 @@
+"""Dev set from a tiny generated manifest: test split only, every cell, reproducible bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from livedenoise.training.devset import SNRS_DB, build_devset
+from livedenoise.training.manifest import SourceFile, write_manifest
+from livedenoise.training.mixing import NOISE_TYPES
+
+SEGMENT_S = 1.0
+
+
+def _record(path: str, kind: str, category: str, split: str, origin: str = "synthetic", seconds: float = 3.0,
+            sample_rate: int = 48000, n_channels: int = 1) -> SourceFile:
+    return SourceFile(
+        path=path, kind=kind, category=category, origin=origin, licence=f"licence-of-{Path(path).stem}",
+        sha256=hashlib.sha256(path.encode()).hexdigest(), sample_rate=sample_rate, n_channels=n_channels,
+        duration_s=seconds, split=split,
+    )
+
+
+def _write(root: Path, record: SourceFile, audio: np.ndarray) -> None:
+    path = root / record.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, audio, record.sample_rate, subtype="PCM_24" if path.suffix == ".flac" else "FLOAT")
+
+
+def make_data(root: Path, with_speech: bool = True, with_notes: bool = True) -> Path:
+    """Test-split files on disk; train and validation records whose files do not exist, so opening
+    one fails."""
+    rng = np.random.default_rng(0)
+    records = []
+
+    def tone(hz, seconds, sample_rate=48000):
+        t = np.arange(int(seconds * sample_rate)) / sample_rate
+        return 0.1 * np.sin(2 * np.pi * hz * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
+
+    music_a = _record("test/music_a.wav", "music", "orchestral", "test")
+    _write(root, music_a, tone(220.0, 3.0))
+    music_b = _record("test/music_b.wav", "music", "rock", "test", sample_rate=44100, n_channels=2)
+    _write(root, music_b, np.stack([tone(330.0, 3.0, 44100)] * 2, axis=1))
+    rain = _record("test/rain.wav", "noise", "rain", "test")
+    _write(root, rain, 0.05 * rng.standard_normal(3 * 48000))
+    chime = _record("test/chime.wav", "noise", "interference", "test")
+    _write(root, chime, tone(1000.0, 3.0))
+    records += [music_a, music_b, rain, chime]
+    if with_speech:
+        speech = _record("test/speech.wav", "noise", "speech", "test", seconds=0.7)
+        _write(root, speech, tone(150.0, 0.7) * rng.standard_normal(int(0.7 * 48000)))
+        records.append(speech)
+    if with_notes:
+        notes_record = _record("rendered/guitar_notes.flac", "music", "guitar", "test",
+                               origin="fluid-soundfont-gm+generated", seconds=4.0)
+        notes = [{"onset_s": 0.25 + 2 * i, "offset_s": 1.75 + 2 * i, "midi": 45 + 7 * i,
+                  "hz": 440.0 * 2 ** ((45 + 7 * i - 69) / 12)} for i in range(2)]
+        audio = np.zeros(4 * 48000)
+        for note in notes:
+            on, off = int(note["onset_s"] * 48000), int(note["offset_s"] * 48000)
+            audio[on:off] = tone(note["hz"], (off - on) / 48000)[: off - on]
+        _write(root, notes_record, audio)
+        (root / "rendered/guitar_notes.notes.json").write_text(json.dumps(notes))
+        records.append(notes_record)
+    for split in ("train", "validation"):
+        for kind, category in (("music", "orchestral"), ("music", "guitar"), ("noise", "rain"),
+                               ("noise", "speech"), ("noise", "instrument")):
+            records.append(_record(f"{split}/{category}.wav", kind, category, split))
+    manifest = root / "manifest.jsonl"
+    write_manifest(manifest, records)
+    return manifest
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    manifest = make_data(root)
+    out = root / "devset"
+    devset_path = build_devset(manifest, out, n_per_cell=1, segment_s=SEGMENT_S, seed=7)
+    return manifest, out, json.loads(devset_path.read_text())
+
+
+def test_every_cell_and_part_is_present(built):
+    _, out, devset = built
+    examples = devset["examples"]
+    cells = {(e["noise_type"], e["snr_db"]) for e in examples if e["part"] == "mixture"}
+    assert cells == {(t, s) for t in NOISE_TYPES for s in SNRS_DB}
+    parts = [e["part"] for e in examples]
+    assert parts.count("mixture") == len(NOISE_TYPES) * len(SNRS_DB)
+    assert parts.count("clean") == len(SNRS_DB)
+    assert sorted(e["noise_type"] for e in examples if e["part"] == "noise_only") == sorted(NOISE_TYPES)
+    assert sorted(e["snr_db"] for e in examples if e["part"] == "tuner") == sorted(SNRS_DB)
+    assert devset["skipped"] == []
+    assert len({e["id"] for e in examples}) == len(examples)
+
+
+def test_files_hold_what_the_manifest_says(built):
+    _, out, devset = built
+    for example in devset["examples"]:
+        audio, sample_rate = sf.read(out / example["input"], dtype="float32")
+        assert sample_rate == 48000 and audio.shape == (int(SEGMENT_S * 48000),)
+        assert sf.info(out / example["input"]).subtype == "FLOAT"
+        if example["part"] in ("mixture", "tuner"):
+            clean = sf.read(out / example["clean"], dtype="float32")[0]
+            noise = sf.read(out / example["noise"], dtype="float32")[0]
+            np.testing.assert_array_equal(audio, clean + noise)
+            snr_db = 10 * np.log10(np.sum(clean.astype(float) ** 2) / np.sum(noise.astype(float) ** 2))
+            assert snr_db == pytest.approx(example["snr_db"], abs=0.01)
+            assert example["mix"]["noise_types"] == [example["noise_type"]]
+            assert example["mix"]["reverb"] is None and example["mix"]["band_limit"] is None
+        assert example["licences"] and all(s["licence"] in example["licences"] for s in example["sources"])
+
+
+def test_only_test_split_sources(built):
+    _, _, devset = built
+    paths = {s["path"] for e in devset["examples"] for s in e["sources"]}
+    assert paths and all(p.startswith("test/") or p.startswith("rendered/") for p in paths)
+    assert "test/speech.wav" in paths and "test/chime.wav" in paths
+
+
+def test_tuner_notes_are_relative_to_the_segment(built):
+    _, out, devset = built
+    for example in (e for e in devset["examples"] if e["part"] == "tuner"):
+        assert example["sources"][0]["path"] == "rendered/guitar_notes.flac"
+        assert example["notes"], example["id"]
+        for note in example["notes"]:
+            assert 0.0 <= note["onset_s"] < note["offset_s"] <= SEGMENT_S
+            assert note["onset_s"] == pytest.approx(0.1, abs=1e-3)  # segments start 0.1 s before a note
+            assert note["midi"] in (45, 52)
+
+
+def test_reproducible_bytes(built, tmp_path):
+    manifest, out, _ = built
+    again = build_devset(manifest, tmp_path / "again", n_per_cell=1, segment_s=SEGMENT_S, seed=7)
+    assert _files(again.parent) == _files(out)
+    other = build_devset(manifest, tmp_path / "other", n_per_cell=1, segment_s=SEGMENT_S, seed=8)
+    assert _files(other.parent)["noisy/hum_snr+00_00.wav"] != _files(out)["noisy/hum_snr+00_00.wav"]
+
+
+def test_existing_devset_is_kept_unless_overwrite(built):
+    manifest, out, _ = built
+    with pytest.raises(FileExistsError, match="overwrite"):
+        build_devset(manifest, out, n_per_cell=1, segment_s=SEGMENT_S, seed=7)
+
+
+def test_missing_sources_are_skipped_and_said(tmp_path):
+    manifest = make_data(tmp_path, with_speech=False, with_notes=False)
+    devset = json.loads(build_devset(manifest, tmp_path / "devset", n_per_cell=1, segment_s=0.5).read_text())
+    assert "babble" not in devset["noise_types"]
+    assert not any(e.get("noise_type") == "babble" for e in devset["examples"])
+    reasons = {s["part"]: s["reason"] for s in devset["skipped"]}
+    assert "speech" in reasons["mixture, noise_only"] and "note labels" in reasons["tuner"]
+    assert not any(e["part"] == "tuner" for e in devset["examples"])

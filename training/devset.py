@@ -1,0 +1,359 @@
+"""The dev set: fixed, seeded examples from the manifest's held-apart test split, written as WAV files.
+
+Parts, each example with its own generator seeded by ``(seed, part, ...)``:
+
+- ``mixture``: for every noise type and every SNR in ``SNRS_DB``, ``n_per_cell`` music segments
+  mixed by ``mix_example`` with a config pinned to that one noise type and SNR. Reverb and
+  band-limiting are off, so the figures measure denoising alone.
+- ``clean``: music alone, for transparency (a music denoiser must leave music as it is).
+- ``noise_only``: ``n_per_cell`` noises of each type alone, for attenuation: the noise part of a
+  0 dB mixture (its sources list the music that set the level).
+- ``tuner``: segments of labelled guitar single-note renders, noisy as above (noise types in turn),
+  with their notes relative to the segment, for the tuner hit rate. Built only when the test split
+  holds such renders; otherwise ``devset.json`` says why the part is missing.
+
+Only test-split records are ever opened. Noise categories map to noise types as in training:
+speech feeds babble, instrument recordings are harmonic noise (other test music stands in when
+there are none), every other category is ambience.
+
+Layout: ``noisy/<id>.wav`` (the model input), ``clean/<id>.wav``, ``noise/<id>.wav``, float32 mono
+at 48 kHz, and ``devset.json``: per example its id, part, files, noise type, SNR, sources with
+their licences, seed, notes and the mixer's record of what it drew. The same manifest, arguments and
+seed give identical bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from scipy.io import wavfile
+from tqdm import tqdm
+
+from .dataset import HARMONIC_CATEGORIES, SPEECH_CATEGORIES, FileSources
+from .manifest import SourceFile, read_manifest
+from .mixing import NOISE_TYPES, RECORDED_TYPES, MixConfig, NoiseSources, fill_segment, mix_example
+from .render import notes_sidecar_path, read_notes_sidecar
+
+DEVSET_FILE = "devset.json"
+FORMAT_VERSION = 1
+SPLIT = "test"
+SNRS_DB = (-5.0, 0.0, 5.0, 10.0)
+SAMPLE_RATE = 48000
+RENDER_ORIGIN_PREFIX = "fluid-soundfont-gm"
+MIN_MUSIC_RMS_DBFS = -45.0
+MAX_MUSIC_TRIES = 10
+NOTE_LEAD_S = 0.1  # segments of note renders start this long before a note onset
+MIN_NOTE_S = 0.3  # shorter notes left after cutting the segment give no settled tuner frames
+PARTS = ("mixture", "clean", "noise_only", "tuner")
+SUBDIRS = ("noisy", "clean", "noise")
+
+
+def pinned_config(noise_type: str, snr_db: float) -> MixConfig:
+    """A mixing config that draws exactly one noise of ``noise_type`` at exactly ``snr_db``, dry."""
+    return MixConfig(
+        sample_rate=SAMPLE_RATE,
+        snr_db_range=(snr_db, snr_db),
+        noise_weights={noise_type: 1.0},
+        second_noise_prob=0.0,
+        reverb_prob=0.0,
+        band_limit_prob=0.0,
+    )
+
+
+@dataclass
+class _TestSplit:
+    """The test split's records, grouped as the mixer needs them."""
+
+    music: list[SourceFile]
+    labelled_guitar: list[SourceFile]
+    speech: list[SourceFile]
+    instruments: list[SourceFile]
+    ambience: list[SourceFile]
+
+    @classmethod
+    def from_records(cls, records: list[SourceFile], data_root: Path) -> _TestSplit:
+        test = [r for r in records if r.split == SPLIT]
+        music = [r for r in test if r.kind == "music"]
+        noise = [r for r in test if r.kind == "noise"]
+        labelled = [
+            r
+            for r in music
+            if r.category == "guitar"
+            and r.origin.startswith(RENDER_ORIGIN_PREFIX)
+            and notes_sidecar_path(r.resolve(data_root)).is_file()
+        ]
+        return cls(
+            music=[r for r in music if r not in labelled],
+            labelled_guitar=labelled,
+            speech=[r for r in noise if r.category in SPEECH_CATEGORIES],
+            instruments=[r for r in noise if r.category in HARMONIC_CATEGORIES],
+            ambience=[r for r in noise if r.category not in SPEECH_CATEGORIES | HARMONIC_CATEGORIES],
+        )
+
+
+@dataclass
+class _Draws:
+    """Records opened for the current example, in order of first use."""
+
+    records: list[SourceFile] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+
+    def add(self, record: SourceFile, role: str) -> None:
+        if record not in self.records:
+            self.records.append(record)
+            self.roles.append(role)
+
+    def sources(self) -> list[dict[str, str]]:
+        return [
+            {"path": r.path, "role": role, "category": r.category, "origin": r.origin, "licence": r.licence}
+            for r, role in zip(self.records, self.roles)
+        ]
+
+    def licences(self) -> list[str]:
+        return sorted({r.licence for r in self.records})
+
+
+class _Builder:
+    def __init__(self, split: _TestSplit, sources: FileSources, out_dir: Path, segment_s: float) -> None:
+        self.split = split
+        self.sources = sources
+        self.out_dir = out_dir
+        self.n_segment = int(round(segment_s * SAMPLE_RATE))
+        durations = np.array([r.duration_s for r in split.music])
+        self._music_probs = durations / durations.sum() if split.music else durations
+
+    def available_types(self) -> list[str]:
+        """Noise types the test split can supply (recorded types need recordings of their kind)."""
+        have = {
+            "ambience": bool(self.split.ambience),
+            "speech": bool(self.split.speech),
+            "harmonic": bool(self.split.instruments) or len(self.split.music) >= 2,
+        }
+        return [t for t in NOISE_TYPES if t not in RECORDED_TYPES or have[RECORDED_TYPES[t]]]
+
+    def _harmonic_pool(self, exclude: SourceFile | None) -> list[SourceFile]:
+        return self.split.instruments or [r for r in self.split.music if r is not exclude]
+
+    def _sampler(self, pool: list[SourceFile], draws: _Draws) -> Callable | None:
+        if not pool:
+            return None
+
+        def draw_piece(n_max: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+            record = pool[int(rng.integers(len(pool)))]
+            draws.add(record, "noise")
+            n_file = self.sources.n_samples(record)
+            start = int(rng.integers(0, n_file - n_max + 1)) if n_file > n_max else 0
+            return self.sources.read(record, start, min(n_max, max(n_file, 1))), record.path
+
+        return lambda n_samples, rng: fill_segment(n_samples, rng, draw_piece, SAMPLE_RATE)
+
+    def noise_sources(self, draws: _Draws, music: SourceFile | None) -> NoiseSources:
+        return NoiseSources(
+            ambience=self._sampler(self.split.ambience, draws),
+            speech=self._sampler(self.split.speech, draws),
+            harmonic=self._sampler(self._harmonic_pool(music), draws),
+        )
+
+    def music_segment(self, rng: np.random.Generator, draws: _Draws) -> tuple[np.ndarray, SourceFile, float]:
+        """A random test music segment louder than -45 dBFS (the loudest of a few tries otherwise)."""
+        best = None
+        for _ in range(MAX_MUSIC_TRIES):
+            record = self.split.music[int(rng.choice(len(self.split.music), p=self._music_probs))]
+            n_file = self.sources.n_samples(record)
+            start = int(rng.integers(0, n_file - self.n_segment + 1)) if n_file > self.n_segment else 0
+            segment = self.sources.read(record, start, self.n_segment)
+            rms_dbfs = 10.0 * np.log10(max(float(np.mean(np.square(segment, dtype=np.float64))), 1e-24))
+            if best is None or rms_dbfs > best[0]:
+                best = (rms_dbfs, segment, record, start)
+            if rms_dbfs >= MIN_MUSIC_RMS_DBFS:
+                break
+        rms_dbfs, segment, record, start = best
+        if rms_dbfs <= -200.0:
+            raise RuntimeError(f"{MAX_MUSIC_TRIES} test music segments were all digital silence")
+        draws.add(record, "music")
+        return segment, record, start / SAMPLE_RATE
+
+    def note_segment(self, rng: np.random.Generator, draws: _Draws) -> tuple[np.ndarray, SourceFile, float, list[dict]]:
+        """A segment of a labelled note render starting just before a random note, and its notes
+        relative to the segment (cut at its end)."""
+        record = self.split.labelled_guitar[int(rng.integers(len(self.split.labelled_guitar)))]
+        labels = read_notes_sidecar(record.resolve(self.sources.data_root))
+        onset_s = labels[int(rng.integers(len(labels)))].onset_s
+        start = max(0, int(round((onset_s - NOTE_LEAD_S) * SAMPLE_RATE)))
+        start_s = start / SAMPLE_RATE
+        segment_s = self.n_segment / SAMPLE_RATE
+        notes = []
+        for label in labels:
+            onset, offset = label.onset_s - start_s, min(label.offset_s - start_s, segment_s)
+            if onset >= 0.0 and offset - onset >= MIN_NOTE_S:
+                notes.append({"onset_s": onset, "offset_s": offset, "midi": label.midi, "hz": label.hz})
+        draws.add(record, "music")
+        return self.sources.read(record, start, self.n_segment), record, start_s, notes
+
+    def write(self, subdir: str, example_id: str, audio: np.ndarray) -> str:
+        relative = f"{subdir}/{example_id}.wav"
+        # scipy rather than libsndfile: its float WAV has no PEAK chunk, whose timestamp would make
+        # two builds differ in bytes.
+        wavfile.write(self.out_dir / relative, SAMPLE_RATE, np.asarray(audio, dtype=np.float32))
+        return relative
+
+
+def _level(audio: np.ndarray, rng: np.random.Generator, config: MixConfig) -> np.ndarray:
+    """``audio`` set to a random RMS level from the mixer's range, lowered if it would clip."""
+    audio = np.asarray(audio, dtype=np.float64)
+    gain = 10.0 ** (rng.uniform(*config.level_dbfs_range) / 20.0) / np.sqrt(np.mean(audio**2))
+    gain = min(gain, config.peak_limit / np.max(np.abs(audio)))
+    return (audio * gain).astype(np.float32)
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in {DEVSET_FILE}")
+
+
+def build_devset(
+    manifest_path: str | Path,
+    out_dir: str | Path,
+    n_per_cell: int = 6,
+    segment_s: float = 6.0,
+    seed: int = 1234,
+    data_root: str | Path | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> Path:
+    """Build the dev set from ``manifest_path``'s test split into ``out_dir``; returns ``devset.json``.
+
+    ``data_root`` defaults to the manifest's folder. An existing dev set is replaced only with
+    ``overwrite``.
+    """
+    if n_per_cell < 1:
+        raise ValueError(f"n_per_cell must be >= 1, got {n_per_cell}")
+    if segment_s <= 0:
+        raise ValueError(f"segment_s must be positive, got {segment_s}")
+    manifest_path = Path(manifest_path)
+    data_root = manifest_path.parent if data_root is None else Path(data_root)
+    out_dir = Path(out_dir)
+    devset_path = out_dir / DEVSET_FILE
+    if devset_path.exists():
+        if not overwrite:
+            raise FileExistsError(f"{devset_path} exists; pass overwrite=True (--overwrite) to rebuild it")
+        for subdir in SUBDIRS:
+            shutil.rmtree(out_dir / subdir, ignore_errors=True)
+        devset_path.unlink()
+    split = _TestSplit.from_records(read_manifest(manifest_path), data_root)
+    if not split.music:
+        raise ValueError(f"{manifest_path} has no music in the {SPLIT!r} split")
+    for subdir in SUBDIRS:
+        (out_dir / subdir).mkdir(parents=True, exist_ok=True)
+
+    builder = _Builder(split, FileSources(data_root, SAMPLE_RATE), out_dir, segment_s)
+    types = builder.available_types()
+    skipped = [
+        {"part": "mixture, noise_only", "noise_type": t, "reason": f"no {RECORDED_TYPES[t]} recordings in the test split"}
+        for t in NOISE_TYPES
+        if t not in types
+    ]
+    if not split.labelled_guitar:
+        skipped.append(
+            {
+                "part": "tuner",
+                "reason": f"no guitar renders with note labels ({RENDER_ORIGIN_PREFIX}*, *.notes.json) in the test split",
+            }
+        )
+    n_tuner = len(SNRS_DB) * n_per_cell if split.labelled_guitar else 0
+    n_total = len(types) * (len(SNRS_DB) + 1) * n_per_cell + len(SNRS_DB) * n_per_cell + n_tuner
+    bar = tqdm(total=n_total, desc="dev set", unit="example", disable=not progress)
+    examples: list[dict[str, Any]] = []
+
+    def add(example: dict[str, Any], draws: _Draws, example_seed: list[int]) -> None:
+        example.update(seed=example_seed, sources=draws.sources(), licences=draws.licences())
+        examples.append(example)
+        bar.update()
+
+    def mixed(part: str, example_id: str, clean, music, noise_type, snr_db, rng, draws) -> dict[str, Any]:
+        mixture = mix_example(clean, builder.noise_sources(draws, music), rng, pinned_config(noise_type, snr_db))
+        return {
+            "id": example_id,
+            "part": part,
+            "input": builder.write("noisy", example_id, mixture.noisy),
+            "clean": builder.write("clean", example_id, mixture.clean),
+            "noise": builder.write("noise", example_id, mixture.noise),
+            "noise_type": noise_type,
+            "snr_db": snr_db,
+            "mix": mixture.metadata,
+        }
+
+    for t_index, noise_type in enumerate(NOISE_TYPES):
+        if noise_type not in types:
+            continue
+        for s_index, snr_db in enumerate(SNRS_DB):
+            for k in range(n_per_cell):
+                example_seed = [seed, PARTS.index("mixture"), t_index, s_index, k]
+                rng, draws = np.random.default_rng(example_seed), _Draws()
+                clean, music, start_s = builder.music_segment(rng, draws)
+                example_id = f"{noise_type}_snr{snr_db:+03.0f}_{k:02d}"
+                example = mixed("mixture", example_id, clean, music, noise_type, snr_db, rng, draws)
+                add({**example, "music_start_s": start_s}, draws, example_seed)
+
+    for k in range(len(SNRS_DB) * n_per_cell):
+        example_seed = [seed, PARTS.index("clean"), k]
+        rng, draws = np.random.default_rng(example_seed), _Draws()
+        clean, _, start_s = builder.music_segment(rng, draws)
+        example_id = f"clean_{k:02d}"
+        path = builder.write("clean", example_id, _level(clean, rng, MixConfig()))
+        add({"id": example_id, "part": "clean", "input": path, "clean": path, "music_start_s": start_s}, draws, example_seed)
+
+    for t_index, noise_type in enumerate(NOISE_TYPES):
+        if noise_type not in types:
+            continue
+        for k in range(n_per_cell):
+            # The noise of a 0 dB mixture: recordings and levels drawn exactly as in the mixtures.
+            example_seed = [seed, PARTS.index("noise_only"), t_index, k]
+            rng, draws = np.random.default_rng(example_seed), _Draws()
+            clean, music, _ = builder.music_segment(rng, draws)
+            mixture = mix_example(clean, builder.noise_sources(draws, music), rng, pinned_config(noise_type, 0.0))
+            example_id = f"noise_{noise_type}_{k:02d}"
+            path = builder.write("noise", example_id, mixture.noise)
+            example = {"id": example_id, "part": "noise_only", "input": path, "noise": path, "noise_type": noise_type}
+            add({**example, "mix": mixture.metadata}, draws, example_seed)
+
+    for s_index, snr_db in enumerate(SNRS_DB if split.labelled_guitar else ()):
+        for k in range(n_per_cell):
+            example_seed = [seed, PARTS.index("tuner"), s_index, k]
+            rng, draws = np.random.default_rng(example_seed), _Draws()
+            clean, music, start_s, notes = builder.note_segment(rng, draws)
+            noise_type = types[(s_index * n_per_cell + k) % len(types)]
+            example_id = f"tuner_snr{snr_db:+03.0f}_{k:02d}"
+            example = mixed("tuner", example_id, clean, music, noise_type, snr_db, rng, draws)
+            add({**example, "music_start_s": start_s, "notes": notes}, draws, example_seed)
+    bar.close()
+
+    devset = {
+        "format": FORMAT_VERSION,
+        "split": SPLIT,
+        "sample_rate": SAMPLE_RATE,
+        "segment_s": segment_s,
+        "n_per_cell": n_per_cell,
+        "seed": seed,
+        "snrs_db": list(SNRS_DB),
+        "noise_types": types,
+        "manifest": {"name": manifest_path.name, "sha256": _file_sha256(manifest_path)},
+        "skipped": skipped,
+        "licences": sorted({licence for example in examples for licence in example["licences"]}),
+        "examples": examples,
+    }
+    tmp = devset_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(devset, indent=1, sort_keys=True, default=_json_default) + "\n", encoding="utf-8")
+    tmp.replace(devset_path)
+    return devset_path
