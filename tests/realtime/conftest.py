@@ -1,0 +1,110 @@
+"""A real JACK server (dummy back end, 48 kHz, period 128) for device tests, one per test, uniquely named."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PERIOD_SAMPLES = 128
+SAMPLE_RATE = 48000
+
+
+@dataclass
+class JackServer:
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+    period_samples: int = PERIOD_SAMPLES
+    sample_rate: int = SAMPLE_RATE
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def n_scheduling_xruns(self) -> int:
+        """Server xruns caused by the machine, not by a callback running late.
+
+        A non-real-time server on a busy machine misses cycles when its driver thread wakes late, or
+        when a client thread has not even been woken ("state = Triggered").
+        """
+        log = self.log()
+        return log.count("JackTimedDriver::Process XRun") + log.count("was not finished, state = Triggered")
+
+    def kill(self) -> None:
+        # SIGTERM, not SIGKILL: a killed server leaves its slot in JACK's shared registry (8 slots).
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def start_jack_server(tmp_path: Path, rescan: bool = True) -> JackServer:
+    import sounddevice as sd
+
+    if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
+        if IN_CI:
+            pytest.fail("jackd is missing; install the Debian package jackd2")
+        pytest.skip("jackd is missing (Debian package jackd2)")
+    name = f"ld-{os.getpid()}-{secrets.token_hex(4)}"
+    log_path = tmp_path / f"{name}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(PERIOD_SAMPLES)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = JackServer(name, process, log_path)
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    deadline = time.monotonic() + 10.0
+    while subprocess.run(["jack_lsp"], capture_output=True).returncode != 0:
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"jackd did not start:\n{server.log()}")
+        time.sleep(0.05)
+    if rescan:
+        sd._terminate()  # PortAudio scans host APIs at initialisation: look again, now that JACK runs
+        sd._initialize()
+    return server
+
+
+@pytest.fixture
+def jack_server(tmp_path):
+    saved = os.environ.get("JACK_DEFAULT_SERVER")
+    server = start_jack_server(tmp_path)
+    yield server
+    import sounddevice as sd
+
+    # Let PortAudio drop its JACK client while the server lives: closing it afterwards aborts.
+    if server.process.poll() is None:
+        sd._terminate()
+        server.kill()
+        sd._initialize()
+    if saved is None:
+        os.environ.pop("JACK_DEFAULT_SERVER", None)
+    else:
+        os.environ["JACK_DEFAULT_SERVER"] = saved
+
+
+@pytest.fixture
+def jack_servers(tmp_path):
+    """Start servers on demand for child processes (this process's PortAudio never connects to them)."""
+    saved = os.environ.get("JACK_DEFAULT_SERVER")
+    servers = []
+
+    def start() -> JackServer:
+        servers.append(start_jack_server(tmp_path, rescan=False))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.kill()
+    if saved is None:
+        os.environ.pop("JACK_DEFAULT_SERVER", None)
+    else:
+        os.environ["JACK_DEFAULT_SERVER"] = saved
