@@ -279,6 +279,7 @@ class AudioEngine:
         return {
             "n_callbacks": int(self.n_callbacks),
             "n_xruns": int(self.n_xruns),
+            "n_device_xruns": int(self.n_device_xruns),
             "n_input_overflows": int(self.n_input_overflows),
             "n_output_underflows": int(self.n_output_underflows),
             "n_ring_xruns": int(self.n_ring_xruns),
@@ -295,7 +296,7 @@ class AudioEngine:
 
     @property
     def n_xruns(self) -> int:
-        return self.n_input_overflows + self.n_output_underflows + self.n_ring_xruns
+        return self.n_device_xruns + self.n_ring_xruns
 
     # ---- audio side -------------------------------------------------------------------------
 
@@ -303,6 +304,7 @@ class AudioEngine:
         start_ns = time.perf_counter_ns()
         self._last_callback_ns = start_ns
         if status:
+            self.n_device_xruns += 1  # JACK raises both flags for one xrun: count the callback once
             if status.input_overflow:
                 self.n_input_overflows += 1
             if status.output_underflow:
@@ -389,6 +391,7 @@ class AudioEngine:
 
     def _reset_counters(self) -> None:
         self.n_callbacks = 0
+        self.n_device_xruns = 0
         self.n_input_overflows = 0
         self.n_output_underflows = 0
         self.n_ring_xruns = 0
