@@ -160,3 +160,10 @@ def test_missing_sources_are_skipped_and_said(tmp_path):
     reasons = {s["part"]: s["reason"] for s in devset["skipped"]}
     assert "speech" in reasons["mixture, noise_only"] and "note labels" in reasons["tuner"]
     assert not any(e["part"] == "tuner" for e in devset["examples"])
+
+
+def test_the_quality_bench_reads_it(built):
+    from livedenoise.bench.quality import load_devset
+
+    _, out, devset = built
+    assert load_devset(out)["examples"] == devset["examples"]

@@ -1,0 +1,377 @@
+"""``livedenoise bench quality``: how well each model denoises the dev set, through the streaming path.
+
+Every dev-set example runs through a fresh ``StreamingDenoiser`` exactly as file mode runs a file:
+the whole input in, ``flush()`` for the tail, ``latency_samples`` cut from the front, so the output
+lines up with the input sample for sample. Per part of the dev set (see ``training/devset.py``):
+
+- mixtures: SI-SDR of input and output against the clean music, its improvement, and
+  log-spectral distance, per noise type, per SNR and overall. The headline is the SI-SDR
+  improvement averaged over the inputs at -5..10 dB SNR.
+- clean music: transparency (SI-SDR of the output against the input) and its LSD.
+- noise alone: attenuation in dB.
+- guitar notes: tuner hit rate of the clean notes, the noisy input and the output (frames pooled
+  over examples).
+
+Figures are printed and written as JSON; ``--markdown`` and ``--plot`` add a report and a chart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import soundfile as sf
+from tqdm import tqdm
+
+from livedenoise.bench.metrics import (
+    TunerScore,
+    log_spectral_distance,
+    noise_attenuation_db,
+    si_sdr,
+    transparency_db,
+    tuner_score,
+)
+from livedenoise.realtime import __version__
+from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.runtime import ModelLoadError
+
+DEVSET_FILE = "devset.json"
+HEADLINE_SNR_DB = (-5.0, 10.0)
+MIXTURE_METRICS = ("si_sdr_in_db", "si_sdr_out_db", "si_sdri_db", "lsd_in_db", "lsd_out_db")
+
+
+class DevsetError(ValueError):
+    """The dev-set folder cannot be used; the message says why and how to build one."""
+
+
+def load_devset(folder: str | Path) -> dict[str, Any]:
+    """Read ``folder/devset.json`` and check that every file it names is there."""
+    folder = Path(folder)
+    path = folder / DEVSET_FILE
+    if not path.is_file():
+        raise DevsetError(f"no {DEVSET_FILE} in {folder}; build a dev set first (training/devset_cli.py)")
+    try:
+        devset = json.loads(path.read_text(encoding="utf-8"))
+        examples = devset["examples"]
+        sample_rate = int(devset["sample_rate"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise DevsetError(f"{path} is not a dev-set manifest: {exc}") from exc
+    for example in examples:
+        for key in ("input", "clean", "noise"):
+            if key in example and not (folder / example[key]).is_file():
+                raise DevsetError(f"{path}: example {example['id']} names {example[key]}, which is missing")
+    devset["sample_rate"] = sample_rate
+    return devset
+
+
+def _read(folder: Path, relative: str) -> np.ndarray:
+    audio, _ = sf.read(folder / relative, dtype="float32", always_2d=True)
+    return audio.mean(axis=1)
+
+
+def denoise_aligned(denoiser: StreamingDenoiser, audio: np.ndarray) -> np.ndarray:
+    """Denoise mono ``(samples,)`` from a fresh stream; the output ``(samples,)`` lines up with it."""
+    n_samples = audio.shape[0]
+    block = audio[np.newaxis].astype(np.float32)
+    out = np.concatenate([denoiser.process(block), denoiser.flush()], axis=1)[0]
+    start = denoiser.latency_samples
+    assert out.shape[0] == n_samples + start, "the denoiser returned an unexpected number of samples"
+    return out[start : start + n_samples]
+
+
+class _InputScores:
+    """Model-independent figures (of the noisy input, of clean notes), computed once per example."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def get(self, example: dict[str, Any], name: str, compute) -> Any:
+        key = (example["id"], name)
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+
+def score_example(
+    example: dict[str, Any], folder: Path, denoiser: StreamingDenoiser, inputs: _InputScores
+) -> dict[str, Any]:
+    """One example's figures for one model."""
+    sample_rate = inputs.sample_rate
+    noisy = _read(folder, example["input"])
+    out = denoise_aligned(denoiser, noisy)
+    part = example["part"]
+    row: dict[str, Any] = {"id": example["id"], "part": part}
+    for key in ("noise_type", "snr_db"):
+        if key in example:
+            row[key] = example[key]
+    if part in ("mixture", "tuner"):
+        clean = _read(folder, example["clean"])
+        row["si_sdr_in_db"] = inputs.get(example, "si_sdr_in", lambda: si_sdr(noisy, clean))
+        row["si_sdr_out_db"] = si_sdr(out, clean)
+        row["si_sdri_db"] = row["si_sdr_out_db"] - row["si_sdr_in_db"]
+        row["lsd_in_db"] = inputs.get(example, "lsd_in", lambda: log_spectral_distance(noisy, clean, sample_rate))
+        row["lsd_out_db"] = log_spectral_distance(out, clean, sample_rate)
+        if part == "tuner":
+            notes = example["notes"]
+            for name, audio in (("clean", clean), ("in", noisy)):
+                score = inputs.get(example, f"tuner_{name}", lambda a=audio: tuner_score(a, notes, sample_rate))
+                row[f"tuner_{name}"] = asdict(score)
+            row["tuner_out"] = asdict(tuner_score(out, notes, sample_rate))
+    elif part == "clean":
+        row["transparency_db"] = transparency_db(out, noisy)
+        row["lsd_out_db"] = log_spectral_distance(out, noisy, sample_rate)
+    elif part == "noise_only":
+        row["attenuation_db"] = noise_attenuation_db(out, noisy)
+    else:
+        raise DevsetError(f"example {example['id']}: unknown part {part!r}")
+    return row
+
+
+def _mean(values: Iterable[float]) -> float:
+    values = list(values)
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _mixture_summary(rows: list[dict[str, Any]]) -> dict[str, float]:
+    return {"n_examples": len(rows), **{m: _mean(r[m] for r in rows) for m in MIXTURE_METRICS}}
+
+
+def _pooled(rows: list[dict[str, Any]], key: str) -> dict[str, float]:
+    total = TunerScore(*(sum(r[key][f] for r in rows) for f in ("n_frames", "n_voiced", "n_hits")))
+    return {"hit_rate": total.hit_rate, "voiced_rate": total.voiced_rate, "n_frames": total.n_frames}
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-model figures from the example rows: headline, overall, per noise type, per SNR, and the
+    clean, noise-only and tuner parts."""
+    mixtures = [r for r in rows if r["part"] == "mixture"]
+    low, high = HEADLINE_SNR_DB
+    headline = [r for r in mixtures if low <= r["snr_db"] <= high]
+    by_type: dict[str, list] = defaultdict(list)
+    by_snr: dict[float, list] = defaultdict(list)
+    for r in mixtures:
+        by_type[r["noise_type"]].append(r)
+        by_snr[r["snr_db"]].append(r)
+    clean = [r for r in rows if r["part"] == "clean"]
+    noise_only = [r for r in rows if r["part"] == "noise_only"]
+    noise_by_type: dict[str, list] = defaultdict(list)
+    for r in noise_only:
+        noise_by_type[r["noise_type"]].append(r["attenuation_db"])
+    tuner = [r for r in rows if r["part"] == "tuner"]
+    tuner_by_snr: dict[float, list] = defaultdict(list)
+    for r in tuner:
+        tuner_by_snr[r["snr_db"]].append(r)
+    return {
+        "headline": {
+            "name": f"SI-SDR improvement averaged over inputs at {low:g}..{high:g} dB SNR",
+            "si_sdri_db": _mean(r["si_sdri_db"] for r in headline),
+            "n_examples": len(headline),
+        },
+        "overall": _mixture_summary(mixtures),
+        "by_noise_type": {t: _mixture_summary(v) for t, v in by_type.items()},
+        "by_snr_db": {f"{s:g}": _mixture_summary(by_snr[s]) for s in sorted(by_snr)},
+        "transparency": {
+            "si_sdr_db": _mean(r["transparency_db"] for r in clean),
+            "min_si_sdr_db": float(min(r["transparency_db"] for r in clean)) if clean else float("nan"),
+            "lsd_db": _mean(r["lsd_out_db"] for r in clean),
+            "n_examples": len(clean),
+        },
+        "attenuation": {
+            "mean_db": _mean(r["attenuation_db"] for r in noise_only),
+            "by_noise_type": {t: _mean(v) for t, v in noise_by_type.items()},
+            "n_examples": len(noise_only),
+        },
+        "tuner": {
+            **{name: _pooled(tuner, f"tuner_{name}") for name in ("clean", "in", "out")},
+            "by_snr_db": {
+                f"{s:g}": {name: _pooled(tuner_by_snr[s], f"tuner_{name}")["hit_rate"] for name in ("clean", "in", "out")}
+                for s in sorted(tuner_by_snr)
+            },
+            "n_examples": len(tuner),
+        }
+        if tuner
+        else None,
+    }
+
+
+def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
+             progress: bool = True) -> dict[str, Any]:
+    """Run ``model`` over the dev set; summary, timing and per-example rows."""
+    runtime = open_runtime(model)
+    if runtime.card.sample_rate != devset["sample_rate"]:
+        raise ModelLoadError(f"{model} runs at {runtime.card.sample_rate} Hz; the dev set is at {devset['sample_rate']} Hz")
+    denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
+    rows = [
+        score_example(example, folder, denoiser, inputs)
+        for example in tqdm(devset["examples"], desc=model, unit="example", disable=not progress)
+    ]
+    timing = denoiser.timing_stats()
+    return {
+        "model": model,
+        "runtime": runtime.card.name,
+        "hop_samples": denoiser.hop_samples,
+        "latency_samples": denoiser.latency_samples,
+        **summarize(rows),
+        "real_time_factor": timing.get("real_time_factor"),
+        "examples": rows,
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN (no examples of a kind) becomes null, so the file is strict JSON."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _fmt(value: float | None, spec: str = "6.2f") -> str:
+    return "-" if value is None or not np.isfinite(value) else format(value, spec)
+
+
+def _tuner_cell(result: dict[str, Any], name: str) -> str:
+    tuner = result["tuner"]
+    return "-" if tuner is None else f"{tuner[name]['hit_rate']:.1%}"
+
+
+def tables(results: list[dict[str, Any]], markdown: bool) -> str:
+    """Summary, per noise type and per SNR tables, as plain text or Markdown."""
+
+    def table(header: list[str], rows: list[list[str]]) -> list[str]:
+        if markdown:
+            return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
+        widths = [max(len(c) for c in column) for column in zip(header, *rows)]
+
+        def line(cells: list[str]) -> str:
+            return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+        return [line(header)] + [line(r) for r in rows]
+
+    out: list[str] = []
+    heading = (lambda text: ["", f"## {text}", ""]) if markdown else (lambda text: ["", text])
+    if results:
+        out += heading(results[0]["headline"]["name"])
+    out += table(
+        ["model", "SI-SDRi dB", "SI-SDR in", "SI-SDR out", "LSD in", "LSD out", "transparency dB", "attenuation dB",
+         "tuner clean", "tuner in", "tuner out", "RTF"],
+        [
+            [
+                r["model"], _fmt(r["headline"]["si_sdri_db"]), _fmt(r["overall"]["si_sdr_in_db"]),
+                _fmt(r["overall"]["si_sdr_out_db"]), _fmt(r["overall"]["lsd_in_db"]), _fmt(r["overall"]["lsd_out_db"]),
+                _fmt(r["transparency"]["si_sdr_db"]), _fmt(r["attenuation"]["mean_db"]),
+                _tuner_cell(r, "clean"), _tuner_cell(r, "in"), _tuner_cell(r, "out"), _fmt(r["real_time_factor"], ".3f"),
+            ]
+            for r in results
+        ],
+    )
+    models = [r["model"] for r in results]
+    for title, key in (("SI-SDR improvement (dB) by noise type", "by_noise_type"), ("SI-SDR improvement (dB) by input SNR", "by_snr_db")):
+        groups = list(results[0][key]) if results else []
+        out += heading(title)
+        out += table(
+            ["noise type" if key == "by_noise_type" else "SNR dB", "SI-SDR in"] + models,
+            [
+                [g, _fmt(results[0][key][g]["si_sdr_in_db"])] + [_fmt(r[key][g]["si_sdri_db"]) for r in results]
+                for g in groups
+            ],
+        )
+    types = list(results[0]["attenuation"]["by_noise_type"]) if results else []
+    out += heading("Attenuation of noise alone (dB)")
+    out += table(["noise type"] + models, [[t] + [_fmt(r["attenuation"]["by_noise_type"][t]) for r in results] for t in types])
+    return "\n".join(out) + "\n"
+
+
+def plot(results: list[dict[str, Any]], path: Path) -> None:
+    """SI-SDR improvement by noise type (bars) and by input SNR (lines), one colour per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (by_type, by_snr) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
+    types = list(results[0]["by_noise_type"])
+    width = 0.8 / len(results)
+    for i, r in enumerate(results):
+        x = np.arange(len(types)) + (i - (len(results) - 1) / 2) * width
+        by_type.bar(x, [r["by_noise_type"][t]["si_sdri_db"] for t in types], width, label=r["model"])
+        snrs = list(r["by_snr_db"])
+        by_snr.plot([float(s) for s in snrs], [r["by_snr_db"][s]["si_sdri_db"] for s in snrs], "o-", label=r["model"])
+    by_type.set_xticks(np.arange(len(types)), types)
+    by_type.set_ylabel("SI-SDR improvement (dB)")
+    by_type.axhline(0.0, color="black", linewidth=0.8)
+    by_type.legend()
+    by_snr.set_xlabel("input SNR (dB)")
+    by_snr.axhline(0.0, color="black", linewidth=0.8)
+    by_snr.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="devset", type=Path, required=True, help="dev-set folder (with devset.json)")
+    parser.add_argument("--models", default="default,dsp", help="comma-separated models (names or .onnx paths)")
+    parser.add_argument("--strength-db", type=float, default=40.0, help="maximum attenuation, as in the app")
+    parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
+    parser.add_argument("--plot", type=Path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        devset = load_devset(args.devset)
+    except DevsetError as exc:
+        print(f"bench quality: {exc}", file=sys.stderr)
+        return 2
+    inputs = _InputScores(devset["sample_rate"])
+    results, skipped = [], []
+    for model in args.models.split(","):
+        try:
+            results.append(evaluate(model, args.devset, devset, args.strength_db, inputs))
+        except ModelLoadError as exc:
+            skipped.append({"model": model, "reason": str(exc)})
+    text = tables(results, markdown=False)
+    print(text, end="")
+    for s in skipped:
+        print(f"{s['model']}: skipped ({s['reason']})")
+    for s in devset.get("skipped", []):
+        print(f"dev set lacks {s['part']}{' ' + s['noise_type'] if 'noise_type' in s else ''}: {s['reason']}")
+    report = {
+        "livedenoise": __version__,
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "devset": {
+            "path": str(args.devset),
+            "n_examples": len(devset["examples"]),
+            "manifest": devset.get("manifest"),
+            "seed": devset.get("seed"),
+            "skipped": devset.get("skipped", []),
+        },
+        "strength_db": args.strength_db,
+        "models": {r["model"]: r for r in results},
+        "skipped": skipped,
+    }
+    args.json.write_text(json.dumps(_json_safe(report), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    print(f"wrote {args.json}")
+    if args.markdown is not None:
+        args.markdown.write_text(f"# Quality on {args.devset}\n" + tables(results, markdown=True), encoding="utf-8")
+        print(f"wrote {args.markdown}")
+    if args.plot is not None and results:
+        try:
+            plot(results, args.plot)
+            print(f"wrote {args.plot}")
+        except ImportError:
+            print("no plot: matplotlib is not installed (pip install 'livedenoise[bench]')")
+    return 0 if results else 1
