@@ -3,7 +3,8 @@ taken as one signal), estimate and reference aligned sample for sample.
 
 - ``si_sdr``: scale-invariant signal-to-distortion ratio (Le Roux et al., 2019), means removed.
 - ``log_spectral_distance``: per STFT frame, the RMS over frequencies of the difference of the
-  log power spectra (in dB), averaged over frames; frames of 1024 samples at 48 kHz.
+  log power spectra (in dB), averaged over frames; frames of 1024 samples at 48 kHz; both spectra
+  floored 80 dB under the reference's loudest bin.
 - ``noise_attenuation_db``: how much quieter the model made noise fed in alone.
 - ``transparency_db``: SI-SDR of the output against the input, for clean-music input.
 - ``tuner_hit_rate``: share of analysis frames inside labelled notes (attacks skipped) that the
@@ -22,7 +23,9 @@ from livedenoise.realtime.tuner import PitchTracker, cents_off
 
 EPS = 1e-12
 LSD_FRAME_S = 1024 / 48000  # the definition's 1024-sample frames, at our rate; half-frame hop
-LSD_MIN_POWER = 1e-10  # -100 dB floor, so silent bins do not dominate
+# Both spectrograms are floored 80 dB under the reference's loudest bin: bands a recording never had
+# (above an encoder's low-pass, above 22.05 kHz in resampled CD audio) would otherwise dominate.
+LSD_DYNAMIC_RANGE_DB = 80.0
 TUNER_TOLERANCE_CENTS = 5.0
 TUNER_ATTACK_S = 0.1  # pitch is not settled during the pluck
 
@@ -57,13 +60,13 @@ def transparency_db(output: np.ndarray, clean_input: np.ndarray) -> float:
 
 
 def _log_power_db(audio: np.ndarray, frame_samples: int, hop_samples: int) -> np.ndarray:
-    """``(samples,)`` -> log power spectrogram in dB ``(freqs, frames)``, Hann window."""
+    """``(samples,)`` -> log power spectrogram in dB ``(freqs, frames)``, Hann window (floored only to keep the log finite)."""
     if audio.size < frame_samples:
         audio = np.pad(audio, (0, frame_samples - audio.size))
     n_frames = 1 + (audio.size - frame_samples) // hop_samples
     index = np.arange(frame_samples)[:, None] + hop_samples * np.arange(n_frames)[None, :]
     spectrum = np.fft.rfft(audio[index] * np.hanning(frame_samples)[:, None], axis=0)
-    return 10.0 * np.log10(np.maximum(np.abs(spectrum) ** 2, LSD_MIN_POWER))
+    return 10.0 * np.log10(np.maximum(np.abs(spectrum) ** 2, 1e-30))
 
 
 def log_spectral_distance(estimate: np.ndarray, reference: np.ndarray, sample_rate: int = 48000) -> float:
@@ -71,7 +74,10 @@ def log_spectral_distance(estimate: np.ndarray, reference: np.ndarray, sample_ra
     estimate, reference = _pair(estimate, reference)
     frame_samples = int(round(LSD_FRAME_S * sample_rate))
     hop_samples = frame_samples // 2
-    difference = _log_power_db(estimate, frame_samples, hop_samples) - _log_power_db(reference, frame_samples, hop_samples)
+    reference_db = _log_power_db(reference, frame_samples, hop_samples)
+    floor_db = reference_db.max() - LSD_DYNAMIC_RANGE_DB
+    estimate_db = np.maximum(_log_power_db(estimate, frame_samples, hop_samples), floor_db)
+    difference = estimate_db - np.maximum(reference_db, floor_db)
     return float(np.mean(np.sqrt(np.mean(difference**2, axis=0))))
 
 
