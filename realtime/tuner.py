@@ -3,7 +3,8 @@
 Each analysis frame holds ``window_samples + max_lag`` samples. The difference function compares
 the first ``window_samples`` with themselves shifted by every lag up to ``max_lag`` (the period of
 ``min_hz``); it is normalized by its cumulative mean, the first dip below ``threshold`` is taken
-(walked down to its local minimum), and the period is refined by a parabola through the raw
+(walked down to its local minimum; a much deeper dip at twice or three times its lag wins, against
+octave-up errors on decaying low strings), and the period is refined by a parabola through the raw
 difference function around it. A frame is voiced when that dip is below ``threshold`` and the frame
 is louder than ``min_rms_db``; ``confidence = 1 - normalized difference`` at the chosen lag.
 
@@ -25,6 +26,8 @@ WINDOW_SAMPLES = 1024  # integration window: 1.5 periods at 70 Hz
 HOP_SAMPLES = 480  # 10 ms
 THRESHOLD = 0.15
 MIN_RMS_DB = -70.0
+OCTAVE_RATIO = 0.25  # a dip at a multiple of the lag this much deeper (relatively) ...
+OCTAVE_MARGIN = 0.02  # ... and by this much (absolutely) is the true period
 
 
 @njit(cache=True, nogil=True)
@@ -66,6 +69,20 @@ def _yin_frame(frame, window_samples, min_lag, max_lag, threshold, min_power, sa
             if norm[tau] < norm[deepest]:
                 deepest = tau
         return math.nan, max(0.0, 1.0 - norm[deepest])
+
+    # Octave check: a low string's fundamental (and odd partials) can decay until the dip at half the
+    # period passes the threshold; a much deeper dip at twice (three times) the lag is the real period.
+    for multiple in range(2, 4):
+        centre = multiple * best
+        if centre + multiple >= max_lag:
+            break
+        deeper = centre - multiple
+        for tau in range(centre - multiple, centre + multiple + 1):
+            if norm[tau] < norm[deeper]:
+                deeper = tau
+        if norm[deeper] < OCTAVE_RATIO * norm[best] and norm[best] - norm[deeper] > OCTAVE_MARGIN:
+            best = deeper
+            break
 
     a = diff[best - 1]
     b = diff[best]
