@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ N_CALLBACK_TIMING_SLOTS = 8192
 DB_FLOOR = -120.0
 FIRST_BACKOFF_MS = 10.0
 MAX_BACKOFF_MS = 1000.0
+# Another thread holding the GIL keeps it until the switch interval (5 ms by default) runs out,
+# longer than a 128-sample block: ask for hand-overs well inside one block while streaming.
+GIL_SWITCH_BLOCK_FRACTION = 0.1
 SILENT_STREAM_S = 0.5  # callbacks absent this long while running: the device is gone
 # Streams whose release never returned: kept referenced so no finaliser touches them again.
 _abandoned_streams: list = []
@@ -218,12 +222,16 @@ class AudioEngine:
             self._worker = threading.Thread(target=self._worker_loop, name="livedenoise-worker", daemon=True)
             self._worker.start()
         self._stream = stream
+        self._saved_switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._saved_switch_interval, GIL_SWITCH_BLOCK_FRACTION * self.blocksize / self.sample_rate))
         stream.start()
 
     def stop(self) -> None:
         """Stop and close the stream; after a device loss, release it without waiting on it."""
         stream, self._stream = self._stream, None
         self._stopping = True
+        if stream is not None:
+            sys.setswitchinterval(self._saved_switch_interval)
         if self._worker is not None:
             self._worker_running = False
             self._worker.join()

@@ -48,7 +48,7 @@ def test_round_trip_latency_is_device_buffering_plus_engine_latency(jack_server,
     assert abs(lag - expected) <= engine.blocksize, f"round trip {trip['lags_samples']}, expected {expected}"
 
 
-def test_no_xruns_caused_by_the_engine_over_30_s(jack_server):
+def test_no_xruns_over_30_s_at_block_128(jack_server):
     engine = make_engine("dsp", blocksize=128)
     engine.start()
     try:
@@ -58,37 +58,29 @@ def test_no_xruns_caused_by_the_engine_over_30_s(jack_server):
     finally:
         engine.stop()
     assert stats["n_callbacks"] > 0.8 * 30 * 48000 / 128
-    assert stats["n_ring_xruns"] == 0
-    # Device xruns that the server blames on the machine (a late wake-up) are not the engine's.
-    n_device_xruns = stats["n_input_overflows"]
-    allowance = jack_server.n_scheduling_xruns() + stats["n_callbacks"] // 1000
-    assert n_device_xruns <= allowance, f"{n_device_xruns} device xruns, {allowance} explained by the machine"
+    assert stats["n_xruns"] == 0, stats
 
 
 def test_no_sample_lost_or_duplicated(jack_server):
     sent = (np.arange(48000, dtype=np.float32) % 997 - 498) / 1000.0  # distinct, non-periodic within a hop
-    for _ in range(3):
-        engine = make_engine("identity")
-        before = set(jack_ports())
-        engine.start()
-        engine_in, engine_out = find_engine_ports(before)
-        probe = LoopbackProbe(engine.input_device.index, engine.sample_rate, engine.blocksize, max_seconds=3.0)
-        try:
-            jack_rewire(probe.output_port, engine_in)
-            jack_rewire(engine_out, probe.input_port)
-            n_xruns0 = engine.n_xruns
-            at = probe.send(sent)
-            time.sleep(1.8)
-            had_xruns = engine.n_xruns != n_xruns0
-            lag = probe.lag_samples(sent[:4095], at, 4800)
-            received = probe._record[at + lag : at + lag + sent.size].copy()
-        finally:
-            probe.close()
-            engine.stop()
-        if not had_xruns:
-            break
-    else:
-        pytest.skip("the machine was too busy: every attempt had device xruns")
+    engine = make_engine("identity")
+    before = set(jack_ports())
+    engine.start()
+    engine_in, engine_out = find_engine_ports(before)
+    probe = LoopbackProbe(engine.input_device.index, engine.sample_rate, engine.blocksize, max_seconds=3.0)
+    try:
+        jack_rewire(probe.output_port, engine_in)
+        jack_rewire(engine_out, probe.input_port)
+        n_xruns0 = engine.n_xruns
+        at = probe.send(sent)
+        time.sleep(1.8)
+        n_xruns = engine.n_xruns - n_xruns0
+        lag = probe.lag_samples(sent[:4095], at, 4800)
+        received = probe._record[at + lag : at + lag + sent.size].copy()
+    finally:
+        probe.close()
+        engine.stop()
+    assert n_xruns == 0
     error = np.abs(received - sent)
     first_bad = int(np.argmax(error > 1e-3))
     assert error.max() <= 1e-3, f"first mismatch at sample {first_bad}: {received[first_bad]} != {sent[first_bad]}"
@@ -140,7 +132,7 @@ def test_overload_falls_back_to_dry_and_recovers(jack_server):
     assert engine.n_dry_hops > n_overloads  # every overload was followed by dry hops
     # Back-off doubles up to 1 s: 2 s of a too-slow model costs a handful of overloads, not hundreds.
     assert n_overloads <= 12, f"{n_overloads} overloads"
-    assert n_xruns_slow <= 2 * n_overloads + jack_server.n_scheduling_xruns() + 5
+    assert n_xruns_slow <= 2 * n_overloads + 2  # each late hop may cost its own callback, no more
     assert n_model_hops >= 0.9 * n_hops, f"model ran {n_model_hops} of {n_hops} hops after the load dropped"
 
 
