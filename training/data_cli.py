@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
-from livedenoise.training.datasets import LAYOUTS, ScanTally, dataset_candidates, describe
+from livedenoise.training.dataset_layouts import LAYOUTS, ScanTally, dataset_candidates, describe
 from livedenoise.training.fetch import (
     DEBIAN_MANIFEST,
     MANIFESTS_DIR,

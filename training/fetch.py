@@ -23,7 +23,7 @@ from typing import Sequence
 
 from tqdm import tqdm
 
-from livedenoise.training.datasets import Candidate, ProbeCache, ScanTally, describe
+from livedenoise.training.dataset_layouts import Candidate, ProbeCache, ScanTally, describe
 from livedenoise.training.manifest import SourceFile, read_manifest, write_manifest
 from livedenoise.training.packages import AUDIO_PACKAGES, Package, check_not_reserved
 

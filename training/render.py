@@ -25,7 +25,7 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
-from livedenoise.training.datasets import Candidate, ScanTally, describe
+from livedenoise.training.dataset_layouts import Candidate, ScanTally, describe
 from livedenoise.training.fetch import MANIFESTS_DIR, fetch_package, probe_cache
 from livedenoise.training.manifest import SourceFile, write_manifest
 from livedenoise.training.packages import (

@@ -13,7 +13,7 @@ import soundfile as sf
 from conftest import require
 
 from livedenoise.training import fetch
-from livedenoise.training.datasets import describe
+from livedenoise.training.dataset_layouts import describe
 from livedenoise.training.manifest import KINDS, read_manifest
 from livedenoise.training.packages import (
     ALL_PACKAGES,

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from livedenoise.training import data_cli, datasets
-from livedenoise.training.datasets import ProbeCache, ProbeError, dataset_candidates, describe, probe_audio
+from livedenoise.training.dataset_layouts import ProbeCache, ProbeError, dataset_candidates, describe, probe_audio
 from livedenoise.training.manifest import read_manifest
 
 _seed = iter(range(10_000))
