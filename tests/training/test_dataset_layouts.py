@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from livedenoise.training import data_cli, datasets
+from livedenoise.training import data_cli, dataset_layouts
 from livedenoise.training.dataset_layouts import ProbeCache, ProbeError, dataset_candidates, describe, probe_audio
 from livedenoise.training.manifest import read_manifest
 
