@@ -165,7 +165,7 @@ def test_probe_cache_skips_decoding_until_the_file_changes(tmp_path, monkeypatch
     def no_decode(path):
         raise AssertionError(f"decoded {path} again")
 
-    monkeypatch.setattr(datasets, "_probe_or_reason", no_decode)
+    monkeypatch.setattr(dataset_layouts, "_probe_or_reason", no_decode)
     again, _ = describe(candidates, cache=ProbeCache(tmp_path / "cache.json"))
     assert again == first
     _wav(path, 48000, seconds=0.2)
