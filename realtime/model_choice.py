@@ -31,15 +31,32 @@ def open_runtime(model: str = "default", provider: str = "cpu", hop_samples: int
 
         return IdentityRuntime(**hop)
     path = Path(model)
+    if path.suffix == ".pt":
+        return _open_checkpoint(path, hop_samples)
     if path.suffix != ".onnx":
         raise ModelLoadError(f"unknown model {model!r}: give one of {', '.join(BUILTIN_MODELS)} or a path to a .onnx file")
     return _open_onnx(path, provider, hop_samples)
 
 
+def _open_checkpoint(path: Path, hop_samples: int | None) -> ModelRuntime:
+    try:
+        from livedenoise.models.checkpoint import CheckpointError
+        from livedenoise.models.torch_runtime import TorchRuntime
+    except ImportError as exc:
+        raise ModelLoadError(f"running a .pt checkpoint needs torch (pip install 'livedenoise[train]'): {exc}") from exc
+    try:
+        return _check_hop(TorchRuntime(path), path, hop_samples)
+    except CheckpointError as exc:
+        raise ModelLoadError(str(exc)) from exc
+
+
 def _open_onnx(path: Path, provider: str, hop_samples: int | None) -> ModelRuntime:
     from livedenoise.realtime.onnx_runtime import OnnxRuntime
 
-    runtime = OnnxRuntime(path, provider=provider)
+    return _check_hop(OnnxRuntime(path, provider=provider), path, hop_samples)
+
+
+def _check_hop(runtime: ModelRuntime, path: Path, hop_samples: int | None) -> ModelRuntime:
     if hop_samples is not None and hop_samples != runtime.card.hop_samples:
         raise ModelLoadError(
             f"{path.name} was trained for a hop of {runtime.card.hop_samples} samples; "

@@ -20,7 +20,7 @@ import torch
 
 from livedenoise.models.card import CARD_METADATA_KEY, ModelCard, ModelCardError
 from livedenoise.models.checkpoint import CheckpointError, load_checkpoint_model
-from livedenoise.models.features import describe_features
+from livedenoise.models.card_builder import build_card
 from livedenoise.models.streaming import UNetStep, state_specs
 from livedenoise.models.unet import CausalUNet
 
@@ -37,7 +37,6 @@ OPSET_VERSION = 17
 PARITY_FRAMES = 512
 # Float32 step graph vs float32 sequence form: differences come from op order only.
 PARITY_TOLERANCE = 1e-3
-CARD_EXTRA_KEYS = ("name", "training", "metrics")
 
 
 class ExportError(RuntimeError):
@@ -50,29 +49,6 @@ def _versions() -> dict[str, str]:
     except metadata.PackageNotFoundError:
         livedenoise_version = "unknown"
     return {"torch": torch.__version__, "onnx": onnx.__version__, "livedenoise": livedenoise_version}
-
-
-def build_card(model: CausalUNet, name: str, card_extra: dict[str, Any] | None = None) -> ModelCard:
-    config = model.config
-    extra = dict(card_extra or {})
-    unknown = sorted(set(extra) - set(CARD_EXTRA_KEYS))
-    if unknown:
-        raise ValueError(f"card_extra keys {unknown} are not card fields; use {list(CARD_EXTRA_KEYS)}")
-    card = ModelCard(
-        name=str(extra.get("name", name)),
-        sample_rate=config.sample_rate,
-        n_fft=config.n_fft,
-        hop_samples=config.hop_samples,
-        states=state_specs(config),
-        mask_kind=config.output,
-        features=describe_features(config),
-        config=config.to_dict(),
-        training=dict(extra.get("training", {})),
-        metrics=dict(extra.get("metrics", {})),
-        versions=_versions(),
-    )
-    card.validate()
-    return card
 
 
 def _export_graph(model: CausalUNet, path: Path) -> None:
@@ -173,7 +149,7 @@ def export_onnx(model: CausalUNet, path: str | Path, card_extra: dict[str, Any] 
     if path.suffix != ".onnx":
         raise ValueError(f"export path must end in .onnx, got {path}")
     card_path = path.with_suffix(".json")
-    card = build_card(model, path.stem, card_extra)
+    card = build_card(model, path.stem, card_extra, versions=_versions())
     model = model.eval()
 
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", dir=path.parent))

@@ -101,3 +101,22 @@ def test_a_graph_without_a_card_is_refused(small_model, tmp_path):
     onnx.save(graph, str(bare))
     with pytest.raises(ModelLoadError, match=CARD_METADATA_KEY):
         OnnxRuntime(bare)
+
+
+def test_torch_back_end_matches_onnx_step_for_step(small_model, tmp_path):
+    from livedenoise.models.checkpoint import save_checkpoint
+    from livedenoise.models.torch_runtime import TorchRuntime
+
+    model, path = small_model
+    checkpoint = tmp_path / "small.pt"
+    save_checkpoint(checkpoint, model)
+    torch_runtime = open_runtime(str(checkpoint))
+    assert isinstance(torch_runtime, TorchRuntime) and isinstance(torch_runtime, ModelRuntime)
+    onnx_runtime = OnnxRuntime(path)
+    assert torch_runtime.card.states == onnx_runtime.card.states
+    specs = np.random.default_rng(4).standard_normal((100, 2, onnx_runtime.card.n_freqs)).astype(np.float32)
+    a, b = torch_runtime.initial_state(), onnx_runtime.initial_state()
+    for spec in specs:
+        np.testing.assert_allclose(torch_runtime.step(spec, a), onnx_runtime.step(spec, b), atol=2e-4, rtol=1e-3)
+    with pytest.raises(ModelLoadError, match="checkpoint"):
+        open_runtime(str(tmp_path / "missing.pt"))
