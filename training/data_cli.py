@@ -19,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
+from livedenoise.training import devset_cli
 from livedenoise.training.dataset_layouts import LAYOUTS, ScanTally, dataset_candidates, describe
 from livedenoise.training.fetch import (
     DEBIAN_MANIFEST,
@@ -75,6 +76,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--name", default="", help="manifest name (default: layout-FOLDERNAME)")
     add.add_argument("path", type=Path)
     actions.add_parser("report", help=f"write counts and durations to DATA_ROOT/{REPORT_NAME}")
+    devset_cli.configure(actions.add_parser("devset", help="build the dev set from the held-apart test split"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     action = args.data_action
     if action == "report":
         return _report(data_root)
+    if action == "devset":
+        return devset_cli.run(args)
     if getattr(args, "workers", 1) < 1:
         raise SystemExit("--workers must be >= 1")
     if action == "fetch":

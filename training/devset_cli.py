@@ -1,4 +1,4 @@
-"""Build the dev set: ``devset --manifest data/manifest.jsonl --out data/devset``."""
+"""``livedenoise data devset``: build the dev set from the held-apart test split."""
 
 from __future__ import annotations
 
