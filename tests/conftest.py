@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require(condition: bool, what: str) -> None:
-    """Skip when a real component is missing on a developer machine; fail in CI, where it must exist."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is missing; `make test` installs it")
-    pytest.skip(f"{what} is missing")
 
 
 @pytest.fixture

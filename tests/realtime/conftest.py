@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from components import require
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 PERIOD_SAMPLES = 128
 SAMPLE_RATE = 48000
 
@@ -38,10 +38,7 @@ class JackServer:
 def start_jack_server(tmp_path: Path, rescan: bool = True) -> JackServer:
     import sounddevice as sd
 
-    if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
-        if IN_CI:
-            pytest.fail("jackd is missing; install the Debian package jackd2")
-        pytest.skip("jackd is missing (Debian package jackd2)")
+    require(shutil.which("jackd") is not None and shutil.which("jack_lsp") is not None, "jackd (Debian package jackd2)")
     name = f"ld-{os.getpid()}-{secrets.token_hex(4)}"
     log_path = tmp_path / f"{name}.log"
     with open(log_path, "w") as log:

@@ -9,7 +9,7 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import require
+from components import require
 
 from livedenoise.training import render
 from livedenoise.training.fetch import default_data_root

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import require
+from components import require
 
 from livedenoise.training import fetch
 from livedenoise.training.dataset_layouts import describe
