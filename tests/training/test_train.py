@@ -57,7 +57,7 @@ def tiny_config(manifest, out_dir, epochs):
 
 
 def test_one_fixed_batch_is_learned(tiny_manifest, tmp_path):
-    """The loss, the STFT mirror and the model together can fit: 60 steps on one batch cut the loss."""
+    """The loss, the STFT mirror and the model together can fit: 40 steps on one batch cut the loss."""
     from livedenoise.models.unet import CausalUNet
     from livedenoise.training.dataset import MixtureDataset
     from livedenoise.training.losses import DenoiseLoss
@@ -69,7 +69,7 @@ def test_one_fixed_batch_is_learned(tiny_manifest, tmp_path):
     optimizer = torch.optim.Adam(denoiser.parameters(), lr=3e-3)
     loss_fn, hop = DenoiseLoss(config.loss), config.model.hop_samples
     losses = []
-    for _ in range(60):
+    for _ in range(40):
         estimate, _, wave = denoiser(batch["noisy"])
         loss, _ = loss_fn(estimate, denoiser.stft.analyze(batch["target"]), wave[:, hop:], batch["target"][:, : wave.shape[-1] - hop])
         optimizer.zero_grad()
