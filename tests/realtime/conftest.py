@@ -35,7 +35,7 @@ class JackServer:
             self.process.wait(timeout=10)
 
 
-def start_jack_server(tmp_path: Path, rescan: bool = True) -> JackServer:
+def start_jack_server(tmp_path: Path, rescan: bool = True, sample_rate: int = SAMPLE_RATE) -> JackServer:
     import sounddevice as sd
 
     require(shutil.which("jackd") is not None and shutil.which("jack_lsp") is not None, "jackd (Debian package jackd2)")
@@ -45,11 +45,11 @@ def start_jack_server(tmp_path: Path, rescan: bool = True) -> JackServer:
         process = subprocess.Popen(
             # Real-time scheduling, as on a musician's machine: the dummy driver's timer thread and our
             # client's process thread then preempt whatever else the machine is doing.
-            ["jackd", "--realtime", "-P", "70", "-n", name, "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(PERIOD_SAMPLES)],
+            ["jackd", "--realtime", "-P", "70", "-n", name, "-d", "dummy", "-r", str(sample_rate), "-p", str(PERIOD_SAMPLES)],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = JackServer(name, process, log_path)
+    server = JackServer(name, process, log_path, sample_rate=sample_rate)
     os.environ["JACK_DEFAULT_SERVER"] = name
     deadline = time.monotonic() + 10.0
     while subprocess.run(["jack_lsp"], capture_output=True).returncode != 0:
@@ -64,9 +64,10 @@ def start_jack_server(tmp_path: Path, rescan: bool = True) -> JackServer:
 
 
 @pytest.fixture
-def jack_server(tmp_path):
+def jack_server(tmp_path, request):
+    """A server at 48 kHz, or at the rate given by indirect parametrization."""
     saved = os.environ.get("JACK_DEFAULT_SERVER")
-    server = start_jack_server(tmp_path)
+    server = start_jack_server(tmp_path, sample_rate=getattr(request, "param", SAMPLE_RATE))
     yield server
     import sounddevice as sd
 

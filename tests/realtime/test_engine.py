@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from livedenoise.bench.e2e import LoopbackProbe, find_engine_ports, jack_ports, jack_rewire, round_trip
-from livedenoise.realtime.engine import AudioEngine
+from livedenoise.realtime.engine import AudioEngine, EngineError
 from livedenoise.realtime.model_choice import open_runtime
 
 SYSTEM = "system"
@@ -177,7 +177,7 @@ def test_taps_deliver_without_blocking(jack_server):
 
 DEVICE_LOSS_SCRIPT = """
 import json, os, sys, time
-from livedenoise.realtime.engine import AudioEngine
+from livedenoise.realtime.engine import AudioEngine, EngineError
 from livedenoise.realtime.model_choice import open_runtime
 engine = AudioEngine(open_runtime("identity"), "system", "system")
 engine.start()
@@ -220,3 +220,12 @@ def test_device_loss_gives_an_error_event_and_a_clean_stop_then_starts_again(jac
         assert [kind for kind, _ in result["events"]] == ["device_lost"], result
         assert "device" in result["events"][0][1]
         assert result["stop_s"] < 2.0 and not result["running"]
+
+
+@pytest.mark.parametrize("jack_server", [44100], indirect=True)
+def test_a_device_at_another_rate_is_refused_with_a_clear_message(jack_server):
+    engine = make_engine("dsp")
+    with pytest.raises(EngineError, match="48000 Hz") as info:
+        engine.start()
+    assert "livedenoise file" in str(info.value)  # and says what to do instead
+    assert not engine.running
