@@ -13,6 +13,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("output", type=Path, help="ONNX file to write; the model card goes beside it as .json")
     parser.add_argument("--name", help="model name in the card (default: the output file's stem)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    parser.add_argument(
+        "--dev-set-report", type=Path, metavar="JSON",
+        help="a `livedenoise bench quality` report on these weights: its summary goes into the card's metrics",
+    )
+
+
+DEV_SET_KEYS = ("headline", "overall", "by_snr_db", "by_noise_type", "transparency", "attenuation", "tuner", "real_time_factor")
+
+
+def dev_set_metrics(report_path: Path) -> dict:
+    """Every model's summary in a quality report (the model and its baselines, measured side by side)."""
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    return {
+        "devset": report["devset"],
+        "strength_db": report["strength_db"],
+        "models": {
+            name: {key: result[key] for key in DEV_SET_KEYS if key in result}
+            for name, result in report["models"].items()
+        },
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,11 +55,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         model, checkpoint = load_checkpoint_model(args.checkpoint)
         card_extra = dict(checkpoint.get("card") or {})
+        if args.dev_set_report:
+            card_extra["metrics"] = {**card_extra.get("metrics", {}), "dev_set": dev_set_metrics(args.dev_set_report)}
         if args.name:
             card_extra["name"] = args.name
         card = export_onnx(model, output, card_extra)
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, KeyError, json.JSONDecodeError) as exc:
+        print(f"error: cannot read the dev-set report {args.dev_set_report}: {exc!r}", file=sys.stderr)
         return 1
     except (ExportError, ModelCardError, ValueError) as exc:
         print(f"error: export failed, nothing written: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 import torch
 
@@ -25,7 +26,6 @@ from livedenoise.training.export import (
     read_onnx_card,
 )
 
-ort = pytest.importorskip("onnxruntime")
 
 N_FRAMES = 500
 TOLERANCE = 1e-4
@@ -153,6 +153,24 @@ def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
     # An existing output needs --force.
     assert export_cli.run(parser.parse_args([str(checkpoint), str(out)])) == 2
     assert "--force" in capsys.readouterr().err
+    # Dev-set figures measured on these weights travel in the card, the baselines' beside them.
+    report = tmp_path / "quality.json"
+    summary = {"headline": {"si_sdri_db": 7.5}, "transparency": {"si_sdr_db": 21.0}, "examples": [{"id": "x"}]}
+    report.write_text(json.dumps({
+        "devset": {"path": "devset", "n_examples": 1}, "strength_db": 40.0,
+        "models": {"exported.onnx": summary, "dsp": {"headline": {"si_sdri_db": -2.8}}},
+    }))
+    args = parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])
+    assert export_cli.run(args) == 0
+    capsys.readouterr()
+    dev_set = read_onnx_card(out).metrics["dev_set"]
+    assert dev_set["models"]["exported.onnx"] == {"headline": {"si_sdri_db": 7.5}, "transparency": {"si_sdr_db": 21.0}}
+    assert dev_set["models"]["dsp"]["headline"]["si_sdri_db"] == -2.8
+    assert read_onnx_card(out).metrics["si_sdri_db"] == 2.0  # the checkpoint's own metrics stay
+    report.write_text("{}")
+    args = parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])
+    assert export_cli.run(args) == 1
+    assert "dev-set report" in capsys.readouterr().err
 
 
 def test_corrupt_or_missing_checkpoint_gives_clear_error(tmp_path, capsys):
