@@ -57,7 +57,7 @@ def load_devset(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     path = folder / DEVSET_FILE
     if not path.is_file():
-        raise DevsetError(f"no {DEVSET_FILE} in {folder}; build a dev set first (training/devset_cli.py)")
+        raise DevsetError(f"no {DEVSET_FILE} in {folder}; build one with `livedenoise data devset`")
     try:
         devset = json.loads(path.read_text(encoding="utf-8"))
         examples = devset["examples"]
