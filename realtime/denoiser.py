@@ -118,6 +118,7 @@ class StreamingDenoiser:
         self._n_pending = 0
         self._n_in = 0
         self._n_out = 0
+        self._one_dimensional = False  # flush answers in the layout process was given
         # instrumentation
         self._hop_ns = np.zeros(N_TIMING_SLOTS, dtype=np.int64)
         self.n_hops = 0
@@ -184,6 +185,7 @@ class StreamingDenoiser:
         Returns the output that is ready, a whole number of hops, in the same layout.
         """
         block, squeeze = self._as_block(block)
+        self._one_dimensional = squeeze
         h = self.hop_samples
         n = block.shape[1]
         n_ready = (self._n_pending + n) // h
@@ -205,18 +207,21 @@ class StreamingDenoiser:
     def flush(self) -> np.ndarray:
         """Return the rest of the stream since ``reset()`` and start a new one.
 
-        Everything returned since ``reset()`` then totals ``n_in + latency_samples`` samples.
-        A second ``flush()`` returns nothing.
+        Everything returned since ``reset()`` then totals ``n_in + latency_samples`` samples, in the
+        layout ``process`` was last given. A second ``flush()`` returns nothing.
         """
         if self._n_in == 0:
-            return np.zeros((self.n_channels, 0), dtype=np.float32)
+            empty = np.zeros((self.n_channels, 0), dtype=np.float32)
+            return empty[0] if self._one_dimensional else empty
         # Unprocessed input is exactly the pending part; push it and the latency out with zeros.
         n_missing = self._n_pending + self.latency_samples
         n_hops = -(-n_missing // self.hop_samples)
         tail = np.zeros((self.n_channels, n_hops * self.hop_samples - self._n_pending), dtype=np.float32)
+        one_dimensional = self._one_dimensional
         out = self.process(tail)[:, :n_missing]
         self.reset()
-        return out
+        self._one_dimensional = one_dimensional
+        return out[0] if one_dimensional else out
 
     def _as_block(self, block: np.ndarray) -> tuple[np.ndarray, bool]:
         block = np.asarray(block, dtype=np.float32)

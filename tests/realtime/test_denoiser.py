@@ -60,7 +60,7 @@ def test_identity_model_delays_by_exactly_latency_samples(music_like):
 def test_mono_one_dimensional_input_gives_one_dimensional_output(music_like):
     x = noisy(music_like)[0]
     denoiser = StreamingDenoiser(IdentityRuntime(), 1)
-    y = np.concatenate([denoiser.process(x), denoiser.flush()[0]])
+    y = np.concatenate([denoiser.process(x), denoiser.flush()])
     assert y.ndim == 1 and y.size == x.size + HOP
 
 
