@@ -1,0 +1,55 @@
+"""The shipped model: self-describing, the default everywhere, and it denoises without damaging music."""
+
+import numpy as np
+
+from livedenoise.bench.metrics import noise_attenuation_db, si_sdr
+from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.model_choice import SHIPPED_MODEL, open_runtime
+from livedenoise.realtime.onnx_runtime import OnnxRuntime
+
+RESERVED = ("timgm6mb", "csound-soundfont", "sectoid", "singularity-music", "supertux", "tuxpaint",
+            "bucklespring", "trigger-rally", "scorched3d")
+
+
+def denoise(runtime, audio):
+    denoiser = StreamingDenoiser(runtime, n_channels=1)
+    out = np.concatenate([denoiser.process(audio), denoiser.flush()])
+    return out[denoiser.latency_samples :]
+
+
+def plucked_notes(seconds=4.0, sample_rate=48000):
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    audio = np.zeros_like(t)
+    for i, f0 in enumerate((110.0, 146.8, 196.0, 164.8, 220.0, 130.8, 174.6, 246.9)):
+        local = t - i * 0.5
+        envelope = (local >= 0) * np.exp(-3 * np.clip(local, 0, None))
+        audio += sum(0.1 / k * np.sin(2 * np.pi * f0 * k * local) for k in range(1, 10)) * envelope
+    return audio.astype(np.float32)
+
+
+def test_the_default_model_is_the_shipped_onnx_model_with_a_complete_card():
+    runtime = open_runtime("default")
+    assert isinstance(runtime, OnnxRuntime) and runtime.path == SHIPPED_MODEL
+    card = runtime.card
+    assert (card.sample_rate, card.n_fft, card.hop_samples) == (48000, 1024, 128)
+    origins = card.training["origins_and_licences"]
+    assert origins and all(licence for licence in origins.values())
+    assert not any(reserved in origin.lower() for origin in origins for reserved in RESERVED)
+    dev_set = card.metrics["dev_set"]["models"]
+    assert any("headline" in figures for figures in dev_set.values())
+    assert {"torch", "onnx", "livedenoise"} <= set(card.versions)
+
+
+def test_the_shipped_model_removes_noise_and_keeps_music():
+    runtime = open_runtime("default")
+    rng = np.random.default_rng(0)
+    music = plucked_notes()
+    noise = (0.03 * rng.standard_normal(music.size)).astype(np.float32)
+    skip = 24000  # the model's running normalization settles in the first half second
+    attenuation = noise_attenuation_db(denoise(runtime, noise)[skip:], noise[skip:])
+    assert attenuation > 12.0
+    kept = si_sdr(denoise(runtime, music)[skip:], music[skip:])
+    assert kept > 20.0
+    noisy = music + noise
+    improvement = si_sdr(denoise(runtime, noisy)[skip:], music[skip:]) - si_sdr(noisy[skip:], music[skip:])
+    assert improvement > 6.0
