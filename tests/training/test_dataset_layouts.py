@@ -12,6 +12,7 @@ import soundfile as sf
 from livedenoise.training import data_cli, dataset_layouts
 from livedenoise.training.dataset_layouts import ProbeCache, ProbeError, dataset_candidates, describe, probe_audio
 from livedenoise.training.manifest import read_manifest
+from livedenoise.training.packages import RESERVED_PACKAGES
 
 _seed = iter(range(10_000))
 
@@ -198,7 +199,7 @@ def test_data_cli_errors_exit_with_a_message(tmp_path):
         data_cli.run(parser.parse_args(["--data-root", str(tmp_path), "report"]))
     with pytest.raises(SystemExit, match="reserved"):
         data_cli.run(parser.parse_args(["--data-root", str(tmp_path), "fetch", "--packages",
-                                        "supertux-data"]))
+                                        sorted(RESERVED_PACKAGES)[0]]))
     with pytest.raises(SystemExit, match="no audio files"):
         data_cli.run(parser.parse_args(["--data-root", str(tmp_path), "add", "--layout",
                                         "folder", "--kind", "noise", str(tmp_path)]))
