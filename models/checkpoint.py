@@ -75,3 +75,32 @@ def load_checkpoint_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]
     except (RuntimeError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"checkpoint {path} weights do not match its model_config: {exc}") from exc
     return model.eval(), data
+
+
+def init_from_checkpoint(model: CausalUNet, path: str | Path) -> None:
+    """Start ``model`` from the weights of a related checkpoint (fine-tuning, a new input channel).
+
+    Tensors of the same shape are copied. A tensor that differs only by having more entries on
+    axis 1 (a convolution with more input channels) takes the checkpoint's and keeps zeros for
+    the rest, so the new inputs start with no effect. Any other mismatch is an error.
+    """
+    source, _ = load_checkpoint_model(path)
+    theirs = source.state_dict()
+    ours = model.state_dict()
+    missing = sorted(set(ours) - set(theirs))
+    if missing:
+        raise CheckpointError(f"checkpoint {path} has no weights for {missing}")
+    with torch.no_grad():
+        for name, tensor in ours.items():
+            old = theirs[name]
+            if old.shape == tensor.shape:
+                tensor.copy_(old)
+            elif old.dim() == tensor.dim() > 1 and old.shape[1] < tensor.shape[1] and all(
+                a == b for axis, (a, b) in enumerate(zip(old.shape, tensor.shape)) if axis != 1
+            ):
+                tensor.zero_()
+                tensor[:, : old.shape[1]].copy_(old)
+            else:
+                raise CheckpointError(
+                    f"checkpoint {path}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}"
+                )

@@ -40,6 +40,11 @@ class UNetConfig:
     floor_power: float = 1e-10
     # Time constant of the causal running mean that normalizes input level per row.
     norm_time_s: float = 1.0
+    # Per-row noise floor, a further input channel: rows smoothed over floor_smooth_s, then a
+    # running minimum that rises by at most floor_rise_db_per_s (minimum statistics, as a DSP
+    # denoiser tracks stationary noise). 0 leaves the channel out, as in models that predate it.
+    floor_rise_db_per_s: float = 0.0
+    floor_smooth_s: float = 0.04
     channels: tuple[int, ...] = (16, 24, 32, 32)
     freq_kernel: int = 3
     time_kernel: int = 2
@@ -69,9 +74,14 @@ class UNetConfig:
         return len(MULTIBAND_MAX_HZ) if self.layout == "multiband" else 1
 
     @property
+    def tracks_noise_floor(self) -> bool:
+        return self.floor_rise_db_per_s > 0.0
+
+    @property
     def n_input_channels(self) -> int:
-        # Per layout channel: level-normalized and per-row-normalized compressed magnitude.
-        return 2 * self.n_layout_channels
+        # Per layout channel: level-normalized and per-row-normalized compressed magnitude, and
+        # the magnitude over its noise floor.
+        return (3 if self.tracks_noise_floor else 2) * self.n_layout_channels
 
     @property
     def n_mask_components(self) -> int:
@@ -85,6 +95,17 @@ class UNetConfig:
     def norm_alpha(self) -> float:
         """Per-hop decay of the running normalization mean."""
         return math.exp(-self.hop_samples / (self.norm_time_s * self.sample_rate))
+
+    @property
+    def floor_alpha(self) -> float:
+        """Per-hop decay of the smoothing ahead of the noise-floor minimum."""
+        return math.exp(-self.hop_samples / (self.floor_smooth_s * self.sample_rate))
+
+    @property
+    def floor_rise_per_hop(self) -> float:
+        """Natural log of the factor by which the compressed noise floor may rise in one hop."""
+        power_db = self.floor_rise_db_per_s * self.hop_samples / self.sample_rate
+        return math.log(10.0) * power_db / 10.0 * self.compression_exponent / 2.0
 
     def validate(self) -> None:
         if self.layout not in LAYOUTS:
@@ -111,8 +132,10 @@ class UNetConfig:
             raise ValueError("gru_hidden and attention_channels must be positive")
         if not 0.0 < self.compression_exponent <= 1.0:
             raise ValueError(f"compression_exponent must be in (0, 1], got {self.compression_exponent}")
-        if self.floor_power <= 0.0 or self.norm_time_s <= 0.0:
-            raise ValueError("floor_power and norm_time_s must be positive")
+        if self.floor_power <= 0.0 or self.norm_time_s <= 0.0 or self.floor_smooth_s <= 0.0:
+            raise ValueError("floor_power, norm_time_s and floor_smooth_s must be positive")
+        if self.floor_rise_db_per_s < 0.0:
+            raise ValueError(f"floor_rise_db_per_s must be >= 0 (0: no noise-floor channel), got {self.floor_rise_db_per_s}")
         if not 0.0 < self.mask_init < self.mask_max:
             raise ValueError(f"need 0 < mask_init < mask_max, got {self.mask_init}, {self.mask_max}")
 

@@ -141,7 +141,12 @@ def describe_features(config: UNetConfig) -> dict[str, Any]:
         "compression_exponent": config.compression_exponent,
         "floor_power": config.floor_power,
         "norm_time_s": config.norm_time_s,
-        "input_channels": ["level-normalized compressed magnitude", "per-row running-mean-normalized compressed magnitude"],
+        "input_channels": [
+            "level-normalized compressed magnitude",
+            "per-row running-mean-normalized compressed magnitude",
+            *(["compressed magnitude over its tracked noise floor"] if config.tracks_noise_floor else []),
+        ],
+        "noise_floor": {"rise_db_per_s": config.floor_rise_db_per_s, "smooth_s": config.floor_smooth_s},
         "row_center_hz": [[round(float(f), 2) for f in channel] for channel in centers_hz],
         "multiband_max_hz": list(MULTIBAND_MAX_HZ) if config.layout == "multiband" else [],
     }

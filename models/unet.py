@@ -180,7 +180,10 @@ class CausalUNet(nn.Module):
         """spec ``(batch, 2, n_freqs, frames)`` and states (``state_specs`` order) ->
         mask ``(batch, 2, n_freqs, frames)`` and the states after the last frame."""
         config = self.config
-        norm_sum, norm_weight, *conv_caches, gru_state = states
+        norm_sum, norm_weight = states[:2]
+        n_floor_states = 3 if config.tracks_noise_floor else 0
+        floor_states = states[2 : 2 + n_floor_states]
+        conv_caches, gru_state = states[2 + n_floor_states : -1], states[-1]
         if config.time_kernel == 1:
             conv_caches = [None] * len(self.encoders)
 
@@ -188,12 +191,16 @@ class CausalUNet(nn.Module):
         rows = compress_power(torch.matmul(self.analysis, power), config.compression_exponent, config.floor_power)
         batch, n_frames = rows.shape[0], rows.shape[-1]
         rows = rows.reshape(batch, config.n_layout_channels, config.n_rows, n_frames)
-        mean, norm_sum, norm_weight = self._running_mean(rows, norm_sum, norm_weight)
+        mean, norm_sum, norm_weight = self._running_mean(rows, norm_sum, norm_weight, config.norm_alpha)
 
         floor = config.floor_power ** (0.5 * config.compression_exponent)
         level = mean.mean(dim=(1, 2), keepdim=True)
         by_row_mean = rows / (mean + floor)
-        x = torch.cat([rows / (level + floor), by_row_mean], dim=1)
+        features = [rows / (level + floor), by_row_mean]
+        if config.tracks_noise_floor:
+            noise_floor, floor_states = self._noise_floor(rows, *floor_states)
+            features.append(rows / (noise_floor + floor))
+        x = torch.cat(features, dim=1)
 
         skips, new_caches = [], []
         for encoder, cache in zip(self.encoders, conv_caches):
@@ -221,18 +228,18 @@ class CausalUNet(nn.Module):
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []
-        return mask, [norm_sum, norm_weight, *new_caches, gru_state]
+        return mask, [norm_sum, norm_weight, *floor_states, *new_caches, gru_state]
 
+    @staticmethod
     def _running_mean(
-        self, rows: torch.Tensor, decayed_sum: torch.Tensor, weight: torch.Tensor
+        rows: torch.Tensor, decayed_sum: torch.Tensor, weight: torch.Tensor, alpha: float
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Exponential mean over frames of rows ``(batch, channels, n_rows, frames)``.
+        """Exponential mean (per-frame decay ``alpha``) over frames of rows ``(batch, channels, n_rows, frames)``.
 
         State: ``sum_k alpha**k * rows[t - k]`` ``(batch, channels, n_rows, 1)`` and its weight
         ``sum_k alpha**k`` ``(batch, 1, 1, 1)``. Both start at zero, so the mean of a fresh stream
         is exact from its first frame (no warm-up from an arbitrary initial level).
         """
-        alpha = self.config.norm_alpha
         n_frames = rows.shape[-1]
         if n_frames == 1:
             decayed_sum = alpha * decayed_sum + rows
@@ -249,6 +256,30 @@ class CausalUNet(nn.Module):
             means.append(sums / weights)
             decayed_sum, weight = sums[..., -1:], weights[..., -1:]
         return torch.cat(means, dim=-1), decayed_sum, weight
+
+    def _noise_floor(
+        self, rows: torch.Tensor, smooth_sum: torch.Tensor, smooth_weight: torch.Tensor, inverse_floor: torch.Tensor
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Noise floor of rows ``(batch, channels, n_rows, frames)``, same shape, and its state.
+
+        The floor follows the smoothed rows down at once and up by at most a factor ``exp(rise)``
+        per frame: ``floor_t = min(smooth_t, floor_{t-1} * exp(rise))``. The state keeps its
+        inverse, so zero state means no floor yet.
+        """
+        config = self.config
+        smooth, smooth_sum, smooth_weight = self._running_mean(rows, smooth_sum, smooth_weight, config.floor_alpha)
+        rise = config.floor_rise_per_hop
+        if rows.shape[-1] == 1:
+            inverse = torch.maximum(inverse_floor * math.exp(-rise), 1.0 / smooth)
+            return 1.0 / inverse, [smooth_sum, smooth_weight, inverse]
+        # Unrolled: log inverse_t = max(log inverse_{-1} - (t+1) rise, max_{j<=t} (-log smooth_j + (j-t) rise)),
+        # one cumulative maximum instead of a loop over frames.
+        t = torch.arange(rows.shape[-1], device=rows.device, dtype=rows.dtype) * rise
+        best_so_far = torch.cummax(t - torch.log(smooth), dim=-1).values
+        log_inverse = torch.maximum(torch.log(inverse_floor) - rise, best_so_far) - t
+        inverse = torch.exp(log_inverse)
+        return 1.0 / inverse, [smooth_sum, smooth_weight, inverse[..., -1:]]
+
     def _mask(self, raw: torch.Tensor, by_row_mean: torch.Tensor) -> torch.Tensor:
         """Head output ``(batch, n_components * n_layout_channels, n_rows, frames)`` -> bounded bin
         mask ``(batch, 2, n_freqs, frames)``. ``by_row_mean``: noisy compressed rows over their

@@ -2,7 +2,8 @@
 
 Runs on the CPU, one GPU, or several through ``torchrun`` (DDP: each process takes its share of
 every epoch; rank 0 validates and writes). ``runs/<name>/last.pt`` is written after every epoch
-with the optimizer state, so an interrupted run resumes where it stopped; ``best.pt`` keeps the
+with the optimizer state, so an interrupted run resumes where it stopped (``train.init_from``
+starts a fresh run from another checkpoint's weights instead); ``best.pt`` keeps the
 best validation SI-SDR improvement. Both are ordinary checkpoints that ``livedenoise export`` reads.
 The resolved config is saved beside them as ``config.toml``; ``history.jsonl`` has one line per epoch.
 """
@@ -22,7 +23,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from livedenoise.models.checkpoint import load_checkpoint_model, save_checkpoint
+from livedenoise.models.checkpoint import init_from_checkpoint, load_checkpoint_model, save_checkpoint
 from livedenoise.models.stft_torch import TorchStft
 from livedenoise.models.unet import CausalUNet
 
@@ -141,6 +142,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
         progress = saved.get("progress", {})
         start_epoch, best, step = progress.get("epoch", 0), progress.get("best", -math.inf), progress.get("step", 0)
         history, optimizer_state = progress.get("history", []), progress.get("optimizer")
+    elif loop.init_from:
+        init_from_checkpoint(model, loop.init_from)
     model.train()
     denoiser = Denoiser(model).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate, weight_decay=loop.weight_decay)

@@ -27,7 +27,9 @@ def single_thread():
 
 
 def small_config(**overrides) -> UNetConfig:
-    values = dict(n_rows=32, linear_max_hz=1000.0, channels=(4, 6, 8), gru_hidden=16, attention_channels=4)
+    values = dict(
+        n_rows=32, linear_max_hz=1000.0, channels=(4, 6, 8), gru_hidden=16, attention_channels=4, floor_rise_db_per_s=6.0
+    )
     values.update(overrides)
     return UNetConfig(**values)
 
@@ -184,3 +186,42 @@ def test_state_specs_follow_config():
     assert specs["enc2"] == (1, config.channels[1], config.n_rows // 2, 2)
     assert specs["gru"] == (1, 1, config.gru_hidden)
     assert "enc0" not in {s.name for s in state_specs(small_config(time_kernel=1))}
+
+
+def noise_floor_of(config: UNetConfig, rows: torch.Tensor) -> torch.Tensor:
+    """The model's noise floor of compressed rows ``(1, 1, n_rows, frames)`` from a fresh stream."""
+    model = CausalUNet(config)
+    zeros = [torch.zeros(spec.shape) for spec in state_specs(config) if spec.name.startswith("floor_")]
+    with torch.no_grad():
+        floor, _ = model._noise_floor(rows, *zeros)
+    return floor
+
+
+def test_noise_floor_ignores_music_and_follows_noise():
+    config = small_config()
+    frames_per_s = config.sample_rate / config.hop_samples
+    rng = np.random.default_rng(0)
+    noise = rng.uniform(0.9, 1.1, (1, 1, config.n_rows, int(6 * frames_per_s)))
+    rows = noise.copy()
+    rows[..., int(1 * frames_per_s) : int(1.5 * frames_per_s)] *= 8.0  # half a second of a loud note
+    rows[..., int(3 * frames_per_s) :] *= 0.25  # the noise drops by 0.75 (compressed)
+    floor = noise_floor_of(config, torch.from_numpy(rows.astype(np.float32))).numpy()
+    during_note = floor[..., int(1.45 * frames_per_s)]
+    after_drop = floor[..., int(3.2 * frames_per_s)]
+    assert np.all((during_note > 0.8) & (during_note < 1.2)), "a short loud note lifted the floor"
+    assert np.all((after_drop > 0.2) & (after_drop < 0.3)), "the floor did not follow the noise down"
+    # A louder noise is followed up at the configured rate: the floor climbs, but slowly.
+    louder = np.concatenate([noise, 4.0 * noise], axis=-1)
+    floor = noise_floor_of(config, torch.from_numpy(louder.astype(np.float32))).numpy()
+    one_second_later = floor[..., noise.shape[-1] + int(frames_per_s)]
+    expected = 0.9 * np.exp(config.floor_rise_per_hop * frames_per_s)
+    assert np.all(one_second_later < 1.5 * expected) and np.all(one_second_later > 0.5 * expected)
+
+
+def test_noise_floor_channel_is_optional():
+    without = small_config(floor_rise_db_per_s=0.0)
+    assert without.n_input_channels == 2 and not any(s.name.startswith("floor_") for s in state_specs(without))
+    assert UNetConfig().floor_rise_db_per_s == 0.0, "configs written before the channel existed must keep loading"
+    assert small_config().n_input_channels == 3
+    with pytest.raises(ValueError, match="floor_rise_db_per_s"):
+        small_config(floor_rise_db_per_s=-1.0)

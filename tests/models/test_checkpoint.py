@@ -1,0 +1,29 @@
+"""Checkpoints: starting a related model from another's weights."""
+
+import pytest
+import torch
+
+from livedenoise.models.checkpoint import CheckpointError, init_from_checkpoint, save_checkpoint
+from livedenoise.models.unet import CausalUNet
+
+from test_unet import random_spectra, small_config, trained_looking
+
+
+def test_new_input_channel_starts_with_no_effect(tmp_path):
+    torch.manual_seed(0)
+    source = trained_looking(CausalUNet(small_config(floor_rise_db_per_s=0.0)))
+    save_checkpoint(tmp_path / "source.pt", source)
+    grown = CausalUNet(small_config())  # the same network plus the noise-floor input channel
+    init_from_checkpoint(grown, tmp_path / "source.pt")
+    grown.eval()
+    spectra = random_spectra(100)
+    with torch.no_grad():
+        torch.testing.assert_close(grown(spectra), source(spectra), atol=1e-5, rtol=0.0)
+    first = grown.encoders[0].conv.weight
+    assert first.shape[1] == 3 and first[:, 2].abs().max() == 0.0
+
+
+def test_unrelated_shapes_are_refused(tmp_path):
+    save_checkpoint(tmp_path / "source.pt", CausalUNet(small_config(gru_hidden=8)))
+    with pytest.raises(CheckpointError, match="gru"):
+        init_from_checkpoint(CausalUNet(small_config()), tmp_path / "source.pt")
