@@ -65,9 +65,11 @@ def onnx_steps(path, specs, spectra: np.ndarray) -> np.ndarray:
     return np.stack(masks, axis=-1)
 
 
-@pytest.mark.parametrize("skip, output", [("add", "gain"), ("attention", "complex"), ("concat", "magnitude")])
-def test_onnx_step_matches_torch_sequence(tmp_path, skip, output):
-    model = small_model(skip=skip, output=output)
+@pytest.mark.parametrize(
+    "skip, output, floor_rise", [("add", "gain", 6.0), ("attention", "complex", 0.0), ("concat", "magnitude", 3.0)]
+)
+def test_onnx_step_matches_torch_sequence(tmp_path, skip, output, floor_rise):
+    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise)
     path = tmp_path / "model.onnx"
     card = export_onnx(model, path, {"metrics": {"si_sdr_db": 1.5}})
     specs = state_specs(model.config)
