@@ -96,6 +96,12 @@ def training_data_card(config: TrainConfig) -> dict[str, Any]:
     }
 
 
+def _schedule(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """The card's record of how a checkpoint was trained: epochs, steps and what it started from
+    (``initialised_from``: that checkpoint's steps, schedule and config, so a card traces every stage)."""
+    return (checkpoint.get("card") or {}).get("training", {}).get("schedule") or {}
+
+
 @torch.no_grad()
 def validate(denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_samples: int, device: torch.device) -> dict[str, float]:
     """Mean SI-SDR of input and output against the clean target, and transparency on clean input."""
@@ -135,15 +141,23 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
 
     model = CausalUNet(config.model)
     start_epoch, best, history, step = 0, -math.inf, [], 0
-    optimizer_state = None
+    optimizer_state, lineage = None, None
     last = out_dir / "last.pt"
     if last.is_file():
         model, saved = load_checkpoint_model(last)
+        lineage = _schedule(saved).get("initialised_from")
         progress = saved.get("progress", {})
         start_epoch, best, step = progress.get("epoch", 0), progress.get("best", -math.inf), progress.get("step", 0)
         history, optimizer_state = progress.get("history", []), progress.get("optimizer")
     elif loop.init_from:
         init_from_checkpoint(model, loop.init_from)
+        _, source = load_checkpoint_model(loop.init_from)
+        lineage = {
+            "checkpoint": loop.init_from,
+            "steps": source.get("progress", {}).get("step"),
+            "schedule": _schedule(source) or None,
+            "train_config": source.get("train_config"),
+        }
     model.train()
     denoiser = Denoiser(model).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate, weight_decay=loop.weight_decay)
@@ -218,7 +232,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
                 f"({metrics['sisdr_improvement_db']:+.2f}), transparency {metrics['transparency_db']:.1f} dB",
                 flush=True,
             )
-            card = {"training": card_training, "metrics": {"validation": metrics, "epoch": epoch + 1}}
+            schedule = {"epochs": epoch + 1, "steps": step, "initialised_from": lineage}
+            card = {"training": {**card_training, "schedule": schedule}, "metrics": {"validation": metrics, "epoch": epoch + 1}}
             if metrics["sisdr_improvement_db"] > best:
                 best = metrics["sisdr_improvement_db"]
                 save_checkpoint(out_dir / "best.pt", model, card=card, train_config=config.to_dict())

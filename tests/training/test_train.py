@@ -42,7 +42,7 @@ def tiny_manifest(tmp_path):
     return tmp_path / "manifest.jsonl"
 
 
-def tiny_config(manifest, out_dir, epochs):
+def tiny_config(manifest, out_dir, epochs, extra=()):
     return load_config(
         overrides=[
             f'data.manifest="{manifest}"', "data.segment_s=0.5", "data.n_train_items=8",
@@ -51,7 +51,7 @@ def tiny_config(manifest, out_dir, epochs):
             "mix.reverb_prob=0.0", "mix.band_limit_prob=0.0",
             "model.channels=[8, 8]", "model.n_rows=32", "model.gru_hidden=16",
             f"train.epochs={epochs}", "train.batch_size=4", "train.warmup_steps=2", "train.learning_rate=3e-3",
-            f'train.out_dir="{out_dir}"', "train.validation_skip_s=0.1",
+            f'train.out_dir="{out_dir}"', "train.validation_skip_s=0.1", *extra,
         ]
     )
 
@@ -109,3 +109,23 @@ def test_config_overrides_and_errors(tmp_path):
         load_config(overrides=["epochs=3"])
     with pytest.raises(ValueError, match="not found"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_init_from_starts_a_grown_model_and_the_card_traces_it(tiny_manifest, tmp_path):
+    train(tiny_config(tiny_manifest, tmp_path / "first", epochs=1, extra=["model.floor_rise_db_per_s=0.0"]))
+    source = str(tmp_path / "first" / "last.pt")
+    grown = tmp_path / "grown"
+
+    def grown_config(epochs):
+        return tiny_config(tiny_manifest, grown, epochs, extra=[f'train.init_from="{source}"', "model.floor_rise_db_per_s=6.0"])
+
+    train(grown_config(1))
+    model, saved = load_checkpoint_model(grown / "last.pt")
+    assert model.config.n_input_channels == 3
+    lineage = saved["card"]["training"]["schedule"]["initialised_from"]
+    assert lineage["checkpoint"] == source and lineage["steps"] == 2
+    assert lineage["train_config"]["model"]["floor_rise_db_per_s"] == 0.0
+    train(grown_config(2))  # a resumed run still says what it started from
+    _, saved = load_checkpoint_model(grown / "last.pt")
+    assert saved["card"]["training"]["schedule"]["initialised_from"]["checkpoint"] == source
+    assert saved["card"]["training"]["schedule"]["steps"] == 4
