@@ -77,14 +77,15 @@ def load_checkpoint_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]
     return model.eval(), data
 
 
-def init_from_checkpoint(model: CausalUNet, path: str | Path) -> None:
+def init_from_checkpoint(model: CausalUNet, path: str | Path) -> dict[str, Any]:
     """Start ``model`` from the weights of a related checkpoint (fine-tuning, a new input channel).
 
     Tensors of the same shape are copied. A tensor that differs only by having more entries on
     axis 1 (a convolution with more input channels) takes the checkpoint's and keeps zeros for
-    the rest, so the new inputs start with no effect. Any other mismatch is an error.
+    the rest, so the new inputs start with no effect. Any other mismatch is an error. Returns the
+    whole checkpoint dict.
     """
-    source, _ = load_checkpoint_model(path)
+    source, checkpoint = load_checkpoint_model(path)
     theirs = source.state_dict()
     ours = model.state_dict()
     missing = sorted(set(ours) - set(theirs))
@@ -104,3 +105,4 @@ def init_from_checkpoint(model: CausalUNet, path: str | Path) -> None:
                 raise CheckpointError(
                     f"checkpoint {path}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}"
                 )
+    return checkpoint

@@ -150,8 +150,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
         start_epoch, best, step = progress.get("epoch", 0), progress.get("best", -math.inf), progress.get("step", 0)
         history, optimizer_state = progress.get("history", []), progress.get("optimizer")
     elif loop.init_from:
-        init_from_checkpoint(model, loop.init_from)
-        _, source = load_checkpoint_model(loop.init_from)
+        source = init_from_checkpoint(model, loop.init_from)
         lineage = {
             "checkpoint": loop.init_from,
             "steps": source.get("progress", {}).get("step"),

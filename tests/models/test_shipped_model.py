@@ -9,7 +9,6 @@ from livedenoise.realtime.onnx_runtime import OnnxRuntime
 from livedenoise.training.packages import RESERVED_PACKAGES
 
 
-
 def denoise(runtime, audio):
     denoiser = StreamingDenoiser(runtime, n_channels=1)
     out = np.concatenate([denoiser.process(audio), denoiser.flush()])
