@@ -78,19 +78,26 @@ def load_checkpoint_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]
 
 
 def init_from_checkpoint(model: CausalUNet, path: str | Path) -> dict[str, Any]:
-    """Start ``model`` from the weights of a related checkpoint (fine-tuning, a new input channel).
+    """Start ``model`` from the weights of a related checkpoint (``init_from_model``). Returns the
+    whole checkpoint dict."""
+    source, checkpoint = load_checkpoint_model(path)
+    init_from_model(model, source, path)
+    return checkpoint
+
+
+def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) -> None:
+    """Copy the weights of a related model into ``model`` (fine-tuning, a new input channel).
 
     Tensors of the same shape are copied. A tensor that differs only by having more entries on
-    axis 1 (a convolution with more input channels) takes the checkpoint's and keeps zeros for
-    the rest, so the new inputs start with no effect. Any other mismatch is an error. Returns the
-    whole checkpoint dict.
+    axis 1 (a convolution with more input channels) takes the source's and keeps zeros for
+    the rest, so the new inputs start with no effect. Any other mismatch is an error naming
+    ``label`` (where the source came from).
     """
-    source, checkpoint = load_checkpoint_model(path)
     theirs = source.state_dict()
     ours = model.state_dict()
     missing = sorted(set(ours) - set(theirs))
     if missing:
-        raise CheckpointError(f"checkpoint {path} has no weights for {missing}")
+        raise CheckpointError(f"{label} has no weights for {missing}")
     with torch.no_grad():
         for name, tensor in ours.items():
             old = theirs[name]
@@ -102,7 +109,4 @@ def init_from_checkpoint(model: CausalUNet, path: str | Path) -> dict[str, Any]:
                 tensor.zero_()
                 tensor[:, : old.shape[1]].copy_(old)
             else:
-                raise CheckpointError(
-                    f"checkpoint {path}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}"
-                )
-    return checkpoint
+                raise CheckpointError(f"{label}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}")

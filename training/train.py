@@ -3,7 +3,8 @@
 Runs on the CPU, one GPU, or several through ``torchrun`` (DDP: each process takes its share of
 every epoch; rank 0 validates and writes). ``runs/<name>/last.pt`` is written after every epoch
 with the optimizer state, so an interrupted run resumes where it stopped (``train.init_from``
-starts a fresh run from another checkpoint's weights instead); ``best.pt`` keeps the
+starts a fresh run from another checkpoint's weights instead, or from an exported ``.onnx`` such
+as the shipped model); ``best.pt`` keeps the
 best validation SI-SDR improvement. Both are ordinary checkpoints that ``livedenoise export`` reads.
 The resolved config is saved beside them as ``config.toml``; ``history.jsonl`` has one line per epoch.
 """
@@ -23,7 +24,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from livedenoise.models.checkpoint import init_from_checkpoint, load_checkpoint_model, save_checkpoint
+from livedenoise.models.checkpoint import init_from_checkpoint, init_from_model, load_checkpoint_model, save_checkpoint
 from livedenoise.models.stft_torch import TorchStft
 from livedenoise.models.unet import CausalUNet
 
@@ -31,6 +32,7 @@ from .config import TrainConfig, to_toml
 from .dataset import MixtureDataset
 from .losses import DenoiseLoss, si_sdr
 from .manifest import read_manifest
+from .onnx_weights import calibrate_batch_norms, load_onnx_model
 
 
 class Denoiser(torch.nn.Module):
@@ -141,7 +143,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
 
     model = CausalUNet(config.model)
     start_epoch, best, history, step = 0, -math.inf, [], 0
-    optimizer_state, lineage = None, None
+    optimizer_state, lineage, needs_calibration = None, None, False
     last = out_dir / "last.pt"
     if last.is_file():
         model, saved = load_checkpoint_model(last)
@@ -150,10 +152,16 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
         start_epoch, best, step = progress.get("epoch", 0), progress.get("best", -math.inf), progress.get("step", 0)
         history, optimizer_state = progress.get("history", []), progress.get("optimizer")
     elif loop.init_from:
-        source = init_from_checkpoint(model, loop.init_from)
+        if Path(loop.init_from).suffix == ".onnx":
+            source_model, source = load_onnx_model(loop.init_from)
+            init_from_model(model, source_model, loop.init_from)
+            # Its encoder norms were folded away: fit them to real batches before training mode.
+            needs_calibration = True
+        else:
+            source = init_from_checkpoint(model, loop.init_from)
         lineage = {
             "checkpoint": loop.init_from,
-            "steps": source.get("progress", {}).get("step"),
+            "steps": source.get("progress", {}).get("step", _schedule(source).get("steps")),
             "schedule": _schedule(source) or None,
             "train_config": source.get("train_config"),
         }
@@ -185,6 +193,9 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     total_steps = loop.epochs * len(loader)
     card_training = training_data_card(config) if rank == 0 else {}
 
+    if needs_calibration:
+        first = next(iter(loader))
+        calibrate_batch_norms(model, lambda: denoiser(first["noisy"].to(device)))
     record: dict[str, Any] = history[-1] if history else {}
     for epoch in range(start_epoch, loop.epochs):
         train_set.set_epoch(epoch)
