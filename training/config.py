@@ -44,7 +44,7 @@ class LoopConfig:
     device: str = "auto"  # auto, cpu, cuda
     n_threads: int = 0  # torch CPU threads; 0 keeps torch's choice
     out_dir: str = "runs/default"
-    # A checkpoint whose weights start a fresh run (see models.checkpoint.init_from_checkpoint).
+    # A checkpoint (.pt) or exported model (.onnx) whose weights start a fresh run.
     init_from: str = ""
     validation_skip_s: float = 0.25  # the model's normalization state settles first
 

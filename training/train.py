@@ -161,6 +161,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             source = init_from_checkpoint(model, loop.init_from)
         lineage = {
             "checkpoint": loop.init_from,
+            "name": (source.get("card") or {}).get("name"),
             "steps": source.get("progress", {}).get("step", _schedule(source).get("steps")),
             "schedule": _schedule(source) or None,
             "train_config": source.get("train_config"),

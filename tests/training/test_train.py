@@ -144,4 +144,4 @@ def test_init_from_an_exported_model_fine_tunes_it(tiny_manifest, tmp_path):
     assert np.isfinite(record["val_sisdr_improvement_db"])
     _, saved = load_checkpoint_model(tuned / "last.pt")
     lineage = saved["card"]["training"]["schedule"]["initialised_from"]
-    assert lineage["checkpoint"] == str(shipped) and lineage["steps"] == 2
+    assert lineage["checkpoint"] == str(shipped) and lineage["name"] == "shipped" and lineage["steps"] == 2
