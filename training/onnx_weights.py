@@ -86,7 +86,9 @@ def _gru_to_torch(packed: np.ndarray, hidden: int) -> np.ndarray:
 
 def _module_weights(graph: _Graph, path: str, module: nn.Module, folded_bias: np.ndarray | None) -> dict[str, np.ndarray | None]:
     if isinstance(module, nn.GRU):
-        w, r, b = graph.weights(path, "GRU")[:3]
+        w, r, b = (graph.weights(path, "GRU") + [None] * 3)[:3]
+        if w is None or r is None or b is None:
+            raise CheckpointError(f"the GRU node of {path} does not hold constant weights and biases")
         hidden = module.hidden_size
         return {
             "weight_ih_l0": _gru_to_torch(w[0], hidden),
@@ -112,7 +114,11 @@ def _module_weights(graph: _Graph, path: str, module: nn.Module, folded_bias: np
 def _recovered_state(graph: onnx.GraphProto, model: CausalUNet) -> dict[str, torch.Tensor]:
     nodes = _Graph(graph)
     # The exporter folds each encoder's norm into its convolution, which then carries a bias.
-    folded = {f"encoders.{level}.norm": nodes.weights(f"encoders.{level}.conv", "Conv")[1] for level in range(len(model.encoders))}
+    folded = {}
+    for level in range(len(model.encoders)):
+        conv_bias = (nodes.weights(f"encoders.{level}.conv", "Conv") + [None])[1]
+        if conv_bias is not None:
+            folded[f"encoders.{level}.norm"] = conv_bias
     recovered: dict[str, np.ndarray | None] = {}
     for path, module in model.named_modules():
         if not any(True for _ in module.parameters(recurse=False)):
