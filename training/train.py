@@ -4,8 +4,8 @@ Runs on the CPU, one GPU, or several through ``torchrun`` (DDP: each process tak
 every epoch; rank 0 validates and writes). ``runs/<name>/last.pt`` is written after every epoch
 with the optimizer state, so an interrupted run resumes where it stopped (``train.init_from``
 starts a fresh run from another checkpoint's weights instead, or from an exported ``.onnx`` such
-as the shipped model); ``best.pt`` keeps the
-best validation SI-SDR improvement. Both are ordinary checkpoints that ``livedenoise export`` reads.
+as the shipped model); ``best.pt`` keeps the best validation SI-SDR improvement. Both are ordinary
+checkpoints that ``livedenoise export`` reads.
 The resolved config is saved beside them as ``config.toml``; ``history.jsonl`` has one line per epoch.
 """
 
@@ -155,7 +155,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
         if Path(loop.init_from).suffix == ".onnx":
             source_model, source = load_onnx_model(loop.init_from)
             init_from_model(model, source_model, loop.init_from)
-            # Its encoder norms were folded away: fit them to real batches before training mode.
+            # Its encoder norms were folded away: fit them to a real batch before training mode.
             needs_calibration = True
         else:
             source = init_from_checkpoint(model, loop.init_from)
@@ -171,7 +171,6 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate, weight_decay=loop.weight_decay)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
-    wrapped = torch.nn.parallel.DistributedDataParallel(denoiser) if world > 1 else denoiser
     loss_fn = DenoiseLoss(config.loss)
 
     data = config.data
@@ -197,6 +196,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     if needs_calibration:
         first = next(iter(loader))
         calibrate_batch_norms(model, lambda: denoiser(first["noisy"].to(device)))
+    # Wrapped after calibration: DDP starts every rank from rank 0's weights.
+    wrapped = torch.nn.parallel.DistributedDataParallel(denoiser) if world > 1 else denoiser
     record: dict[str, Any] = history[-1] if history else {}
     for epoch in range(start_epoch, loop.epochs):
         train_set.set_epoch(epoch)
