@@ -65,10 +65,10 @@ class _Graph:
             raise CheckpointError(f"the step graph has {len(nodes)} {op_type} nodes for {module_path}, expected one")
         return nodes[0]
 
-    def weights(self, module_path: str, op_type: str) -> list[np.ndarray | None]:
-        """The inputs after the first (the data) of a module's one ``op_type`` node, None where
-        an input is computed rather than constant."""
-        return [self.arrays.get(name) for name in self._node(module_path, op_type).input[1:]]
+    def weight(self, module_path: str, op_type: str, index: int) -> np.ndarray | None:
+        """Input ``index`` of a module's one ``op_type`` node; None where it is absent or computed."""
+        inputs = self._node(module_path, op_type).input
+        return self.arrays.get(inputs[index]) if index < len(inputs) else None
 
     def constant(self, module_path: str, op_type: str) -> np.ndarray:
         """The one constant input of a module's one ``op_type`` node (a bias Add has it either side)."""
@@ -86,7 +86,7 @@ def _gru_to_torch(packed: np.ndarray, hidden: int) -> np.ndarray:
 
 def _module_weights(graph: _Graph, path: str, module: nn.Module, folded_bias: np.ndarray | None) -> dict[str, np.ndarray | None]:
     if isinstance(module, nn.GRU):
-        w, r, b = (graph.weights(path, "GRU") + [None] * 3)[:3]
+        w, r, b = (graph.weight(path, "GRU", index) for index in (1, 2, 3))
         if w is None or r is None or b is None:
             raise CheckpointError(f"the GRU node of {path} does not hold constant weights and biases")
         hidden = module.hidden_size
@@ -104,24 +104,19 @@ def _module_weights(graph: _Graph, path: str, module: nn.Module, folded_bias: np
             ones = np.ones(module.num_features, np.float32)
             # sqrt(running_var + eps) == 1, so the norm passes its input through
             return {"weight": ones, "bias": folded_bias, "running_mean": 0 * ones, "running_var": (1.0 - module.eps) * ones}
-        scale, bias, mean, var = graph.weights(path, "BatchNormalization")
-        return {"weight": scale, "bias": bias, "running_mean": mean, "running_var": var}
+        names = ("weight", "bias", "running_mean", "running_var")
+        return {name: graph.weight(path, "BatchNormalization", index) for index, name in enumerate(names, start=1)}
     op_type = "ConvTranspose" if isinstance(module, nn.ConvTranspose2d) else "Conv"
-    weight, *bias = graph.weights(path, op_type)
-    return {"weight": weight, "bias": bias[0] if bias else None}
+    return {"weight": graph.weight(path, op_type, 1), "bias": graph.weight(path, op_type, 2)}
 
 
 def _recovered_state(graph: onnx.GraphProto, model: CausalUNet) -> dict[str, torch.Tensor]:
     nodes = _Graph(graph)
     # The exporter folds each encoder's norm into its convolution, which then carries a bias.
-    folded = {}
-    for level in range(len(model.encoders)):
-        conv_bias = (nodes.weights(f"encoders.{level}.conv", "Conv") + [None])[1]
-        if conv_bias is not None:
-            folded[f"encoders.{level}.norm"] = conv_bias
+    folded = {f"encoders.{level}.norm": nodes.weight(f"encoders.{level}.conv", "Conv", 2) for level in range(len(model.encoders))}
     recovered: dict[str, np.ndarray | None] = {}
     for path, module in model.named_modules():
-        if not any(True for _ in module.parameters(recurse=False)):
+        if next(module.parameters(recurse=False), None) is None:
             continue
         for name, array in _module_weights(nodes, path, module, folded.get(path)).items():
             recovered[f"{path}.{name}"] = array
