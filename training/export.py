@@ -27,6 +27,7 @@ from livedenoise.models.unet import CausalUNet
 __all__ = [
     "CheckpointError",
     "ExportError",
+    "card_extra_from_checkpoint",
     "check_onnx_parity",
     "export_onnx",
     "load_checkpoint_model",
@@ -137,6 +138,16 @@ def _attach_card(onnx_path: Path, card: ModelCard) -> None:
     graph.producer_name = "livedenoise"
     onnx.checker.check_model(graph, full_check=True)
     onnx.save(graph, str(onnx_path))
+
+
+def card_extra_from_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """The card fields a training checkpoint carries, with its resolved training config (losses,
+    learning rate, epochs) added as ``training.train_config``: weights shipped as ONNX alone still
+    name the recipe of the stage that made them, and a run started from them records it."""
+    extra = dict(checkpoint.get("card") or {})
+    if checkpoint.get("train_config"):
+        extra["training"] = {**extra.get("training", {}), "train_config": checkpoint["train_config"]}
+    return extra
 
 
 def export_onnx(model: CausalUNet, path: str | Path, card_extra: dict[str, Any] | None = None) -> ModelCard:

@@ -37,7 +37,9 @@ def dev_set_metrics(report_path: Path) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from livedenoise.models.card import ModelCardError
-    from livedenoise.training.export import CheckpointError, ExportError, export_onnx, load_checkpoint_model
+    from livedenoise.training.export import (
+        CheckpointError, ExportError, card_extra_from_checkpoint, export_onnx, load_checkpoint_model,
+    )
 
     output: Path = args.output
     if output.suffix != ".onnx":
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         model, checkpoint = load_checkpoint_model(args.checkpoint)
-        card_extra = dict(checkpoint.get("card") or {})
+        card_extra = card_extra_from_checkpoint(checkpoint)
         if args.dev_set_report:
             card_extra["metrics"] = {**card_extra.get("metrics", {}), "dev_set": dev_set_metrics(args.dev_set_report)}
         if args.name:

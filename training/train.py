@@ -159,12 +159,14 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             needs_calibration = True
         else:
             source = init_from_checkpoint(model, loop.init_from)
+        source_card = source.get("card") or {}
         lineage = {
             "checkpoint": loop.init_from,
-            "name": (source.get("card") or {}).get("name"),
+            "name": source_card.get("name"),
             "steps": source.get("progress", {}).get("step", _schedule(source).get("steps")),
             "schedule": _schedule(source) or None,
-            "train_config": source.get("train_config"),
+            # An exported model keeps its stage's config in its card.
+            "train_config": source.get("train_config") or source_card.get("training", {}).get("train_config"),
         }
     model.train()
     denoiser = Denoiser(model).to(device)

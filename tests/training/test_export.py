@@ -137,7 +137,8 @@ def test_corrupt_onnx_gives_clear_error(tmp_path):
 def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
     model = small_model(output="complex")
     checkpoint = tmp_path / "best.pt"
-    save_checkpoint(checkpoint, model, card={"training": {"hours": 0.1}, "metrics": {"si_sdri_db": 2.0}})
+    recipe = {"loss": {"sisdr_weight": 0.5}, "train": {"epochs": 7}}
+    save_checkpoint(checkpoint, model, card={"training": {"hours": 0.1}, "metrics": {"si_sdri_db": 2.0}}, train_config=recipe)
     loaded, data = load_checkpoint_model(checkpoint)
     spectra = torch.from_numpy(random_spectra(50))
     with torch.no_grad():
@@ -152,6 +153,8 @@ def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
     assert summary["onnx"] == str(out)
     card = read_onnx_card(out)
     assert card.metrics == {"si_sdri_db": 2.0} and card.mask_kind == "complex"
+    # The stage's recipe travels with the weights, beside what the checkpoint's card said.
+    assert card.training == {"hours": 0.1, "train_config": recipe}
     # An existing output needs --force.
     assert export_cli.run(parser.parse_args([str(checkpoint), str(out)])) == 2
     assert "--force" in capsys.readouterr().err

@@ -137,18 +137,19 @@ def test_init_from_starts_a_grown_model_and_the_card_traces_it(tiny_manifest, tm
 
 def test_init_from_an_exported_model_fine_tunes_it(tiny_manifest, tmp_path):
     """A shipped model is ONNX only: training can start from it, and the card traces it."""
-    from livedenoise.training.export import export_onnx
+    from livedenoise.training.export import card_extra_from_checkpoint, export_onnx
 
     train(tiny_config(tiny_manifest, tmp_path / "first", epochs=1))
-    model, saved = load_checkpoint_model(tmp_path / "first" / "last.pt")
+    model, first = load_checkpoint_model(tmp_path / "first" / "last.pt")
     shipped = tmp_path / "shipped.onnx"
-    export_onnx(model, shipped, {"training": saved["card"]["training"], "name": "shipped"})
+    export_onnx(model, shipped, {**card_extra_from_checkpoint(first), "name": "shipped"})
     tuned = tmp_path / "tuned"
     record = train(tiny_config(tiny_manifest, tuned, epochs=1, extra=[f'train.init_from="{shipped}"']))
     assert np.isfinite(record["val_sisdr_improvement_db"])
     _, saved = load_checkpoint_model(tuned / "last.pt")
     lineage = saved["card"]["training"]["schedule"]["initialised_from"]
     assert lineage["checkpoint"] == str(shipped) and lineage["name"] == "shipped" and lineage["steps"] == 2
+    assert lineage["train_config"] == first["train_config"]  # the source stage's recipe, from its card
 
 
 def test_torchrun_shares_each_epoch_between_two_processes(tiny_manifest, tmp_path):
