@@ -137,7 +137,8 @@ def _recovered_state(graph: onnx.GraphProto, model: CausalUNet) -> dict[str, tor
 
 def load_onnx_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]:
     """Rebuild the model an exported ``.onnx`` holds (eval mode) and return it with a checkpoint-
-    shaped dict whose ``card`` is the model card. Raises ``CheckpointError`` when the file is not
+    shaped dict whose ``card`` is the model card and whose ``train_config`` is the one the card
+    records (``card_extra_from_checkpoint`` put it there), None for older cards. Raises ``CheckpointError`` when the file is not
     a livedenoise step graph or the recovered model does not compute what the graph computes."""
     path = Path(path)
     try:
@@ -155,7 +156,7 @@ def load_onnx_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]:
         check_onnx_parity(model, path, n_frames=RECOVERY_PARITY_FRAMES)
     except ExportError as exc:
         raise CheckpointError(f"weights recovered from {path} do not reproduce it: {exc}") from exc
-    return model, {"card": card.to_dict(), "model_config": config.to_dict()}
+    return model, {"card": card.to_dict(), "model_config": config.to_dict(), "train_config": card.training.get("train_config")}
 
 
 @torch.no_grad()

@@ -159,14 +159,12 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             needs_calibration = True
         else:
             source = init_from_checkpoint(model, loop.init_from)
-        source_card = source.get("card") or {}
         lineage = {
             "checkpoint": loop.init_from,
-            "name": source_card.get("name"),
+            "name": (source.get("card") or {}).get("name"),
             "steps": source.get("progress", {}).get("step", _schedule(source).get("steps")),
             "schedule": _schedule(source) or None,
-            # An exported model keeps its stage's config in its card.
-            "train_config": source.get("train_config") or source_card.get("training", {}).get("train_config"),
+            "train_config": source.get("train_config"),
         }
     model.train()
     denoiser = Denoiser(model).to(device)
