@@ -138,8 +138,9 @@ def _recovered_state(graph: onnx.GraphProto, model: CausalUNet) -> dict[str, tor
 def load_onnx_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]:
     """Rebuild the model an exported ``.onnx`` holds (eval mode) and return it with a checkpoint-
     shaped dict whose ``card`` is the model card and whose ``train_config`` is the one the card
-    records (``card_extra_from_checkpoint`` put it there), None for older cards. Raises ``CheckpointError`` when the file is not
-    a livedenoise step graph or the recovered model does not compute what the graph computes."""
+    records (``card_extra_from_checkpoint`` put it there), None for older cards. Raises
+    ``CheckpointError`` when the file is not a livedenoise step graph or the recovered model does
+    not compute what the graph computes."""
     path = Path(path)
     try:
         card = read_onnx_card(path)
