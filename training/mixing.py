@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import degradations, noises
+from . import degradations, noise_variation, noises
 
 NOISE_TYPES = ("ambience", "babble", "harmonic", "colored", "hiss", "hum", "clicks", "fan")
 # Noise types drawn from real recordings, and the NoiseSources field each one needs.
@@ -66,6 +66,11 @@ class MixConfig:
     level_dbfs_range: tuple[float, float] = (-35.0, -15.0)  # RMS of the noisy mixture
     peak_limit: float = 0.99
     noise2noise: bool = False  # target = degraded clean + an independent noise draw at the same SNR
+    # Each recorded noise (ambience, a babble voice, an instrument) is, with this probability, played
+    # at another speed (drawn log-uniformly) and tilted in spectrum (dB per octave about 1 kHz).
+    noise_variation_prob: float = 0.0
+    noise_speed_range: tuple[float, float] = (0.8, 1.25)
+    noise_tilt_db_per_octave_range: tuple[float, float] = (-3.0, 3.0)
 
     def __post_init__(self) -> None:
         unknown = set(self.noise_weights) - set(NOISE_TYPES)
@@ -73,7 +78,7 @@ class MixConfig:
             raise ValueError(f"unknown noise types {sorted(unknown)}; known: {NOISE_TYPES}")
         if any(w < 0 for w in self.noise_weights.values()) or sum(self.noise_weights.values()) <= 0:
             raise ValueError("noise_weights must be non-negative with a positive sum")
-        for name in ("second_noise_prob", "reverb_prob", "band_limit_prob"):
+        for name in ("second_noise_prob", "reverb_prob", "band_limit_prob", "noise_variation_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         for name in (
@@ -84,12 +89,16 @@ class MixConfig:
             "low_cut_hz_range",
             "high_cut_hz_range",
             "level_dbfs_range",
+            "noise_speed_range",
+            "noise_tilt_db_per_octave_range",
         ):
             low, high = getattr(self, name)
             if low > high:
                 raise ValueError(f"{name} must be (low, high), got {(low, high)}")
         if self.high_cut_hz_range[1] >= self.sample_rate / 2:
             raise ValueError("high_cut_hz_range must stay below Nyquist")
+        if self.noise_speed_range[0] <= 0.0:
+            raise ValueError(f"noise_speed_range must be positive, got {self.noise_speed_range}")
         if not 0.0 < self.peak_limit <= 1.0:
             raise ValueError(f"peak_limit must be in (0, 1], got {self.peak_limit}")
 
@@ -194,11 +203,23 @@ def _draw_types(rng: np.random.Generator, weights: Mapping[str, float], n_types:
 
 
 def _recorded_noise(
-    sampler: SegmentSampler, n_samples: int, rng: np.random.Generator
+    sampler: SegmentSampler, n_samples: int, rng: np.random.Generator, config: MixConfig
 ) -> tuple[np.ndarray, str] | None:
-    """A non-silent recorded segment at unit RMS, or None when a few draws were all silent."""
+    """A non-silent recorded segment at unit RMS, varied as ``config`` asks, or None when a few
+    draws were all silent. The label names the recordings and any variation."""
+    variation = None
+    if config.noise_variation_prob > 0.0 and rng.random() < config.noise_variation_prob:
+        low, high = np.log(config.noise_speed_range)
+        variation = (float(np.exp(rng.uniform(low, high))), float(rng.uniform(*config.noise_tilt_db_per_octave_range)))
     for _ in range(4):
-        segment, label = sampler(n_samples, rng)
+        if variation is None:
+            segment, label = sampler(n_samples, rng)
+        else:
+            speed, tilt_db_per_octave = variation
+            segment, label = sampler(noise_variation.samples_needed(n_samples, speed), rng)
+            segment = noise_variation.change_speed(segment, speed, n_samples)
+            segment = noise_variation.tilt_spectrum(segment, config.sample_rate, tilt_db_per_octave)
+            label += f" (speed {speed:.3f}, tilt {tilt_db_per_octave:+.2f} dB/octave)"
         rms = _rms(segment)
         if rms > SILENCE_RMS:
             return (segment / rms).astype(np.float32), label
@@ -212,7 +233,7 @@ def _noise_component(
     sr = config.sample_rate
     detail: dict[str, Any] = {"type": noise_type}
     if noise_type in ("ambience", "harmonic"):
-        drawn = _recorded_noise(getattr(sources, noise_type), n_samples, rng)
+        drawn = _recorded_noise(getattr(sources, noise_type), n_samples, rng, config)
         if drawn is not None:
             detail["source"] = drawn[1]
             return drawn[0], detail
@@ -220,7 +241,7 @@ def _noise_component(
         low, high = config.n_babble_speakers_range
         voices, labels = [], []
         for _ in range(int(rng.integers(low, high + 1))):
-            drawn = _recorded_noise(sources.speech, n_samples, rng)
+            drawn = _recorded_noise(sources.speech, n_samples, rng, config)
             if drawn is not None:
                 voices.append(drawn[0] * 10.0 ** (rng.uniform(-6.0, 0.0) / 20.0))
                 labels.append(drawn[1])

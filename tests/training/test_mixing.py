@@ -152,3 +152,28 @@ def test_synthetic_impulse_response_decays_at_rt60():
     early = tail[: int(0.05 * SR)].mean()
     late = tail[int(0.45 * SR) : int(0.5 * SR)].mean()
     assert 10 * np.log10(early / late) == pytest.approx(54.0, abs=3.0)  # 60 dB over 0.45 s of 0.5 s
+
+
+def test_noise_variation_changes_recorded_noise_and_keeps_the_mixture_exact():
+    # One 1 kHz tone as the only recording: a speed change moves it, a tilt leaves it at unit RMS.
+    tone = np.sin(2 * np.pi * 1000.0 * np.arange(2 * SR) / SR)
+    sources = NoiseSources.from_arrays(ambience={"tone": tone})
+    config = MixConfig(
+        noise_weights={"ambience": 1.0}, second_noise_prob=0.0, noise_variation_prob=1.0, noise_speed_range=(1.2, 1.25)
+    )
+    mixture = mix_example(_chord(SR), sources, np.random.default_rng(3), config)
+    assert "speed 1.2" in mixture.metadata["noises"][0]["source"]
+    spectrum = np.abs(np.fft.rfft(mixture.noise))
+    assert 1200.0 <= np.argmax(spectrum) <= 1250.0  # 1 Hz bins over 1 s
+    assert _measured_snr_db(mixture) == pytest.approx(mixture.snr_db, abs=1e-3)
+    np.testing.assert_array_equal(mixture.noisy, mixture.clean + mixture.noise)
+    again = mix_example(_chord(SR), sources, np.random.default_rng(3), config)
+    np.testing.assert_array_equal(mixture.noisy, again.noisy)
+
+
+def test_noise_variation_off_draws_nothing_extra():
+    # Configs without variation (the dev set's) keep their random streams, hence their examples.
+    sources = _sources()
+    plain = mix_example(_chord(SR), sources, np.random.default_rng(8), MixConfig())
+    ranged = mix_example(_chord(SR), sources, np.random.default_rng(8), MixConfig(noise_speed_range=(0.5, 2.0)))
+    np.testing.assert_array_equal(plain.noisy, ranged.noisy)
