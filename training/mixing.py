@@ -2,8 +2,10 @@
 
 The recipe (following the seed projects): draw an SNR per example from a range (default -10..10 dB);
 draw a noise type by weight (real ambience, babble, another instrument, colored noise, tape hiss,
-hum, clicks/crackle, fan), sometimes a second one; sometimes put music and noise in the same room
-(reverb) and/or record them through a band-limited microphone; set the mixture to a random level.
+hum, clicks/crackle, fan), sometimes a second one, and, when the config asks, play recorded noise
+at another speed and spectral tilt (``noise_variation``); sometimes put music and noise in the same
+room (reverb) and/or record them through a band-limited microphone; set the mixture to a random
+level.
 
 Degradation policy. Reverb and band-limiting are applied to the music and to the noise separately
 and the target is the degraded music: the denoiser should keep the music's room and cannot invent
