@@ -155,7 +155,7 @@ def test_synthetic_impulse_response_decays_at_rt60():
 
 
 def test_noise_variation_changes_recorded_noise_and_keeps_the_mixture_exact():
-    # One 1 kHz tone as the only recording: a speed change moves it, a tilt leaves it at unit RMS.
+    # One 1 kHz tone as the only recording: the speed change moves it; the SNR and the sum stay exact.
     tone = np.sin(2 * np.pi * 1000.0 * np.arange(2 * SR) / SR)
     sources = NoiseSources.from_arrays(ambience={"tone": tone})
     config = MixConfig(
