@@ -177,3 +177,17 @@ def test_noise_variation_off_draws_nothing_extra():
     plain = mix_example(_chord(SR), sources, np.random.default_rng(8), MixConfig())
     ranged = mix_example(_chord(SR), sources, np.random.default_rng(8), MixConfig(noise_speed_range=(0.5, 2.0)))
     np.testing.assert_array_equal(plain.noisy, ranged.noisy)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"noise_variation_prob": 1.5}, "noise_variation_prob"),
+        ({"noise_speed_range": (1.25, 0.8)}, "noise_speed_range"),
+        ({"noise_speed_range": (0.0, 1.0)}, "positive"),
+        ({"noise_tilt_db_per_octave_range": (3.0, -3.0)}, "noise_tilt_db_per_octave_range"),
+    ],
+)
+def test_noise_variation_settings_are_checked(bad, message):
+    with pytest.raises(ValueError, match=message):
+        MixConfig(**bad)
