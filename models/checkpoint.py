@@ -86,23 +86,28 @@ def init_from_checkpoint(model: CausalUNet, path: str | Path) -> dict[str, Any]:
 
 
 def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) -> None:
-    """Copy the weights of a related model into ``model`` (fine-tuning, a new input channel).
+    """Copy the weights of a related model into ``model`` (fine-tuning, a new input channel, a
+    wider recurrent bottleneck), so that ``model`` starts as the same function as ``source``.
 
     Tensors of the same shape are copied. A tensor that differs only by having more entries on
-    axis 1 (a convolution with more input channels) takes the source's and keeps zeros for
-    the rest, so the new inputs start with no effect. Any other mismatch is an error naming
-    ``label`` (where the source came from).
+    axis 1 (a convolution with more input channels, the GRU read-out of more hidden units) takes
+    the source's and keeps zeros for the rest, so the new inputs start with no effect. A GRU with
+    more hidden units (``_grow_gru``) keeps the source's units as they were and adds units that
+    nothing reads yet. Any other mismatch is an error naming ``label`` (where the source came from).
     """
     theirs = source.state_dict()
     ours = model.state_dict()
     missing = sorted(set(ours) - set(theirs))
     if missing:
         raise CheckpointError(f"{label} has no weights for {missing}")
+    n_old, n_new = source.config.gru_hidden, model.config.gru_hidden
     with torch.no_grad():
         for name, tensor in ours.items():
             old = theirs[name]
             if old.shape == tensor.shape:
                 tensor.copy_(old)
+            elif name.startswith("gru.") and n_old < n_new and _grows_gru(name, tensor, old, n_old, n_new):
+                _grow_gru(name, tensor, old, n_old, n_new)
             elif old.dim() == tensor.dim() > 1 and old.shape[1] < tensor.shape[1] and all(
                 a == b for axis, (a, b) in enumerate(zip(old.shape, tensor.shape)) if axis != 1
             ):
@@ -110,3 +115,32 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
                 tensor[:, : old.shape[1]].copy_(old)
             else:
                 raise CheckpointError(f"{label}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}")
+
+
+def _grows_gru(name: str, tensor: torch.Tensor, old: torch.Tensor, n_old: int, n_new: int) -> bool:
+    """Whether GRU tensor ``name`` differs from ``old`` only by having ``n_new`` hidden units, not ``n_old``."""
+    recurrent = "weight_hh" in name
+    tail = tuple(tensor.shape[1:])
+    return tuple(tensor.shape) == (3 * n_new, *((n_new,) if recurrent else tail)) and tuple(old.shape) == (
+        3 * n_old,
+        *((n_old,) if recurrent else tail),
+    )
+
+
+def _grow_gru(name: str, tensor: torch.Tensor, old: torch.Tensor, n_old: int, n_new: int) -> None:
+    """Fill one GRU weight or bias of a wider GRU from a narrower one, in place.
+
+    Torch stacks the three gates (reset, update, new) on axis 0, ``n_hidden`` rows each. Each
+    gate's first ``n_old`` rows take the old rows; of the recurrent weight those rows read the new
+    units through zeros, so the old units compute what they did. The new units keep ``tensor``'s
+    fresh initialization: they run, but start unread (the read-out's new columns are zero), and a
+    unit left at zero weights would stay at zero and never learn.
+    """
+    for gate in range(3):
+        rows = tensor[gate * n_new : gate * n_new + n_old]
+        source_rows = old[gate * n_old : (gate + 1) * n_old]
+        if "weight_hh" in name:  # the recurrent weight's columns are units too
+            rows.zero_()
+            rows[:, :n_old].copy_(source_rows)
+        else:
+            rows.copy_(source_rows)
