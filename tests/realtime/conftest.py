@@ -28,10 +28,12 @@ class JackServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def n_missed_cycles(self) -> int:
-        """Cycles the server says our client missed: it took too long, or the operating system had
-        not yet scheduled its woken thread."""
-        return self.log().count("client = PortAudio was not finished")
+    def n_xruns(self) -> int:
+        """Xruns the server logs: cycles our client missed (it took too long, or the operating system
+        had not yet scheduled its woken thread) and cycles the dummy driver's own timer started late.
+        The server notifies every client of both kinds."""
+        log = self.log()
+        return log.count("client = PortAudio was not finished") + log.count("JackTimedDriver::Process XRun")
 
     def kill(self) -> None:
         # SIGTERM, not SIGKILL: a killed server leaves its slot in JACK's shared registry (8 slots).
