@@ -130,7 +130,7 @@ def _grows_gru(name: str, tensor: torch.Tensor, old: torch.Tensor, n_old: int, n
 def _grow_gru(name: str, tensor: torch.Tensor, old: torch.Tensor, n_old: int, n_new: int) -> None:
     """Fill one GRU weight or bias of a wider GRU from a narrower one, in place.
 
-    Torch stacks the three gates (reset, update, new) on axis 0, ``n_hidden`` rows each. Each
+    Torch stacks the three gates (reset, update, new) on axis 0, one row per unit each. Each
     gate's first ``n_old`` rows take the old rows; of the recurrent weight those rows read the new
     units through zeros, so the old units compute what they did. The new units keep ``tensor``'s
     fresh initialization: they run, but start unread (the read-out's new columns are zero), and a
