@@ -106,7 +106,7 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
             old = theirs[name]
             if old.shape == tensor.shape:
                 tensor.copy_(old)
-            elif name.startswith("gru.") and n_old < n_new and _grows_gru(name, tensor, old, n_old, n_new):
+            elif name.startswith("gru.") and n_old < n_new and old.shape == _narrower_gru_shape(name, tensor, n_old):
                 _grow_gru(name, tensor, old, n_old, n_new)
             elif old.dim() == tensor.dim() > 1 and old.shape[1] < tensor.shape[1] and all(
                 a == b for axis, (a, b) in enumerate(zip(old.shape, tensor.shape)) if axis != 1
@@ -117,14 +117,9 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
                 raise CheckpointError(f"{label}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}")
 
 
-def _grows_gru(name: str, tensor: torch.Tensor, old: torch.Tensor, n_old: int, n_new: int) -> bool:
-    """Whether GRU tensor ``name`` differs from ``old`` only by having ``n_new`` hidden units, not ``n_old``."""
-    recurrent = "weight_hh" in name
-    tail = tuple(tensor.shape[1:])
-    return tuple(tensor.shape) == (3 * n_new, *((n_new,) if recurrent else tail)) and tuple(old.shape) == (
-        3 * n_old,
-        *((n_old,) if recurrent else tail),
-    )
+def _narrower_gru_shape(name: str, tensor: torch.Tensor, n_old: int) -> tuple[int, ...]:
+    """The shape GRU tensor ``name`` (``tensor`` in this model) has in a GRU of ``n_old`` units."""
+    return (3 * n_old, n_old) if "weight_hh" in name else (3 * n_old, *tensor.shape[1:])
 
 
 def _grow_gru(name: str, tensor: torch.Tensor, old: torch.Tensor, n_old: int, n_new: int) -> None:
