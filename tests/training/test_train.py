@@ -10,7 +10,9 @@ import soundfile as sf
 import torch
 
 from livedenoise.models.checkpoint import load_checkpoint_model
+from livedenoise.realtime.model_choice import SHIPPED_MODEL
 from livedenoise.training.config import load_config, to_toml
+from livedenoise.training.export import read_onnx_card
 from livedenoise.training.manifest import SourceFile, write_manifest
 from livedenoise.training.train import Denoiser, train
 
@@ -101,10 +103,14 @@ def test_training_writes_checkpoints_history_and_resumes(tiny_manifest, tmp_path
     assert np.isfinite(saved["card"]["metrics"]["validation"]["sisdr_improvement_db"])
 
 
+def test_the_recipe_builds_the_shipped_model_so_it_can_be_fine_tuned():
+    shipped = read_onnx_card(SHIPPED_MODEL).config
+    assert load_config().model.to_dict() == shipped
+
+
 def test_config_overrides_and_errors(tmp_path):
     config = load_config(overrides=["train.epochs=3", "mix.snr_db_range=[-5, 5]"])
     assert config.train.epochs == 3 and config.mix.snr_db_range == (-5, 5)
-    assert load_config.__module__  # the shipped default loads
     (tmp_path / "c.toml").write_text(to_toml(config))
     assert load_config(tmp_path / "c.toml") == config
     with pytest.raises(ValueError, match="unknown keys"):
