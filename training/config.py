@@ -47,6 +47,9 @@ class LoopConfig:
     # A checkpoint (.pt) or exported model (.onnx) whose weights start a fresh run.
     init_from: str = ""
     validation_skip_s: float = 0.25  # the model's normalization state settles first
+    # Also keep every epoch's weights as epoch_NNN.pt, so that any epoch can be exported later
+    # (say, the one that scores best on the dev set).
+    keep_epochs: bool = False
 
 
 @dataclass(frozen=True)

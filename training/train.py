@@ -4,7 +4,8 @@ Runs on the CPU, one GPU, or several through ``torchrun`` (DDP: each process tak
 every epoch; rank 0 validates and writes). ``runs/<name>/last.pt`` is written after every epoch
 with the optimizer state, so an interrupted run resumes where it stopped (``train.init_from``
 starts a fresh run from another checkpoint's weights instead, or from an exported ``.onnx`` such
-as the shipped model); ``best.pt`` keeps the best validation SI-SDR improvement. Both are ordinary
+as the shipped model); ``best.pt`` keeps the best validation SI-SDR improvement, and
+``epoch_NNN.pt`` every epoch when ``train.keep_epochs`` asks for them. All are ordinary
 checkpoints that ``livedenoise export`` reads.
 The resolved config is saved beside them as ``config.toml``; ``history.jsonl`` has one line per epoch.
 """
@@ -249,6 +250,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             if metrics["sisdr_improvement_db"] > best:
                 best = metrics["sisdr_improvement_db"]
                 save_checkpoint(out_dir / "best.pt", model, card=card, train_config=config.to_dict())
+            if loop.keep_epochs:
+                save_checkpoint(out_dir / f"epoch_{epoch + 1:03d}.pt", model, card=card, train_config=config.to_dict())
             progress = {"epoch": epoch + 1, "best": best, "step": step, "history": history, "optimizer": optimizer.state_dict()}
             save_checkpoint(last, model, card=card, train_config=config.to_dict(), extra={"progress": progress})
         if world > 1:

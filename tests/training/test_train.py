@@ -87,18 +87,26 @@ def test_one_fixed_batch_is_learned(tiny_manifest, tmp_path):
 
 def test_training_writes_checkpoints_history_and_resumes(tiny_manifest, tmp_path):
     out_dir = tmp_path / "run"
-    record = train(tiny_config(tiny_manifest, out_dir, epochs=1))
+    keep = ["train.keep_epochs=true"]
+    record = train(tiny_config(tiny_manifest, out_dir, epochs=1, extra=keep))
     assert record["epoch"] == 1
-    for name in ("last.pt", "best.pt", "config.toml", "history.jsonl"):
+    for name in ("last.pt", "best.pt", "epoch_001.pt", "config.toml", "history.jsonl"):
         assert (out_dir / name).is_file(), name
-    assert load_config(out_dir / "config.toml") == tiny_config(tiny_manifest, out_dir, 1)
+    assert load_config(out_dir / "config.toml") == tiny_config(tiny_manifest, out_dir, 1, extra=keep)
+    first_epoch = {k: v.clone() for k, v in load_checkpoint_model(out_dir / "epoch_001.pt")[0].state_dict().items()}
     # resume: a longer run continues from epoch 1 instead of starting over
-    record = train(tiny_config(tiny_manifest, out_dir, epochs=2))
+    record = train(tiny_config(tiny_manifest, out_dir, epochs=2, extra=keep))
     assert record["epoch"] == 2
     lines = [json.loads(line) for line in (out_dir / "history.jsonl").read_text().splitlines()]
     assert [line["epoch"] for line in lines] == [1, 2]
     assert lines[1]["step"] == 2 * lines[0]["step"]
     model, saved = load_checkpoint_model(out_dir / "last.pt")
+    # each epoch's weights are kept apart: epoch 2's are the last ones, epoch 1's still as they were
+    second_epoch, kept = load_checkpoint_model(out_dir / "epoch_002.pt")
+    assert kept["card"]["metrics"]["epoch"] == 2
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(second_epoch.state_dict()[name], tensor), name
+    assert any(not torch.equal(first_epoch[name], tensor) for name, tensor in model.state_dict().items())
     assert saved["card"]["training"]["origins_and_licences"] == {"generated": "CC0"}
     assert np.isfinite(saved["card"]["metrics"]["validation"]["sisdr_improvement_db"])
 
