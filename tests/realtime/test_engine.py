@@ -67,17 +67,20 @@ def test_engine_streams_at_block_128_and_accounts_for_every_xrun(jack_server):
 
 def test_no_sample_lost_or_duplicated(jack_server):
     sent = (np.arange(12000, dtype=np.float32) % 997 - 498) / 1000.0  # distinct, non-periodic within a hop
-    n_bursts = 8
+    # Bursts are sent until enough arrive clean (each takes 0.7 s of the probe's recording).
+    n_clean_wanted, max_bursts = 3, 24
     engine = make_engine("identity")
     before = set(jack_ports())
     engine.start()
     engine_in, engine_out = find_engine_ports(before)
-    probe = LoopbackProbe(engine.input_device.index, engine.sample_rate, engine.blocksize, max_seconds=n_bursts)
+    probe = LoopbackProbe(engine.input_device.index, engine.sample_rate, engine.blocksize, max_seconds=max_bursts)
     clean_bursts = []
     try:
         jack_rewire(probe.output_port, engine_in)
         jack_rewire(engine_out, probe.input_port)
-        for _ in range(n_bursts):
+        for _ in range(max_bursts):
+            if len(clean_bursts) == n_clean_wanted:
+                break
             n_xruns0, n_server_xruns0 = engine.n_xruns, jack_server.n_xruns()
             at = probe.send(sent)
             time.sleep(0.2 + 2 * sent.size / engine.sample_rate)
