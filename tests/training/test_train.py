@@ -106,6 +106,8 @@ def test_training_writes_checkpoints_history_and_resumes(tiny_manifest, tmp_path
     assert kept["card"]["metrics"]["epoch"] == 2
     for name, tensor in model.state_dict().items():
         assert torch.equal(second_epoch.state_dict()[name], tensor), name
+    first_again = load_checkpoint_model(out_dir / "epoch_001.pt")[0].state_dict()
+    assert all(torch.equal(first_again[name], tensor) for name, tensor in first_epoch.items())
     assert any(not torch.equal(first_epoch[name], tensor) for name, tensor in model.state_dict().items())
     assert saved["card"]["training"]["origins_and_licences"] == {"generated": "CC0"}
     assert np.isfinite(saved["card"]["metrics"]["validation"]["sisdr_improvement_db"])
