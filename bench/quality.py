@@ -354,6 +354,7 @@ def run(args: argparse.Namespace) -> int:
         "machine": platform.machine(),
         "devset": {
             "path": str(args.devset),
+            "format": devset.get("format"),
             "n_examples": len(devset["examples"]),
             "manifest": devset.get("manifest"),
             "seed": devset.get("seed"),

@@ -4,9 +4,8 @@ Item ``index`` of epoch ``epoch`` is drawn from its own generator, seeded by ``(
 any worker, any order, any machine produces the same example, and epochs differ. Only records of
 the requested split are ever opened, so no recording crosses train/validation/test.
 
-Noise recordings are grouped by manifest category: speech feeds babble, instrument recordings are
-harmonic noise (the split's other music files stand in when there are none), every other noise
-category is ambience.
+Recordings feed the recorded noise types as ``noise_pools`` says: speech feeds babble, other
+instruments are harmonic noise, every other noise category is ambience.
 """
 
 from __future__ import annotations
@@ -24,9 +23,8 @@ from torch.utils.data import Dataset
 
 from .manifest import SourceFile, read_manifest
 from .mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example
+from .noise_pools import NoisePools
 
-SPEECH_CATEGORIES = frozenset({"speech", "voice", "babble"})
-HARMONIC_CATEGORIES = frozenset({"instrument", "music", "tonal", "chime", "interference"})
 MAX_CLEAN_TRIES = 10
 
 
@@ -155,14 +153,10 @@ class MixtureDataset(Dataset):
             raise ValueError("data_root is needed when the manifest is given as records")
         records = [record for record in manifest if record.split == split]
         self.music = [record for record in records if record.kind == "music"]
-        noise = [record for record in records if record.kind == "noise"]
         if not self.music:
             raise ValueError(f"the manifest has no music in split {split!r}")
-        self.speech = [record for record in noise if record.category in SPEECH_CATEGORIES]
-        self.instruments = [record for record in noise if record.category in HARMONIC_CATEGORIES]
-        self.ambience = [
-            record for record in noise if record.category not in SPEECH_CATEGORIES | HARMONIC_CATEGORIES
-        ]
+        self.noise = [record for record in records if record.kind == "noise"]
+        self.pools = NoisePools.from_records(self.music, self.noise)
         self.split = split
         self.n_items = n_items
         self.n_segment = int(round(segment_s * config.sample_rate))
@@ -184,7 +178,7 @@ class MixtureDataset(Dataset):
     def prepare_cache(self, progress: bool = False) -> None:
         """Decode this split's recordings into the cache (no-op without a cache)."""
         if isinstance(self.sources, CachedSources):
-            self.sources.prepare(self.music + self.speech + self.instruments + self.ambience, progress)
+            self.sources.prepare(self.music + self.noise, progress)
 
     def set_epoch(self, epoch: int) -> None:
         """Draw a different, reproducible set of examples (as ``DistributedSampler.set_epoch``)."""
@@ -193,7 +187,7 @@ class MixtureDataset(Dataset):
     def rng(self, index: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch, index]))
 
-    def _sampler(self, pool: list[SourceFile]):
+    def _sampler(self, pool: Sequence[SourceFile]):
         if not pool:
             return None
 
@@ -229,11 +223,10 @@ class MixtureDataset(Dataset):
             raise IndexError(f"index {index} out of range for {self.n_items} items")
         rng = self.rng(index)
         clean, record, start = self._clean_segment(rng)
-        harmonic = self.instruments or [other for other in self.music if other is not record]
         sources = NoiseSources(
-            ambience=self._sampler(self.ambience),
-            speech=self._sampler(self.speech),
-            harmonic=self._sampler(harmonic),
+            ambience=self._sampler(self.pools.ambience),
+            speech=self._sampler(self.pools.speech),
+            harmonic=self._sampler(self.pools.harmonic_for(record)),
         )
         mixture = mix_example(clean, sources, rng, self.config)
         mixture.metadata.update(

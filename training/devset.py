@@ -12,9 +12,9 @@ Parts, each example with its own generator seeded by ``(seed, part, ...)``:
   with their notes relative to the segment, for the tuner hit rate. Built only when the test split
   holds such renders; otherwise ``devset.json`` says why the part is missing.
 
-Only test-split records are ever opened. Noise categories map to noise types as in training:
-speech feeds babble, instrument recordings are harmonic noise (other test music stands in when
-there are none), every other category is ambience.
+Only test-split records are ever opened. Recordings feed the recorded noise types as in training
+(``noise_pools``): speech feeds babble, other instruments are harmonic noise, every other noise
+category is ambience.
 
 Layout: ``noisy/<id>.wav`` (the model input), ``clean/<id>.wav``, ``noise/<id>.wav``, float32 mono
 at 48 kHz, and ``devset.json``: per example its id, part, files, noise type, SNR, sources with
@@ -29,19 +29,20 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from scipy.io import wavfile
 from tqdm import tqdm
 
-from .dataset import HARMONIC_CATEGORIES, SPEECH_CATEGORIES, FileSources
+from .dataset import FileSources
 from .manifest import SourceFile, read_manifest
 from .mixing import NOISE_TYPES, RECORDED_TYPES, MixConfig, NoiseSources, fill_segment, mix_example
+from .noise_pools import NoisePools
 from .render import notes_sidecar_path, read_notes_sidecar
 
 DEVSET_FILE = "devset.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: harmonic noise draws on the rendered other instruments too
 SPLIT = "test"
 SNRS_DB = (-5.0, 0.0, 5.0, 10.0)
 SAMPLE_RATE = 48000
@@ -72,9 +73,7 @@ class _TestSplit:
 
     music: list[SourceFile]
     labelled_guitar: list[SourceFile]
-    speech: list[SourceFile]
-    instruments: list[SourceFile]
-    ambience: list[SourceFile]
+    pools: NoisePools
 
     @classmethod
     def from_records(cls, records: list[SourceFile], data_root: Path) -> _TestSplit:
@@ -88,13 +87,8 @@ class _TestSplit:
             and r.origin.startswith(RENDER_ORIGIN_PREFIX)
             and notes_sidecar_path(r.resolve(data_root)).is_file()
         ]
-        return cls(
-            music=[r for r in music if r not in labelled],
-            labelled_guitar=labelled,
-            speech=[r for r in noise if r.category in SPEECH_CATEGORIES],
-            instruments=[r for r in noise if r.category in HARMONIC_CATEGORIES],
-            ambience=[r for r in noise if r.category not in SPEECH_CATEGORIES | HARMONIC_CATEGORIES],
-        )
+        unlabelled = [r for r in music if r not in labelled]
+        return cls(music=unlabelled, labelled_guitar=labelled, pools=NoisePools.from_records(unlabelled, noise))
 
 
 @dataclass
@@ -131,16 +125,13 @@ class _Builder:
     def available_types(self) -> list[str]:
         """Noise types the test split can supply (recorded types need recordings of their kind)."""
         have = {
-            "ambience": bool(self.split.ambience),
-            "speech": bool(self.split.speech),
-            "harmonic": bool(self.split.instruments) or len(self.split.music) >= 2,
+            "ambience": bool(self.split.pools.ambience),
+            "speech": bool(self.split.pools.speech),
+            "harmonic": self.split.pools.has_harmonic(),
         }
         return [t for t in NOISE_TYPES if t not in RECORDED_TYPES or have[RECORDED_TYPES[t]]]
 
-    def _harmonic_pool(self, exclude: SourceFile | None) -> list[SourceFile]:
-        return self.split.instruments or [r for r in self.split.music if r is not exclude]
-
-    def _sampler(self, pool: list[SourceFile], draws: _Draws) -> Callable | None:
+    def _sampler(self, pool: Sequence[SourceFile], draws: _Draws) -> Callable | None:
         if not pool:
             return None
 
@@ -155,9 +146,9 @@ class _Builder:
 
     def noise_sources(self, draws: _Draws, music: SourceFile | None) -> NoiseSources:
         return NoiseSources(
-            ambience=self._sampler(self.split.ambience, draws),
-            speech=self._sampler(self.split.speech, draws),
-            harmonic=self._sampler(self._harmonic_pool(music), draws),
+            ambience=self._sampler(self.split.pools.ambience, draws),
+            speech=self._sampler(self.split.pools.speech, draws),
+            harmonic=self._sampler(self.split.pools.harmonic_for(music), draws),
         )
 
     def music_segment(self, rng: np.random.Generator, draws: _Draws) -> tuple[np.ndarray, SourceFile, float]:

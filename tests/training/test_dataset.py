@@ -148,3 +148,15 @@ def test_missing_split_music_is_a_clear_error(data_root):
         MixtureDataset([], "train", data_root=data_root)
     with pytest.raises(ValueError, match="data_root"):
         MixtureDataset([], "train")
+
+
+def test_harmonic_noise_is_another_instrument(data_root):
+    config = MixConfig(noise_weights={"harmonic": 1.0}, second_noise_prob=0.0)
+    dataset = MixtureDataset(data_root / "manifest.jsonl", "train", n_items=16, segment_s=SEGMENT_S, config=config)
+    for index in range(len(dataset)):
+        metadata = dataset.mixture(index).metadata
+        (noise,) = metadata["noises"]
+        assert noise["type"] == "harmonic"
+        drawn = set(noise["source"].split("+"))
+        assert drawn <= {"train_stereo.wav", "train_half_silent.wav"}  # the piano and the organ
+        assert metadata["clean_source"] not in drawn

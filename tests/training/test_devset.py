@@ -50,7 +50,9 @@ def make_data(root: Path, with_speech: bool = True, with_notes: bool = True) -> 
     _write(root, rain, 0.05 * rng.standard_normal(3 * 48000))
     chime = _record("test/chime.wav", "noise", "interference", "test")
     _write(root, chime, tone(1000.0, 3.0))
-    records += [music_a, music_b, rain, chime]
+    piano = _record("test/piano.wav", "music", "piano", "test")
+    _write(root, piano, tone(523.0, 3.0))
+    records += [music_a, music_b, piano, rain, chime]
     if with_speech:
         speech = _record("test/speech.wav", "noise", "speech", "test", seconds=0.7)
         _write(root, speech, tone(150.0, 0.7) * rng.standard_normal(int(0.7 * 48000)))
@@ -125,6 +127,18 @@ def test_only_test_split_sources(built):
     paths = {s["path"] for e in devset["examples"] for s in e["sources"]}
     assert paths and all(p.startswith("test/") or p.startswith("rendered/") for p in paths)
     assert "test/speech.wav" in paths and "test/chime.wav" in paths
+
+
+def test_harmonic_noise_is_another_instrument(built):
+    _, _, devset = built
+    drawn = set()
+    for example in devset["examples"]:
+        if example.get("noise_type") == "harmonic":
+            noise = {s["path"] for s in example["sources"] if s["role"] == "noise"}
+            music = {s["path"] for s in example["sources"] if s["role"] == "music"}
+            assert noise and noise <= {"test/chime.wav", "test/piano.wav"} and not noise & music
+            drawn |= noise
+    assert drawn == {"test/chime.wav", "test/piano.wav"}
 
 
 def test_tuner_notes_are_relative_to_the_segment(built):
