@@ -2,9 +2,9 @@
 
 - Babble: noise recordings of the speech categories.
 - Harmonic noise, "other instruments": noise recordings of tonal categories (drones, hums, chimes)
-  and the split's music of the non-guitar instrument categories that ``render`` renders (piano,
-  strings, organ, brass, flute). That music is also clean music; an example never takes its own
-  music as noise. When a split holds none of these, its other music stands in.
+  and the split's music in the categories of ``render``'s other instruments (piano, strings, organ,
+  brass, flute), renders and instrument samples alike. That music is also clean music; an example
+  never takes its own music as noise. When a split holds none of these, its other music stands in.
 - Ambience: every other noise category.
 """
 
