@@ -1,6 +1,5 @@
 from livedenoise.training.manifest import SourceFile
 from livedenoise.training.noise_pools import OTHER_INSTRUMENT_CATEGORIES, NoisePools
-from livedenoise.training.render import OTHER_PROGRAMS
 
 
 def _record(name: str, kind: str, category: str) -> SourceFile:
@@ -18,8 +17,7 @@ VOICE = _record("voice", "noise", "speech")
 
 
 def test_rendered_other_instruments_are_harmonic_noise():
-    assert OTHER_INSTRUMENT_CATEGORIES == {category for _, category, *_ in OTHER_PROGRAMS.values()}
-    assert "guitar" not in OTHER_INSTRUMENT_CATEGORIES
+    assert OTHER_INSTRUMENT_CATEGORIES == {"piano", "strings", "organ", "brass", "flute"}
     pools = NoisePools.from_records([GUITAR, SONG, PIANO, CELLO], [HUM, RAIN, VOICE])
     assert set(pools.harmonic) == {HUM, PIANO, CELLO}
     assert pools.speech == (VOICE,) and pools.ambience == (RAIN,)
