@@ -71,9 +71,12 @@ def pinned_config(noise_type: str, snr_db: float) -> MixConfig:
 class _TestSplit:
     """The test split's records, grouped as the mixer needs them."""
 
-    music: list[SourceFile]
     labelled_guitar: list[SourceFile]
-    pools: NoisePools
+    pools: NoisePools  # over the test music other than the labelled note renders
+
+    @property
+    def music(self) -> tuple[SourceFile, ...]:
+        return self.pools.music
 
     @classmethod
     def from_records(cls, records: list[SourceFile], data_root: Path) -> _TestSplit:
@@ -88,7 +91,7 @@ class _TestSplit:
             and notes_sidecar_path(r.resolve(data_root)).is_file()
         ]
         unlabelled = [r for r in music if r not in labelled]
-        return cls(music=unlabelled, labelled_guitar=labelled, pools=NoisePools.from_records(unlabelled, noise))
+        return cls(labelled_guitar=labelled, pools=NoisePools.from_records(unlabelled, noise))
 
 
 @dataclass
