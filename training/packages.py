@@ -24,6 +24,8 @@ RESERVED_PACKAGES = frozenset(
         "bucklespring-data",
         "trigger-rally-data",
         "scorched3d-data",
+        # shares a recording with the independent evaluation
+        "lincity-ng-data",
     }
 )
 
@@ -105,7 +107,6 @@ _MEGAGLEST = "usr/share/games/megaglest/tilesets/*/sounds"
 _MINETEST = "usr/share/games/minetest/games/minetest_game/mods"
 _LMMS = "usr/share/lmms/samples"
 _SONIC_PI = "usr/share/sonic-pi/samples"
-_LINCITY = "usr/share/games/lincity-ng/sounds"
 
 # Planet Blupi ships the same pieces as Ogg and as MIDI: group them so both land in one split.
 _BLUPI_GROUP = "planetblupi:{stem}"
@@ -184,19 +185,6 @@ NOISE_PACKAGES = (
          _noise(f"{_MINETEST}/fire/sounds/fire_large.ogg", "fire"),
          _noise(f"{_MINETEST}/fire/sounds/fire_small.ogg", "fire"),
          _noise(f"{_MINETEST}/default/sounds/default_furnace_active.ogg", "machine")),
-    ),
-    Package(
-        "lincity-ng-data",
-        "GPL-2+",
-        (_noise(f"{_LINCITY}/Trafic*.wav", "traffic"),
-         _noise(f"{_LINCITY}/RailTrain*.wav", "traffic"),
-         _noise(f"{_LINCITY}/SportsCroud*.wav", "crowd"),
-         _noise(f"{_LINCITY}/Industry*.wav", "machine"),
-         _noise(f"{_LINCITY}/PowerCoal*.wav", "machine"),
-         _noise(f"{_LINCITY}/WindMill*.wav", "machine"),
-         _noise(f"{_LINCITY}/Mill*.wav", "machine"),
-         _noise(f"{_LINCITY}/Water*.wav", "water"),
-         _noise(f"{_LINCITY}/Fire*.wav", "fire")),
     ),
     Package(
         "klettres-data",
