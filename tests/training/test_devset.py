@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from livedenoise.training.devset import SNRS_DB, build_devset
-from livedenoise.training.manifest import SourceFile, write_manifest
+from livedenoise.training.devset import SNRS_DB, SPLIT, build_devset
+from livedenoise.training.manifest import SPLITS, SourceFile, write_manifest
 from livedenoise.training.mixing import NOISE_TYPES
 
 SEGMENT_S = 1.0
@@ -42,23 +42,23 @@ def make_data(root: Path, with_speech: bool = True, with_notes: bool = True) -> 
         t = np.arange(int(seconds * sample_rate)) / sample_rate
         return 0.1 * np.sin(2 * np.pi * hz * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
 
-    music_a = _record("test/music_a.wav", "music", "orchestral", "test")
+    music_a = _record("test/music_a.wav", "music", "orchestral", SPLIT)
     _write(root, music_a, tone(220.0, 3.0))
-    music_b = _record("test/music_b.wav", "music", "rock", "test", sample_rate=44100, n_channels=2)
+    music_b = _record("test/music_b.wav", "music", "rock", SPLIT, sample_rate=44100, n_channels=2)
     _write(root, music_b, np.stack([tone(330.0, 3.0, 44100)] * 2, axis=1))
-    rain = _record("test/rain.wav", "noise", "rain", "test")
+    rain = _record("test/rain.wav", "noise", "rain", SPLIT)
     _write(root, rain, 0.05 * rng.standard_normal(3 * 48000))
-    chime = _record("test/chime.wav", "noise", "interference", "test")
+    chime = _record("test/chime.wav", "noise", "interference", SPLIT)
     _write(root, chime, tone(1000.0, 3.0))
-    piano = _record("test/piano.wav", "music", "piano", "test")
+    piano = _record("test/piano.wav", "music", "piano", SPLIT)
     _write(root, piano, tone(523.0, 3.0))
     records += [music_a, music_b, piano, rain, chime]
     if with_speech:
-        speech = _record("test/speech.wav", "noise", "speech", "test", seconds=0.7)
+        speech = _record("test/speech.wav", "noise", "speech", SPLIT, seconds=0.7)
         _write(root, speech, tone(150.0, 0.7) * rng.standard_normal(int(0.7 * 48000)))
         records.append(speech)
     if with_notes:
-        notes_record = _record("rendered/guitar_notes.flac", "music", "guitar", "test",
+        notes_record = _record("rendered/guitar_notes.flac", "music", "guitar", SPLIT,
                                origin="fluid-soundfont-gm+generated", seconds=4.0)
         notes = [{"onset_s": 0.25 + 2 * i, "offset_s": 1.75 + 2 * i, "midi": 45 + 7 * i,
                   "hz": 440.0 * 2 ** ((45 + 7 * i - 69) / 12)} for i in range(2)]
@@ -69,10 +69,10 @@ def make_data(root: Path, with_speech: bool = True, with_notes: bool = True) -> 
         _write(root, notes_record, audio)
         (root / "rendered/guitar_notes.notes.json").write_text(json.dumps(notes))
         records.append(notes_record)
-    for split in ("train", "validation"):
+    for split in sorted(set(SPLITS) - {SPLIT}):
         for kind, category in (("music", "orchestral"), ("music", "guitar"), ("noise", "rain"),
                                ("noise", "speech"), ("noise", "instrument")):
-            records.append(_record(f"{split}/{category}.wav", kind, category, split))
+            records.append(_record(f"other-{split}/{category}.wav", kind, category, split))
     manifest = root / "manifest.jsonl"
     write_manifest(manifest, records)
     return manifest
