@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from livedenoise.realtime.runtime import ModelRuntime
-from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer
+from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, analyze_frame, synthesize_frame
 
 SAMPLE_LIMIT = 16.0  # anything beyond +-16 full scale is not audio: clamp it
 N_TIMING_SLOTS = 8192
@@ -83,6 +83,24 @@ def _apply_mask(spec, mask, min_gain, out):
     return n_bad
 
 
+@njit(cache=True, nogil=True)
+def _analyze_hop(hop_in, clean_hop, limit, spectrum, model_input, for_model, *analyzer_buffers):
+    """Sanitize, analyse, and (for the model) average the channels: the hop's first compiled call."""
+    n_bad = _sanitize_into(hop_in, clean_hop, limit)
+    analyze_frame(clean_hop, spectrum, *analyzer_buffers)
+    if for_model:
+        _channel_mean(spectrum, model_input)
+    return n_bad
+
+
+@njit(cache=True, nogil=True)
+def _synthesize_hop(spectrum, mask, min_gain, out_spectrum, hop_out, *synthesizer_buffers):
+    """Apply the mask and synthesise the hop: its second compiled call. Returns the bad mask bins."""
+    n_bad = _apply_mask(spectrum, mask, min_gain, out_spectrum)
+    synthesize_frame(out_spectrum, hop_out, *synthesizer_buffers)
+    return n_bad
+
+
 class StreamingDenoiser:
     """Denoises ``(channels, samples)`` float32 audio at the runtime's sample rate."""
 
@@ -124,6 +142,9 @@ class StreamingDenoiser:
         self.n_hops = 0
         self.n_sanitized_samples = 0
         self.n_bad_mask_bins = 0
+        self.n_model_errors = 0
+        # Live use sets this: a model that raises then costs a dry hop, not the stream (files fail loudly).
+        self.dry_on_model_error = False
         self._warm_up()
 
     @property
@@ -158,6 +179,20 @@ class StreamingDenoiser:
         self._n_in = 0
         self._n_out = 0
 
+    def continue_from(self, other: StreamingDenoiser) -> None:
+        """Carry on ``other``'s stream (same STFT and channels): its input memory, pending overlap,
+        controls and counters; only the model state starts fresh. Allocates nothing (a model switch
+        calls it on the audio thread)."""
+        if other.stft != self.stft or other.n_channels != self.n_channels:
+            raise ValueError(f"cannot continue a {other.stft} stream of {other.n_channels} channel(s) with {self.stft}")
+        self._analyzer.continue_from(other._analyzer)
+        self._synthesizer.continue_from(other._synthesizer)
+        self.bypass = other.bypass
+        self._strength_db = other._strength_db
+        self._min_gain = other._min_gain
+        self.n_sanitized_samples = other.n_sanitized_samples
+        self.n_bad_mask_bins = other.n_bad_mask_bins
+
     def process_into(self, hop_in: np.ndarray, hop_out: np.ndarray, run_model: bool = True) -> None:
         """Process one hop ``(channels, hop_samples)`` into ``hop_out``; allocates nothing.
 
@@ -165,17 +200,24 @@ class StreamingDenoiser:
         signal at the same latency, for a caller that is out of time.
         """
         start_ns = time.perf_counter_ns()
-        self.n_sanitized_samples += _sanitize_into(hop_in, self._clean_hop, SAMPLE_LIMIT)
-        self._analyzer.analyze_into(self._clean_hop, self.input_spectrum)
-        if run_model and not self.bypass:
-            _channel_mean(self.input_spectrum, self._model_input)
-            self.mask = self.runtime.step(self._model_input, self._state)
-            min_gain = self._min_gain
+        model_hop = run_model and not self.bypass
+        self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
+                                                 self._model_input, model_hop, *self._analyzer.buffers)
+        if model_hop:
+            try:
+                self.mask = self.runtime.step(self._model_input, self._state)
+                min_gain = self._min_gain
+            except Exception:
+                if not self.dry_on_model_error:
+                    raise
+                self.n_model_errors += 1  # a live stream must not stop: this hop goes through dry
+                self.mask = self._unit_mask
+                min_gain = 0.0
         else:
             self.mask = self._unit_mask
             min_gain = 0.0
-        self.n_bad_mask_bins += _apply_mask(self.input_spectrum, self.mask, min_gain, self.output_spectrum)
-        self._synthesizer.synthesize_into(self.output_spectrum, hop_out)
+        self.n_bad_mask_bins += _synthesize_hop(self.input_spectrum, self.mask, min_gain, self.output_spectrum,
+                                                hop_out, *self._synthesizer.buffers)
         self._hop_ns[self.n_hops % N_TIMING_SLOTS] = time.perf_counter_ns() - start_ns
         self.n_hops += 1
 
