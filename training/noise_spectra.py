@@ -20,6 +20,7 @@ from .manifest import SourceFile
 
 GRID_HZ = np.geomspace(20.0, 20000.0, 64)
 PERCENTILES = (10, 50, 90)
+FLOOR_DB = -100.0  # the picture's floor: below it lie only encoders' brick-wall cut-offs
 MAX_READ_S = 30.0
 WELCH_SEGMENT_S = 0.085  # 4096 samples at 48 kHz: ~12 Hz resolution
 
@@ -90,6 +91,7 @@ def plot_spread(bands: dict[str, np.ndarray], path: Path, title: str) -> None:
         axis.fill_between(GRID_HZ, band[0], band[-1], color=colour, alpha=0.2, linewidth=0)
         axis.plot(GRID_HZ, band[len(PERCENTILES) // 2], color=colour, label=f"{name}: median, 10-90 %")
     axis.set_xscale("log")
+    axis.set_ylim(bottom=FLOOR_DB)
     axis.set_xlabel("frequency (Hz)")
     axis.set_ylabel("power per bin re total (dB)")
     axis.set_title(title)
