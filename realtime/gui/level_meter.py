@@ -1,0 +1,52 @@
+"""LevelMeter: a vertical peak meter in dBFS with a peak-hold line that falls back slowly."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QWidget
+
+MIN_DB = -60.0
+HOLD_FALL_DB_PER_UPDATE = 0.5
+ZONES = ((-12.0, QColor(60, 200, 90)), (-3.0, QColor(230, 200, 40)), (0.0, QColor(230, 60, 50)))
+
+
+class LevelMeter(QWidget):
+    def __init__(self, label: str, parent=None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.level_db = MIN_DB
+        self.hold_db = MIN_DB
+        self.setMinimumWidth(34)
+        self.setToolTip(f"{label} peak level, dBFS")
+
+    def sizeHint(self) -> QSize:
+        return QSize(40, 200)
+
+    def set_level(self, level_db: float) -> None:
+        self.level_db = max(MIN_DB, min(0.0, level_db))
+        self.hold_db = max(self.level_db, self.hold_db - HOLD_FALL_DB_PER_UPDATE)
+        self.update()
+
+    def _y(self, db: float, top: float, height: float) -> float:
+        return top + height * (db / MIN_DB)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(20, 20, 24))
+        top, bottom = 18.0, float(self.height() - 4)
+        height = bottom - top
+        bar = QRectF(8.0, top, self.width() - 16.0, height)
+        painter.fillRect(bar, QColor(45, 45, 52))
+        lower = MIN_DB
+        for upper, colour in ZONES:  # each zone fills from its lower edge up to the level
+            if self.level_db > lower:
+                y_top = self._y(min(self.level_db, upper), top, height)
+                y_bottom = self._y(lower, top, height)
+                painter.fillRect(QRectF(bar.left(), y_top, bar.width(), y_bottom - y_top), colour)
+            lower = upper
+        painter.setPen(QColor(240, 240, 240))
+        y_hold = self._y(self.hold_db, top, height)
+        painter.drawLine(int(bar.left()), int(y_hold), int(bar.right()), int(y_hold))
+        painter.drawText(QRectF(0.0, 0.0, self.width(), top), Qt.AlignmentFlag.AlignCenter, self.label)
+        painter.end()
