@@ -158,6 +158,20 @@ class StreamingDenoiser:
         self._n_in = 0
         self._n_out = 0
 
+    def continue_from(self, other: StreamingDenoiser) -> None:
+        """Carry on ``other``'s stream (same STFT and channels): its input memory, pending overlap,
+        controls and counters; only the model state starts fresh. Allocates nothing (a model switch
+        calls it on the audio thread)."""
+        if other.stft != self.stft or other.n_channels != self.n_channels:
+            raise ValueError(f"cannot continue a {other.stft} stream of {other.n_channels} channel(s) with {self.stft}")
+        self._analyzer.continue_from(other._analyzer)
+        self._synthesizer.continue_from(other._synthesizer)
+        self.bypass = other.bypass
+        self._strength_db = other._strength_db
+        self._min_gain = other._min_gain
+        self.n_sanitized_samples = other.n_sanitized_samples
+        self.n_bad_mask_bins = other.n_bad_mask_bins
+
     def process_into(self, hop_in: np.ndarray, hop_out: np.ndarray, run_model: bool = True) -> None:
         """Process one hop ``(channels, hop_samples)`` into ``hop_out``; allocates nothing.
 

@@ -6,9 +6,12 @@ server started later, a device plugged in). Only call it while no stream is open
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 
 import sounddevice as sd
+
+_jack_client_name = None  # PortAudio keeps the pointer, not a copy: the buffer must outlive it
 
 
 class DeviceError(ValueError):
@@ -35,6 +38,18 @@ def rescan() -> None:
     """Re-initialise PortAudio so that it finds devices and servers that appeared since import."""
     sd._terminate()
     sd._initialize()
+
+
+def use_jack_client_name(name: str) -> None:
+    """Name this process's JACK client ``name`` (ports ``name:in_1``...) instead of "PortAudio", so
+    the server's log and the port list tell its clients apart. Only while no stream is open."""
+    global _jack_client_name
+    library = ctypes.CDLL(sd._libname)
+    if not hasattr(library, "PaJack_SetClientName"):
+        return  # a PortAudio built without JACK
+    _jack_client_name = ctypes.create_string_buffer(name.encode())
+    library.PaJack_SetClientName(_jack_client_name)
+    rescan()
 
 
 def list_devices() -> list[Device]:

@@ -1,16 +1,16 @@
-"""``livedenoise run``: headless live denoising with a one-line status refreshed in place."""
+"""``livedenoise run``: headless live denoising with a one-line status refreshed in place.
+
+The engine runs in its own process (``EngineProcess``); this one only prints its state.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
+from pathlib import Path
 
-from livedenoise.realtime.devices import DeviceError
-from livedenoise.realtime.engine import AudioEngine, EngineError
-from livedenoise.realtime.model_choice import open_runtime
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
 
 STATUS_PERIOD_S = 0.25
 
@@ -18,54 +18,55 @@ STATUS_PERIOD_S = 0.25
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
     parser.add_argument("--output", default=None, metavar="DEV", help="output device: index or name substring")
+    parser.add_argument("--file", type=Path, default=None, metavar="PATH",
+                        help="play this audio file in a loop instead of listening to the input device")
     parser.add_argument("--blocksize", type=int, default=128, help="device block in samples (default 128)")
     parser.add_argument("--channels", type=int, default=1)
     parser.add_argument("--model", default="default", help="default, dsp, identity, or a path to a .onnx model")
     parser.add_argument("--strength-db", type=float, default=40.0, help="maximum attenuation in dB")
-    parser.add_argument("--processing", choices=("inline", "worker"), default="inline")
     parser.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
 
 
-def status_line(stats: dict) -> str:
+def status_line(state: dict) -> str:
+    stats, latency = state["stats"], state["latency"]
     return (
-        f"latency {stats['algorithmic_latency_ms']:.1f} ms + device {stats['device_latency_ms']:.1f} ms | "
+        f"latency {latency['algorithmic_ms']:.1f} ms + device {latency['device_ms']:.1f} ms | "
         f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
     )
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        engine = AudioEngine(
-            open_runtime(args.model), args.input, args.output, n_channels=args.channels,
-            blocksize=args.blocksize, strength_db=args.strength_db, processing=args.processing,
+        settings = EngineSettings(
+            input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
+            model=args.model, strength_db=args.strength_db, source_file=args.file,
         )
+        engine = EngineProcess(settings)
         engine.start()
-    except (DeviceError, EngineError, ModelLoadError, ValueError) as exc:
+    except (EngineError, ValueError) as exc:
         args.parser.error(str(exc))
-    print(f"denoising {engine.input_device.name!r} -> {engine.output_device.name!r}; Ctrl-C stops", flush=True)
+    state = engine.state()
+    print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
     t0 = time.monotonic()
     code = 0
     try:
         while args.seconds is None or time.monotonic() - t0 < args.seconds:
             time.sleep(STATUS_PERIOD_S)
-            events = engine.poll()
-            print("\r" + status_line(engine.stats()), end="", flush=True)
+            state = engine.state()
+            events = engine.events()
+            if state["running"]:
+                print("\r" + status_line(state), end="", flush=True)
             if events:
                 print()
                 for event in events:
-                    print(f"error: {event.message}", file=sys.stderr)
-                if engine.device_lost:
-                    code = 1
-                    break
+                    print(f"{event.kind}: {event.message}", file=sys.stderr)
+            if not engine.alive:
+                code = 1
+                break
     except KeyboardInterrupt:
         pass
-    stats = engine.stats()
     engine.stop()
     print()
-    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(stats)}; sanitized samples {stats['n_sanitized_samples']}")
-    if engine.device_lost:
-        # PortAudio cannot shut down cleanly around a dead stream (its exit handler would wait on it).
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
+          f"{state['stats']['n_sanitized_samples']}")
     return code

@@ -79,6 +79,11 @@ class StftAnalyzer:
         self._frames.fill(0.0)
         self._current = 0
 
+    def continue_from(self, other: StftAnalyzer) -> None:
+        """Take over ``other``'s memory of past input (same geometry), so a switch needs no refill."""
+        self._frames[...] = other._frames
+        self._current = other._current
+
     def analyze_into(self, hop: np.ndarray, spectrum: np.ndarray) -> None:
         """Push ``hop`` ``(channels, hop_samples)``; write the frame's spectrum ``(channels, n_freqs)``."""
         h = self.config.hop_samples
@@ -105,6 +110,10 @@ class StftSynthesizer:
 
     def reset(self) -> None:
         self._overlap.fill(0.0)
+
+    def continue_from(self, other: StftSynthesizer) -> None:
+        """Take over ``other``'s pending overlap (same geometry), so the output runs on without a seam."""
+        self._overlap[...] = other._overlap
 
     def synthesize_into(self, spectrum: np.ndarray, hop: np.ndarray) -> None:
         """Inverse-transform ``spectrum`` ``(channels, n_freqs)``; write one hop ``(channels, hop_samples)``."""

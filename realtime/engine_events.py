@@ -1,0 +1,22 @@
+"""What the engine reports: ``EngineError`` when it cannot start, ``EngineEvent`` while it runs.
+
+Kept apart from the engine itself so that a controlling process (GUI, CLI) can use them without
+importing sounddevice, whose PortAudio would connect to the audio server from that process too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EngineError(RuntimeError):
+    """The engine cannot start or run with these settings; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    """``kind``: "error", "crashed", "device_lost" or "model_switched"; ``message`` says what happened."""
+
+    kind: str
+    message: str
+    time_s: float = 0.0
