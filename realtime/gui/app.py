@@ -48,13 +48,19 @@ def settings_store(path: str | Path | None = None) -> QSettings:
 
 
 def audio_devices() -> list:
-    """The audio devices PortAudio sees; none when PortAudio itself is missing."""
-    try:
-        from livedenoise.realtime.devices import list_devices
+    """The audio devices PortAudio sees; none when PortAudio itself is missing.
 
-        return list_devices()
+    PortAudio is shut down again at once: its JACK back end is a client of the server for as long
+    as it is initialised, and only the engine process should be one.
+    """
+    try:
+        from livedenoise.realtime.devices import list_devices, release_portaudio
     except (OSError, ImportError):
         return []
+    try:
+        return list_devices()
+    finally:
+        release_portaudio()
 
 
 def open_window(store: QSettings, overrides: dict | None = None, provider: str = "cpu", devices: list | None = None) -> MainWindow:

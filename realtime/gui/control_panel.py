@@ -6,6 +6,8 @@ user changes one field; the window decides what that means for the running sourc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -67,6 +69,12 @@ class ControlPanel(QWidget):
         self.bypass = QCheckBox("Bypass (B)")
         self.show_mask = QCheckBox("Show mask")
         self.start_stop = QPushButton("Start (Space)")
+        for combo in (self.mode, self.input_device, self.output_device, self.blocksize, self.model):
+            # long device names must not widen the panel: the full name is in the drop-down
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+        for button in (self.file_browse, self.model_browse):
+            button.setFixedWidth(32)
         self.set_devices(devices)
 
         source_box = QGroupBox("Source")
@@ -123,6 +131,7 @@ class ControlPanel(QWidget):
                 n_channels = device.n_input_channels if kind == "input" else device.n_output_channels
                 if n_channels > 0:
                     combo.addItem(f"{device.name} ({device.host_api})", device.name)
+                    combo.setItemData(combo.count() - 1, device.describe(), Qt.ItemDataRole.ToolTipRole)
         self._updating = False
 
     def show_settings(self, settings: GuiSettings) -> None:
@@ -139,7 +148,7 @@ class ControlPanel(QWidget):
         self.blocksize.setCurrentIndex(max(0, self.blocksize.findData(settings.blocksize)))
         self.file_path.setText(settings.file_path)
         if self.model.findData(settings.model) < 0:
-            self.model.addItem(settings.model, settings.model)
+            self.model.addItem(Path(settings.model).name, settings.model)
         self.model.setCurrentIndex(self.model.findData(settings.model))
         self.strength.setValue(round(min(settings.strength_db, MAX_STRENGTH_DB)))
         self.strength_label.setText(f"{settings.strength_db:.0f} dB")
@@ -180,7 +189,7 @@ class ControlPanel(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Model", "", "ONNX step model (*.onnx)")
         if path:
             if self.model.findData(path) < 0:
-                self.model.addItem(path, path)
+                self.model.addItem(Path(path).name, path)
             self.model.setCurrentIndex(self.model.findData(path))
 
 

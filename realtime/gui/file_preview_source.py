@@ -139,7 +139,7 @@ class FilePreviewSource:
         return SourceState(
             running=self.alive, bypass=self._bypass, strength_db=self._strength_db, model=self._model,
             algorithmic_latency_ms=1e3 * self._runtime_latency_samples() / self.sample_rate, round_trip_ms=None,
-            load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
+            device_latency_ms=None, load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
         )
 
     def events(self) -> list[SourceEvent]:

@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
-        self.status_fields = {name: QLabel() for name in ("latency", "round_trip", "load", "xruns", "overloads", "fps")}
+        self.status_fields = {name: QLabel() for name in ("latency", "device", "round_trip", "load", "xruns", "overloads", "fps")}
         for label in self.status_fields.values():
             self.statusBar().addPermanentWidget(label)
         self._show_state(None)
@@ -113,12 +113,13 @@ class MainWindow(QMainWindow):
         else:
             self.start()
 
-    def start(self) -> bool:
-        """Open the source for the current settings; on failure say why in the window."""
+    def start(self, source: TapSource | None = None) -> bool:
+        """Open ``source``, by default the one for the current settings; on failure say why in the window."""
         self.stop()
         settings = self.settings
         try:
-            source = open_source(settings, provider=self.provider)
+            if source is None:
+                source = open_source(settings, provider=self.provider)
             source.start()
         except SourceError as exc:
             self.show_error(str(exc))
@@ -164,11 +165,15 @@ class MainWindow(QMainWindow):
         if source is None:
             return
         events = source.events()
-        if events:
-            self.show_error("\n".join(event.message for event in events))
+        faults = [event.message for event in events if event.is_fault]
+        if faults:
+            self.show_error("\n".join(faults))
+        for event in events:
+            if not event.is_fault:
+                self.statusBar().showMessage(event.message, 5000)
         if not source.alive:
             self.stop()
-            if not events:
+            if not faults:
                 self.show_error("the audio engine stopped; press Start to restart it")
             return
         input_db, output_db, mask_db = source.read_spectra()
@@ -196,8 +201,11 @@ class MainWindow(QMainWindow):
                 label.setText("")
             return
         fields["latency"].setText(f"latency {state.algorithmic_latency_ms:.1f} ms")
+        device = "–" if state.device_latency_ms is None else f"{state.device_latency_ms:.1f} ms"
+        fields["device"].setText(f"device {device}")
         round_trip = "–" if state.round_trip_ms is None else f"{state.round_trip_ms:.1f} ms"
         fields["round_trip"].setText(f"round trip {round_trip}")
+        fields["round_trip"].setVisible(state.round_trip_ms is not None)
         fields["load"].setText(f"load {100 * state.load:.0f}%")
         fields["xruns"].setText(f"xruns {state.n_xruns}")
         fields["overloads"].setText(f"overloads {state.n_overloads}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from livedenoise.realtime.gui.engine_source import EngineSource, engine_settings
 from livedenoise.realtime.gui.file_preview_source import FilePreviewSource
 from livedenoise.realtime.gui.gui_settings import GuiSettings
-from livedenoise.realtime.gui.tap_source import SourceError, TapSource
+from livedenoise.realtime.gui.tap_source import TapSource
 
 
 def open_source(settings: GuiSettings, provider: str = "cpu") -> TapSource:
@@ -13,4 +14,4 @@ def open_source(settings: GuiSettings, provider: str = "cpu") -> TapSource:
             settings.file_path, model=settings.model, provider=provider,
             strength_db=settings.strength_db, bypass=settings.bypass,
         )
-    raise SourceError(f"mode {settings.mode!r} needs the engine process")
+    return EngineSource(engine_settings(settings, provider))

@@ -18,14 +18,21 @@ from typing import Protocol
 import numpy as np
 
 
+NOTICE_KINDS = ("model_switched",)  # events that report success, not a fault
+
+
 class SourceError(RuntimeError):
     """A source cannot start or take a setting; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
 class SourceEvent:
-    kind: str  # "device_lost", "engine_died", "processing_error", ...
+    kind: str  # "device_lost", "crashed", "error", "model_switched", ...
     message: str
+
+    @property
+    def is_fault(self) -> bool:
+        return self.kind not in NOTICE_KINDS
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class SourceState:
     model: str
     algorithmic_latency_ms: float
     round_trip_ms: float | None  # measured, where known
+    device_latency_ms: float | None  # what the audio driver reports for its buffers, where there is one
     load: float  # share of the audio clock spent processing
     n_xruns: int
     n_overloads: int
@@ -49,6 +57,7 @@ class TapSource(Protocol):
     hop_samples: int
     n_freqs: int
     description: str  # one line for the status bar: what plays where
+    # (the three numbers and the description are known once start() returned)
 
     def start(self) -> None:
         """Open devices, files and the model; raises ``SourceError`` with the reason."""
