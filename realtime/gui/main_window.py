@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         source = self.source
         if source is None:
             return
+        alive = source.alive  # first: events read after a death include the last words before it
         events = source.events()
         faults = [event.message for event in events if event.is_fault]
         if faults:
@@ -171,7 +172,7 @@ class MainWindow(QMainWindow):
         for event in events:
             if not event.is_fault:
                 self.statusBar().showMessage(event.message, 5000)
-        if not source.alive:
+        if not alive:
             self.stop()
             if not faults:
                 self.show_error("the audio engine stopped; press Start to restart it")
