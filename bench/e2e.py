@@ -1,16 +1,23 @@
-"""``livedenoise bench e2e``: a round trip through an audio device, measured.
+"""``livedenoise bench e2e``: a round trip through JACK, and how steady the engine is beside a C client.
 
-On JACK the engine's ports are wired to a probe stream in the same graph: probe out -> engine in,
-engine out -> probe in. The probe plays a maximum-length-sequence burst; the lag of the
-cross-correlation peak between what it played and what came back is the end-to-end latency. Over
-the chosen duration the engine's xruns and overloads are counted; ``--soak MINUTES`` also samples
-the process's resident memory. ``--load-procs N`` runs N busy processes meanwhile, to measure
-under load. Figures are printed and written as JSON (``--json``).
+The bench starts its own JACK server (dummy back end, period = block size, real-time scheduled) so
+that it can read the server's log: each cycle a client leaves unfinished is logged by client name,
+the server's own count of clicks. The engine runs in its own process (``EngineProcess``), as in
+``livedenoise run``; the probe that measures it runs here, outside the audio process: it plays a
+maximum-length sequence into the engine's input and finds the lag of the cross-correlation peak in
+what comes back.
+
+``--baseline`` first runs ``jack_simple_client`` (a C client) on the same server for the same time,
+so the engine's unfinished cycles can be read against a reference measured in the same run (the VM
+delays every client now and then; only the ratio means something). ``--gui`` measures a second
+window with the desktop app open on the engine. ``--load-procs N`` keeps N busy processes running
+through every phase. Figures are printed and written as JSON (``--json``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import multiprocessing
 import os
@@ -19,31 +26,42 @@ import time
 from pathlib import Path
 
 import numpy as np
-import sounddevice as sd
+from scipy.signal import max_len_seq
 
-from livedenoise.realtime.engine import AudioEngine
-from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
+from livedenoise.realtime.devices import find_device
+from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
 
 MLS_ORDER = 12  # 4095 samples: a sharp, unambiguous correlation peak
+MLS_LEVEL = 0.25
+C_CLIENT = "jack_simple_client"
+ENGINE_CLIENT = "livedenoise"
+PROBE_CLIENT = "livedenoise-probe"
+# The desktop app's entry for this bench: watch(engine: EngineProcess, seconds: float) opens the app
+# on the running engine, animating, for that long, then closes it.
+GUI_WATCH = "livedenoise.realtime.gui.bench_watch:watch"
+SETTLE_S = 1.0  # after a client starts, before counting: connection and first cycles
 
 
-def mls(order: int = MLS_ORDER) -> np.ndarray:
-    """A maximum-length sequence of +-1, ``2**order - 1`` samples (Fibonacci LFSR, taps of x^12+x^6+x^4+x+1)."""
-    taps = {12: (12, 6, 4, 1)}[order]
-    state = [1] * order
-    out = np.empty(2**order - 1, dtype=np.float32)
-    for i in range(out.size):
-        bit = state[-1]
-        out[i] = 1.0 if bit else -1.0
-        feedback = 0
-        for t in taps:
-            feedback ^= state[t - 1]
-        state = [feedback] + state[:-1]
-    return out
+def mls() -> np.ndarray:
+    """A maximum-length sequence of +-1, ``2**MLS_ORDER - 1`` samples, float32."""
+    bits, _ = max_len_seq(MLS_ORDER)
+    return (2.0 * bits - 1.0).astype(np.float32)
 
 
-def jack_ports() -> list[str]:
-    return subprocess.run(["jack_lsp"], capture_output=True, text=True, check=True).stdout.split()
+def jack_ports(client: str | None = None) -> list[str]:
+    ports = subprocess.run(["jack_lsp"], capture_output=True, text=True, check=True).stdout.split()
+    return ports if client is None else [p for p in ports if p.split(":", 1)[0] == client]
+
+
+def client_ports(client: str) -> tuple[str, str]:
+    """``(first input port, first output port)`` of a JACK client (PortAudio names them in_N, out_N)."""
+    ports = jack_ports(client)
+    inputs = sorted(p for p in ports if p.rsplit(":", 1)[1].startswith("in"))
+    outputs = sorted(p for p in ports if p.rsplit(":", 1)[1].startswith("out"))
+    if not inputs or not outputs:
+        raise EngineError(f"JACK client {client!r} has no ports (found {ports})")
+    return inputs[0], outputs[0]
 
 
 def jack_rewire(source: str, destination: str) -> None:
@@ -57,22 +75,24 @@ def jack_rewire(source: str, destination: str) -> None:
 
 
 class LoopbackProbe:
-    """A stream on the same JACK server that plays ``signal`` on demand and records what comes back."""
+    """A stream on the JACK server that plays a signal on demand and records what comes back.
 
-    def __init__(self, device: int, sample_rate: int, blocksize: int, max_seconds: float) -> None:
+    ``client_name`` is the JACK client this process's PortAudio uses (``devices.use_jack_client_name``).
+    """
+
+    def __init__(self, device, sample_rate: int, blocksize: int, max_seconds: float, client_name: str) -> None:
+        import sounddevice as sd
+
         self._record = np.zeros(int(max_seconds * sample_rate), dtype=np.float32)
         self._play = np.zeros_like(self._record)
         self._n_done = 0
-        self.play_at = -1
-        before = set(jack_ports())
+        self.sample_rate = sample_rate
         self.stream = sd.Stream(
             samplerate=sample_rate, blocksize=blocksize, device=device, channels=1, dtype="float32",
             latency="low", callback=self._callback,
         )
         self.stream.start()
-        new = sorted(set(jack_ports()) - before)
-        self.input_port = next(p for p in new if p.rsplit(":", 1)[1].startswith("in"))
-        self.output_port = next(p for p in new if p.rsplit(":", 1)[1].startswith("out"))
+        self.input_port, self.output_port = client_ports(client_name)
 
     def _callback(self, indata, outdata, frames, time_info, status) -> None:
         start = self._n_done
@@ -83,11 +103,14 @@ class LoopbackProbe:
         outdata[n:] = 0.0
         self._n_done = stop
 
+    @property
+    def recording(self) -> np.ndarray:
+        return self._record[: self._n_done]
+
     def send(self, signal: np.ndarray, delay_s: float = 0.2) -> int:
         """Schedule ``signal`` a little ahead of now; return the sample index where it starts."""
-        at = self._n_done + int(delay_s * self.stream.samplerate)
+        at = self._n_done + int(delay_s * self.sample_rate)
         self._play[at : at + signal.size] = signal
-        self.play_at = at
         return at
 
     def lag_samples(self, signal: np.ndarray, at: int, max_lag: int) -> int:
@@ -101,36 +124,106 @@ class LoopbackProbe:
         self.stream.close()
 
 
-def find_engine_ports(before: set[str]) -> tuple[str, str]:
-    new = sorted(set(jack_ports()) - before)
-    input_port = next(p for p in new if p.rsplit(":", 1)[1].startswith("in"))
-    output_port = next(p for p in new if p.rsplit(":", 1)[1].startswith("out"))
-    return input_port, output_port
+def wire_loop(engine_client: str, probe: LoopbackProbe) -> None:
+    """probe out -> engine in, engine out -> probe in, nothing else on those ports."""
+    engine_in, engine_out = client_ports(engine_client)
+    jack_rewire(probe.output_port, engine_in)
+    jack_rewire(engine_out, probe.input_port)
 
 
-def round_trip(engine: AudioEngine, probe_device: int, n_bursts: int = 3) -> dict:
-    """Start ``engine``, wire it to a probe, and measure the round trip ``n_bursts`` times."""
-    before = set(jack_ports())
-    engine.start()
-    engine_in, engine_out = find_engine_ports(before)
-    probe = LoopbackProbe(probe_device, engine.sample_rate, engine.blocksize, max_seconds=1.0 + n_bursts)
-    try:
-        jack_rewire(probe.output_port, engine_in)
-        jack_rewire(engine_out, probe.input_port)
-        signal = 0.25 * mls()
-        max_lag = engine.sample_rate // 10
-        lags = []
-        for _ in range(n_bursts):
-            at = probe.send(signal)
-            time.sleep(0.2 + (signal.size + max_lag) / engine.sample_rate + 0.1)
-            lags.append(probe.lag_samples(signal, at, max_lag))
-        probe_latency = probe.stream.latency
-    finally:
-        probe.close()
+def measure_lags(probe: LoopbackProbe, n_bursts: int = 3) -> list[int]:
+    signal = MLS_LEVEL * mls()
+    max_lag = probe.sample_rate // 10
+    lags = []
+    for _ in range(n_bursts):
+        at = probe.send(signal)
+        time.sleep(0.2 + (signal.size + max_lag) / probe.sample_rate + 0.1)
+        lags.append(probe.lag_samples(signal, at, max_lag))
+    return lags
+
+
+def count_window(server: DummyJackServer, client: str, seconds: float, wait=time.sleep) -> dict:
+    """Unfinished cycles of ``client`` and the server's xruns while ``wait(seconds)`` runs."""
+    unfinished0, driver0 = server.n_unfinished(), server.n_driver_xruns()
+    wait(seconds)
+    unfinished1, driver1 = server.n_unfinished(), server.n_driver_xruns()
+    n_all = sum(unfinished1.values()) - sum(unfinished0.values())
     return {
-        "lags_samples": lags,
-        "probe_latency_samples": round(sum(probe_latency) * engine.sample_rate),
+        "n_unfinished": unfinished1.get(client, 0) - unfinished0.get(client, 0),
+        "n_server_xruns": n_all + driver1 - driver0,
+        "n_driver_xruns": driver1 - driver0,
+        "n_unfinished_by_client": {k: v - unfinished0.get(k, 0) for k, v in unfinished1.items() if v > unfinished0.get(k, 0)},
     }
+
+
+def measure_c_client(server: DummyJackServer, seconds: float) -> dict:
+    """``jack_simple_client`` alone on the server for ``seconds``."""
+    client = subprocess.Popen([C_CLIENT], env=server.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(SETTLE_S)
+        if client.poll() is not None:
+            raise JackServerError(f"{C_CLIENT} exited at once (code {client.returncode}): is jackd2's example client installed?")
+        return {"client": C_CLIENT, **count_window(server, C_CLIENT, seconds)}
+    finally:
+        client.terminate()
+        client.wait(timeout=10)
+
+
+def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: float, gui: bool) -> dict:
+    """The engine process with the probe looped through it: round trip, then counted windows."""
+    engine = EngineProcess(settings)
+    engine.start()
+    try:
+        state = engine.state()
+        probe = LoopbackProbe(find_device(settings.input_device, "input").index, state["sample_rate"], settings.blocksize, max_seconds=4.0, client_name=PROBE_CLIENT)
+        try:
+            wire_loop(ENGINE_CLIENT, probe)
+            lags = measure_lags(probe)
+            probe_latency_samples = round(sum(probe.stream.latency) * probe.sample_rate)
+        finally:
+            probe.close()
+        # The loop stays wired (the engine keeps processing silence) while its steadiness is counted.
+        stats0 = engine.state()["stats"]
+        window = count_window(server, ENGINE_CLIENT, seconds)
+        end = engine.state()
+        result = {
+            "client": ENGINE_CLIENT,
+            "lags_samples": lags,
+            "probe_latency_samples": probe_latency_samples,
+            "algorithmic_latency_ms": end["latency"]["algorithmic_ms"],
+            "device_latency_ms": end["latency"]["device_ms"],
+            **window,
+            **_engine_counts(stats0, end["stats"]),
+        }
+        if gui:
+            stats0 = end["stats"]
+            watch = _gui_watch()
+            with_gui = count_window(server, ENGINE_CLIENT, seconds, wait=lambda s: watch(engine, s))
+            result["with_gui"] = {**with_gui, **_engine_counts(stats0, engine.state()["stats"])}
+        events = engine.events()
+        result["events"] = [[e.kind, e.message] for e in events]
+        return result
+    finally:
+        engine.stop()
+
+
+def _engine_counts(stats0: dict, stats1: dict) -> dict:
+    return {
+        "n_engine_xruns": stats1["n_xruns"] - stats0["n_xruns"],
+        "n_overloads": stats1["n_overloads"] - stats0["n_overloads"],
+        "callback_p50_us": stats1["callback_p50_us"],
+        "callback_p99_us": stats1["callback_p99_us"],
+        "callback_max_us": stats1["callback_max_us"],
+        "load": stats1["load"],
+    }
+
+
+def _gui_watch():
+    module_name, _, name = GUI_WATCH.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise EngineError(f"--gui needs the desktop app ({GUI_WATCH}), which this install lacks: {exc}") from exc
 
 
 def _busy() -> None:
@@ -138,76 +231,81 @@ def _busy() -> None:
         pass
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default=None, help="JACK device index or name substring (default: the default device)")
-    parser.add_argument("--blocksize", type=int, default=128)
-    parser.add_argument("--model", default="dsp", help="default, dsp, identity, or a path to a .onnx model")
-    parser.add_argument("--processing", choices=("inline", "worker"), default="inline")
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long to count xruns and overloads")
-    parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES", help="also run this long, sampling RSS")
-    parser.add_argument("--load-procs", type=int, default=0, help="busy processes to run meanwhile")
+    parser.add_argument("--blocksize", type=int, default=128, help="JACK period and engine block (default 128)")
+    parser.add_argument("--model", default="default", help="default, dsp, identity, or a path to a .onnx model")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each counted window")
+    parser.add_argument("--baseline", action="store_true", help=f"first run {C_CLIENT} for as long, on the same server")
+    parser.add_argument("--gui", action="store_true", help="count a second window with the desktop app open")
+    parser.add_argument("--load-procs", type=int, default=0, help="busy processes to run through every phase")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
 
 
 def run(args: argparse.Namespace) -> int:
-    if "JACK" not in " ".join(api["name"] for api in sd.query_hostapis()):
-        print("bench e2e needs a running JACK server (it wires a loopback inside the JACK graph)")
-        return 2
-    engine = AudioEngine(open_runtime(args.model), args.device, args.device, blocksize=args.blocksize,
-                         processing=args.processing)
-    load = [multiprocessing.Process(target=_busy, daemon=True) for _ in range(args.load_procs)]
+    from livedenoise.realtime.devices import release_portaudio, use_jack_client_name
+
+    try:
+        server = DummyJackServer(48000, args.blocksize)
+    except JackServerError as exc:
+        args.parser.error(str(exc))
+    saved_env = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+    os.environ.update({k: v for k, v in server.env().items() if k in saved_env})
+    use_jack_client_name(PROBE_CLIENT)  # also makes this process's PortAudio find the new server
+    load = [multiprocessing.get_context("spawn").Process(target=_busy, daemon=True) for _ in range(args.load_procs)]
     for p in load:
         p.start()
     try:
-        trip = round_trip(engine, engine.input_device.index)
-        device_latency_samples = engine.device_latency_samples
-        n_xruns0, n_overloads0 = engine.n_xruns, engine.n_overloads
-        rss = [(0.0, _rss_bytes())]
-        t0 = time.monotonic()
-        total_s = args.seconds + 60.0 * args.soak
-        while time.monotonic() - t0 < total_s:
-            time.sleep(min(1.0, total_s))
-            rss.append((time.monotonic() - t0, _rss_bytes()))
-            if engine.poll():
-                break
-        stats = engine.stats()
+        baseline = measure_c_client(server, args.seconds) if args.baseline else None
+        settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize, model=args.model)
+        engine = measure_engine(server, settings, args.seconds, args.gui)
+    except (EngineError, JackServerError) as exc:
+        print(f"bench e2e failed: {exc}")
+        return 1
     finally:
-        engine.stop()
         for p in load:
             p.kill()
-    lag = int(np.median(trip["lags_samples"]))
-    ms = 1e3 / engine.sample_rate
-    result = {
-        "model": args.model,
-        "processing": args.processing,
-        "blocksize": args.blocksize,
-        "sample_rate": engine.sample_rate,
-        "n_load_procs": args.load_procs,
-        "round_trip_samples": lag,
-        "round_trip_ms": lag * ms,
-        "lags_samples": trip["lags_samples"],
-        "algorithmic_latency_ms": engine.algorithmic_latency_samples * ms,
-        "device_latency_ms": device_latency_samples * ms,
-        "seconds": total_s,
-        "n_xruns": engine.n_xruns - n_xruns0,
-        "n_overloads": engine.n_overloads - n_overloads0,
-        "rss_growth_bytes": rss[-1][1] - rss[0][1],
-        "rss_samples": rss,
-        "stats": stats,
-    }
-    print(
-        f"round trip {lag} samples = {lag * ms:.2f} ms (engine {engine.algorithmic_latency_samples * ms:.2f} ms "
-        f"+ device {device_latency_samples * ms:.2f} ms reported by PortAudio); over {total_s:.0f} s at block "
-        f"{args.blocksize} ({args.processing}, {args.load_procs} busy procs): {result['n_xruns']} xruns, "
-        f"{result['n_overloads']} overloads; callback p50 {stats['callback_p50_us']:.0f} us, p99 "
-        f"{stats['callback_p99_us']:.0f} us, max {stats['callback_max_us']:.0f} us; RSS growth "
-        f"{result['rss_growth_bytes'] / 2**20:.1f} MiB"
-    )
+        release_portaudio()  # PortAudio's JACK client must go while its server lives
+        server.stop()
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    result = {"model": args.model, "blocksize": args.blocksize, "seconds": args.seconds,
+              "n_load_procs": args.load_procs, "baseline": baseline, "engine": engine}
+    print(report(result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2))
     return 0
+
+
+def report(result: dict) -> str:
+    engine = result["engine"]
+    ms = 1e3 / 48000
+    lag = int(np.median(engine["lags_samples"]))
+    lines = [
+        f"round trip {lag} samples = {lag * ms:.2f} ms (engine {engine['algorithmic_latency_ms']:.2f} ms + device "
+        f"{engine['device_latency_ms']:.2f} ms reported by PortAudio + the probe's {engine['probe_latency_samples'] * ms:.2f} ms)",
+        f"{result['seconds']:.0f} s per window, block {result['blocksize']}, model {result['model']}, "
+        f"{result['n_load_procs']} busy procs; unfinished = cycles the server logged the client as not finished",
+        f"{'client':<28}{'unfinished':>11}{'server xruns':>14}{'engine xruns':>14}{'overloads':>11}  callback p50/p99/max us",
+    ]
+    rows = []
+    if result["baseline"] is not None:
+        rows.append((C_CLIENT, result["baseline"], None))
+    rows.append((ENGINE_CLIENT, engine, engine))
+    if "with_gui" in engine:
+        rows.append((ENGINE_CLIENT + " + gui", engine["with_gui"], engine["with_gui"]))
+    for name, window, counts in rows:
+        own = "-" if counts is None else f"{counts['n_engine_xruns']}"
+        overloads = "-" if counts is None else f"{counts['n_overloads']}"
+        timing = "-" if counts is None else (
+            f"{counts['callback_p50_us']:.0f}/{counts['callback_p99_us']:.0f}/{counts['callback_max_us']:.0f}")
+        lines.append(f"{name:<28}{window['n_unfinished']:>11}{window['n_server_xruns']:>14}{own:>14}{overloads:>11}  {timing}")
+    if result["baseline"] is not None:
+        reference = max(result["baseline"]["n_unfinished"], 3 * result["seconds"] / 30.0)
+        lines.append(f"engine / C client unfinished: {engine['n_unfinished'] / reference:.2f} "
+                     f"(C client floored at 3 per 30 s; target <= 1.5)")
+    for kind, message in engine.get("events", []):
+        lines.append(f"{kind}: {message}")
+    return "\n".join(lines)

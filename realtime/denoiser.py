@@ -124,6 +124,7 @@ class StreamingDenoiser:
         self.n_hops = 0
         self.n_sanitized_samples = 0
         self.n_bad_mask_bins = 0
+        self.n_model_errors = 0
         self._warm_up()
 
     @property
@@ -183,8 +184,13 @@ class StreamingDenoiser:
         self._analyzer.analyze_into(self._clean_hop, self.input_spectrum)
         if run_model and not self.bypass:
             _channel_mean(self.input_spectrum, self._model_input)
-            self.mask = self.runtime.step(self._model_input, self._state)
-            min_gain = self._min_gain
+            try:
+                self.mask = self.runtime.step(self._model_input, self._state)
+                min_gain = self._min_gain
+            except Exception:  # a failing model must not stop the stream: this hop goes through dry
+                self.n_model_errors += 1
+                self.mask = self._unit_mask
+                min_gain = 0.0
         else:
             self.mask = self._unit_mask
             min_gain = 0.0

@@ -40,6 +40,12 @@ def rescan() -> None:
     sd._initialize()
 
 
+def release_portaudio() -> None:
+    """Shut PortAudio down in this process (``rescan()`` starts it again), e.g.
+    before stopping a JACK server it is connected to: closing a client of a dead server aborts."""
+    sd._terminate()
+
+
 def use_jack_client_name(name: str) -> None:
     """Name this process's JACK client ``name`` (ports ``name:in_1``...) instead of "PortAudio", so
     the server's log and the port list tell its clients apart. Only while no stream is open."""

@@ -239,11 +239,9 @@ class EngineCallback:
         self.n_hops += 1
 
     def _run(self, denoiser: StreamingDenoiser, hop_out: np.ndarray, run_model: bool) -> None:
-        try:
-            denoiser.process_into(self._hop_in, hop_out, run_model=run_model)
-        except Exception:  # a failing model must not kill the audio thread: go dry, the owner reports it
+        denoiser.process_into(self._hop_in, hop_out, run_model=run_model)
+        if denoiser.n_model_errors:  # it passed that hop through dry; stop calling it, the owner reports it
             self.model_failed = True
-            denoiser.process_into(self._hop_in, hop_out, run_model=False)
 
     def _crossfade(self) -> None:
         """``hop_out = fading + ramp * (hop_out - fading)``; retire the old model after the last hop."""

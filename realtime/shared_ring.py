@@ -25,6 +25,7 @@ HEADER_BYTES = 64  # int64 counters, then the items, cache-line aligned
 _N_WRITTEN = 0
 _LAST_READ_NS = 1
 READER_IDLE_NS = 1_000_000_000  # a reader silent this long is gone: stop producing for it
+NEVER_READ_NS = -(2**62)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,12 @@ class RingSpec:
 
     @property
     def n_bytes(self) -> int:
-        return HEADER_BYTES + 4 * self.capacity * int(np.prod(self.item_shape, dtype=np.int64))
+        return HEADER_BYTES + 4 * self.n_slots * int(np.prod(self.item_shape, dtype=np.int64))
+
+    @property
+    def n_slots(self) -> int:
+        # One spare: the slot the writer may be filling is never one of the newest ``capacity``.
+        return self.capacity + 1
 
 
 class SharedRing:
@@ -50,8 +56,9 @@ class SharedRing:
         self._memory = memory
         self._owner = owner
         self._header = np.ndarray((HEADER_BYTES // 8,), dtype=np.int64, buffer=memory.buf)
-        self._items = np.ndarray((spec.capacity, *spec.item_shape), dtype=np.float32, buffer=memory.buf, offset=HEADER_BYTES)
-        self._slots = [self._items[i] for i in range(spec.capacity)]
+        self._n_slots = spec.n_slots
+        self._items = np.ndarray((spec.n_slots, *spec.item_shape), dtype=np.float32, buffer=memory.buf, offset=HEADER_BYTES)
+        self._slots = [self._items[i] for i in range(spec.n_slots)]
         self._n_read = int(self._header[_N_WRITTEN])  # reader-owned: starts at what is there now
         self.n_dropped = 0
 
@@ -63,7 +70,9 @@ class SharedRing:
         n_bytes = RingSpec("", tuple(item_shape), capacity).n_bytes
         memory = shared_memory.SharedMemory(create=True, size=n_bytes)
         memory.buf[:HEADER_BYTES] = bytes(HEADER_BYTES)
-        return cls(RingSpec(memory.name, tuple(item_shape), capacity), memory, owner=True)
+        ring = cls(RingSpec(memory.name, tuple(item_shape), capacity), memory, owner=True)
+        ring.forget_reader()
+        return ring
 
     @classmethod
     def attach(cls, spec: RingSpec) -> SharedRing:
@@ -78,7 +87,7 @@ class SharedRing:
 
     def slot(self) -> np.ndarray:
         """The slot the next ``commit`` publishes; write the item into it in place."""
-        return self._slots[self._header[_N_WRITTEN] % self.capacity]
+        return self._slots[self._header[_N_WRITTEN] % self._n_slots]
 
     def commit(self) -> None:
         self._header[_N_WRITTEN] += 1
@@ -103,9 +112,9 @@ class SharedRing:
         n_written = int(self._header[_N_WRITTEN])
         start = max(self._n_read, n_written - self.capacity)
         stop = n_written if max_items is None else min(n_written, start + max_items)
-        items = self._items[np.arange(start, stop) % self.capacity]  # fancy indexing copies
+        items = self._items[np.arange(start, stop) % self._n_slots]  # fancy indexing copies
         # Slots the writer reached while we copied hold newer data: drop those items.
-        first_valid = int(self._header[_N_WRITTEN]) - self.capacity + 1
+        first_valid = int(self._header[_N_WRITTEN]) - self.capacity
         if first_valid > start:
             items = items[min(first_valid, stop) - start :]
             start = min(first_valid, stop)
@@ -119,7 +128,7 @@ class SharedRing:
         n_written = int(self._header[_N_WRITTEN])
         if n_written == self._n_read:
             return None
-        item = self._items[(n_written - 1) % self.capacity].copy()
+        item = self._items[(n_written - 1) % self._n_slots].copy()
         self._n_read = n_written
         return item
 
@@ -129,7 +138,7 @@ class SharedRing:
 
     def forget_reader(self) -> None:
         """Tell the writer nobody reads any more."""
-        self._header[_LAST_READ_NS] = -READER_IDLE_NS
+        self._header[_LAST_READ_NS] = NEVER_READ_NS
 
     # ---- lifetime ---------------------------------------------------------------------------
 

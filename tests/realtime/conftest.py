@@ -33,7 +33,7 @@ class JackServer:
         had not yet scheduled its woken thread) and cycles the dummy driver's own timer started late.
         The server notifies every client of both kinds."""
         log = self.log()
-        return log.count("client = PortAudio was not finished") + log.count("JackTimedDriver::Process XRun")
+        return log.count(" was not finished") + log.count("JackTimedDriver::Process XRun")
 
     def kill(self) -> None:
         # SIGTERM, not SIGKILL: a killed server leaves its slot in JACK's shared registry (8 slots).

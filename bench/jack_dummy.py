@@ -1,0 +1,80 @@
+"""A JACK server on the dummy back end, started for one measurement, whose log says who was late.
+
+Each cycle the server waits for every client; a client that has not finished when the next cycle
+is due is logged by name ("client = NAME was not finished"): these unfinished cycles are the
+server's own account of which client would have clicked. Late wake-ups of the dummy driver's timer
+("JackTimedDriver::Process XRun") hit every client alike and are counted apart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+START_TIMEOUT_S = 10.0
+UNFINISHED = re.compile(r"client = (.+?) was not finished")
+
+
+class JackServerError(RuntimeError):
+    """jackd is missing or did not start; the message says what to install or check."""
+
+
+class DummyJackServer:
+    """``jackd -d dummy`` at ``sample_rate`` with ``period_samples`` per cycle, real-time scheduled."""
+
+    def __init__(self, sample_rate: int = 48000, period_samples: int = 128, realtime: bool = True) -> None:
+        if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
+            raise JackServerError("jackd and jack_lsp are missing: install the Debian package jackd2")
+        self.sample_rate = sample_rate
+        self.period_samples = period_samples
+        self.name = f"ld-bench-{os.getpid()}-{secrets.token_hex(3)}"
+        self._log_dir = tempfile.TemporaryDirectory(prefix="livedenoise-jack-")
+        self.log_path = Path(self._log_dir.name) / "jackd.log"
+        command = ["jackd", "-n", self.name, "-d", "dummy", "-r", str(sample_rate), "-p", str(period_samples)]
+        if realtime:
+            command[1:1] = ["--realtime", "-P", "70"]
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while subprocess.run(["jack_lsp"], capture_output=True, env=self.env()).returncode != 0:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise JackServerError(f"jackd did not start:\n{self.log()}")
+            time.sleep(0.05)
+
+    def env(self) -> dict[str, str]:
+        """The environment for clients of this server (and never an auto-started other one)."""
+        return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def n_unfinished(self) -> dict[str, int]:
+        """Unfinished cycles so far, by client name."""
+        counts: dict[str, int] = {}
+        for name in UNFINISHED.findall(self.log()):
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    def n_driver_xruns(self) -> int:
+        """Cycles the dummy driver's own timer started late (every client suffers them)."""
+        return self.log().count("JackTimedDriver::Process XRun")
+
+    def stop(self) -> None:
+        # SIGTERM, not SIGKILL: a killed server leaves its slot in JACK's shared registry.
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self._log_dir.cleanup()
+
+    def __enter__(self) -> DummyJackServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
