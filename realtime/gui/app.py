@@ -21,8 +21,9 @@ APPLICATION = "livedenoise-gui"
 
 def has_display() -> bool:
     """Whether Qt can open a real window here (an X or Wayland session, or an explicit platform)."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return True
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform:
+        return platform not in ("offscreen", "minimal")
     if sys.platform in ("darwin", "win32"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

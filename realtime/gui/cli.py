@@ -45,18 +45,21 @@ def run(args: argparse.Namespace) -> int:
 
     from livedenoise.realtime.gui.app import application, has_display, open_window, save_screenshot, settings_store
 
-    if not has_display() and args.screenshot is None:
+    headless = not has_display()
+    if headless and args.screenshot is None and args.quit_after is None:
         args.parser.error("no display here (DISPLAY and WAYLAND_DISPLAY are unset); `livedenoise demo` denoises the "
                           "demo clip without one, and --screenshot OUT.png renders the window off screen")
     if args.screenshot is not None and not args.screenshot.parent.is_dir():
         args.parser.error(f"folder {args.screenshot.parent} does not exist")
-    app = application(headless=args.screenshot is not None and not has_display())
+    app = application(headless=headless)
     window = open_window(settings_store(args.settings), overrides_from(args), provider=args.provider)
     window.start_or_preview()
     quit_after_s = args.quit_after if args.quit_after is not None else (DEFAULT_SCREENSHOT_AFTER_S if args.screenshot else None)
     outcome = {"code": 0}
 
     def finish() -> None:
+        if window.running:
+            print(f"drawing at {window.fps:.0f} frames per second")
         if args.screenshot is not None:
             try:
                 print(save_screenshot(window, args.screenshot))

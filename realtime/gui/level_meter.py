@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QWidget
 MIN_DB = -60.0
 HOLD_FALL_DB_PER_UPDATE = 0.5
 ZONES = ((-12.0, QColor(60, 200, 90)), (-3.0, QColor(230, 200, 40)), (0.0, QColor(230, 60, 50)))
+SCALE_DB = (0, -6, -12, -24, -36, -48)
+SCALE_WIDTH = 26.0
 
 
 class LevelMeter(QWidget):
@@ -36,7 +38,7 @@ class LevelMeter(QWidget):
         painter.fillRect(self.rect(), QColor(20, 20, 24))
         top, bottom = 18.0, float(self.height() - 4)
         height = bottom - top
-        bar = QRectF(8.0, top, self.width() - 16.0, height)
+        bar = QRectF(SCALE_WIDTH, top, self.width() - SCALE_WIDTH - 6.0, height)
         painter.fillRect(bar, QColor(45, 45, 52))
         lower = MIN_DB
         for upper, colour in ZONES:  # each zone fills from its lower edge up to the level
@@ -48,5 +50,10 @@ class LevelMeter(QWidget):
         painter.setPen(QColor(240, 240, 240))
         y_hold = self._y(self.hold_db, top, height)
         painter.drawLine(int(bar.left()), int(y_hold), int(bar.right()), int(y_hold))
-        painter.drawText(QRectF(0.0, 0.0, self.width(), top), Qt.AlignmentFlag.AlignCenter, self.label)
+        painter.drawText(QRectF(bar.left(), 0.0, bar.width(), top), Qt.AlignmentFlag.AlignCenter, self.label)
+        painter.setPen(QColor(150, 150, 160))
+        for db in SCALE_DB:
+            y = self._y(db, top, height)
+            painter.drawText(QRectF(0.0, y - 7.0, SCALE_WIDTH - 4.0, 14.0),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(db))
         painter.end()

@@ -28,7 +28,7 @@ from livedenoise.realtime.gui.tuner_panel import TunerPanel
 FRAME_INTERVAL_MS = 16  # ~60 fps asked for; the status bar shows what is reached
 STATE_INTERVAL_S = 0.25
 FPS_WINDOW_S = 1.0
-SPECTRUM_LEVELS_DB = (-40.0, 45.0)  # column power, unnormalised FFT: a full-scale sine peaks near +49 dB
+SPECTRUM_LEVELS_DB = (-35.0, 55.0)  # column power, unnormalised FFT: a full-scale sine peaks near +49 dB
 MASK_LEVELS_DB = (-40.0, 0.0)
 TUNER_MAX_SAMPLES = 48000
 ERROR_STYLE = "background: #7a1f1f; color: white; padding: 6px; border-radius: 3px;"

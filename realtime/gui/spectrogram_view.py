@@ -5,7 +5,8 @@ Columns arrive one per hop in linear frequency, ``(n_new_columns, n_freqs)`` dB.
 its centre, a wider row the loudest bin it covers, so a tone lights the row that holds its
 frequency. ``DECIMATION`` hops make one displayed column (their maximum), which keeps the image
 small enough to redraw at the window's frame rate. The dB scale is fixed, so a quiet passage looks
-quiet. The image is a fixed-size array shifted in place (pyqtgraph's scrolling-plot pattern).
+quiet. The image is a fixed-size array shifted in place (pyqtgraph's scrolling-plot pattern); the
+time before the first column is NaN, which pyqtgraph leaves transparent.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class SpectrogramView(pg.PlotWidget):
         self.levels_db = levels_db
         columns_per_s = sample_rate / (hop_samples * DECIMATION)
         self.n_columns = int(round(HISTORY_S * columns_per_s))
-        self.image = np.full((self.n_columns, self.freq_map.n_rows), levels_db[0], dtype=np.float32)
+        self.image = np.full((self.n_columns, self.freq_map.n_rows), np.nan, dtype=np.float32)  # NaN: no data yet, drawn empty
         self._pending = np.zeros((0, self.freq_map.n_rows), dtype=np.float32)
         self.item = _CountingImageItem(self.image, levels=levels_db)
         self.item.setColorMap(pg.colormap.get(colormap))
@@ -125,6 +126,6 @@ class SpectrogramView(pg.PlotWidget):
         self.item.setImage(self.image, autoLevels=False, levels=self.levels_db)
 
     def clear(self) -> None:
-        self.image[:] = self.levels_db[0]
+        self.image[:] = np.nan
         self._pending = self._pending[:0]
         self.item.setImage(self.image, autoLevels=False, levels=self.levels_db)
