@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from livedenoise.realtime.devices import Device
 from livedenoise.realtime.gui.control_panel import ControlPanel
@@ -117,6 +117,10 @@ class MainWindow(QMainWindow):
         """Open ``source``, by default the one for the current settings; on failure say why in the window."""
         self.stop()
         settings = self.settings
+        # An engine takes seconds to spawn and load its model: say so before the window waits on it.
+        self.statusBar().showMessage("starting…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         try:
             if source is None:
                 source = open_source(settings, provider=self.provider)
@@ -124,6 +128,8 @@ class MainWindow(QMainWindow):
         except SourceError as exc:
             self.show_error(str(exc))
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self.source = source
         self._build_views(source, settings.show_mask)
         self.tuner_feed = TunerFeed(source.sample_rate)
@@ -169,6 +175,8 @@ class MainWindow(QMainWindow):
         faults = [event.message for event in events if event.is_fault]
         if faults:
             self.show_error("\n".join(faults))
+            if alive:
+                self._show_running_model(source)
         for event in events:
             if not event.is_fault:
                 self.statusBar().showMessage(event.message, 5000)
@@ -257,6 +265,15 @@ class MainWindow(QMainWindow):
                 self.start()
         except SourceError as exc:
             self.show_error(str(exc))
+            if name == "model" and self.source is not None:
+                self._show_running_model(self.source)
+
+    def _show_running_model(self, source: TapSource) -> None:
+        """After a failed switch the picker shows the model that still runs."""
+        model = source.state().model
+        if model and model != self.settings.model:
+            self.controls.show_settings(self.settings.with_changes(model=model))
+            save_settings(self.store, self._settings_to_keep())
 
     def closeEvent(self, event) -> None:
         self.stop()

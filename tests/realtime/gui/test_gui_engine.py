@@ -138,3 +138,32 @@ def test_a_server_at_another_rate_is_refused_in_the_window(jack_servers, make_wi
     window = make_window(mode="file", file_path=str(DEMO_CLIP), model="dsp")
     assert not window.start()
     assert "48000 Hz" in window.banner.text()
+
+
+def test_a_model_that_does_not_load_is_reported_and_the_old_one_keeps_running(server, make_window, qtbot, tmp_path):
+    window = make_window(mode="file", file_path=str(DEMO_CLIP), model="dsp")
+    start(window, qtbot)
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    window.controls.model.addItem(broken.name, str(broken))
+    window.controls.model.setCurrentIndex(window.controls.model.count() - 1)
+    qtbot.waitUntil(window.banner.isVisible, timeout=START_TIMEOUT_MS)
+    assert "broken.onnx" in window.banner.text()
+    assert window.running and engine_state(window)["model"] == "dsp"
+    assert window.controls.model.currentData() == "dsp"
+
+
+def test_the_bench_can_open_the_window_on_its_engine(server, qtbot):
+    from livedenoise.realtime.engine_process import EngineProcess, EngineSettings
+    from livedenoise.realtime.gui.headless import HeadlessGui
+
+    engine = EngineProcess(EngineSettings(model="dsp", source_file=DEMO_CLIP))
+    engine.start()
+    try:
+        gui = HeadlessGui(engine)
+        figures = gui.run_for(2.0)
+        gui.close()
+        assert figures["n_paints"] > 10, figures
+        assert engine.alive  # the engine is the bench's: the window leaves it running
+    finally:
+        engine.stop()
