@@ -7,6 +7,7 @@ user changes one field; the window decides what that means for the running sourc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,9 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedenoise.realtime.devices import Device
 from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GuiSettings
 from livedenoise.realtime.model_choice import BUILTIN_MODELS
+
+if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
+    from livedenoise.realtime.devices import Device
 
 MODE_LABELS = {
     "live": "Live: input device",

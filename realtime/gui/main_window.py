@@ -10,12 +10,12 @@ running and Start tries again.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from livedenoise.realtime.devices import Device
 from livedenoise.realtime.gui.control_panel import ControlPanel
 from livedenoise.realtime.gui.gui_settings import GuiSettings, save_settings
 from livedenoise.realtime.gui.level_meter import LevelMeter
@@ -24,6 +24,9 @@ from livedenoise.realtime.gui.spectrogram_view import SpectrogramView
 from livedenoise.realtime.gui.tap_source import SourceError, TapSource
 from livedenoise.realtime.gui.tuner_feed import TunerFeed
 from livedenoise.realtime.gui.tuner_panel import TunerPanel
+
+if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
+    from livedenoise.realtime.devices import Device
 
 FRAME_INTERVAL_MS = 16  # ~60 fps asked for; the status bar shows what is reached
 STATE_INTERVAL_S = 0.25

@@ -26,13 +26,15 @@ def store(tmp_path):
 
 @pytest.fixture
 def make_window(qtbot, store):
-    """``make_window(**overrides)``: the window on ``store``, shown, not started; closed after the test."""
+    """``make_window(devices=(), **overrides)``: the window on ``store`` with these device pickers, shown,
+    not started; closed after the test. (Listing devices here would make this process a client of the
+    test's JACK server.)"""
     from livedenoise.realtime.gui.app import open_window
 
     windows = []
 
-    def make(**overrides):
-        window = open_window(store, overrides, devices=[])
+    def make(devices=(), **overrides):
+        window = open_window(store, overrides, devices=list(devices))
         qtbot.addWidget(window)
         windows.append(window)
         return window

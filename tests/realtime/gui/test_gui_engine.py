@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from livedenoise.realtime.devices import Device
 from livedenoise.realtime.gui.gui_settings import DEMO_CLIP
 
 START_TIMEOUT_MS = 120000  # a spawned engine imports numpy, numba and ONNX Runtime on a busy machine
@@ -35,8 +36,13 @@ def start(window, qtbot) -> None:
     qtbot.waitUntil(lambda: window.views["output"].n_paints > 3, timeout=START_TIMEOUT_MS)
 
 
-def test_every_control_reaches_the_engine(server, make_window, qtbot):
-    window = make_window(mode="file", file_path=str(DEMO_CLIP), model="dsp", blocksize=128)
+# the dummy server's one device, as PortAudio lists it
+JACK_SYSTEM = Device(index=0, name="system", host_api="JACK Audio Connection Kit", n_input_channels=2,
+                     n_output_channels=2, default_sample_rate=48000)
+
+
+def test_every_control_reaches_the_engine(server, make_window, qtbot, note_file):
+    window = make_window(devices=[JACK_SYSTEM], mode="file", file_path=str(DEMO_CLIP), model="dsp", blocksize=128)
     start(window, qtbot)
     controls = window.controls
 
@@ -59,6 +65,19 @@ def test_every_control_reaches_the_engine(server, make_window, qtbot):
     state = engine_state(window)
     assert window.source.engine.pid != old_pid and not process_exists(old_pid)
     assert (state["blocksize"], state["model"], state["strength_db"]) == (256, "identity", 12.0)
+
+    # the device pickers and the file: a fresh engine process each
+    controls.output_device.setCurrentIndex(controls.output_device.findData("system"))
+    assert window.source.engine.settings.output_device == "system"
+    assert engine_state(window)["input"].endswith("-> 'system'")
+    note = note_file(330.0)
+    controls.file_path.setText(str(note))
+    controls.file_path.editingFinished.emit()
+    assert str(note) in engine_state(window)["input"]
+    controls.mode.setCurrentIndex(controls.mode.findData("live"))
+    controls.input_device.setCurrentIndex(controls.input_device.findData("system"))
+    assert window.running, window.banner.text()
+    assert engine_state(window)["input"] == "'system' -> 'system'"
 
     # the status bar shows what the engine reports
     qtbot.waitUntil(lambda: "latency" in window.status_fields["latency"].text(), timeout=READ_BACK_TIMEOUT_MS)

@@ -117,3 +117,24 @@ def test_space_starts_and_stops_and_b_toggles_bypass(make_window, qtbot):
     qtbot.waitUntil(lambda: window.source.state().bypass, timeout=5000)
     qtbot.keyClick(window, " ")
     assert not window.running
+
+
+WINDOW_WITHOUT_PORTAUDIO = """
+import sys
+from livedenoise.realtime.gui.app import application, open_window, settings_store
+from livedenoise.realtime.gui.headless import HeadlessGui  # what the e2e bench opens
+app = application(headless=True)
+window = open_window(settings_store(sys.argv[1]), {"mode": "preview", "model": "dsp"}, devices=[])
+assert window.start(), window.banner.text()
+window.close()
+print("sounddevice" in sys.modules)
+"""
+
+
+def test_the_window_keeps_out_of_the_audio_server(tmp_path):
+    # PortAudio's JACK back end joins the server's graph as soon as it is initialised: only the
+    # engine process may load it (the window does, briefly, to list devices; then it shuts it down).
+    result = subprocess.run([sys.executable, "-c", WINDOW_WITHOUT_PORTAUDIO, str(tmp_path / "gui.ini")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
