@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     headless = not has_display()
     if headless and args.screenshot is None and args.quit_after is None:
         args.parser.error("no display here (DISPLAY and WAYLAND_DISPLAY are unset); `livedenoise demo` denoises the "
-                          "demo clip without one, and --screenshot OUT.png renders the window off screen")
+                          "demo clip without one, and --screenshot OUT.png or --quit-after SECONDS render the window off screen")
     if args.screenshot is not None and not args.screenshot.parent.is_dir():
         args.parser.error(f"folder {args.screenshot.parent} does not exist")
     app = application(headless=headless)

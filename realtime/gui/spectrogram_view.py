@@ -94,6 +94,7 @@ class SpectrogramView(pg.PlotWidget):
         self.item.setRect(-HISTORY_S, 0.0, HISTORY_S, float(self.freq_map.n_rows))
         self.addItem(self.item)
         self.setTitle(title)
+        self.setToolTip(f"{title}: colour from {levels_db[0]:g} dB (dark) to {levels_db[1]:g} dB (bright), fixed")
         plot = self.getPlotItem()
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
