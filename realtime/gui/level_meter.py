@@ -1,24 +1,35 @@
-"""LevelMeter: a vertical peak meter in dBFS with a peak-hold line that falls back slowly."""
+"""LevelMeter: a vertical peak meter in dBFS with a peak-hold line.
+
+Sources report the peak of the newest hop (a few milliseconds), so the bar rises at once and falls
+at ``FALL_DB_PER_S`` (a peak programme meter's ballistics), and the hold line holds for ``HOLD_S``
+before it falls too: the eye can read a level that changes every frame.
+"""
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
 MIN_DB = -60.0
-HOLD_FALL_DB_PER_UPDATE = 0.5
+FALL_DB_PER_S = 20.0
+HOLD_S = 1.5
 ZONES = ((-12.0, QColor(60, 200, 90)), (-3.0, QColor(230, 200, 40)), (0.0, QColor(230, 60, 50)))
 SCALE_DB = (0, -6, -12, -24, -36, -48)
 SCALE_WIDTH = 26.0
 
 
 class LevelMeter(QWidget):
-    def __init__(self, label: str, parent=None) -> None:
+    def __init__(self, label: str, parent=None, clock=time.monotonic) -> None:
         super().__init__(parent)
         self.label = label
+        self._clock = clock
         self.level_db = MIN_DB
         self.hold_db = MIN_DB
+        self._t = clock()
+        self._hold_t = self._t
         self.setMinimumWidth(34)
         self.setToolTip(f"{label} peak level, dBFS")
 
@@ -26,8 +37,14 @@ class LevelMeter(QWidget):
         return QSize(40, 200)
 
     def set_level(self, level_db: float) -> None:
-        self.level_db = max(MIN_DB, min(0.0, level_db))
-        self.hold_db = max(self.level_db, self.hold_db - HOLD_FALL_DB_PER_UPDATE)
+        now = self._clock()
+        fall_db = FALL_DB_PER_S * (now - self._t)
+        self._t = now
+        self.level_db = max(MIN_DB, min(0.0, max(level_db, self.level_db - fall_db)))
+        if self.level_db >= self.hold_db:
+            self.hold_db, self._hold_t = self.level_db, now
+        elif now - self._hold_t > HOLD_S:
+            self.hold_db = max(self.level_db, self.hold_db - fall_db)
         self.update()
 
     def _y(self, db: float, top: float, height: float) -> float:

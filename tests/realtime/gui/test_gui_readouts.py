@@ -1,4 +1,4 @@
-"""The tuner panel's feed: note names, and readings from the denoised stream however it is chunked."""
+"""The tuner panel's feed and the level meters: note names, readings however the stream is chunked, ballistics."""
 
 from __future__ import annotations
 
@@ -41,3 +41,19 @@ def test_silence_clears_the_reading_after_the_hold():
     assert feed.push(silence) is not None  # held
     clock[0] = 1.0
     assert feed.push(silence) is None
+
+
+def test_the_meter_rises_at_once_and_falls_slowly(qtbot):
+    from livedenoise.realtime.gui.level_meter import FALL_DB_PER_S, HOLD_S, LevelMeter
+
+    clock = [0.0]
+    meter = LevelMeter("In", clock=lambda: clock[0])
+    qtbot.addWidget(meter)
+    meter.set_level(-6.0)
+    assert meter.level_db == -6.0 and meter.hold_db == -6.0
+    clock[0] = 0.5
+    meter.set_level(-50.0)
+    assert meter.level_db == pytest.approx(-6.0 - 0.5 * FALL_DB_PER_S) and meter.hold_db == -6.0
+    clock[0] = HOLD_S + 1.0
+    meter.set_level(-50.0)
+    assert meter.level_db == -50.0 and -50.0 <= meter.hold_db < -6.0
