@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # importing sounddevice would make this process a client of t
     from livedenoise.realtime.devices import Device
 
 FRAME_INTERVAL_MS = 16  # ~60 fps asked for; the status bar shows what is reached
-STATE_INTERVAL_S = 0.25
+STATE_INTERVAL_S = 0.5  # each state request wakes the engine process's main thread: ask only as often as a reader reads
 FPS_WINDOW_S = 1.0
 SPECTRUM_LEVELS_DB = (-35.0, 55.0)  # column power, unnormalised FFT: a full-scale sine peaks near +49 dB
 MASK_LEVELS_DB = (-40.0, 0.0)
