@@ -12,8 +12,9 @@ SYSTEM_PACKAGES := libportaudio2 jackd2 fluidsynth libsndfile1 \
 
 .PHONY: run test system venv clean
 
+# The app where there is a display; the file demo where there is none.
 run: venv
-	$(BIN)/livedenoise demo
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(BIN)/livedenoise gui; else $(BIN)/livedenoise demo; fi
 
 test: venv
 	$(BIN)/python -m pytest

@@ -8,6 +8,7 @@ import importlib
 BENCHMARKS = {
     "latency": ("livedenoise.bench.latency", "per-hop compute time and real-time factor of the denoiser"),
     "e2e": ("livedenoise.bench.e2e", "round trip through an audio device: end-to-end latency, xruns"),
+    "gui": ("livedenoise.bench.gui_fps", "frame rate of the desktop app while it animates (off screen)"),
     "quality": ("livedenoise.bench.quality", "SI-SDR, LSD, transparency, attenuation and tuner hit rate on a dev set"),
 }
 

@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "file": ("livedenoise.realtime.file_cli", "denoise an audio file"),
     "run": ("livedenoise.realtime.run_cli", "denoise live audio from an input device to an output device"),
     "devices": ("livedenoise.realtime.devices_cli", "list audio devices"),
+    "gui": ("livedenoise.realtime.gui.cli", "the desktop app: live spectrograms, meters, tuner and controls"),
     "bench": ("livedenoise.bench.cli", "measure latency, end-to-end timing and quality"),
     "data": ("livedenoise.training.data_cli", "fetch and manage training data (needs the [train] extra)"),
     "train": ("livedenoise.training.train_cli", "train a model from a TOML config (needs the [train] extra)"),

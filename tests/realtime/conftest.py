@@ -95,8 +95,8 @@ def jack_servers(tmp_path):
     saved = os.environ.get("JACK_DEFAULT_SERVER")
     servers = []
 
-    def start() -> JackServer:
-        servers.append(start_jack_server(tmp_path, rescan=False))
+    def start(sample_rate: int = SAMPLE_RATE) -> JackServer:
+        servers.append(start_jack_server(tmp_path, rescan=False, sample_rate=sample_rate))
         return servers[-1]
 
     yield start

@@ -1,0 +1,75 @@
+"""``livedenoise gui``: the desktop app. ``--screenshot OUT.png --quit-after S`` for scripted pictures."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from livedenoise.realtime.file_cli import add_model_arguments
+from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, MODES
+
+DEFAULT_SCREENSHOT_AFTER_S = 3.0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="live: input device; file: a file to the output device; preview: a file in the window only "
+                             "(no audio device needed). Default: as last time")
+    parser.add_argument("--file", type=Path, default=None, help="audio file for the file and preview modes (default: the demo clip)")
+    parser.add_argument("--input", default=None, metavar="DEV", help="input device name")
+    parser.add_argument("--output", default=None, metavar="DEV", help="output device name")
+    parser.add_argument("--blocksize", type=int, choices=BLOCK_SIZES, default=None, help="device block in samples")
+    add_model_arguments(parser)
+    parser.set_defaults(model=None, strength_db=None)  # unless given, the remembered settings win
+    parser.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png", help="save the window as a PNG before quitting")
+    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+                        help=f"quit after this long (default with --screenshot: {DEFAULT_SCREENSHOT_AFTER_S:g})")
+    parser.add_argument("--settings", type=Path, default=None, metavar="FILE.ini", help="keep settings in this file instead of the user's")
+
+
+def overrides_from(args: argparse.Namespace) -> dict:
+    overrides = {}
+    for flag, field in (("mode", "mode"), ("input", "input_device"), ("output", "output_device"), ("blocksize", "blocksize"),
+                        ("model", "model"), ("strength_db", "strength_db")):
+        value = getattr(args, flag)
+        if value is not None:
+            overrides[field] = value
+    if args.file is not None:
+        overrides["file_path"] = str(args.file)
+        overrides.setdefault("mode", "file")
+    return overrides
+
+
+def run(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
+
+    from livedenoise.realtime.gui.app import application, has_display, open_window, save_screenshot, settings_store
+
+    headless = not has_display()
+    if headless and args.screenshot is None and args.quit_after is None:
+        args.parser.error("no display here (DISPLAY and WAYLAND_DISPLAY are unset); `livedenoise demo` denoises the "
+                          "demo clip without one, and --screenshot OUT.png or --quit-after SECONDS render the window off screen")
+    if args.screenshot is not None and not args.screenshot.parent.is_dir():
+        args.parser.error(f"folder {args.screenshot.parent} does not exist")
+    app = application(headless=headless)
+    window = open_window(settings_store(args.settings), overrides_from(args), provider=args.provider)
+    window.start_or_preview()
+    quit_after_s = args.quit_after if args.quit_after is not None else (DEFAULT_SCREENSHOT_AFTER_S if args.screenshot else None)
+    outcome = {"code": 0}
+
+    def finish() -> None:
+        if window.running:
+            print(f"drawing at {window.fps:.0f} frames per second")
+        if args.screenshot is not None:
+            try:
+                print(save_screenshot(window, args.screenshot))
+            except OSError as exc:
+                print(f"livedenoise gui: error: {exc}")
+                outcome["code"] = 1
+        window.close()
+        app.quit()
+
+    if quit_after_s is not None:
+        QTimer.singleShot(int(1000 * quit_after_s), finish)
+    app.exec()
+    return outcome["code"]

@@ -1,0 +1,205 @@
+"""ControlPanel: what to denoise, where to, with which model, and how hard.
+
+It holds no audio state: it shows a ``GuiSettings`` and emits ``changed(GuiSettings, name)`` when the
+user changes one field; the window decides what that means for the running source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GuiSettings
+from livedenoise.realtime.model_choice import BUILTIN_MODELS
+
+if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
+    from livedenoise.realtime.devices import Device
+
+MODE_LABELS = {
+    "live": "Live: input device",
+    "file": "File to the output device",
+    "preview": "File preview (no audio device)",
+}
+MAX_STRENGTH_DB = 60
+DEFAULT_DEVICE_LABEL = "system default"
+
+
+class ControlPanel(QWidget):
+    changed = Signal(object, str)  # (GuiSettings, name of the field that changed)
+    start_stop_clicked = Signal()
+
+    def __init__(self, settings: GuiSettings, devices: list[Device], parent=None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._updating = False
+
+        self.mode = QComboBox()
+        for mode, label in MODE_LABELS.items():
+            self.mode.addItem(label, mode)
+        self.input_device = QComboBox()
+        self.output_device = QComboBox()
+        self.blocksize = QComboBox()
+        for size in BLOCK_SIZES:
+            self.blocksize.addItem(f"{size} samples", size)
+        self.file_path = QLineEdit()
+        self.file_browse = QPushButton("…")
+        self.file_browse.setToolTip("choose an audio file")
+        self.model = QComboBox()
+        for name in BUILTIN_MODELS:
+            self.model.addItem(name, name)
+        self.model_browse = QPushButton("…")
+        self.model_browse.setToolTip("choose an exported .onnx model")
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(0, MAX_STRENGTH_DB)
+        self.strength_label = QLabel()
+        self.strength_label.setMinimumWidth(44)
+        self.bypass = QCheckBox("Bypass (B)")
+        self.show_mask = QCheckBox("Show mask")
+        self.start_stop = QPushButton("Start (Space)")
+        for combo in (self.mode, self.input_device, self.output_device, self.blocksize, self.model):
+            # long device names must not widen the panel: the full name is in the drop-down
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+        for button in (self.file_browse, self.model_browse):
+            button.setFixedWidth(32)
+        self.set_devices(devices)
+
+        source_box = QGroupBox("Source")
+        source_form = QFormLayout(source_box)
+        source_form.addRow("Mode", self.mode)
+        source_form.addRow("Input", self.input_device)
+        source_form.addRow("Output", self.output_device)
+        source_form.addRow("Block", self.blocksize)
+        source_form.addRow("File", _row(self.file_path, self.file_browse))
+
+        denoise_box = QGroupBox("Denoiser")
+        denoise_form = QFormLayout(denoise_box)
+        denoise_form.addRow("Model", _row(self.model, self.model_browse))
+        denoise_form.addRow("Strength", _row(self.strength, self.strength_label))
+        denoise_form.addRow(self.bypass)
+        # The noise gate's controls go here, in their own group, once realtime/gate.py exists.
+
+        view_box = QGroupBox("View")
+        QVBoxLayout(view_box).addWidget(self.show_mask)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(source_box)
+        layout.addWidget(denoise_box)
+        layout.addWidget(view_box)
+        layout.addWidget(self.start_stop)
+        layout.addStretch(1)
+
+        self.show_settings(settings)
+        self.mode.currentIndexChanged.connect(lambda: self._emit("mode", self.mode.currentData()))
+        self.input_device.currentIndexChanged.connect(lambda: self._emit("input_device", self.input_device.currentData()))
+        self.output_device.currentIndexChanged.connect(lambda: self._emit("output_device", self.output_device.currentData()))
+        self.blocksize.currentIndexChanged.connect(lambda: self._emit("blocksize", self.blocksize.currentData()))
+        self.file_path.editingFinished.connect(lambda: self._emit("file_path", self.file_path.text().strip()))
+        self.file_browse.clicked.connect(self._browse_file)
+        self.model.currentIndexChanged.connect(lambda: self._emit("model", self.model.currentData()))
+        self.model_browse.clicked.connect(self._browse_model)
+        self.strength.valueChanged.connect(self._strength_moved)
+        self.bypass.toggled.connect(lambda on: self._emit("bypass", on))
+        self.show_mask.toggled.connect(lambda on: self._emit("show_mask", on))
+        self.start_stop.clicked.connect(self.start_stop_clicked)
+
+    @property
+    def settings(self) -> GuiSettings:
+        return self._settings
+
+    def set_devices(self, devices: list[Device]) -> None:
+        """Fill the pickers; each entry says its host API, since one card can appear under several."""
+        self._updating = True
+        for combo, kind in ((self.input_device, "input"), (self.output_device, "output")):
+            combo.clear()
+            combo.addItem(DEFAULT_DEVICE_LABEL, "")
+            for device in devices:
+                n_channels = device.n_input_channels if kind == "input" else device.n_output_channels
+                if n_channels > 0:
+                    combo.addItem(f"{device.name} ({device.host_api})", device.name)
+                    combo.setItemData(combo.count() - 1, device.describe(), Qt.ItemDataRole.ToolTipRole)
+        self._updating = False
+
+    def show_settings(self, settings: GuiSettings) -> None:
+        """Show ``settings`` without emitting ``changed``."""
+        self._updating = True
+        self._settings = settings
+        self.mode.setCurrentIndex(max(0, self.mode.findData(settings.mode)))
+        for combo, name in ((self.input_device, settings.input_device), (self.output_device, settings.output_device)):
+            index = combo.findData(name)
+            if index < 0:  # a remembered device that is absent now: keep it visible, marked
+                combo.addItem(f"{name} (not found)", name)
+                index = combo.count() - 1
+            combo.setCurrentIndex(index)
+        self.blocksize.setCurrentIndex(max(0, self.blocksize.findData(settings.blocksize)))
+        self.file_path.setText(settings.file_path)
+        if self.model.findData(settings.model) < 0:
+            self.model.addItem(Path(settings.model).name, settings.model)
+        self.model.setCurrentIndex(self.model.findData(settings.model))
+        self.strength.setValue(round(min(settings.strength_db, MAX_STRENGTH_DB)))
+        self.strength_label.setText(f"{settings.strength_db:.0f} dB")
+        self.bypass.setChecked(settings.bypass)
+        self.show_mask.setChecked(settings.show_mask)
+        self._show_mode(settings.mode)
+        self._updating = False
+
+    def set_running(self, running: bool) -> None:
+        self.start_stop.setText("Stop (Space)" if running else "Start (Space)")
+
+    def _show_mode(self, mode: str) -> None:
+        self.input_device.setEnabled(mode == "live")
+        self.output_device.setEnabled(mode != "preview")
+        self.blocksize.setEnabled(mode != "preview")
+        self.file_path.setEnabled(mode != "live")
+        self.file_browse.setEnabled(mode != "live")
+
+    def _emit(self, name: str, value) -> None:
+        if self._updating:
+            return
+        self._settings = self._settings.with_changes(**{name: value})
+        if name == "mode":
+            self._show_mode(value)
+        self.changed.emit(self._settings, name)
+
+    def _strength_moved(self, value: int) -> None:
+        self.strength_label.setText(f"{value} dB")
+        self._emit("strength_db", float(value))
+
+    def _browse_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Audio file", self.file_path.text(), "Audio (*.wav *.flac *.ogg *.opus *.aif *.aiff);;All files (*)")
+        if path:
+            self.file_path.setText(path)
+            self._emit("file_path", path)
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Model", "", "ONNX step model (*.onnx)")
+        if path:
+            if self.model.findData(path) < 0:
+                self.model.addItem(Path(path).name, path)
+            self.model.setCurrentIndex(self.model.findData(path))
+
+
+def _row(*widgets) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if widget is widgets[0] else 0)
+    return row

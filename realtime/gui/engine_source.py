@@ -1,0 +1,119 @@
+"""EngineSource: the engine process (live devices, or a file played to the output device) as a TapSource.
+
+The window's process only talks to the engine: controls go down its pipe, taps come back through
+shared memory. Controls are read back from the engine in ``state()``, so what the window shows is
+what the audio path runs with. A model switch is asynchronous: the engine loads it off the audio
+thread and answers with an event ("model_switched", or "error" when the old model stays).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from livedenoise.realtime.engine_events import EngineError
+from livedenoise.realtime.engine_process import EngineProcess, EngineSettings
+from livedenoise.realtime.gui.gui_settings import GuiSettings
+from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
+from livedenoise.realtime.model_choice import BUILTIN_MODELS
+
+MAX_FILE_CHANNELS = 2
+
+
+def engine_settings(settings: GuiSettings, provider: str = "cpu") -> EngineSettings:
+    """What the engine process needs for the window's ``settings`` (mode "live" or "file")."""
+    source_file = None
+    channels = 1
+    if settings.mode == "file":
+        source_file = Path(settings.file_path)
+        try:
+            channels = min(MAX_FILE_CHANNELS, sf.info(str(source_file)).channels)
+        except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+            raise SourceError(f"cannot read {source_file} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
+    try:
+        return EngineSettings(
+            input_device=settings.input_device or None, output_device=settings.output_device or None,
+            blocksize=settings.blocksize, channels=channels, model=settings.model, provider=provider,
+            strength_db=settings.strength_db, bypass=settings.bypass, source_file=source_file,
+        )
+    except ValueError as exc:
+        raise SourceError(str(exc)) from exc
+
+
+class EngineSource:
+    """The engine process for ``settings``, or ``engine``, one that someone else started and stops."""
+
+    def __init__(self, settings: EngineSettings | None = None, engine: EngineProcess | None = None) -> None:
+        if (settings is None) == (engine is None):
+            raise ValueError("give settings for a new engine process, or an engine to attach to")
+        self.engine = EngineProcess(settings) if engine is None else engine
+        self._owns_engine = engine is None
+        self.sample_rate = 0
+        self.hop_samples = 0
+        self.n_freqs = 0
+        self.description = ""
+
+    def start(self) -> None:
+        try:
+            self.engine.start()
+        except EngineError as exc:
+            raise SourceError(str(exc)) from exc
+        state = self.engine.state()
+        self.sample_rate = int(state["sample_rate"])
+        self.hop_samples = int(state["hop_samples"])
+        self.n_freqs = self.engine.read_spectra()[0].shape[1]
+        self.description = f"engine process {self.engine.pid}: {state['input']}, block {state['blocksize']}"
+
+    def stop(self) -> None:
+        if self._owns_engine:
+            self.engine.stop()
+
+    @property
+    def alive(self) -> bool:
+        return self.engine.alive
+
+    def set_bypass(self, bypass: bool) -> None:
+        self._control(self.engine.set_bypass, bypass)
+
+    def set_strength_db(self, strength_db: float) -> None:
+        self._control(self.engine.set_strength_db, strength_db)
+
+    def set_model(self, model: str) -> None:
+        if model not in BUILTIN_MODELS and not Path(model).is_file():
+            raise SourceError(f"model file not found: {model}")
+        self._control(self.engine.set_model, model)
+
+    def set_gate(self, **params) -> None:
+        self._control(self.engine.set_gate, **params)
+
+    def state(self) -> SourceState:
+        state = self.engine.state()
+        stats = state.get("stats", {})
+        latency = state.get("latency", {})
+        return SourceState(
+            running=bool(state.get("running")), bypass=bool(state.get("bypass")),
+            strength_db=float(state.get("strength_db", 0.0)), model=str(state.get("model", "")),
+            algorithmic_latency_ms=float(latency.get("algorithmic_ms", 0.0)), round_trip_ms=None,
+            device_latency_ms=latency.get("device_ms"), load=float(stats.get("load", 0.0)),
+            n_xruns=int(stats.get("n_xruns", 0)), n_overloads=int(stats.get("n_overloads", 0)), gate=state.get("gate"),
+        )
+
+    def events(self) -> list[SourceEvent]:
+        return [SourceEvent(event.kind, event.message) for event in self.engine.events()]
+
+    def read_spectra(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.engine.read_spectra()
+
+    def read_levels(self) -> tuple[float, float]:
+        return self.engine.read_peak_levels()
+
+    def read_denoised(self, max_samples: int) -> np.ndarray:
+        return self.engine.read_denoised(max_samples)
+
+    def _control(self, method, *args, **kwargs) -> None:
+        try:
+            method(*args, **kwargs)
+        except (EngineError, ValueError) as exc:
+            raise SourceError(str(exc)) from exc

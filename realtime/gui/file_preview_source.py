@@ -1,0 +1,246 @@
+"""FilePreviewSource: a file denoised inside the window's process at real-time pace, nothing played.
+
+The "no audio device" mode: the same ``StreamingDenoiser`` the engine runs, fed from a file (looped)
+at the pace of the wall clock, so the window animates as it would live, on a machine with no sound
+card or in a headless session. A worker thread does the processing (ONNX Runtime and the numba
+kernels release the interpreter lock), so drawing and denoising do not wait on each other. When the
+machine cannot keep up, hops are skipped as a live device would drop them, and counted as overloads;
+nothing queues up.
+
+Nothing here reaches a device, so it may allocate and take locks; the real-time path is the engine
+process.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
+from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.runtime import ModelLoadError
+
+MAX_CATCH_UP_S = 0.1  # a worker later than this skips ahead
+KEPT_S = 1.0  # what an idle reader finds waiting, at most
+LOAD_WINDOW_S = 1.0
+DB_FLOOR = -120.0
+
+
+def load_clip(path: str | Path, sample_rate: int) -> np.ndarray:
+    """A whole audio file at ``sample_rate``, ``(channels, samples)`` float32; ``SourceError`` if unusable."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"file not found: {path}")
+    try:
+        audio, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise SourceError(f"cannot read {path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
+    if audio.shape[0] == 0:
+        raise SourceError(f"{path} contains no audio frames")
+    if file_rate != sample_rate:
+        audio = soxr.resample(audio, file_rate, sample_rate).astype(np.float32, copy=False)
+    return np.ascontiguousarray(audio.T)
+
+
+def spectrum_columns_db(input_spectra: np.ndarray, output_spectra: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Hops' spectra ``(n, channels, n_freqs)`` complex and masks ``(n, 2, n_freqs)`` -> ``(n, 3, n_freqs)`` dB:
+    input power, output power (channel means), mask gain."""
+    columns = np.empty((input_spectra.shape[0], 3, input_spectra.shape[2]))
+    columns[:, 0] = np.mean(input_spectra.real ** 2 + input_spectra.imag ** 2, axis=1)
+    columns[:, 1] = np.mean(output_spectra.real ** 2 + output_spectra.imag ** 2, axis=1)
+    columns[:, 2] = masks[:, 0] ** 2 + masks[:, 1] ** 2
+    columns[~np.isfinite(columns)] = 1.0  # the denoiser passed such bins through unchanged
+    return 10.0 * np.log10(np.maximum(columns, 10.0 ** (DB_FLOOR / 10.0)), dtype=np.float32)
+
+
+class FilePreviewSource:
+    """Loops ``path`` through a ``StreamingDenoiser`` at the pace of the wall clock."""
+
+    def __init__(self, path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
+                 bypass: bool = False) -> None:
+        self.path = Path(path)
+        self._provider = provider
+        self._model = model
+        self._runtime = self._open(model)
+        card = self._runtime.card
+        self.sample_rate = card.sample_rate
+        self.hop_samples = card.hop_samples
+        self.n_freqs = card.n_fft // 2 + 1
+        self.description = f"previewing {self.path.name} in this window (no audio device: nothing is played)"
+        self._strength_db = float(strength_db)
+        self._bypass = bool(bypass)
+        self._denoiser: StreamingDenoiser | None = None
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self._lock = threading.Lock()  # guards what the worker hands to readers
+        self._columns: list[np.ndarray] = []
+        self._peaks_db = [DB_FLOOR, DB_FLOOR]
+        self._denoised: list[np.ndarray] = []
+        self._busy: list[tuple[float, float]] = []  # (when, seconds spent) per processing pass
+        self._n_skipped_passes = 0
+        self._events: list[SourceEvent] = []
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._clip = load_clip(self.path, self.sample_rate)
+        self._denoiser = self._new_denoiser(self._runtime)
+        self._running = True
+        self._thread = threading.Thread(target=self._work, name="livedenoise-preview", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._running = False
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # ---- controls ----------------------------------------------------------------------------
+
+    def set_bypass(self, bypass: bool) -> None:
+        self._bypass = bool(bypass)
+        if self._denoiser is not None:
+            self._denoiser.bypass = self._bypass
+
+    def set_strength_db(self, strength_db: float) -> None:
+        if not strength_db >= 0.0:
+            raise SourceError(f"strength must be >= 0 dB, got {strength_db}")
+        self._strength_db = float(strength_db)
+        if self._denoiser is not None:
+            self._denoiser.strength_db = self._strength_db
+
+    def set_model(self, model: str) -> None:
+        runtime = self._open(model)
+        card = runtime.card
+        if card.hop_samples != self.hop_samples or card.n_fft // 2 + 1 != self.n_freqs or card.sample_rate != self.sample_rate:
+            raise SourceError(f"{model} has another STFT or sample rate than {self._model}: stop and start to switch")
+        self._runtime, self._model = runtime, model
+        if self._denoiser is not None:
+            self._denoiser = self._new_denoiser(runtime)  # one reference store: the worker picks it up next hop
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    def state(self) -> SourceState:
+        now = time.monotonic()
+        with self._lock:
+            busy_s = sum(s for t, s in self._busy if now - t <= LOAD_WINDOW_S)
+            n_skipped = self._n_skipped_passes
+        return SourceState(
+            running=self.alive, bypass=self._bypass, strength_db=self._strength_db, model=self._model,
+            algorithmic_latency_ms=1e3 * self._runtime_latency_samples() / self.sample_rate, round_trip_ms=None,
+            device_latency_ms=None, load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
+        )
+
+    def events(self) -> list[SourceEvent]:
+        with self._lock:
+            events, self._events = self._events, []
+        return events
+
+    def read_spectra(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with self._lock:
+            columns, self._columns = self._columns, []
+        if not columns:
+            empty = np.zeros((0, self.n_freqs), dtype=np.float32)
+            return empty, empty, empty
+        stacked = np.asarray(columns)  # (n, 3, n_freqs)
+        return stacked[:, 0], stacked[:, 1], stacked[:, 2]
+
+    def read_levels(self) -> tuple[float, float]:
+        with self._lock:
+            peaks, self._peaks_db = self._peaks_db, [DB_FLOOR, DB_FLOOR]
+        return float(peaks[0]), float(peaks[1])
+
+    def read_denoised(self, max_samples: int) -> np.ndarray:
+        with self._lock:
+            hops, self._denoised = self._denoised, []
+        if not hops or max_samples <= 0:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(hops)[-max_samples:]
+
+    # ---- worker ------------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        h = self.hop_samples
+        hop_s = h / self.sample_rate
+        max_hops = max(1, round(MAX_CATCH_UP_S / hop_s))
+        n_kept = max(1, round(KEPT_S / hop_s))
+        n_clip = self._clip.shape[1]
+        n_channels = self._clip.shape[0]
+        hop_in = np.zeros((n_channels, h), dtype=np.float32)
+        # one pass's hops, kept for the spectrogram columns computed once per pass
+        input_spectra = np.zeros((max_hops, n_channels, self.n_freqs), dtype=np.complex64)
+        output_spectra = np.zeros_like(input_spectra)
+        masks = np.zeros((max_hops, 2, self.n_freqs), dtype=np.float32)
+        outputs = np.zeros((max_hops, n_channels, h), dtype=np.float32)
+        position = 0
+        n_done = 0
+        t0 = time.monotonic()
+        try:
+            while self._running:
+                now = time.monotonic()
+                n_due = int((now - t0) / hop_s) - n_done
+                if n_due <= 0:
+                    time.sleep(hop_s * (1 - n_due))
+                    continue
+                if n_due > max_hops:  # fell behind: skip, as a device would drop the audio
+                    n_done += n_due - max_hops
+                    n_due = max_hops
+                    with self._lock:
+                        self._n_skipped_passes += 1
+                start_s = time.perf_counter()
+                peak_in = 0.0
+                for k in range(n_due):
+                    end = position + h
+                    if end <= n_clip:
+                        hop_in[:] = self._clip[:, position:end]
+                    else:  # the clip loops
+                        first = n_clip - position
+                        hop_in[:, :first] = self._clip[:, position:]
+                        hop_in[:, first:] = self._clip[:, : h - first]
+                    position = end % n_clip
+                    denoiser = self._denoiser
+                    denoiser.process_into(hop_in, outputs[k])
+                    input_spectra[k] = denoiser.input_spectrum
+                    output_spectra[k] = denoiser.output_spectrum
+                    masks[k] = denoiser.mask
+                    peak_in = max(peak_in, float(np.abs(hop_in).max()))
+                n_done += n_due
+                columns = list(spectrum_columns_db(input_spectra[:n_due], output_spectra[:n_due], masks[:n_due]))
+                denoised = list(outputs[:n_due].mean(axis=1))
+                peak_out = float(np.abs(outputs[:n_due]).max())
+                with self._lock:
+                    self._columns = (self._columns + columns)[-n_kept:]
+                    self._denoised = (self._denoised + denoised)[-n_kept:]
+                    self._peaks_db = [max(self._peaks_db[0], _db(peak_in)), max(self._peaks_db[1], _db(peak_out))]
+                    self._busy = [(t, s) for t, s in self._busy if now - t <= LOAD_WINDOW_S]
+                    self._busy.append((now, time.perf_counter() - start_s))
+        except Exception as exc:  # a failing model ends the preview with its reason, the window stays
+            with self._lock:
+                self._events.append(SourceEvent("processing_error", f"the preview stopped: {exc!r}"))
+
+    def _open(self, model: str):
+        try:
+            return open_runtime(model, provider=self._provider)
+        except (ModelLoadError, ValueError, OSError) as exc:
+            raise SourceError(f"cannot load model {model!r}: {exc}") from exc
+
+    def _new_denoiser(self, runtime) -> StreamingDenoiser:
+        return StreamingDenoiser(runtime, self._clip.shape[0], strength_db=self._strength_db, bypass=self._bypass)
+
+    def _runtime_latency_samples(self) -> int:
+        return self._denoiser.latency_samples if self._denoiser is not None else 0
+
+
+def _db(peak: float) -> float:
+    return 20.0 * math.log10(peak) if peak > 10.0 ** (DB_FLOOR / 20.0) else DB_FLOOR

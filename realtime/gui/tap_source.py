@@ -1,0 +1,91 @@
+"""TapSource: what the window reads and controls, whoever runs the denoiser.
+
+Two sources have this shape: the engine process (live devices, or a file played to the output
+device), and a file preview that runs the same ``StreamingDenoiser`` inside the window's process at
+real-time pace, for machines without an audio device. The window polls a source from a Qt timer;
+every ``read_*`` returns what is new since the last call of that same method, so each tap has one
+reader.
+
+Shapes: spectra are ``(n_new_columns, n_freqs)`` dB arrays, one column per hop (input power,
+output power, mask gain); levels are dBFS floats; denoised audio is mono ``(samples,)`` float32.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+NOTICE_KINDS = ("model_switched",)  # events that report success, not a fault
+
+
+class SourceError(RuntimeError):
+    """A source cannot start or take a setting; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    kind: str  # "device_lost", "crashed", "error", "model_switched", ...
+    message: str
+
+    @property
+    def is_fault(self) -> bool:
+        return self.kind not in NOTICE_KINDS
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the source reports back: the controls as it applies them, and its counters."""
+
+    running: bool
+    bypass: bool
+    strength_db: float
+    model: str
+    algorithmic_latency_ms: float
+    round_trip_ms: float | None  # measured, where known
+    device_latency_ms: float | None  # what the audio driver reports for its buffers, where there is one
+    load: float  # share of the audio clock spent processing
+    n_xruns: int
+    n_overloads: int
+    gate: dict | None = None  # the gate's settings, where the source has a gate
+
+
+class TapSource(Protocol):
+    sample_rate: int
+    hop_samples: int
+    n_freqs: int
+    description: str  # one line for the status bar: what plays where
+    # (the three numbers and the description are known once start() returned)
+
+    def start(self) -> None:
+        """Open devices, files and the model; raises ``SourceError`` with the reason."""
+
+    def stop(self) -> None:
+        """Release everything; safe to call twice."""
+
+    @property
+    def alive(self) -> bool:
+        """False once the source has died (the engine process exited, the device went away)."""
+
+    def set_bypass(self, bypass: bool) -> None: ...
+
+    def set_strength_db(self, strength_db: float) -> None: ...
+
+    def set_model(self, model: str) -> None:
+        """``default``, ``dsp``, ``identity`` or a path; raises ``SourceError`` when it cannot load."""
+
+    def state(self) -> SourceState: ...
+
+    def events(self) -> list[SourceEvent]:
+        """Faults since the last call."""
+
+    def read_spectra(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(input_db, output_db, mask_db)``, each ``(n_new_columns, n_freqs)``."""
+
+    def read_levels(self) -> tuple[float, float]:
+        """Latest ``(input_db, output_db)`` peak levels in dBFS."""
+
+    def read_denoised(self, max_samples: int) -> np.ndarray:
+        """Up to ``max_samples`` of the newest denoised audio, mono ``(samples,)`` float32."""
