@@ -9,7 +9,8 @@ what comes back.
 
 ``--baseline`` first runs ``jack_simple_client`` (a C client) on the same server for the same time,
 so the engine's unfinished cycles can be read against a reference measured in the same run (the VM
-delays every client now and then; only the ratio means something). ``--gui`` measures a second
+delays every client now and then; only the ratio means something). ``--alongside`` also runs it
+during the engine's window, so that a load that comes and goes hits both alike. ``--gui`` measures a second
 window with the desktop app open on the engine. ``--load-procs N`` keeps N busy processes running
 through every phase. Figures are printed and written as JSON (``--json``).
 """
@@ -23,6 +24,7 @@ import multiprocessing
 import os
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -156,21 +158,30 @@ def count_window(server: DummyJackServer, client: str, seconds: float, wait=time
     }
 
 
-def measure_c_client(server: DummyJackServer, seconds: float) -> dict:
-    """``jack_simple_client`` alone on the server for ``seconds``."""
+@contextmanager
+def c_client_running(server: DummyJackServer):
+    """``jack_simple_client`` on the server, settled, for the duration of the block."""
     client = subprocess.Popen([C_CLIENT], env=server.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(SETTLE_S)
         if client.poll() is not None:
             raise JackServerError(f"{C_CLIENT} exited at once (code {client.returncode}): is jackd2's example client installed?")
-        return {"client": C_CLIENT, **count_window(server, C_CLIENT, seconds)}
+        yield
     finally:
         client.terminate()
         client.wait(timeout=10)
 
 
-def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: float, gui: bool) -> dict:
-    """The engine process with the probe looped through it: round trip, then counted windows."""
+def measure_c_client(server: DummyJackServer, seconds: float) -> dict:
+    """``jack_simple_client`` alone on the server for ``seconds``."""
+    with c_client_running(server):
+        return {"client": C_CLIENT, **count_window(server, C_CLIENT, seconds)}
+
+
+def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: float, gui: bool,
+                   alongside: bool = False) -> dict:
+    """The engine process with the probe looped through it: round trip, then counted windows
+    (``alongside``: with the C client running at the same time)."""
     engine = EngineProcess(settings)
     engine.start()
     try:
@@ -184,7 +195,12 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
             probe.close()
         # The loop stays wired (the engine keeps processing silence) while its steadiness is counted.
         stats0 = engine.state()["stats"]
-        window = count_window(server, ENGINE_CLIENT, seconds)
+        if alongside:
+            with c_client_running(server):
+                window = count_window(server, ENGINE_CLIENT, seconds)
+            window["n_c_client_unfinished"] = window["n_unfinished_by_client"].get(C_CLIENT, 0)
+        else:
+            window = count_window(server, ENGINE_CLIENT, seconds)
         end = engine.state()
         result = {
             "client": ENGINE_CLIENT,
@@ -236,6 +252,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="default", help="default, dsp, identity, or a path to a .onnx model")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each counted window")
     parser.add_argument("--baseline", action="store_true", help=f"first run {C_CLIENT} for as long, on the same server")
+    parser.add_argument("--alongside", action="store_true",
+                        help=f"also run {C_CLIENT} during the engine's window: both counted under the same load")
     parser.add_argument("--gui", action="store_true", help="count a second window with the desktop app open")
     parser.add_argument("--load-procs", type=int, default=0, help="busy processes to run through every phase")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
@@ -257,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         baseline = measure_c_client(server, args.seconds) if args.baseline else None
         settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize, model=args.model)
-        engine = measure_engine(server, settings, args.seconds, args.gui)
+        engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside)
     except (EngineError, JackServerError) as exc:
         print(f"bench e2e failed: {exc}")
         return 1
@@ -272,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 os.environ[key] = value
     result = {"model": args.model, "blocksize": args.blocksize, "seconds": args.seconds,
-              "n_load_procs": args.load_procs, "baseline": baseline, "engine": engine}
+              "n_load_procs": args.load_procs, "alongside": args.alongside, "baseline": baseline, "engine": engine}
     print(report(result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2))
@@ -306,6 +324,10 @@ def report(result: dict) -> str:
         reference = max(result["baseline"]["n_unfinished"], 3 * result["seconds"] / 30.0)
         lines.append(f"engine / C client unfinished: {engine['n_unfinished'] / reference:.2f} "
                      f"(C client floored at 3 per 30 s; target <= 1.5)")
+    if result["alongside"]:
+        n_c = engine["n_c_client_unfinished"]
+        lines.append(f"{C_CLIENT} alongside the engine, same window: {n_c} unfinished; engine / C client "
+                     f"{engine['n_unfinished'] / max(n_c, 3 * result['seconds'] / 30.0):.2f}")
     for kind, message in engine.get("events", []):
         lines.append(f"{kind}: {message}")
     return "\n".join(lines)

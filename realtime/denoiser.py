@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from livedenoise.realtime.runtime import ModelRuntime
-from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer
+from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, analyze_frame, synthesize_frame
 
 SAMPLE_LIMIT = 16.0  # anything beyond +-16 full scale is not audio: clamp it
 N_TIMING_SLOTS = 8192
@@ -83,6 +83,24 @@ def _apply_mask(spec, mask, min_gain, out):
     return n_bad
 
 
+@njit(cache=True, nogil=True)
+def _analyze_hop(hop_in, clean_hop, limit, spectrum, model_input, for_model, *analyzer_buffers):
+    """Sanitize, analyse, and (for the model) average the channels: the hop's first compiled call."""
+    n_bad = _sanitize_into(hop_in, clean_hop, limit)
+    analyze_frame(clean_hop, spectrum, *analyzer_buffers)
+    if for_model:
+        _channel_mean(spectrum, model_input)
+    return n_bad
+
+
+@njit(cache=True, nogil=True)
+def _synthesize_hop(spectrum, mask, min_gain, out_spectrum, hop_out, *synthesizer_buffers):
+    """Apply the mask and synthesise the hop: its second compiled call. Returns the bad mask bins."""
+    n_bad = _apply_mask(spectrum, mask, min_gain, out_spectrum)
+    synthesize_frame(out_spectrum, hop_out, *synthesizer_buffers)
+    return n_bad
+
+
 class StreamingDenoiser:
     """Denoises ``(channels, samples)`` float32 audio at the runtime's sample rate."""
 
@@ -125,6 +143,8 @@ class StreamingDenoiser:
         self.n_sanitized_samples = 0
         self.n_bad_mask_bins = 0
         self.n_model_errors = 0
+        # Live use sets this: a model that raises then costs a dry hop, not the stream (files fail loudly).
+        self.dry_on_model_error = False
         self._warm_up()
 
     @property
@@ -180,22 +200,24 @@ class StreamingDenoiser:
         signal at the same latency, for a caller that is out of time.
         """
         start_ns = time.perf_counter_ns()
-        self.n_sanitized_samples += _sanitize_into(hop_in, self._clean_hop, SAMPLE_LIMIT)
-        self._analyzer.analyze_into(self._clean_hop, self.input_spectrum)
-        if run_model and not self.bypass:
-            _channel_mean(self.input_spectrum, self._model_input)
+        model_hop = run_model and not self.bypass
+        self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
+                                                 self._model_input, model_hop, *self._analyzer.buffers)
+        if model_hop:
             try:
                 self.mask = self.runtime.step(self._model_input, self._state)
                 min_gain = self._min_gain
-            except Exception:  # a failing model must not stop the stream: this hop goes through dry
-                self.n_model_errors += 1
+            except Exception:
+                if not self.dry_on_model_error:
+                    raise
+                self.n_model_errors += 1  # a live stream must not stop: this hop goes through dry
                 self.mask = self._unit_mask
                 min_gain = 0.0
         else:
             self.mask = self._unit_mask
             min_gain = 0.0
-        self.n_bad_mask_bins += _apply_mask(self.input_spectrum, self.mask, min_gain, self.output_spectrum)
-        self._synthesizer.synthesize_into(self.output_spectrum, hop_out)
+        self.n_bad_mask_bins += _synthesize_hop(self.input_spectrum, self.mask, min_gain, self.output_spectrum,
+                                                hop_out, *self._synthesizer.buffers)
         self._hop_ns[self.n_hops % N_TIMING_SLOTS] = time.perf_counter_ns() - start_ns
         self.n_hops += 1
 

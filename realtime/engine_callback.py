@@ -64,6 +64,7 @@ class EngineCallback:
         if blocksize <= 0:
             raise ValueError("blocksize must be positive")
         self.denoiser = denoiser
+        denoiser.dry_on_model_error = True
         self.n_channels = c = denoiser.n_channels
         self.blocksize = blocksize
         self.sample_rate = denoiser.sample_rate
@@ -156,6 +157,7 @@ class EngineCallback:
             )
         if self.switching:
             raise RuntimeError("a model switch is already under way")
+        denoiser.dry_on_model_error = True
         self._incoming = denoiser
 
     def take_retired(self) -> StreamingDenoiser | None:

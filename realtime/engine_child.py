@@ -34,7 +34,11 @@ from livedenoise.realtime.runtime import ModelLoadError
 from livedenoise.realtime.taps import Taps
 
 JACK_CLIENT_NAME = "livedenoise"
-HOUSEKEEPING_PERIOD_S = 0.05
+HOUSEKEEPING_PERIOD_S = 0.1
+# The main thread takes the interpreter lock now and then; preempted by ordinary processes while
+# holding it, it would keep the audio thread waiting for milliseconds (priority inversion on a busy
+# machine). Real-time scheduling just above ordinary processes, below the audio thread, prevents it.
+MAIN_THREAD_RT_PRIORITY = 5
 GC_PERIOD_S = 2.0
 WARM_UP_S = 0.2  # let the first callbacks run before freezing what warm-up allocated
 SETUP_ERRORS = (DeviceError, EngineError, ModelLoadError, AudioFileError, ValueError, OSError, ImportError)
@@ -66,6 +70,7 @@ class EngineChild:
         self._loaded: tuple | None = None  # (model name, denoiser or None, error message)
         self._wanted_model: str | None = None
         self._switching_to: str | None = None
+        self.main_thread_realtime = False
 
     def serve(self) -> None:
         engine = self._open()
@@ -102,6 +107,7 @@ class EngineChild:
         except SETUP_ERRORS as exc:
             self.conn.send(("failed", str(exc)))
             return None
+        self.main_thread_realtime = _set_realtime(MAIN_THREAD_RT_PRIORITY)
         time.sleep(WARM_UP_S)
         gc.collect()
         gc.freeze()
@@ -165,6 +171,7 @@ class EngineChild:
 
     def _load(self, name: str) -> None:
         """On the loader thread: open and warm the model; the main thread picks up the result."""
+        _set_ordinary()  # threads inherit the main thread's real-time class: loading is not urgent
         s = self.settings
         try:
             denoiser = StreamingDenoiser(open_runtime(name, s.provider), s.channels)
@@ -216,4 +223,21 @@ class EngineChild:
             },
             "stats": c.stats(),
             "pid": os.getpid(),
+            "main_thread_realtime": self.main_thread_realtime,
         }
+
+
+def _set_realtime(priority: int) -> bool:
+    """SCHED_FIFO for the calling thread, where the system allows it (root, or an rtprio limit)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (PermissionError, OSError, AttributeError):
+        return False
+    return True
+
+
+def _set_ordinary() -> None:
+    try:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    except (PermissionError, OSError, AttributeError):
+        pass

@@ -2,14 +2,44 @@
 
 One thread writes, one thread reads. Each side only ever advances its own counter, after its copy
 is done, so the other side never sees a half-written block; under the GIL an int store is atomic,
-so no lock is needed. Nothing allocates after construction. A write that does not fit keeps what
-fits and counts the rest as overflow; a read that finds too little pads with zeros and counts the
-missing samples as underflow: the audio side always gets a full buffer.
+so no lock is needed. Nothing allocates after construction; each copy is one compiled call
+(``real_fft`` says why). A write that does not fit keeps what fits and counts the rest as overflow;
+a read that finds too little pads with zeros and counts the missing samples as underflow: the audio
+side always gets a full buffer.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def _copy_in(data, start, block, n):
+    """``block[:, :n]`` into the ring ``data`` from column ``start``, wrapping."""
+    capacity = data.shape[1]
+    for c in range(data.shape[0]):
+        j = start
+        for i in range(n):
+            data[c, j] = block[c, i]
+            j += 1
+            if j == capacity:
+                j = 0
+
+
+@njit(cache=True, nogil=True)
+def _copy_out(data, start, out, n):
+    """``n`` columns of ``data`` from ``start``, wrapping, into ``out``; zeros after them."""
+    capacity = data.shape[1]
+    for c in range(data.shape[0]):
+        j = start
+        for i in range(n):
+            out[c, i] = data[c, j]
+            j += 1
+            if j == capacity:
+                j = 0
+        for i in range(n, out.shape[1]):
+            out[c, i] = 0.0
 
 
 class RingBuffer:
@@ -37,29 +67,20 @@ class RingBuffer:
     def write(self, block: np.ndarray) -> int:
         """Append ``block`` ``(channels, n)``; return how many samples were stored."""
         n = block.shape[-1]
-        n_free = self.n_writable
+        n_free = self.capacity_samples - (self._written - self._read)
         if n > n_free:
             self.overflow_samples += n - n_free
             n = n_free
-        start = self._written % self.capacity_samples
-        first = min(n, self.capacity_samples - start)
-        self._data[:, start : start + first] = block[:, :first]
-        if n > first:
-            self._data[:, : n - first] = block[:, first:n]
+        _copy_in(self._data, self._written % self.capacity_samples, block, n)
         self._written += n
         return n
 
     def read_into(self, out: np.ndarray) -> int:
         """Fill ``out`` ``(channels, n)`` with the oldest samples; zero-pad what is missing."""
         n_wanted = out.shape[-1]
-        n = min(n_wanted, self.n_readable)
-        start = self._read % self.capacity_samples
-        first = min(n, self.capacity_samples - start)
-        out[:, :first] = self._data[:, start : start + first]
-        if n > first:
-            out[:, first:n] = self._data[:, : n - first]
+        n = min(n_wanted, self._written - self._read)
+        _copy_out(self._data, self._read % self.capacity_samples, out, n)
         if n < n_wanted:
-            out[:, n:] = 0.0
             self.underflow_samples += n_wanted - n
         self._read += n
         return n

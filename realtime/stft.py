@@ -7,6 +7,8 @@ periodic Hann window of length ``2 * hop``, which overlap-adds to one at that ho
 by synthesis reconstructs the input exactly, delayed by ``hop`` samples. Latency is set by the hop,
 not by the analysis window (Mauler & Martin 2007; Wang et al. 2022).
 
+Each of ``analyze_into`` and ``synthesize_into`` is one compiled call (``real_fft`` says why).
+
 Real-time contract: after construction, ``analyze_into`` and ``synthesize_into`` allocate nothing.
 Spectra are ``(channels, n_freqs)`` complex64, hops ``(channels, hop_samples)`` float32.
 """
@@ -16,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
+
+from livedenoise.realtime.real_fft import RealFftTables, irfft_into, rfft_into
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class StftConfig:
     def __post_init__(self) -> None:
         if self.hop_samples <= 0 or self.n_fft <= 0:
             raise ValueError("n_fft and hop_samples must be positive")
+        if self.n_fft & (self.n_fft - 1):
+            raise ValueError(f"n_fft={self.n_fft} must be a power of two (the real-time FFT is radix-2)")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
             raise ValueError(
                 f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be at most n_fft/2"
@@ -69,31 +76,25 @@ class StftAnalyzer:
     def __init__(self, config: StftConfig, n_channels: int) -> None:
         self.config = config
         self.n_channels = n_channels
-        self._window, _ = dual_windows(config.n_fft, config.hop_samples)
-        # Two frame buffers used in turn, so shifting by a hop never copies onto itself.
-        self._frames = np.zeros((2, n_channels, config.n_fft), dtype=np.float32)
-        self._current = 0
-        self._windowed = np.zeros((n_channels, config.n_fft), dtype=np.float32)
+        self._window = dual_windows(config.n_fft, config.hop_samples)[0].astype(np.float64)
+        self._frame = np.zeros((n_channels, config.n_fft), dtype=np.float32)
+        self._windowed = np.zeros(config.n_fft, dtype=np.float64)
+        self._fft = RealFftTables(config.n_fft)
+        t = self._fft
+        # What ``analyze_frame`` needs besides the hop and the spectrum, for callers that fuse it
+        # into a larger compiled step.
+        self.buffers = (self._frame, self._window, self._windowed, t.bit_reverse, t.twiddle_m, t.twiddle_n, t.scratch)
 
     def reset(self) -> None:
-        self._frames.fill(0.0)
-        self._current = 0
+        self._frame.fill(0.0)
 
     def continue_from(self, other: StftAnalyzer) -> None:
         """Take over ``other``'s memory of past input (same geometry), so a switch needs no refill."""
-        self._frames[...] = other._frames
-        self._current = other._current
+        self._frame[...] = other._frame
 
     def analyze_into(self, hop: np.ndarray, spectrum: np.ndarray) -> None:
         """Push ``hop`` ``(channels, hop_samples)``; write the frame's spectrum ``(channels, n_freqs)``."""
-        h = self.config.hop_samples
-        old = self._frames[self._current]
-        self._current ^= 1
-        new = self._frames[self._current]
-        new[:, :-h] = old[:, h:]
-        new[:, -h:] = hop
-        np.multiply(new, self._window, out=self._windowed)
-        np.fft.rfft(self._windowed, axis=-1, out=spectrum)
+        analyze_frame(hop, spectrum, *self.buffers)
 
 
 class StftSynthesizer:
@@ -103,10 +104,12 @@ class StftSynthesizer:
         self.config = config
         self.n_channels = n_channels
         _, window = dual_windows(config.n_fft, config.hop_samples)
-        self._window_tail = np.ascontiguousarray(window[-2 * config.hop_samples :])
-        self._frame = np.zeros((n_channels, config.n_fft), dtype=np.float32)
-        self._segment = np.zeros((n_channels, 2 * config.hop_samples), dtype=np.float32)
+        self._window_tail = window[-2 * config.hop_samples :].astype(np.float64)
+        self._frame = np.zeros(config.n_fft, dtype=np.float64)
         self._overlap = np.zeros((n_channels, config.hop_samples), dtype=np.float32)
+        self._fft = RealFftTables(config.n_fft)
+        t = self._fft
+        self.buffers = (self._window_tail, self._overlap, self._frame, t.bit_reverse, t.twiddle_m, t.twiddle_n, t.scratch)
 
     def reset(self) -> None:
         self._overlap.fill(0.0)
@@ -117,8 +120,31 @@ class StftSynthesizer:
 
     def synthesize_into(self, spectrum: np.ndarray, hop: np.ndarray) -> None:
         """Inverse-transform ``spectrum`` ``(channels, n_freqs)``; write one hop ``(channels, hop_samples)``."""
-        h = self.config.hop_samples
-        np.fft.irfft(spectrum, n=self.config.n_fft, axis=-1, out=self._frame)
-        np.multiply(self._frame[:, -2 * h :], self._window_tail, out=self._segment)
-        np.add(self._overlap, self._segment[:, :h], out=hop)
-        self._overlap[...] = self._segment[:, h:]
+        synthesize_frame(spectrum, hop, *self.buffers)
+
+
+@njit(cache=True, nogil=True)
+def analyze_frame(hop, spectrum, frame, window, windowed, bit_reverse, twiddle_m, twiddle_n, scratch):
+    """Per channel: shift ``hop`` into ``frame``, window it, real FFT into ``spectrum``; one compiled call."""
+    n = frame.shape[1]
+    h = hop.shape[1]
+    for c in range(frame.shape[0]):
+        for i in range(n - h):
+            frame[c, i] = frame[c, i + h]
+        for i in range(h):
+            frame[c, n - h + i] = hop[c, i]
+        for i in range(n):
+            windowed[i] = frame[c, i] * window[i]
+        rfft_into(windowed, spectrum[c], bit_reverse, twiddle_m, twiddle_n, scratch)
+
+
+@njit(cache=True, nogil=True)
+def synthesize_frame(spectrum, hop, window_tail, overlap, frame, bit_reverse, twiddle_m, twiddle_n, scratch):
+    """Per channel: inverse FFT, synthesis window on the last 2*hop samples, overlap-add into ``hop``."""
+    n = frame.size
+    h = hop.shape[1]
+    for c in range(spectrum.shape[0]):
+        irfft_into(spectrum[c], frame, bit_reverse, twiddle_m, twiddle_n, scratch)
+        for i in range(h):
+            hop[c, i] = overlap[c, i] + frame[n - 2 * h + i] * window_tail[i]
+            overlap[c, i] = frame[n - h + i] * window_tail[h + i]

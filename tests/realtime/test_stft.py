@@ -33,7 +33,7 @@ def test_latency_is_one_hop():
     assert StftConfig(1024, 128).n_freqs == 513
 
 
-@pytest.mark.parametrize("n_fft,hop", [(1024, 100), (1024, 1024), (0, 128), (1024, -1)])
+@pytest.mark.parametrize("n_fft,hop", [(1024, 100), (1024, 1024), (0, 128), (1024, -1), (1536, 128)])
 def test_bad_geometry_is_refused(n_fft, hop):
     with pytest.raises(ValueError):
         StftConfig(n_fft, hop)
