@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         fields["latency"].setText(f"latency {state.algorithmic_latency_ms:.1f} ms")
         device = "–" if state.device_latency_ms is None else f"{state.device_latency_ms:.1f} ms"
         fields["device"].setText(f"device {device}")
+        fields["device"].setVisible(state.device_latency_ms is not None)
         round_trip = "–" if state.round_trip_ms is None else f"{state.round_trip_ms:.1f} ms"
         fields["round_trip"].setText(f"round trip {round_trip}")
         fields["round_trip"].setVisible(state.round_trip_ms is not None)
