@@ -89,7 +89,10 @@ class EngineSource:
         self._control(self.engine.set_gate, **params)
 
     def state(self) -> SourceState:
-        state = self.engine.state()
+        try:
+            state = self.engine.state()
+        except (OSError, EOFError):  # the process ended between the check and the request
+            state = {"running": False}
         stats = state.get("stats", {})
         latency = state.get("latency", {})
         return SourceState(

