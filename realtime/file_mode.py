@@ -15,6 +15,7 @@ names the file and says what to do.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 import time
@@ -194,7 +195,10 @@ def denoise_file(
                 writer.push(denoiser.flush().T, last=True)
                 writer.finish()
         except (sf.LibsndfileError, OSError) as exc:
-            raise AudioFileError(f"writing {output_path} failed ({exc}); nothing was written") from exc
+            free_mib = shutil.disk_usage(output_path.parent).free / 2**20
+            raise AudioFileError(
+                f"writing {output_path} failed ({exc}; {free_mib:.0f} MiB free there: is the disk full?); nothing was written"
+            ) from exc
         os.replace(tmp_name, output_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
