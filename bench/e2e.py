@@ -22,7 +22,9 @@ import numpy as np
 import sounddevice as sd
 
 from livedenoise.realtime.engine import AudioEngine
+from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.model_options import add_model_arguments
 
 MLS_ORDER = 12  # 4095 samples: a sharp, unambiguous correlation peak
 
@@ -146,7 +148,7 @@ def _rss_bytes() -> int:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="JACK device index or name substring (default: the default device)")
     parser.add_argument("--blocksize", type=int, default=128)
-    parser.add_argument("--model", default="dsp", help="default, dsp, identity, or a path to a .onnx model")
+    add_model_arguments(parser)
     parser.add_argument("--processing", choices=("inline", "worker"), default="inline")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to count xruns and overloads")
     parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES", help="also run this long, sampling RSS")
@@ -156,10 +158,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if "JACK" not in " ".join(api["name"] for api in sd.query_hostapis()):
-        print("bench e2e needs a running JACK server (it wires a loopback inside the JACK graph)")
-        return 2
-    engine = AudioEngine(open_runtime(args.model), args.device, args.device, blocksize=args.blocksize,
-                         processing=args.processing)
+        args.parser.exit(1, "livedenoise bench e2e: error: no JACK server is running (the bench wires a loopback "
+                            "inside the JACK graph)\n  hint: start one, e.g. `jackd -d dummy -r 48000 -p 128`\n")
+    engine = AudioEngine(open_runtime(args.model, provider=args.provider), args.device, args.device,
+                         blocksize=args.blocksize, strength_db=args.strength_db, processing=args.processing)
     load = [multiprocessing.Process(target=_busy, daemon=True) for _ in range(args.load_procs)]
     for p in load:
         p.start()
@@ -181,18 +183,17 @@ def run(args: argparse.Namespace) -> int:
         for p in load:
             p.kill()
     lag = int(np.median(trip["lags_samples"]))
-    ms = 1e3 / engine.sample_rate
+    latency = Latency.of_denoiser(engine.denoiser, queue_samples=engine.prefill_samples,
+                                  device_samples=device_latency_samples, round_trip_samples=lag)
     result = {
         "model": args.model,
         "processing": args.processing,
         "blocksize": args.blocksize,
         "sample_rate": engine.sample_rate,
         "n_load_procs": args.load_procs,
-        "round_trip_samples": lag,
-        "round_trip_ms": lag * ms,
         "lags_samples": trip["lags_samples"],
-        "algorithmic_latency_ms": engine.algorithmic_latency_samples * ms,
-        "device_latency_ms": device_latency_samples * ms,
+        "probe_latency_samples": trip["probe_latency_samples"],
+        "latency": latency.to_dict(),
         "seconds": total_s,
         "n_xruns": engine.n_xruns - n_xruns0,
         "n_overloads": engine.n_overloads - n_overloads0,
@@ -200,9 +201,9 @@ def run(args: argparse.Namespace) -> int:
         "rss_samples": rss,
         "stats": stats,
     }
+    print(latency.describe())
     print(
-        f"round trip {lag} samples = {lag * ms:.2f} ms (engine {engine.algorithmic_latency_samples * ms:.2f} ms "
-        f"+ device {device_latency_samples * ms:.2f} ms reported by PortAudio); over {total_s:.0f} s at block "
+        f"over {total_s:.0f} s at block "
         f"{args.blocksize} ({args.processing}, {args.load_procs} busy procs): {result['n_xruns']} xruns, "
         f"{result['n_overloads']} overloads; callback p50 {stats['callback_p50_us']:.0f} us, p99 "
         f"{stats['callback_p99_us']:.0f} us, max {stats['callback_max_us']:.0f} us; RSS growth "

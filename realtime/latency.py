@@ -26,7 +26,7 @@ class Latency:
     overlap_add_samples: int
     queue_samples: int = 0
     device_samples: int | None = None  # input + output, as PortAudio reports them
-    round_trip_samples: int | None = None  # measured with the output looped back
+    round_trip_samples: int | None = None  # measured by a probe looped through it (the probe's buffers count)
 
     @classmethod
     def of_denoiser(cls, denoiser, **device) -> Latency:
@@ -65,7 +65,7 @@ class Latency:
                 "ms overlap-add)"
             )
         if self.round_trip_samples is not None:
-            text += f", {self._ms(self.round_trip_samples):.2f} ms measured round trip"
+            text += f", {self._ms(self.round_trip_samples):.2f} ms measured round trip (probe included)"
         return text
 
     def to_dict(self) -> dict:
