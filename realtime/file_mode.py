@@ -145,10 +145,10 @@ def _new_file_mode(output_path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _read_blocks(src: sf.SoundFile):
+def _read_blocks(src: sf.SoundFile, block_frames: int):
     """Blocks ``(samples, channels)``; by reads, not ``blocks()``, which needs a seekable file (GSM 6.10 is not)."""
     while True:
-        block = src.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
+        block = src.read(block_frames, dtype="float32", always_2d=True)
         if not len(block):
             return
         yield block
@@ -160,8 +160,12 @@ def denoise_file(
     runtime: ModelRuntime,
     strength_db: float = 40.0,
     progress: bool | None = None,
+    block_frames: int = BLOCK_FRAMES,
 ) -> FileReport:
-    """Denoise ``input_path`` into ``output_path``; same length, channels, rate and alignment."""
+    """Denoise ``input_path`` into ``output_path``; same length, channels, rate and alignment.
+
+    The result does not depend on ``block_frames``, the frames read at a time, sample for sample.
+    """
     input_path, output_path = Path(input_path), Path(output_path)
     info = check_paths(input_path, output_path)
     fmt, subtype = output_format(output_path, info)
@@ -188,7 +192,7 @@ def denoise_file(
                 total=info.frames, unit="frame", unit_scale=True, disable=not show, desc=input_path.name
             ) as bar:
                 writer = _AlignedWriter(dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model)
-                for block in _read_blocks(src):
+                for block in _read_blocks(src, block_frames):
                     writer.push(denoiser.process(to_model(block).T).T)
                     bar.update(len(block))
                 writer.push(denoiser.process(to_model(np.zeros((0, info.channels), np.float32), last=True).T).T)

@@ -7,6 +7,7 @@ import pytest
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.dsp_estimator import DspEstimator
 from livedenoise.realtime.identity_runtime import IdentityRuntime
+from livedenoise.realtime.model_choice import open_runtime
 
 HOP = 128
 
@@ -28,13 +29,21 @@ def assert_same(actual, expected):
     assert mismatch.size == 0, f"first mismatch at sample {mismatch[0]}"
 
 
+@pytest.fixture(scope="module")
+def runtimes():
+    """The DSP baseline and the shipped ONNX model, opened once."""
+    return {"dsp": open_runtime("dsp"), "shipped-onnx": open_runtime("default")}
+
+
+@pytest.mark.parametrize("model", ["dsp", "shipped-onnx"])
 @pytest.mark.parametrize("chunk", [1, HOP - 1, HOP, HOP + 1, 1000, 4097, None])
-def test_streaming_equals_one_shot(music_like, chunk):
+def test_streaming_equals_one_shot(music_like, runtimes, model, chunk):
     x = noisy(music_like, n_channels=2)
-    reference = stream(StreamingDenoiser(DspEstimator(), 2), x, x.shape[1])
-    out = stream(StreamingDenoiser(DspEstimator(), 2), x, chunk or x.shape[1])
+    reference = stream(StreamingDenoiser(runtimes[model], 2), x, x.shape[1])
+    out = stream(StreamingDenoiser(runtimes[model], 2), x, chunk or x.shape[1])
     assert out.shape == (2, x.shape[1] + HOP)  # exact count: input plus the latency
     assert_same(out, reference)
+    assert np.abs(out[:, HOP:] - x).max() > 1e-3  # the model acted: this is not the identity path
 
 
 def test_reset_repeats_exactly_and_second_flush_is_empty(music_like):
