@@ -6,7 +6,8 @@ result is already there, so an interrupted fetch resumes where it stopped.
 
 Data root layout:
     debs/                 downloaded .deb files
-    debian/<package>/     extracted packages (a ``.extracted`` marker means complete)
+    debian/<package>/     extracted packages (a ``.extracted`` marker means complete); selected
+                          members of a zip archive ARCHIVE sit in the folder ``ARCHIVE!``
     manifests/*.jsonl     one manifest per source (debian, render, user datasets)
     manifests/probe-cache.json   decode/hash results, so re-runs skip files already checked
     manifest.jsonl        all sources merged and deduplicated
@@ -18,14 +19,21 @@ import logging
 import os
 import shutil
 import subprocess
-from pathlib import Path
+import zipfile
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 from tqdm import tqdm
 
 from livedenoise.training.dataset_layouts import Candidate, ProbeCache, ScanTally, describe
 from livedenoise.training.manifest import SourceFile, read_manifest, write_manifest
-from livedenoise.training.packages import AUDIO_PACKAGES, Package, check_not_reserved
+from livedenoise.training.packages import (
+    ARCHIVE_MARK,
+    AUDIO_PACKAGES,
+    Package,
+    check_not_reserved,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +142,49 @@ def resolve_inside(path: Path, root: Path) -> Path | None:
     return real
 
 
+def unpack_archive_members(package: Package, extracted_root: Path) -> int:
+    """Write the selected members of the package's zip archives beside them; returns how many.
+
+    Members already written (same size) are kept, so a re-run reads only the zip directory.
+    """
+    patterns = package.archives()
+    if not patterns:
+        return 0
+    n_written = 0
+    for folder, _, names in sorted(os.walk(extracted_root)):
+        for name in sorted(names):
+            archive = Path(folder) / name
+            relative = archive.relative_to(extracted_root).as_posix()
+            if not any(fnmatchcase(relative, pattern) for pattern in patterns):
+                continue
+            try:
+                with zipfile.ZipFile(archive) as zipped:
+                    for member in zipped.infolist():
+                        member_path = PurePosixPath(member.filename)
+                        if member.is_dir() or member_path.is_absolute() or ".." in member_path.parts:
+                            continue
+                        if package.select(relative + ARCHIVE_MARK + member.filename) is None:
+                            continue
+                        target = extracted_root / (relative + ARCHIVE_MARK.rstrip("/")) / member_path
+                        if target.is_file() and target.stat().st_size == member.file_size:
+                            continue
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        partial = target.with_name(target.name + ".partial")
+                        partial.write_bytes(zipped.read(member))
+                        partial.replace(target)
+                        n_written += 1
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise FetchError(f"{package.name}: cannot read archive {relative}: {exc}") from exc
+    return n_written
+
+
 def package_candidates(package: Package, extracted_root: Path) -> tuple[list[Candidate], int]:
     """Selected files of one extracted package, and the number of broken links among them.
 
-    Links to one file are all listed: deduplication by content later counts them.
+    Links to one file are all listed: deduplication by content later counts them. Every file
+    goes to the package's split.
     """
+    unpack_archive_members(package, extracted_root)
     candidates: list[Candidate] = []
     n_broken = 0
     for folder, _, names in sorted(os.walk(extracted_root)):
@@ -159,8 +205,9 @@ def package_candidates(package: Package, extracted_root: Path) -> tuple[list[Can
                     kind=selection.kind,
                     category=selection.category,
                     origin=package.name,
-                    licence=package.licence,
+                    licence=package.licence_of(selection),
                     group=selection.group_key(package.name, relative),
+                    allowed_splits=(package.split,),
                 )
             )
     return candidates, n_broken
@@ -184,11 +231,11 @@ def fetch_sources(
     for package in tqdm(packages, desc="packages", unit="pkg", disable=not progress):
         try:
             root = fetch_package(package.name, data_root)
+            found, broken = package_candidates(package, root)
         except FetchError as exc:
             problems.append(f"fetch failed: {package.name}: {exc}")
             log.warning("skipping package %s: %s", package.name, exc)
             continue
-        found, broken = package_candidates(package, root)
         candidates += found
         n_broken += broken
         if not found:

@@ -2,8 +2,9 @@
 
 The recipe (following the seed projects): draw an SNR per example from a range (default -10..10 dB);
 draw a noise type by weight (real ambience, babble, another instrument, colored noise, tape hiss,
-hum, clicks/crackle, fan), sometimes a second one, and, when the config asks, play recorded noise
-at another speed and spectral tilt (``noise_variation``); sometimes put music and noise in the same
+hum, clicks/crackle, fan, and procedural noise of random spectrum and motion), sometimes a second
+one, and, when the config asks, play recorded noise at another speed and spectral tilt
+(``noise_variation``) through a random EQ, room and level swell (``recording_augment``); sometimes put music and noise in the same
 room (reverb) and/or record them through a band-limited microphone; set the mixture to a random
 level.
 
@@ -27,8 +28,14 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from . import degradations, noise_variation, noises
+from .procedural_noise import procedural_noise
+from .recording_augment import vary_recording
 
+# The noise types the dev set measures one by one.
 NOISE_TYPES = ("ambience", "babble", "harmonic", "colored", "hiss", "hum", "clicks", "fan")
+# Procedural noise is endless and random by design: it trains, the dev set's recordings judge.
+PROCEDURAL_TYPE = "procedural"
+MIX_NOISE_TYPES = NOISE_TYPES + (PROCEDURAL_TYPE,)
 # Noise types drawn from real recordings, and the NoiseSources field each one needs.
 RECORDED_TYPES = {"ambience": "ambience", "babble": "speech", "harmonic": "harmonic"}
 DEFAULT_NOISE_WEIGHTS = {
@@ -73,14 +80,28 @@ class MixConfig:
     noise_variation_prob: float = 0.0
     noise_speed_range: tuple[float, float] = (0.8, 1.25)
     noise_tilt_db_per_octave_range: tuple[float, float] = (-3.0, 3.0)
+    # Each recorded noise, with these probabilities: a random EQ of up to +-recording_eq_db per
+    # band, a room, a slow level swell (``recording_augment``). Off by default, as for variation.
+    recording_eq_prob: float = 0.0
+    recording_eq_db: float = 12.0
+    recording_reverb_prob: float = 0.0
+    recording_swell_prob: float = 0.0
 
     def __post_init__(self) -> None:
-        unknown = set(self.noise_weights) - set(NOISE_TYPES)
+        unknown = set(self.noise_weights) - set(MIX_NOISE_TYPES)
         if unknown:
-            raise ValueError(f"unknown noise types {sorted(unknown)}; known: {NOISE_TYPES}")
+            raise ValueError(f"unknown noise types {sorted(unknown)}; known: {MIX_NOISE_TYPES}")
         if any(w < 0 for w in self.noise_weights.values()) or sum(self.noise_weights.values()) <= 0:
             raise ValueError("noise_weights must be non-negative with a positive sum")
-        for name in ("second_noise_prob", "reverb_prob", "band_limit_prob", "noise_variation_prob"):
+        for name in (
+            "second_noise_prob",
+            "reverb_prob",
+            "band_limit_prob",
+            "noise_variation_prob",
+            "recording_eq_prob",
+            "recording_reverb_prob",
+            "recording_swell_prob",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         for name in (
@@ -99,6 +120,8 @@ class MixConfig:
                 raise ValueError(f"{name} must be (low, high), got {(low, high)}")
         if self.high_cut_hz_range[1] >= self.sample_rate / 2:
             raise ValueError("high_cut_hz_range must stay below Nyquist")
+        if self.recording_eq_db < 0.0:
+            raise ValueError(f"recording_eq_db must be >= 0, got {self.recording_eq_db}")
         if self.noise_speed_range[0] <= 0.0:
             raise ValueError(f"noise_speed_range must be positive, got {self.noise_speed_range}")
         if not 0.0 < self.peak_limit <= 1.0:
@@ -197,7 +220,7 @@ def _rms(audio: np.ndarray) -> float:
 
 
 def _draw_types(rng: np.random.Generator, weights: Mapping[str, float], n_types: int) -> list[str]:
-    names = [name for name in NOISE_TYPES if weights.get(name, 0.0) > 0]
+    names = [name for name in MIX_NOISE_TYPES if weights.get(name, 0.0) > 0]
     probs = np.array([weights[name] for name in names])
     n_types = min(n_types, len(names))
     chosen = rng.choice(len(names), size=n_types, replace=False, p=probs / probs.sum())
@@ -222,6 +245,12 @@ def _recorded_noise(
             segment = noise_variation.change_speed(segment, speed, n_samples)
             segment = noise_variation.tilt_spectrum(segment, config.sample_rate, tilt_db_per_octave)
             label += f" (speed {speed:.3f}, tilt {tilt_db_per_octave:+.2f} dB/octave)"
+        segment, varied = vary_recording(
+            segment, rng, config.sample_rate, config.recording_eq_prob, config.recording_eq_db,
+            config.recording_reverb_prob, config.recording_swell_prob,
+        )
+        if varied:
+            label += f" {varied}"
         rms = _rms(segment)
         if rms > SILENCE_RMS:
             return (segment / rms).astype(np.float32), label
@@ -272,6 +301,10 @@ def _noise_component(
         return (both / _rms(both)).astype(np.float32), detail
     elif noise_type == "fan":
         return noises.fan_noise(n_samples, rng, sr), detail
+    elif noise_type == PROCEDURAL_TYPE:
+        audio, drawn = procedural_noise(n_samples, rng, sr)
+        detail.update(drawn)
+        return audio, detail
     else:
         raise ValueError(f"unknown noise type {noise_type!r}")
     # Recordings were all silent: fall back to pink noise rather than fail the example.

@@ -3,6 +3,13 @@
 Each package lists which files inside it to take (glob patterns relative to the extracted root),
 whether they are clean music or noise, a category label, and the licence of that content.
 The first selection whose pattern matches a file decides; files that match none are ignored.
+Files inside zip archives (0ad's public.zip, Quake-style .pk3) are written ``ARCHIVE!/MEMBER``.
+
+Split policy (format 3): every package goes whole into one split, so the test split (the
+unseen-source dev set) and validation (checkpoint choice) hold only sources training never
+touches. ``HELD_OUT_CATEGORIES`` are noise kinds that only test packages may carry. Renders of
+generated MIDI are the one exception: they are split by file (the test split keeps its labelled
+guitar notes for the tuner).
 
 ``RESERVED_PACKAGES`` are kept for an independent evaluation: nothing here may download,
 extract or read them.
@@ -12,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+
+from livedenoise.training.manifest import SPLITS
 
 RESERVED_PACKAGES = frozenset(
     {
@@ -28,6 +37,17 @@ RESERVED_PACKAGES = frozenset(
         "lincity-ng-data",
     }
 )
+
+
+# Noise kinds no training or validation source carries: the dev set measures how the model does on
+# a kind of noise it has never heard.
+HELD_OUT_CATEGORIES = {
+    "fire": "crackle: dense broadband impulses",
+    "thunder": "rumble: low-frequency bursts with long decays",
+}
+
+# Marks a member of a zip archive inside a package, both in patterns and on disk after fetch.
+ARCHIVE_MARK = "!/"
 
 
 class ReservedPackageError(ValueError):
@@ -53,6 +73,7 @@ class Selection:
     kind: str
     category: str
     group: str = ""
+    licence: str = ""  # when the files' licence differs from the package's
 
     def matches(self, relative_path: str) -> bool:
         return fnmatchcase(relative_path, self.pattern)
@@ -75,6 +96,7 @@ class Package:
 
     ``midi_group`` is the group template for renders of its MIDI files; ``render_as_written`` is
     False where the package's own recording of the same pieces is already taken as audio.
+    ``split`` is where all of the package's files go.
     """
 
     name: str
@@ -83,9 +105,27 @@ class Package:
     midi: tuple[str, ...] = ()
     midi_group: str = ""
     render_as_written: bool = True
+    split: str = "train"
 
     def __post_init__(self) -> None:
         check_not_reserved(self.name)
+        if self.split not in SPLITS:
+            raise ValueError(f"{self.name}: split must be one of {SPLITS}, got {self.split!r}")
+        for selection in self.selections:
+            if selection.category in HELD_OUT_CATEGORIES and self.split != "test":
+                raise ValueError(
+                    f"{self.name}: category {selection.category!r} is held out for the test split, "
+                    f"but the package goes to {self.split!r}"
+                )
+
+    def archives(self) -> tuple[str, ...]:
+        """Globs of the zip archives whose members the selections name."""
+        return tuple(
+            sorted({s.pattern.split(ARCHIVE_MARK)[0] for s in self.selections if ARCHIVE_MARK in s.pattern})
+        )
+
+    def licence_of(self, selection: Selection) -> str:
+        return selection.licence or self.licence
 
     def select(self, relative_path: str) -> Selection | None:
         for selection in self.selections:
@@ -98,8 +138,8 @@ def _music(pattern: str, category: str, group: str = "") -> Selection:
     return Selection(pattern, "music", category, group)
 
 
-def _noise(pattern: str, category: str, group: str = "") -> Selection:
-    return Selection(pattern, "noise", category, group)
+def _noise(pattern: str, category: str, group: str = "", licence: str = "") -> Selection:
+    return Selection(pattern, "noise", category, group, licence)
 
 
 _WESNOTH = "usr/share/games/wesnoth/1.16/data/core"
@@ -145,46 +185,130 @@ MUSIC_PACKAGES = (
         "marsshooter-data",
         "CC-BY-SA-3.0 (music)",
         (_music("usr/share/games/marsshooter/audio/music/*.ogg", "electronic"),),
+        split="validation",
     ),
     Package(
         "openclonk-data",
         "CC-BY-3.0 / CC0 (game content)",
         (_music("usr/share/games/openclonk/Music.ocg/*.ogg", "orchestral"),),
+        split="test",
     ),
     Package(
         "xmoto-data",
         "GPL-2+",
         (_music("usr/share/games/xmoto/Textures/Musics/*.ogg", "electronic"),),
+        split="test",
     ),
 )
 
+_0AD = "usr/share/games/0ad/mods/public/public.zip!/audio/ambient"
+_UFO = "usr/share/games/ufoai/base/0snd.pk3!/sound"
+_RE = "usr/share/games/redeclipse/data/sounds/ambience"
+_STK = "usr/share/games/supertuxkart/data"
+_WL = "usr/share/games/widelands/data/sound"
+_OA = "usr/share/games/openarena/baseoa/pak0.pk3!/sound/world"
+_NEX = "usr/share/games/nexuiz/data/*.pk3!/sound"
+_TORCS = "usr/share/games/torcs/data/sound"
+_UH = "usr/share/unknown-horizons/content/audio/sounds"
+_BTANKS = "usr/share/games/btanks/data/sounds"
+
+# Same recording in two packages (waveform cross-correlation > 0.94; md5 misses re-encodings):
+# each is taken from one package only, named where it is left out.
 NOISE_PACKAGES = (
+    # -- training --
     Package(
-        "megaglest-data",
+        "0ad-data",
         "CC-BY-SA-3.0",
-        (_noise(f"{_MEGAGLEST}/rain.*", "rain"),
-         _noise(f"{_MEGAGLEST}/wind.*", "wind"),
-         _noise(f"{_MEGAGLEST}/night*", "night"),
-         _noise(f"{_MEGAGLEST}/*day.*", "birds")),
+        # Variants made from the same material are grouped so they share a split.
+        (_noise(f"{_0AD}/weather/rain_*.ogg", "rain", "0ad-data:rain"),
+         _noise(f"{_0AD}/weather/windleaves_*.ogg", "wind", "0ad-data:windleaves"),
+         _noise(f"{_0AD}/weather/wind*.ogg", "wind"),
+         _noise(f"{_0AD}/weather/snowstorm*.ogg", "wind"),
+         _noise(f"{_0AD}/water/*.ogg", "water"),
+         _noise(f"{_0AD}/dayscape/day_temperate_gen_*.ogg", "birds", "0ad-data:day_temperate_gen"),
+         _noise(f"{_0AD}/dayscape/day_tropical_*.ogg", "birds", "0ad-data:day_tropical"),
+         _noise(f"{_0AD}/dayscape/day_*.ogg", "birds"),
+         _noise(f"{_0AD}/building/amb_farm_*.ogg", "farm"),
+         _noise(f"{_0AD}/building/amb_port_*.ogg", "traffic"),
+         _noise(f"{_0AD}/building/amb_trade_*.ogg", "crowd")),
+    ),
+    Package(
+        "supertuxkart-data",
+        "CC-BY-3.0 / CC-BY-SA-3.0 / CC0 (per file)",
+        # sfx/rain.ogg is megaglest's dark_forest rain (test): left out.
+        (_noise(f"{_STK}/sfx/river_loop.ogg", "water", licence="CC0"),
+         _noise(f"{_STK}/sfx/waterfall_loop_2.ogg", "water", licence="CC0"),
+         _noise(f"{_STK}/sfx/exotic-birds*.ogg", "birds", licence="CC0"),
+         _noise(f"{_STK}/tracks/scotland/sheep.ogg", "farm", licence="CC-BY-SA-3.0"),
+         _noise(f"{_STK}/sfx/static-radio.ogg", "hiss", licence="CC-BY-3.0"),
+         _noise(f"{_STK}/sfx/machine_sound.ogg", "machine", licence="CC-BY-3.0"),
+         _noise(f"{_STK}/sfx/airplane_jetEngine.ogg", "engine", licence="CC-BY-3.0"),
+         _noise(f"{_STK}/sfx/engine_*.ogg", "engine", licence="CC-BY-3.0"),
+         _noise(f"{_STK}/sfx/car_*.ogg", "engine", licence="CC-BY-3.0"),
+         _noise(f"{_STK}/*/steamLocomotive.ogg", "engine", licence="CC-BY-3.0"),
+         _noise(f"{_STK}/sfx/lenautile_restaurant.ogg", "crowd", licence="CC0"),
+         _noise(f"{_STK}/sfx/sara_airport_pa.ogg", "crowd", licence="CC-BY-SA-4.0"),
+         _noise(f"{_STK}/sfx/goal_scored.ogg", "crowd", licence="CC-BY-3.0"),
+         _noise(f"{_STK}/sfx/clock.ogg", "household", licence="public domain")),
+    ),
+    Package(
+        "widelands-data",
+        "GPL-2+",
+        (_noise(f"{_WL}/animals/*.ogg", "nature"),
+         _noise(f"{_WL}/farm/*.ogg", "farm"),
+         _noise(f"{_WL}/*/taverns/*.ogg", "crowd"),
+         _noise(f"{_WL}/mill/*.ogg", "machine"),
+         _noise(f"{_WL}/*saw*/*.ogg", "machine"),
+         _noise(f"{_WL}/atlanteans/cutting/*.ogg", "machine"),
+         _noise(f"{_WL}/smiths/*.ogg", "machine"),
+         _noise(f"{_WL}/metal/*.ogg", "machine"),
+         _noise(f"{_WL}/hammering/*.ogg", "machine"),
+         _noise(f"{_WL}/stonecutting/*.ogg", "machine"),
+         _noise(f"{_WL}/woodcutting/*.ogg", "machine")),
+    ),
+    Package(
+        "redeclipse-data",
+        "CC-BY-SA-3.0 (freesound authors named); morph/: CC-BY-3.0",
+        # Fire and lava (held-out category), thunder (stormbolts) and the designed morph/ambient
+        # loops are left out.
+        (_noise(f"{_RE}/morph/*rain.ogg", "rain", licence="CC-BY-3.0"),
+         _noise(f"{_RE}/morph/*wind*.ogg", "wind", licence="CC-BY-3.0"),
+         _noise(f"{_RE}/morph/machine*.ogg", "machine", licence="CC-BY-3.0"),
+         _noise(f"{_RE}/*wind.ogg", "wind", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/river.ogg", "water", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/creek.ogg", "water", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/water.ogg", "water", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/cavedrip.ogg", "water", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/waterfall*.ogg", "water", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/forest*.ogg", "birds", licence="CC-BY-3.0"),
+         _noise(f"{_RE}/cycadas.ogg", "night", licence="CC-BY-3.0"),
+         _noise(f"{_RE}/nightcrickets.ogg", "night", licence="CC-BY-3.0"),
+         _noise(f"{_RE}/hum.ogg", "machine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/vapour.ogg", "machine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/pneumatic.ogg", "machine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/machine*.ogg", "machine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_RE}/distant_cars.ogg", "traffic", licence="CC-BY-3.0")),
     ),
     Package(
         "wesnoth-1.16-data",
         "GPL-2+",
+        # campfire.ogg is fire (held out).
         (_noise(f"{_WESNOTH}/sounds/ambient/birds*.ogg", "birds"),
          _noise(f"{_WESNOTH}/sounds/ambient/morning.ogg", "birds"),
          _noise(f"{_WESNOTH}/sounds/ambient/night.ogg", "night"),
-         _noise(f"{_WESNOTH}/sounds/ambient/campfire.ogg", "fire"),
          _noise(f"{_WESNOTH}/sounds/ambient/ship.ogg", "water")),
     ),
     Package(
         "minetest-data",
         "CC-BY-SA-3.0",
+        # Fire and lava are held out.
         (_noise(f"{_MINETEST}/env_sounds/sounds/env_sounds_water.*.ogg", "water"),
-         _noise(f"{_MINETEST}/env_sounds/sounds/env_sounds_lava.*.ogg", "fire"),
-         _noise(f"{_MINETEST}/fire/sounds/fire_fire.*.ogg", "fire"),
-         _noise(f"{_MINETEST}/fire/sounds/fire_large.ogg", "fire"),
-         _noise(f"{_MINETEST}/fire/sounds/fire_small.ogg", "fire"),
          _noise(f"{_MINETEST}/default/sounds/default_furnace_active.ogg", "machine")),
+    ),
+    Package(
+        "extremetuxracer-data",
+        "GPL-2+",
+        (_noise("usr/share/games/etr/sounds/*_slide.wav", "household"),),
     ),
     Package(
         "klettres-data",
@@ -218,6 +342,121 @@ NOISE_PACKAGES = (
          _music(f"{_LMMS}/stringsnpads/*strings*.ogg", "strings"),
          _noise(f"{_LMMS}/misc/raving_crowd*.ogg", "crowd"),
          _noise(f"{_LMMS}/misc/applause*.ogg", "crowd")),
+    ),
+    # -- validation --
+    Package(
+        "endless-sky-data",
+        "public domain (freesound)",
+        (_noise("usr/share/games/endless-sky/sounds/ambient/machinery.mp3", "machine"),),
+        split="validation",
+    ),
+    Package(
+        "openarena-data",
+        "GPL-2+",
+        # fire*.wav are ufoai's fire recordings (test, and a held-out category): left out.
+        (_noise(f"{_OA}/fan*.wav", "machine"),
+         _noise(f"{_OA}/machinerydrone*.wav", "machine"),
+         _noise(f"{_OA}/neonhum.wav", "machine"),
+         _noise(f"{_OA}/tim_*.wav", "machine"),
+         _noise(f"{_OA}/ambient/x_*drone.wav", "machine"),
+         _noise(f"{_OA}/wind*.wav", "wind"),
+         _noise(f"{_OA}/demonwind01.wav", "wind"),
+         _noise(f"{_OA}/drops.wav", "water"),
+         _noise(f"{_OA}/waterfall.wav", "water")),
+        split="validation",
+    ),
+    Package(
+        "nexuiz-data",
+        "GPL-2+",
+        # ambient/water, machine1 and cricket_loop are ufoai's (test); demonwind01 is openarena's.
+        (_noise(f"{_NEX}/weather/rain_*.ogg", "rain"),
+         _noise(f"{_NEX}/ambient/air.ogg", "wind"),
+         _noise(f"{_NEX}/desertfactory/wind*_loop.*", "wind"),
+         _noise(f"{_NEX}/desertfactory/pipewater_loop.wav", "water"),
+         _noise(f"{_NEX}/ambient/machine[234].ogg", "machine"),
+         _noise(f"{_NEX}/ambient/ambient_07.ogg", "machine"),
+         _noise(f"{_NEX}/desertfactory/generator_loop.wav", "machine"),
+         _noise(f"{_NEX}/desertfactory/machinevat_loop.wav", "machine"),
+         _noise(f"{_NEX}/desertfactory/steam_loop.wav", "machine"),
+         _noise(f"{_NEX}/desertfactory/ambient_loop.wav", "machine")),
+        split="validation",
+    ),
+    Package(
+        "btanks-data",
+        "GPL-2 with exception",
+        (_noise(f"{_BTANKS}/ambient/forest.ogg", "nature"),
+         _noise(f"{_BTANKS}/ambient/country.ogg", "nature"),
+         _noise(f"{_BTANKS}/ambient/swamp.ogg", "nature"),
+         _noise(f"{_BTANKS}/ambient/city.ogg", "traffic"),
+         _noise(f"{_BTANKS}/train.ogg", "engine"),
+         _noise(f"{_BTANKS}/helicopter.ogg", "engine")),
+        split="validation",
+    ),
+    Package(
+        "lugaru-data",
+        "CC-BY-SA-3.0",
+        (_noise("usr/share/games/lugaru/Sounds/Wind.ogg", "wind"),
+         _noise("usr/share/games/lugaru/Sounds/DesertAmbient.ogg", "wind")),
+        split="validation",
+    ),
+    # -- test: the unseen-source dev set --
+    Package(
+        "ufoai-sound",
+        "CC-BY-SA-3.0 / GPL-2+ / CC-BY-3.0 (per file)",
+        # The designed alien machinery is left out: the test split stands for real rooms.
+        (_noise(f"{_UFO}/ambience/arcticwind.ogg", "wind", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ambience/thunder*.ogg", "thunder", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ambience/water.ogg", "water", licence="GPL-2"),
+         _noise(f"{_UFO}/ambience/water*.ogg", "water", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ambience/ufo_night_atm.ogg", "night", licence="GPL-2+"),
+         _noise(f"{_UFO}/ambience/cricket_loop.ogg", "night", licence="GPL-2+"),
+         _noise(f"{_UFO}/ambience/minepump03.ogg", "machine", licence="CC-BY-3.0"),
+         _noise(f"{_UFO}/ambience/wind_turbine.ogg", "machine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ambience/hum*.ogg", "machine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ambience/machine1.ogg", "machine", licence="GPL-2+"),
+         _noise(f"{_UFO}/ambience/steam.ogg", "machine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ambience/*city*.ogg", "traffic", licence="GPL-2+ / CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ambience/*fire*.ogg", "fire", licence="CC-BY-SA-3.0 / GPL-2"),
+         _noise(f"{_UFO}/ambience/sparks.ogg", "fire", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/ugv/*-idle.ogg", "engine", licence="CC-BY-SA-3.0"),
+         _noise(f"{_UFO}/footsteps/*.ogg", "household", licence="CC-BY-SA-3.0 / GPL-2+"),
+         _noise(f"{_UFO}/doors/*.ogg", "household", licence="CC-BY-SA-3.0 / GPL-2+")),
+        split="test",
+    ),
+    Package(
+        "megaglest-data",
+        "CC-BY-SA-3.0",
+        (_noise(f"{_MEGAGLEST}/rain.*", "rain"),
+         _noise(f"{_MEGAGLEST}/wind.*", "wind"),
+         _noise(f"{_MEGAGLEST}/night*", "night"),
+         _noise(f"{_MEGAGLEST}/*day.*", "birds")),
+        split="test",
+    ),
+    Package(
+        "torcs-data",
+        "GPL-2+",
+        (_noise(f"{_TORCS}/road-ride*.wav", "traffic"),
+         _noise(f"{_TORCS}/skid*.wav", "traffic"),
+         _noise(f"{_TORCS}/*.wav", "engine")),
+        split="test",
+    ),
+    Package(
+        "unknown-horizons",
+        "CC-BY-SA-3.0",
+        (_noise(f"{_UH}/sheepfield.ogg", "farm"),
+         _noise(f"{_UH}/lumberjack_long.ogg", "machine"),
+         _noise(f"{_UH}/windmill.ogg", "machine"),
+         _noise(f"{_UH}/warehouse.ogg", "machine"),
+         _noise(f"{_UH}/main_square.ogg", "crowd"),
+         _noise(f"{_UH}/tavern.ogg", "crowd")),
+        split="test",
+    ),
+    Package(
+        "ktuberling-data",
+        "GPL-2+",
+        (_noise("usr/share/*ktuberling/sounds/*.ogg", "speech"),
+         _noise("usr/share/*ktuberling/sounds/*.wav", "speech")),
+        split="test",
     ),
 )
 

@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from livedenoise.training.dataset_layouts import Candidate, ScanTally, describe
 from livedenoise.training.fetch import MANIFESTS_DIR, fetch_package, probe_cache
-from livedenoise.training.manifest import SourceFile, write_manifest
+from livedenoise.training.manifest import SPLITS, SourceFile, write_manifest
 from livedenoise.training.packages import (
     MIDI_PACKAGES,
     SOUNDFONT_PACKAGE,
@@ -359,6 +359,7 @@ class RenderJob:
     licence: str
     group: str = ""
     labels: tuple[NoteLabel, ...] = ()
+    allowed_splits: tuple[str, ...] = SPLITS  # a package's renders go to the package's split
 
 
 def generated_jobs(out_dir: Path, seed: int = 0) -> list[RenderJob]:
@@ -401,13 +402,13 @@ def package_jobs(package: Package, extracted_root: Path, out_dir: Path) -> list[
         group = format_group(package.midi_group or "{package}:{stem}", package.name, relative)
         if package.render_as_written:
             jobs.append(RenderJob(source, out_dir / f"{source.stem}.flac", "instrument", origin,
-                                  licence, group))
+                                  licence, group, allowed_splits=(package.split,)))
         program = guitar_programs[i % len(guitar_programs)]
         forced = out_dir / "midi" / f"{source.stem}.guitar{program}.mid"
         forced.parent.mkdir(parents=True, exist_ok=True)
         force_program(source, program).save(str(forced))
         jobs.append(RenderJob(forced, out_dir / f"{source.stem}.guitar{program}.flac", "guitar",
-                              origin, licence, group))
+                              origin, licence, group, allowed_splits=(package.split,)))
     return jobs
 
 
@@ -438,7 +439,7 @@ def render_sources(
         if job.labels:
             write_notes_sidecar(job.out_flac, job.labels)
         candidates.append(Candidate(job.out_flac.resolve(), "music", job.category, job.origin,
-                                    job.licence, job.group,
+                                    job.licence, job.group, job.allowed_splits,
                                     stratum_tag="notes" if job.labels else ""))
     records, tally = describe(
         candidates, data_root, n_workers=n_workers, progress=progress, cache=probe_cache(data_root)

@@ -4,15 +4,23 @@ A file's split comes from a hash of its key (the file's sha256, or a group key t
 together, such as the stems of one song), so adding files never moves the files already there.
 Small strata get a repair step: when a stratum has at least one key per split but some split
 received none, the key whose hash lies nearest that split's range is moved into it.
+
+Catalogue packages are not hashed: each goes whole to its split (``packages`` explains the policy);
+``policy_problems`` checks a manifest against it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Hashable, Mapping, Sequence
+from typing import Hashable, Iterable, Mapping, Sequence
 
-from livedenoise.training.manifest import SPLITS
+from livedenoise.training.manifest import SPLITS, SourceFile
+from livedenoise.training.packages import ALL_PACKAGES, HELD_OUT_CATEGORIES, SOUNDFONT_PACKAGE
+
+# Renders of MIDI written by the project are split by file; renders of a package's MIDI carry the
+# origin ``<soundfont package>+<package>`` and follow that package.
+GENERATED_ORIGIN = f"{SOUNDFONT_PACKAGE.name}+generated"
 
 DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
@@ -119,3 +127,38 @@ def assign_splits(
                 )
                 split_of[best] = target
     return split_of
+
+
+def catalogue_package_of(origin: str) -> str | None:
+    """The catalogue package whose split a record with ``origin`` must follow, if any."""
+    if origin == GENERATED_ORIGIN:
+        return None
+    name = origin.removeprefix(SOUNDFONT_PACKAGE.name + "+")
+    return name if any(p.name == name for p in ALL_PACKAGES) else None
+
+
+def policy_problems(records: Iterable[SourceFile]) -> list[str]:
+    """One line per breach of the split policy; empty when the manifest honours it.
+
+    Breaches: a catalogue package outside its split, one recording (sha256) in two splits, a
+    held-out noise category outside the test split.
+    """
+    split_of_package = {p.name: p.split for p in ALL_PACKAGES}
+    splits_of_sha: dict[str, set[str]] = defaultdict(set)
+    problems = []
+    for record in records:
+        splits_of_sha[record.sha256].add(record.split)
+        package = catalogue_package_of(record.origin)
+        if package is not None and record.split != split_of_package[package]:
+            problems.append(
+                f"{record.path}: package {package} belongs to {split_of_package[package]}, "
+                f"found in {record.split}"
+            )
+        if record.kind == "noise" and record.category in HELD_OUT_CATEGORIES and record.split != "test":
+            problems.append(
+                f"{record.path}: held-out category {record.category!r} found in {record.split}"
+            )
+    for sha, splits in sorted(splits_of_sha.items()):
+        if len(splits) > 1:
+            problems.append(f"recording {sha[:12]} is in several splits: {sorted(splits)}")
+    return problems

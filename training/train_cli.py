@@ -1,4 +1,8 @@
-"""``livedenoise train [CONFIG] [--set section.key=value ...]``: train or resume a model."""
+"""``livedenoise train [CONFIG] [--set section.key=value ...]``: train or resume a model.
+
+``--time-steps N [--against OTHER.toml]`` measures what a training step of the recipe costs
+instead, beside another recipe in the same run.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override one config key (repeatable), e.g. --set train.epochs=5")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    parser.add_argument("--time-steps", type=int, metavar="N",
+                        help="time N training steps (on noise) instead of training, and exit")
+    parser.add_argument("--against", metavar="CONFIG",
+                        help="with --time-steps: a second recipe timed in the same run, e.g. training/configs/v7.toml")
+    parser.add_argument("--threads", type=int, default=1, help="with --time-steps: torch CPU threads (default 1)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,10 +31,35 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         print(to_toml(config))
         return 0
+    if args.time_steps is not None:
+        return _time_steps(args, config)
     from .train import train  # torch loads only when training really starts
 
     record = train(config)
     if record:
         print(f"done: epoch {record['epoch']}, validation SI-SDR improvement {record['val_sisdr_improvement_db']:+.2f} dB; "
               f"checkpoints in {config.train.out_dir}")
+    return 0
+
+
+def _time_steps(args: argparse.Namespace, config) -> int:
+    if args.time_steps < 1:
+        args.parser.error(f"--time-steps must be >= 1, got {args.time_steps}")
+    configs = {str(args.config or DEFAULT_CONFIG): config}
+    if args.against:
+        try:
+            configs[args.against] = load_config(args.against)
+        except (ValueError, TypeError) as exc:
+            args.parser.error(f"--against: {exc}")
+    from .step_timing import time_steps
+
+    results = time_steps(configs, args.time_steps, args.threads)
+    names = list(results)
+    for name in names:
+        r = results[name]
+        print(f"{name}: {r['seconds_per_step']:.3f} s/step median over {args.time_steps} "
+              f"({r['steps_per_second']:.2f} steps/s, {r['audio_seconds_per_step']:.0f} s of audio per step)")
+    if len(names) == 2:
+        print(f"a step of {names[0]} costs {results[names[0]]['seconds_per_step'] / results[names[1]]['seconds_per_step']:.2f}x "
+              f"one of {names[1]} (same run, steps interleaved, {args.threads} thread(s))")
     return 0

@@ -29,8 +29,9 @@ from livedenoise.training.packages import (
 
 MUSIC_CATEGORIES = {"orchestral", "electronic", "rock", "guitar", "piano", "strings", "drums",
                     "instrument", "organ"}
-NOISE_CATEGORIES = {"rain", "wind", "water", "fire", "birds", "night", "crowd", "speech",
-                    "traffic", "machine", "hiss", "interference"}
+NOISE_CATEGORIES = {"rain", "wind", "water", "fire", "thunder", "birds", "nature", "farm", "night",
+                    "crowd", "speech", "engine", "traffic", "machine", "household", "hiss",
+                    "interference"}
 
 
 def _tone(path: Path, sample_rate: int = 48000, seconds: float = 0.1, seed: int = 0) -> Path:
@@ -45,7 +46,7 @@ def test_reserved_packages_are_refused_everywhere(tmp_path, monkeypatch):
         raise AssertionError("a reserved package reached a subprocess")
 
     monkeypatch.setattr(subprocess, "run", never)
-    assert len(RESERVED_PACKAGES) == 9
+    assert len(RESERVED_PACKAGES) == 10
     for name in RESERVED_PACKAGES:
         with pytest.raises(ReservedPackageError):
             check_not_reserved(name)
