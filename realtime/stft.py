@@ -18,6 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def n_freqs(n_fft: int) -> int:
+    """Bins of a real FFT of ``n_fft`` samples: DC to Nyquist. The one definition, for configs and cards too."""
+    return n_fft // 2 + 1
+
+
 @dataclass(frozen=True)
 class StftConfig:
     """Frame geometry. ``latency_samples`` is the delay from a sample entering to it leaving."""
@@ -35,7 +40,7 @@ class StftConfig:
 
     @property
     def n_freqs(self) -> int:
-        return self.n_fft // 2 + 1
+        return n_freqs(self.n_fft)
 
     @property
     def latency_samples(self) -> int:
