@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import sounddevice as sd
 
+from livedenoise.realtime.cli_types import int_in_range, non_negative_float, positive_float
 from livedenoise.realtime.engine import AudioEngine
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_choice import open_runtime
@@ -147,12 +148,12 @@ def _rss_bytes() -> int:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="JACK device index or name substring (default: the default device)")
-    parser.add_argument("--blocksize", type=int, default=128)
+    parser.add_argument("--blocksize", type=int_in_range(1, 8192), default=128)
     add_model_arguments(parser)
     parser.add_argument("--processing", choices=("inline", "worker"), default="inline")
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long to count xruns and overloads")
-    parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES", help="also run this long, sampling RSS")
-    parser.add_argument("--load-procs", type=int, default=0, help="busy processes to run meanwhile")
+    parser.add_argument("--seconds", type=positive_float, default=20.0, help="how long to count xruns and overloads")
+    parser.add_argument("--soak", type=non_negative_float, default=0.0, metavar="MINUTES", help="also run this long, sampling RSS")
+    parser.add_argument("--load-procs", type=int_in_range(0, 64), default=0, help="busy processes to run meanwhile")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
 
 
