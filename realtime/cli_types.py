@@ -43,5 +43,4 @@ def int_in_range(low: int, high: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
         return value
 
-    parse.__name__ = f"integer from {low} to {high}"
     return parse

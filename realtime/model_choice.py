@@ -1,9 +1,10 @@
 """Turn a user's ``--model`` choice into a runtime.
 
 ``default`` is the shipped trained model (a missing one is an error, never a silent switch to
-another model); ``dsp`` is the noise-floor/Wiener baseline; ``identity`` passes audio through (for measuring the
-signal path); anything else is a path to an exported ``.onnx`` step model or a ``.pt`` training
-checkpoint (run by the torch back-end).
+another model); ``dsp`` is the noise-floor/Wiener baseline; ``identity`` passes audio through (for
+measuring the signal path); anything else is a path to an exported ``.onnx`` step model or a
+``.pt`` training checkpoint (run by the torch back-end). With ``--provider auto`` and no usable
+GPU, one line on stderr says that the model runs on the CPU.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def open_runtime(model: str = "default", provider: str = "cpu", hop_samples: int
     if path.suffix == ".pt":
         return _open_checkpoint(path, hop_samples)
     if path.suffix != ".onnx":
-        raise ModelLoadError(f"unknown model {model!r}: give one of {', '.join(BUILTIN_MODELS)}, a .onnx model or a .pt checkpoint")
+        raise ModelLoadError(
+            f"unknown model {model!r}: give one of {', '.join(BUILTIN_MODELS)}, a .onnx model or a .pt checkpoint"
+        )
     return _open_onnx(path, provider, hop_samples)
 
 
