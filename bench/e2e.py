@@ -168,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
         p.start()
     try:
         trip = round_trip(engine, engine.input_device.index)
-        device_latency_samples = engine.device_latency_samples
+        lag = int(np.median(trip["lags_samples"]))
+        latency = Latency.of_engine(engine, round_trip_samples=lag)  # while the stream runs: it has device figures
         n_xruns0, n_overloads0 = engine.n_xruns, engine.n_overloads
         rss = [(0.0, _rss_bytes())]
         t0 = time.monotonic()
@@ -183,9 +184,6 @@ def run(args: argparse.Namespace) -> int:
         engine.stop()
         for p in load:
             p.kill()
-    lag = int(np.median(trip["lags_samples"]))
-    latency = Latency.of_denoiser(engine.denoiser, queue_samples=engine.prefill_samples,
-                                  device_samples=device_latency_samples, round_trip_samples=lag)
     result = {
         "model": args.model,
         "processing": args.processing,

@@ -33,6 +33,14 @@ class Latency:
         """From a ``StreamingDenoiser`` (its hop and STFT delay), plus any device figures."""
         return cls(denoiser.sample_rate, denoiser.hop_samples, denoiser.latency_samples, **device)
 
+    @classmethod
+    def of_engine(cls, engine, round_trip_samples: int | None = None) -> Latency:
+        """From a running ``AudioEngine``: its denoiser, its queue, and the device buffers PortAudio reports."""
+        return cls.of_denoiser(
+            engine.denoiser, queue_samples=engine.prefill_samples, device_samples=engine.device_latency_samples,
+            round_trip_samples=round_trip_samples,
+        )
+
     def _ms(self, n_samples: int) -> float:
         return 1e3 * n_samples / self.sample_rate
 

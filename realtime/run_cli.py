@@ -41,13 +41,6 @@ def status_line(stats: dict) -> str:
     return f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
 
 
-def engine_latency(engine: AudioEngine) -> Latency:
-    """The running engine's latency: the denoiser's, its queue, and the device buffers PortAudio reports."""
-    return Latency.of_denoiser(
-        engine.denoiser, queue_samples=engine.prefill_samples, device_samples=engine.device_latency_samples
-    )
-
-
 def _channels_problem(engine: AudioEngine, n_channels: int) -> str | None:
     for device, n_device in ((engine.input_device, engine.input_device.n_input_channels),
                              (engine.output_device, engine.output_device.n_output_channels)):
@@ -74,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         args.parser.exit(1, f"livedenoise run: error: {problem}\n")
     print(f"denoising {engine.input_device.name!r} -> {engine.output_device.name!r}; Ctrl-C stops", flush=True)
-    print(engine_latency(engine).describe(), flush=True)
+    print(Latency.of_engine(engine).describe(), flush=True)
     t0 = time.monotonic()
     code = 0
     try:
@@ -92,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     stats = engine.stats()
-    latency = engine_latency(engine)
+    latency = Latency.of_engine(engine)
     engine.stop()
     print()
     print(f"ran {time.monotonic() - t0:.1f} s: {status_line(stats)}; sanitized samples {stats['n_sanitized_samples']}")

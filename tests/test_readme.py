@@ -135,7 +135,7 @@ def test_the_figure_table_is_the_cards():
 def test_latency_figures_are_the_shipped_models():
     latency = Latency(CARD["sample_rate"], CARD["hop_samples"], CARD["hop_samples"])
     algorithmic = f"{latency.algorithmic_ms:.2f} ms"
-    assert f", {algorithmic} later" in README and f"latency is {algorithmic}" in README
+    assert f"with {algorithmic} of algorithmic latency" in README and f"latency is {algorithmic}" in README
     example = re.search(r"```text\n(latency .*?)\n```", README, re.S).group(1)
     assert example.startswith(latency.describe())
     through = Latency(CARD["sample_rate"], CARD["hop_samples"], CARD["hop_samples"], device_samples=256,

@@ -73,3 +73,20 @@ def test_a_missing_shipped_model_is_an_error_not_the_dsp_baseline(monkeypatch, t
     monkeypatch.setattr(model_choice, "SHIPPED_MODEL", tmp_path / "default.onnx")
     with pytest.raises(ModelLoadError, match="shipped model is missing"):
         model_choice.open_runtime("default")
+
+
+def test_bench_e2e_writes_the_same_latency_with_its_measured_round_trip(jack_servers, tmp_path):
+    jack_servers()
+    out = tmp_path / "e2e.json"
+    result = subprocess.run(
+        [LIVEDENOISE, "bench", "e2e", "--model", "identity", "--seconds", "1", "--json", out],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    latency = json.loads(out.read_text())["latency"]
+    expected = Latency(48000, 128, 128, queue_samples=0, device_samples=latency["device_samples"],
+                       round_trip_samples=latency["round_trip_samples"])
+    assert latency == expected.to_dict() and latency["device_samples"] > 0
+    # the probe closes the loop through buffers of its own: the measurement is never under the expectation
+    assert latency["round_trip_ms"] >= latency["through_device_ms"]
+    assert expected.describe() in result.stdout
