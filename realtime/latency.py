@@ -14,7 +14,7 @@ that expectation rather than replacing it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,13 @@ class Latency:
             text += f", {self._ms(self.round_trip_samples):.2f} ms measured round trip (probe included)"
         return text
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Latency:
+        """Back from ``to_dict`` (for a process that receives another's latency, such as the app)."""
+        return cls(**{name: data[name] for name in FIELD_NAMES})
+
     def to_dict(self) -> dict:
-        """The JSON form every report writes under ``"latency"``."""
+        """The JSON form every report writes under ``"latency"``: milliseconds to read, samples to rebuild it."""
         through = self.through_device_samples
         optional = {
             "device_ms": self.device_samples,
@@ -92,6 +97,8 @@ class Latency:
             "queue_ms": self._ms(self.queue_samples),
             **{key: None if n is None else self._ms(n) for key, n in optional.items()},
             "algorithmic_samples": self.algorithmic_samples,
-            "device_samples": self.device_samples,
-            "round_trip_samples": self.round_trip_samples,
+            **{name: getattr(self, name) for name in FIELD_NAMES},
         }
+
+
+FIELD_NAMES = tuple(f.name for f in fields(Latency))

@@ -49,6 +49,8 @@ def test_describe_and_the_json_say_the_same():
     assert data["through_device_ms"] == pytest.approx(data["device_ms"] + data["queue_ms"] + data["overlap_add_ms"])
     offline = Latency(48000, 128, 128)
     assert offline.to_dict()["through_device_ms"] is None and "device" not in offline.describe()
+    for value in (latency, offline):
+        assert Latency.from_dict(json.loads(json.dumps(value.to_dict()))) == value
 
 
 def test_demo_file_and_bench_print_the_same_latency_line(tmp_path):
