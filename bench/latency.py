@@ -59,7 +59,7 @@ def measure(model: str, hop_samples: int, seconds: float, n_channels: int, provi
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_model_arguments(parser, several=True)
+    add_model_arguments(parser, several=("default", "dsp", "identity"))
     parser.add_argument(
         "--hops", default="128",
         help="comma-separated hop sizes in samples (default 128; a trained model runs at its own hop only)",

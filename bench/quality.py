@@ -12,6 +12,12 @@ lines up with the input sample for sample. Per part of the dev set (see ``traini
 - guitar notes: tuner hit rate of the clean notes, the noisy input and the output (frames pooled
   over examples).
 
+Without ``--set`` it reports all three figures: the unseen-source dev set (format 3, the
+headline), the in-distribution dev set (format 2), both under the data root, and the noise probe
+(``bench/probe.py``: band-limited Gaussian noise, alone and under a sustained note). ``--probe``
+alone runs only the probe; ``--set`` names dev sets (the first is the headline) and adds the probe
+with ``--probe``.
+
 Figures are printed and written as JSON; ``--markdown`` and ``--plot`` add a report and a chart.
 """
 
@@ -46,6 +52,8 @@ from livedenoise.realtime.model_options import add_model_arguments, model_list
 from livedenoise.realtime.runtime import ModelLoadError
 
 DEVSET_FILE = "devset.json"
+# Dev-set folders under the data root that a plain run reports, headline first.
+DEFAULT_SETS = ("devset-unseen", "devset")
 HEADLINE_SNR_DB = (-5.0, 10.0)
 MIXTURE_METRICS = ("si_sdr_in_db", "si_sdr_out_db", "si_sdri_db", "lsd_in_db", "lsd_out_db")
 # What an example of each part must name; anything else in the manifest is optional.
@@ -339,57 +347,150 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", dest="devset", type=Path, required=True, help="dev-set folder (with devset.json)")
-    add_model_arguments(parser, several=True)
+    parser.add_argument(
+        "--set", dest="devset", type=Path, action="append", default=None,
+        help="dev-set folder with devset.json, repeatable, the first is the headline (default: "
+        + " and ".join(f"<data root>/{name}" for name in DEFAULT_SETS) + ", and the probe)",
+    )
+    parser.add_argument("--probe", action="store_true",
+                        help="the noise probe: alone, or with the --set dev sets")
+    add_model_arguments(parser, several=("default", "dsp"))
     parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--plot", type=Path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
 
 
+def default_sets() -> list[Path]:
+    """The dev sets a plain run reports: those built under the data root, headline first."""
+    from livedenoise.training.fetch import default_data_root
+
+    root = default_data_root()
+    return [root / name for name in DEFAULT_SETS if (root / name / DEVSET_FILE).is_file()]
+
+
+def evaluate_probe(model: str, strength_db: float, provider: str = "cpu") -> dict[str, Any]:
+    """The noise probe through ``model``."""
+    from livedenoise.bench import probe
+
+    runtime = open_runtime(model, provider=provider)
+    denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
+    return {"model": model, **probe.run_probe(denoiser, runtime.card.sample_rate, denoise_aligned)}
+
+
+def probe_table(results: list[dict[str, Any]], markdown: bool) -> str:
+    """Noise removed per band: stationary, modulated, under a note, and the note's gain."""
+    from livedenoise.bench import probe
+
+    header = ["band"] + [f"{r['model']} {column}" for r in results for column in ("stat", "mod", "note-noise", "note dB")]
+    rows = [
+        [band] + [
+            _fmt(r["by_band"][band][key], "6.1f")
+            for r in results
+            for key in ("stationary_db", "modulated_db", "note_noise_removed_db", "note_gain_db")
+        ]
+        for band in (results[0]["by_band"] if results else ())
+    ]
+    title = (f"Noise probe: dB removed over the last {probe.MEASURE_S:g} s of {probe.PROBE_S:g} s; "
+             "note dB: gain of a sustained note on top (0 = kept)")
+    if markdown:
+        lines = ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+    else:
+        widths = [max(len(c) for c in column) for column in zip(header, *rows)]
+        lines = ["", title] + [
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+            for cells in [header, *rows]
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _set_name(devset: dict[str, Any], folder: Path) -> str:
+    sources = devset.get("sources") or ("seen" if devset.get("format") == 2 else None)
+    label = {"unseen": "unseen sources", "seen": "in-distribution"}.get(sources, "dev set")
+    return f"{label} (format {devset.get('format', '?')}): {folder}"
+
+
 def run(args: argparse.Namespace) -> int:
-    try:
-        devset = load_devset(args.devset)
-    except DevsetError as exc:
-        print(f"bench quality: {exc}", file=sys.stderr)
-        return 2
-    inputs = _InputScores(devset["sample_rate"])
-    results, skipped = [], []
-    for model in model_list(args):
+    folders = list(args.devset or [])
+    with_probe = args.probe or not folders
+    if not folders and not args.probe:
+        folders = default_sets()
+        if not folders:
+            print("bench quality: no dev set under the data root; build them with `livedenoise data devset` "
+                  "or pass --set (--probe runs the probe alone)", file=sys.stderr)
+            return 2
+    devsets = []
+    for folder in folders:
         try:
-            results.append(evaluate(model, args.devset, devset, args.strength_db, inputs, provider=args.provider))
-        except ModelLoadError as exc:
-            skipped.append({"model": model, "reason": str(exc)})
-    text = tables(results, markdown=False)
-    print(text, end="")
+            devsets.append((folder, load_devset(folder)))
+        except DevsetError as exc:
+            print(f"bench quality: {exc}", file=sys.stderr)
+            return 2
+    models = model_list(args)
+    sets, skipped, markdown = [], [], []
+    for folder, devset in devsets:
+        inputs = _InputScores(devset["sample_rate"])
+        results = []
+        for model in models:
+            try:
+                results.append(evaluate(model, folder, devset, args.strength_db, inputs, provider=args.provider))
+            except ModelLoadError as exc:
+                if not any(s["model"] == model for s in skipped):
+                    skipped.append({"model": model, "reason": str(exc)})
+        name = _set_name(devset, folder)
+        print(f"\n== {name}", end="")
+        print(tables(results, markdown=False), end="")
+        for s in devset.get("skipped", []):
+            print(f"dev set lacks {s['part']}{' ' + s['noise_type'] if 'noise_type' in s else ''}: {s['reason']}")
+        markdown.append(f"\n# {name}\n" + tables(results, markdown=True))
+        sets.append({
+            "name": name,
+            "devset": {
+                "path": str(folder),
+                "format": devset.get("format"),
+                "sources": devset.get("sources"),
+                "n_examples": len(devset["examples"]),
+                "manifest": devset.get("manifest"),
+                "seed": devset.get("seed"),
+                "skipped": devset.get("skipped", []),
+                "stationary_noise_types": devset.get("stationary_noise_types", []),
+            },
+            "models": {r["model"]: r for r in results},
+        })
+    probe_results = []
+    if with_probe:
+        for model in models:
+            try:
+                probe_results.append(evaluate_probe(model, args.strength_db, args.provider))
+            except ModelLoadError as exc:
+                if not any(s["model"] == model for s in skipped):
+                    skipped.append({"model": model, "reason": str(exc)})
+        print(probe_table(probe_results, markdown=False), end="")
+        markdown.append(probe_table(probe_results, markdown=True))
     for s in skipped:
         print(f"{s['model']}: skipped ({s['reason']})")
-    for s in devset.get("skipped", []):
-        print(f"dev set lacks {s['part']}{' ' + s['noise_type'] if 'noise_type' in s else ''}: {s['reason']}")
+    headline = sets[0] if sets else {"devset": None, "models": {}}
     report = {
         "livedenoise": __version__,
         "python": sys.version.split()[0],
         "machine": platform.machine(),
-        "devset": {
-            "path": str(args.devset),
-            "format": devset.get("format"),
-            "n_examples": len(devset["examples"]),
-            "manifest": devset.get("manifest"),
-            "seed": devset.get("seed"),
-            "skipped": devset.get("skipped", []),
-        },
+        "devset": headline["devset"],
         "strength_db": args.strength_db,
-        "models": {r["model"]: r for r in results},
+        "models": headline["models"],
+        "sets": sets,
+        "probe": {r["model"]: r for r in probe_results} if with_probe else None,
         "skipped": skipped,
     }
     args.json.write_text(json.dumps(_json_safe(report), indent=1, allow_nan=False) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
     if args.markdown is not None:
-        args.markdown.write_text(f"# Quality on {args.devset}\n" + tables(results, markdown=True), encoding="utf-8")
+        args.markdown.write_text("# Quality\n" + "".join(markdown), encoding="utf-8")
         print(f"wrote {args.markdown}")
-    if args.plot is not None and results:
+    first = list(headline["models"].values())
+    if args.plot is not None and first:
         try:
-            plot(results, args.plot)
+            plot(first, args.plot)
             print(f"wrote {args.plot}")
         except ImportError:
             print("no plot: matplotlib is not installed (pip install 'livedenoise[bench]')")
-    return 0 if results else 1
+    return 0 if first or probe_results else 1

@@ -2,7 +2,8 @@
 
 Every command that runs a model takes the same three flags with the same defaults: the shipped
 model, the CPU, 40 dB. Benchmarks that compare models side by side take a comma-separated list in
-the same ``--model`` flag (``--models`` is kept as its other spelling).
+the same ``--model`` flag (``--models`` is kept as its other spelling), the shipped model first,
+with the references they are measured against by default.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ MODEL_HELP = (
 )
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, several: bool = False) -> None:
-    """Add the shared model flags; with ``several``, ``--model`` takes a comma-separated list."""
+def add_model_arguments(parser: argparse.ArgumentParser, several: tuple[str, ...] = ()) -> None:
+    """Add the shared model flags; with ``several`` (the default list), ``--model`` takes a comma-separated list."""
     group = parser.add_argument_group("model")
     if several:
         group.add_argument(
-            "--model", "--models", dest="model", default=BUILTIN_MODELS[0], metavar="MODEL[,MODEL...]",
-            help=f"comma-separated, measured side by side; each one of: {MODEL_HELP} (default: default)",
+            "--model", "--models", dest="model", default=",".join(several), metavar="MODEL[,MODEL...]",
+            help=f"comma-separated, measured side by side; each one of: {MODEL_HELP} (default: {','.join(several)})",
         )
     else:
         group.add_argument("--model", default=BUILTIN_MODELS[0], metavar="MODEL", help=f"{MODEL_HELP} (default: default)")

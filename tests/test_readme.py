@@ -128,8 +128,9 @@ def test_the_figure_table_is_the_cards():
     assert [row[0] for row in rows] == [CARD["name"], "DSP baseline (`dsp`)"]
     for row, key in zip(rows, (shipped, "dsp")):
         assert [cell.replace("**", "") for cell in row[1:]] == card_row(models[key]), key
-    n_examples = CARD["metrics"]["dev_set"]["devset"]["n_examples"]
-    assert f"({n_examples} examples" in section("The shipped model, measured")
+    devset = CARD["metrics"]["dev_set"]["devset"]
+    text = " ".join(section("The shipped model, measured").split())
+    assert f"(`{devset['path']}`, format {devset['format']}, {devset['n_examples']} examples" in text
 
 
 def test_latency_figures_are_the_shipped_models():

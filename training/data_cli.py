@@ -3,7 +3,8 @@
     livedenoise data fetch                 Debian packages -> data/debian/ -> manifests/debian.jsonl
     livedenoise data render                SoundFont renders -> data/rendered/ -> manifests/render.jsonl
     livedenoise data add --layout esc50 PATH
-    livedenoise data report                counts and minutes as Markdown -> data/SOURCES.md
+    livedenoise data report                counts and minutes as Markdown -> data/SOURCES.md, and the
+                                           spread of noise spectra per split -> data/noise-spectra.png
 
 Every action that changes a source manifest rewrites ``manifest.jsonl``: all sources merged,
 deduplicated by sha256 (Debian first, then renders, then user datasets).
@@ -29,13 +30,17 @@ from livedenoise.training.fetch import (
     probe_cache,
 )
 from livedenoise.training.manifest import KINDS, SPLITS, SourceFile, read_manifest, write_manifest
-from livedenoise.training.packages import AUDIO_PACKAGES, package_by_name
+from livedenoise.training.noise_pools import SPEECH_CATEGORIES
+from livedenoise.training.packages import AUDIO_PACKAGES, HELD_OUT_CATEGORIES, package_by_name
 from livedenoise.training.render import RENDER_MANIFEST, render_sources
+from livedenoise.training.splits import catalogue_package_of, policy_problems
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
 REPORT_NAME = "SOURCES.md"
+SPECTRA_NAME = "noise-spectra.png"
+SPECTRA_SPLITS = ("train", "validation", "test")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +81,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--name", default="", help="manifest name (default: layout-FOLDERNAME)")
     add.add_argument("path", type=Path)
     actions.add_parser("report", help=f"write counts and durations to DATA_ROOT/{REPORT_NAME}")
-    devset_cli.configure(actions.add_parser("devset", help="build the dev set from the held-apart test split"))
+    devset_cli.configure(actions.add_parser("devset", help="build the dev sets (unseen sources, in-distribution) from the held-apart splits"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -202,6 +207,39 @@ def sources_report(records: list[SourceFile], data_root: Path) -> str:
     ]
     lines += _table(["origin", "kind", "licence", "files", "minutes"], rows)
 
+    noise = [r for r in records if r.kind == "noise"]
+    lines += ["", "## Real noise per category (minutes per split)", ""]
+    rows = []
+    for category in sorted({r.category for r in noise}):
+        group = [r for r in noise if r.category == category]
+        per_split = [f"{_minutes(r for r in group if r.split == s):.1f}" for s in SPLITS]
+        origins = ", ".join(sorted({r.origin for r in group}))
+        rows.append([category, *per_split, f"{_minutes(group):.1f}", origins])
+    lines += _table(["category", *SPLITS, "total", "packages"], rows)
+
+    lines += ["", "## Per package (minutes per split)", ""]
+    rows = []
+    for (origin,), group in grouped(lambda r: (r.origin,)).items():
+        per_split = [f"{_minutes(r for r in group if r.split == s):.1f}" for s in SPLITS]
+        kinds = "+".join(k for k in KINDS if any(r.kind == k for r in group))
+        categories = ", ".join(sorted({r.category for r in group}))
+        rows.append([origin, kinds, *per_split, f"{_minutes(group):.1f}", categories])
+    lines += _table(["package", "kind", *SPLITS, "total", "categories"], rows)
+    n_noise_packages = len({r.origin for r in noise if catalogue_package_of(r.origin)})
+    problems = policy_problems(records)
+    lines += [
+        "",
+        "## Split policy",
+        "",
+        f"Real noise: {_minutes(noise):.1f} minutes from {n_noise_packages} catalogue packages "
+        f"({_minutes(r for r in noise if r.category not in SPEECH_CATEGORIES):.1f} minutes without speech).",
+        "Validation and test hold whole packages that training never touches; test_seen holds "
+        "recordings of the training packages kept apart from training. Held out of training and "
+        "validation entirely: " + ", ".join(f"{c} ({why})" for c, why in HELD_OUT_CATEGORIES.items()) + ".",
+        "",
+    ]
+    lines += [f"- breach: {line}" for line in problems] if problems else ["No breach of the split policy."]
+
     lines += ["", "## Per licence", ""]
     rows = [
         [licence, str(len(group)), f"{_minutes(group):.1f}"]
@@ -215,7 +253,34 @@ def _report(data_root: Path) -> int:
     manifest = data_root / MANIFEST_NAME
     if not manifest.exists():
         raise SystemExit(f"data report: {manifest} not found; run `livedenoise data fetch` first")
-    text = sources_report(read_manifest(manifest), data_root)
+    records = read_manifest(manifest)
+    text = sources_report(records, data_root)
+    picture = write_noise_spectra(records, data_root, data_root / SPECTRA_NAME)
+    if picture is not None:
+        text += f"\n![Spread of noise spectra per split]({SPECTRA_NAME})\n\n{picture}\n"
     (data_root / REPORT_NAME).write_text(text, encoding="utf-8")
     print(text)
     return 0
+
+
+def write_noise_spectra(records: list[SourceFile], data_root: Path, path: Path) -> str | None:
+    """Draw the spread of noise spectra (speech left out: it is babble's own type) in training,
+    validation and the unseen test split to ``path``; returns a caption, or None without matplotlib."""
+    from livedenoise.training import noise_spectra
+
+    bands, counts = {}, []
+    for split in SPECTRA_SPLITS:
+        chosen = [r for r in records if r.kind == "noise" and r.split == split and r.category not in SPEECH_CATEGORIES]
+        spectra, weights = noise_spectra.split_spectra(chosen, data_root)
+        if len(weights):
+            bands[split] = noise_spectra.weighted_percentiles(spectra, weights, noise_spectra.PERCENTILES)
+            counts.append(f"{split} {len(weights)} recordings, {weights.sum() / 60:.1f} min")
+    if not bands:
+        return None
+    try:
+        noise_spectra.plot_spread(bands, path, "Noise spectra per split (long-term average, weighted by duration)")
+    except ImportError:
+        print("no spectra picture: matplotlib is not installed (pip install 'livedenoise[bench]')")
+        return None
+    return (f"Per-recording long-term average spectra, 0 dB total power, percentiles over recordings "
+            f"weighted by duration; speech left out. {'; '.join(counts)}.")

@@ -1,4 +1,14 @@
-"""The dev set: fixed, seeded examples from the manifest's held-apart test split, written as WAV files.
+"""The dev sets: fixed, seeded examples from a held-apart split of the manifest, written as WAV files.
+
+Two sets, built alike from different splits (see ``manifest``):
+
+- unseen sources (format 3, the headline): the ``test`` split, whose music and noise come from
+  packages training and validation never touch, including noise categories held out entirely
+  (fire, thunder). Its noise types are named after what the noise is (engine, wind, rain, ...;
+  ``UNSEEN_NOISE_TYPES``), the stationary ones marked, so reports can say where a model stands on
+  each against the DSP baseline.
+- in-distribution (format 2): the ``test_seen`` split, recordings of the training sources held
+  apart from training, with the mixer's own noise types.
 
 Parts, each example with its own generator seeded by ``(seed, part, ...)``:
 
@@ -12,9 +22,9 @@ Parts, each example with its own generator seeded by ``(seed, part, ...)``:
   with their notes relative to the segment, for the tuner hit rate. Built only when the test split
   holds such renders; otherwise ``devset.json`` says why the part is missing.
 
-Only test-split records are ever opened. Recordings feed the recorded noise types as in training
-(``noise_pools``): speech feeds babble, other instruments are harmonic noise, every other noise
-category is ambience.
+Only records of the set's split are ever opened. Recordings feed the recorded noise types as in
+training (``noise_pools``): speech feeds babble, other instruments are harmonic noise, every other
+noise category is ambience (in the unseen set, only the categories its noise type names).
 
 Layout: ``noisy/<id>.wav`` (the model input), ``clean/<id>.wav``, ``noise/<id>.wav``, float32 mono
 at 48 kHz, and ``devset.json``: per example its id, part, files, noise type, SNR, sources with
@@ -39,11 +49,10 @@ from .dataset import FileSources
 from .manifest import SourceFile, read_manifest
 from .mixing import NOISE_TYPES, RECORDED_TYPES, MixConfig, NoiseSources, fill_segment, mix_example
 from .noise_pools import NoisePools
+from .packages import HELD_OUT_CATEGORIES, SEEN_TEST_SPLIT
 from .render import notes_sidecar_path, read_notes_sidecar
 
 DEVSET_FILE = "devset.json"
-FORMAT_VERSION = 2  # 2: harmonic noise draws on the rendered other instruments too
-SPLIT = "test"
 SNRS_DB = (-5.0, 0.0, 5.0, 10.0)
 SAMPLE_RATE = 48000
 RENDER_ORIGIN_PREFIX = "fluid-soundfont-gm"
@@ -55,8 +64,67 @@ PARTS = ("mixture", "clean", "noise_only", "tuner")
 SUBDIRS = ("noisy", "clean", "noise")
 
 
+@dataclass(frozen=True)
+class NoiseType:
+    """A dev-set noise type: the mixer's type it is drawn as and, for recorded ambience, the
+    categories its recordings come from (empty: all ambience)."""
+
+    name: str
+    mix_type: str
+    categories: frozenset[str] = frozenset()
+    stationary: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "mix_type": self.mix_type,
+            "categories": sorted(self.categories),
+            "stationary": self.stationary,
+            "held_out": bool(self.categories) and self.categories <= set(HELD_OUT_CATEGORIES),
+        }
+
+
+def _recorded(name: str, *categories: str, stationary: bool = False) -> NoiseType:
+    return NoiseType(name, "ambience", frozenset(categories or (name,)), stationary)
+
+
+# The unseen set's noise types. Stationary ones first: the DSP baseline's home ground.
+UNSEEN_NOISE_TYPES = (
+    _recorded("engine", stationary=True),
+    NoiseType("fan", "fan", stationary=True),
+    _recorded("wind", stationary=True),
+    NoiseType("hum", "hum", stationary=True),
+    NoiseType("hiss", "hiss", stationary=True),
+    _recorded("rain", "rain", "water"),
+    _recorded("traffic"),
+    _recorded("machine"),
+    _recorded("crowd"),
+    NoiseType("babble", "babble"),
+    _recorded("household"),
+    _recorded("nature", "birds", "night", "nature", "farm"),
+    NoiseType("other_music", "harmonic"),
+    *(_recorded(category) for category in sorted(HELD_OUT_CATEGORIES)),
+)
+STATIONARY_NOISE_TYPES = tuple(t.name for t in UNSEEN_NOISE_TYPES if t.stationary)
+
+
+@dataclass(frozen=True)
+class DevsetFormat:
+    version: int
+    split: str
+    noise_types: tuple[NoiseType, ...]
+    default_folder: str
+
+
+FORMATS = {
+    "unseen": DevsetFormat(3, "test", UNSEEN_NOISE_TYPES, "devset-unseen"),
+    # 2: harmonic noise draws on the rendered other instruments too
+    "seen": DevsetFormat(2, SEEN_TEST_SPLIT, tuple(NoiseType(t, t) for t in NOISE_TYPES), "devset"),
+}
+
+
 def pinned_config(noise_type: str, snr_db: float) -> MixConfig:
-    """A mixing config that draws exactly one noise of ``noise_type`` at exactly ``snr_db``, dry."""
+    """A mixing config that draws exactly one noise of ``noise_type`` at exactly ``snr_db``, dry and
+    unvaried."""
     return MixConfig(
         sample_rate=SAMPLE_RATE,
         snr_db_range=(snr_db, snr_db),
@@ -64,23 +132,24 @@ def pinned_config(noise_type: str, snr_db: float) -> MixConfig:
         second_noise_prob=0.0,
         reverb_prob=0.0,
         band_limit_prob=0.0,
+        noise_variation_prob=0.0,
     )
 
 
 @dataclass
 class _TestSplit:
-    """The test split's records, grouped as the mixer needs them."""
+    """The set's split's records, grouped as the mixer needs them."""
 
     labelled_guitar: list[SourceFile]
-    pools: NoisePools  # over the test music other than the labelled note renders
+    pools: NoisePools  # over the split's music other than the labelled note renders
 
     @property
     def music(self) -> tuple[SourceFile, ...]:
         return self.pools.music
 
     @classmethod
-    def from_records(cls, records: list[SourceFile], data_root: Path) -> _TestSplit:
-        test = [r for r in records if r.split == SPLIT]
+    def from_records(cls, records: list[SourceFile], data_root: Path, split: str) -> _TestSplit:
+        test = [r for r in records if r.split == split]
         music = [r for r in test if r.kind == "music"]
         noise = [r for r in test if r.kind == "noise"]
         labelled = [
@@ -125,14 +194,20 @@ class _Builder:
         durations = np.array([r.duration_s for r in split.music])
         self._music_probs = durations / durations.sum() if split.music else durations
 
-    def available_types(self) -> list[str]:
-        """Noise types the test split can supply (recorded types need recordings of their kind)."""
-        have = {
-            "ambience": bool(self.split.pools.ambience),
-            "speech": bool(self.split.pools.speech),
-            "harmonic": self.split.pools.has_harmonic(),
-        }
-        return [t for t in NOISE_TYPES if t not in RECORDED_TYPES or have[RECORDED_TYPES[t]]]
+    def ambience_of(self, noise_type: NoiseType) -> list[SourceFile]:
+        pool = self.split.pools.ambience
+        return [r for r in pool if r.category in noise_type.categories] if noise_type.categories else list(pool)
+
+    def available(self, noise_type: NoiseType) -> bool:
+        """Whether the split can supply ``noise_type`` (recorded types need recordings of their kind)."""
+        field_name = RECORDED_TYPES.get(noise_type.mix_type)
+        if field_name == "ambience":
+            return bool(self.ambience_of(noise_type))
+        if field_name == "speech":
+            return bool(self.split.pools.speech)
+        if field_name == "harmonic":
+            return self.split.pools.has_harmonic()
+        return True
 
     def _sampler(self, pool: Sequence[SourceFile], draws: _Draws) -> Callable | None:
         if not pool:
@@ -147,9 +222,9 @@ class _Builder:
 
         return lambda n_samples, rng: fill_segment(n_samples, rng, draw_piece, SAMPLE_RATE)
 
-    def noise_sources(self, draws: _Draws, music: SourceFile | None) -> NoiseSources:
+    def noise_sources(self, draws: _Draws, music: SourceFile | None, noise_type: NoiseType) -> NoiseSources:
         return NoiseSources(
-            ambience=self._sampler(self.split.pools.ambience, draws),
+            ambience=self._sampler(self.ambience_of(noise_type), draws),
             speech=self._sampler(self.split.pools.speech, draws),
             harmonic=self._sampler(self.split.pools.harmonic_for(music), draws),
         )
@@ -225,12 +300,17 @@ def build_devset(
     data_root: str | Path | None = None,
     overwrite: bool = False,
     progress: bool = False,
+    sources: str = "unseen",
 ) -> Path:
-    """Build the dev set from ``manifest_path``'s test split into ``out_dir``; returns ``devset.json``.
+    """Build the ``sources`` dev set (a key of ``FORMATS``) from ``manifest_path`` into ``out_dir``;
+    returns ``devset.json``.
 
     ``data_root`` defaults to the manifest's folder. An existing dev set is replaced only with
     ``overwrite``.
     """
+    if sources not in FORMATS:
+        raise ValueError(f"sources must be one of {sorted(FORMATS)}, got {sources!r}")
+    form = FORMATS[sources]
     if n_per_cell < 1:
         raise ValueError(f"n_per_cell must be >= 1, got {n_per_cell}")
     if segment_s <= 0:
@@ -245,24 +325,31 @@ def build_devset(
         for subdir in SUBDIRS:
             shutil.rmtree(out_dir / subdir, ignore_errors=True)
         devset_path.unlink()
-    split = _TestSplit.from_records(read_manifest(manifest_path), data_root)
+    split = _TestSplit.from_records(read_manifest(manifest_path), data_root, form.split)
     if not split.music:
-        raise ValueError(f"{manifest_path} has no music in the {SPLIT!r} split")
+        raise ValueError(f"{manifest_path} has no music in the {form.split!r} split")
     for subdir in SUBDIRS:
         (out_dir / subdir).mkdir(parents=True, exist_ok=True)
 
     builder = _Builder(split, FileSources(data_root, SAMPLE_RATE), out_dir, segment_s)
-    types = builder.available_types()
+    by_name = {t.name: t for t in form.noise_types}
+    types = [t.name for t in form.noise_types if builder.available(t)]
     skipped = [
-        {"part": "mixture, noise_only", "noise_type": t, "reason": f"no {RECORDED_TYPES[t]} recordings in the test split"}
-        for t in NOISE_TYPES
-        if t not in types
+        {
+            "part": "mixture, noise_only",
+            "noise_type": t.name,
+            "reason": f"no {'/'.join(sorted(t.categories)) or RECORDED_TYPES[t.mix_type]} recordings "
+            f"in the {form.split} split",
+        }
+        for t in form.noise_types
+        if t.name not in types
     ]
     if not split.labelled_guitar:
         skipped.append(
             {
                 "part": "tuner",
-                "reason": f"no guitar renders with note labels ({RENDER_ORIGIN_PREFIX}*, *.notes.json) in the test split",
+                "reason": f"no guitar renders with note labels ({RENDER_ORIGIN_PREFIX}*, *.notes.json) "
+                f"in the {form.split} split",
             }
         )
     n_tuner = len(SNRS_DB) * n_per_cell if split.labelled_guitar else 0
@@ -276,7 +363,10 @@ def build_devset(
         bar.update()
 
     def mixed(part: str, example_id: str, clean, music, noise_type, snr_db, rng, draws) -> dict[str, Any]:
-        mixture = mix_example(clean, builder.noise_sources(draws, music), rng, pinned_config(noise_type, snr_db))
+        kind = by_name[noise_type]
+        mixture = mix_example(
+            clean, builder.noise_sources(draws, music, kind), rng, pinned_config(kind.mix_type, snr_db)
+        )
         return {
             "id": example_id,
             "part": part,
@@ -288,7 +378,7 @@ def build_devset(
             "mix": mixture.metadata,
         }
 
-    for t_index, noise_type in enumerate(NOISE_TYPES):
+    for t_index, noise_type in enumerate(by_name):
         if noise_type not in types:
             continue
         for s_index, snr_db in enumerate(SNRS_DB):
@@ -308,15 +398,18 @@ def build_devset(
         path = builder.write("clean", example_id, _level(clean, rng, MixConfig()))
         add({"id": example_id, "part": "clean", "input": path, "clean": path, "music_start_s": start_s}, draws, example_seed)
 
-    for t_index, noise_type in enumerate(NOISE_TYPES):
+    for t_index, noise_type in enumerate(by_name):
         if noise_type not in types:
             continue
+        kind = by_name[noise_type]
         for k in range(n_per_cell):
             # The noise of a 0 dB mixture: recordings and levels drawn exactly as in the mixtures.
             example_seed = [seed, PARTS.index("noise_only"), t_index, k]
             rng, draws = np.random.default_rng(example_seed), _Draws()
             clean, music, _ = builder.music_segment(rng, draws)
-            mixture = mix_example(clean, builder.noise_sources(draws, music), rng, pinned_config(noise_type, 0.0))
+            mixture = mix_example(
+                clean, builder.noise_sources(draws, music, kind), rng, pinned_config(kind.mix_type, 0.0)
+            )
             example_id = f"noise_{noise_type}_{k:02d}"
             path = builder.write("noise", example_id, mixture.noise)
             example = {"id": example_id, "part": "noise_only", "input": path, "noise": path, "noise_type": noise_type}
@@ -334,14 +427,17 @@ def build_devset(
     bar.close()
 
     devset = {
-        "format": FORMAT_VERSION,
-        "split": SPLIT,
+        "format": form.version,
+        "sources": sources,
+        "split": form.split,
         "sample_rate": SAMPLE_RATE,
         "segment_s": segment_s,
         "n_per_cell": n_per_cell,
         "seed": seed,
         "snrs_db": list(SNRS_DB),
         "noise_types": types,
+        "noise_type_info": {name: by_name[name].describe() for name in types},
+        "stationary_noise_types": [name for name in types if by_name[name].stationary],
         "manifest": {"name": manifest_path.name, "sha256": _file_sha256(manifest_path)},
         "skipped": skipped,
         "licences": sorted({licence for example in examples for licence in example["licences"]}),

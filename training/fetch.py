@@ -207,7 +207,7 @@ def package_candidates(package: Package, extracted_root: Path) -> tuple[list[Can
                     origin=package.name,
                     licence=package.licence_of(selection),
                     group=selection.group_key(package.name, relative),
-                    allowed_splits=(package.split,),
+                    allowed_splits=package.allowed_splits(),
                 )
             )
     return candidates, n_broken

@@ -1,7 +1,13 @@
 """The source manifest: one record per real audio file the training side may draw from.
 
-Written by the data fetch, read by mixing and the dev-set builder. Files are split into
-train/validation/test here, before any mixing, so no recording leaks across splits.
+Written by the data fetch, read by mixing and the dev-set builder. Files are split here, before
+any mixing, so no recording leaks across splits:
+
+- ``train``: what the model learns from.
+- ``validation``: checkpoint choice, from sources (packages) training never touches.
+- ``test``: the unseen-source dev set, from other such sources.
+- ``test_seen``: recordings of the training sources held apart from training, for the
+  in-distribution dev set.
 Stored as JSON Lines, one ``SourceFile`` per line.
 """
 
@@ -13,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 KINDS = ("music", "noise")
-SPLITS = ("train", "validation", "test")
+SPLITS = ("train", "validation", "test", "test_seen")
 
 
 @dataclass(frozen=True)

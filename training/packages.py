@@ -5,11 +5,12 @@ whether they are clean music or noise, a category label, and the licence of that
 The first selection whose pattern matches a file decides; files that match none are ignored.
 Files inside zip archives (0ad's public.zip, Quake-style .pk3) are written ``ARCHIVE!/MEMBER``.
 
-Split policy (format 3): every package goes whole into one split, so the test split (the
-unseen-source dev set) and validation (checkpoint choice) hold only sources training never
-touches. ``HELD_OUT_CATEGORIES`` are noise kinds that only test packages may carry. Renders of
-generated MIDI are the one exception: they are split by file (the test split keeps its labelled
-guitar notes for the tuner).
+Split policy (format 3): a package goes whole to validation (checkpoint choice) or test (the
+unseen-source dev set), or is a training package, so those two splits hold only sources training
+never touches. A training package's files are hashed between train and test_seen (recordings of
+seen sources held apart, for the in-distribution dev set). ``HELD_OUT_CATEGORIES`` are noise kinds
+that only test packages may carry. Renders of generated MIDI are split by file over every split
+(each dev set keeps labelled guitar notes for the tuner).
 
 ``RESERVED_PACKAGES`` are kept for an independent evaluation: nothing here may download,
 extract or read them.
@@ -20,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from livedenoise.training.manifest import SPLITS
 
 RESERVED_PACKAGES = frozenset(
     {
@@ -45,6 +45,10 @@ HELD_OUT_CATEGORIES = {
     "fire": "crackle: dense broadband impulses",
     "thunder": "rumble: low-frequency bursts with long decays",
 }
+
+PACKAGE_SPLITS = ("train", "validation", "test")
+# A training package's recordings that are held apart from training.
+SEEN_TEST_SPLIT = "test_seen"
 
 # Marks a member of a zip archive inside a package, both in patterns and on disk after fetch.
 ARCHIVE_MARK = "!/"
@@ -96,7 +100,7 @@ class Package:
 
     ``midi_group`` is the group template for renders of its MIDI files; ``render_as_written`` is
     False where the package's own recording of the same pieces is already taken as audio.
-    ``split`` is where all of the package's files go.
+    ``split`` is one of ``PACKAGE_SPLITS``: where the package goes (see the module's policy).
     """
 
     name: str
@@ -109,8 +113,8 @@ class Package:
 
     def __post_init__(self) -> None:
         check_not_reserved(self.name)
-        if self.split not in SPLITS:
-            raise ValueError(f"{self.name}: split must be one of {SPLITS}, got {self.split!r}")
+        if self.split not in PACKAGE_SPLITS:
+            raise ValueError(f"{self.name}: split must be one of {PACKAGE_SPLITS}, got {self.split!r}")
         for selection in self.selections:
             if selection.category in HELD_OUT_CATEGORIES and self.split != "test":
                 raise ValueError(
@@ -123,6 +127,10 @@ class Package:
         return tuple(
             sorted({s.pattern.split(ARCHIVE_MARK)[0] for s in self.selections if ARCHIVE_MARK in s.pattern})
         )
+
+    def allowed_splits(self) -> tuple[str, ...]:
+        """The splits the package's files may be hashed into."""
+        return (self.split, SEEN_TEST_SPLIT) if self.split == "train" else (self.split,)
 
     def licence_of(self, selection: Selection) -> str:
         return selection.licence or self.licence

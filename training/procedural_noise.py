@@ -230,6 +230,7 @@ def _shape_existing(audio: np.ndarray, gain_db: Callable[[np.ndarray], np.ndarra
 
 BABBLE_FFT = 1024
 BABBLE_HOP = 256
+VOICED_MAX_HZ = 6_000.0
 
 
 def babble(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_RATE) -> Generated:
@@ -238,32 +239,40 @@ def babble(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_R
     pauses, summed at levels within 12 dB. Built as a magnitude spectrogram with random phase."""
     n_talkers = int(rng.integers(3, 17))
     n_frames = n_samples // BABBLE_HOP + 4
-    freqs_hz = np.fft.rfftfreq(BABBLE_FFT, 1.0 / sample_rate)
+    freqs_hz = np.fft.rfftfreq(BABBLE_FFT, 1.0 / sample_rate).astype(np.float32)
+    # Voiced speech is computed below VOICED_MAX_HZ only: above it the formants are 40 dB down.
+    low = freqs_hz[freqs_hz < VOICED_MAX_HZ]
+    tilt = 1.0 / (1.0 + (low / 600.0) ** 2) + 0.002
     frame_s = BABBLE_HOP / sample_rate
-    power = np.zeros((n_frames, freqs_hz.size))
+    power = np.zeros((n_frames, freqs_hz.size), dtype=np.float32)
     for _ in range(n_talkers):
         syllable_s = 1.0 / rng.uniform(3.0, 7.0)
         n_syllables = int(np.ceil(n_frames * frame_s / syllable_s)) + 2
-        syllable = (np.arange(n_frames) * frame_s / syllable_s + rng.uniform(0.0, 1.0)).astype(int)
-        within = (np.arange(n_frames) * frame_s / syllable_s) % 1.0
+        position = np.arange(n_frames) * frame_s / syllable_s + rng.uniform(0.0, 1.0)
+        syllable = position.astype(int)
+        within = (position - syllable).astype(np.float32)
         voiced = rng.random(n_syllables) < 0.75
         loud = np.where(rng.random(n_syllables) < 0.15, 0.0, 1.0)  # pauses
         f0_hz = np.exp(rng.uniform(np.log(80.0), np.log(260.0)))
-        pitch = f0_hz * (1.0 + 0.15 * smooth_curve(n_frames, rng, 2.0 / syllable_s, 1.0 / frame_s))
+        pitch = (f0_hz * (1.0 + 0.15 * smooth_curve(n_frames, rng, 2.0 / syllable_s, 1.0 / frame_s))).astype(np.float32)
         formant_hz = np.stack([rng.uniform(lo, hi, n_syllables) for lo, hi in ((300, 900), (800, 2500), (2000, 3500))], axis=1)
         formant_bw = np.array([80.0, 120.0, 200.0]) * rng.uniform(0.8, 1.5)
         # Formants glide from one syllable's targets to the next.
-        current = formant_hz[syllable] * (1.0 - within[:, None]) + formant_hz[syllable + 1] * within[:, None]
-        envelope = np.zeros((n_frames, freqs_hz.size))
+        current = (formant_hz[syllable] * (1.0 - within[:, None]) + formant_hz[syllable + 1] * within[:, None]).astype(np.float32)
+        envelope = np.zeros((n_frames, low.size), dtype=np.float32)
         for k in range(3):
-            envelope += 1.0 / (1.0 + ((freqs_hz[None, :] - current[:, k : k + 1]) / formant_bw[k]) ** 2) / (k + 1)
-        envelope *= 1.0 / (1.0 + (freqs_hz / 600.0) ** 2)[None, :] + 0.002
-        comb = (0.5 + 0.5 * np.cos(2.0 * np.pi * freqs_hz[None, :] / pitch[:, None])) ** 8
-        hiss = (freqs_hz > rng.uniform(2_500.0, 5_000.0))[None, :] * 0.3
-        shape = np.where(voiced[syllable][:, None], comb * envelope, hiss * envelope.mean(axis=1, keepdims=True))
-        syllable_gain = np.sin(np.pi * within) ** 2 * loud[syllable]
-        level = 10.0 ** (rng.uniform(-12.0, 0.0) / 10.0)
-        power += level * shape * syllable_gain[:, None]
+            envelope += 1.0 / (1.0 + ((low[None, :] - current[:, k : k + 1]) / formant_bw[k]) ** 2) / (k + 1)
+        envelope *= tilt[None, :]
+        comb = 0.5 + 0.5 * np.cos((2.0 * np.pi) * low[None, :] / pitch[:, None])
+        comb *= comb
+        comb *= comb
+        comb *= comb  # a narrow peak on every harmonic
+        gain = (np.sin(np.pi * within) ** 2 * loud[syllable] * 10.0 ** (rng.uniform(-12.0, 0.0) / 10.0)).astype(np.float32)
+        is_voiced = voiced[syllable]
+        power[is_voiced, : low.size] += (comb * envelope)[is_voiced] * gain[is_voiced, None]
+        hiss_from = int(np.searchsorted(freqs_hz, rng.uniform(2_500.0, 5_000.0)))
+        unvoiced = ~is_voiced
+        power[unvoiced, hiss_from:] += (0.1 * envelope[unvoiced].mean(axis=1) * gain[unvoiced])[:, None]
     phase = np.exp(2j * np.pi * rng.random(power.shape))
     _, audio = scipy.signal.istft(
         (np.sqrt(power) * phase).T, fs=sample_rate, nperseg=BABBLE_FFT, noverlap=BABBLE_FFT - BABBLE_HOP, boundary=True

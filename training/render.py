@@ -402,13 +402,13 @@ def package_jobs(package: Package, extracted_root: Path, out_dir: Path) -> list[
         group = format_group(package.midi_group or "{package}:{stem}", package.name, relative)
         if package.render_as_written:
             jobs.append(RenderJob(source, out_dir / f"{source.stem}.flac", "instrument", origin,
-                                  licence, group, allowed_splits=(package.split,)))
+                                  licence, group, allowed_splits=package.allowed_splits()))
         program = guitar_programs[i % len(guitar_programs)]
         forced = out_dir / "midi" / f"{source.stem}.guitar{program}.mid"
         forced.parent.mkdir(parents=True, exist_ok=True)
         force_program(source, program).save(str(forced))
         jobs.append(RenderJob(forced, out_dir / f"{source.stem}.guitar{program}.flac", "guitar",
-                              origin, licence, group, allowed_splits=(package.split,)))
+                              origin, licence, group, allowed_splits=package.allowed_splits()))
     return jobs
 
 

@@ -2,8 +2,9 @@
 
 A file's split comes from a hash of its key (the file's sha256, or a group key that ties files
 together, such as the stems of one song), so adding files never moves the files already there.
-Small strata get a repair step: when a stratum has at least one key per split but some split
-received none, the key whose hash lies nearest that split's range is moved into it.
+Small strata get a repair step: when a stratum has at least as many keys as there are splits that
+may go to some split but none did, the key whose hash lies nearest that split's range is moved
+into it.
 
 Catalogue packages are not hashed: each goes whole to its split (``packages`` explains the policy);
 ``policy_problems`` checks a manifest against it.
@@ -22,7 +23,7 @@ from livedenoise.training.packages import ALL_PACKAGES, HELD_OUT_CATEGORIES, SOU
 # origin ``<soundfont package>+<package>`` and follow that package.
 GENERATED_ORIGIN = f"{SOUNDFONT_PACKAGE.name}+generated"
 
-DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
+DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.7, "validation": 0.1, "test": 0.1, "test_seen": 0.1}
 
 
 def check_fractions(fractions: Mapping[str, float]) -> None:
@@ -108,11 +109,15 @@ def assign_splits(
             for stratum in key_strata:
                 members[stratum if depth is None else stratum[:depth]].add(key)
         for stratum in sorted(members, key=repr):
-            movable = sorted(k for k in members[stratum] if allowed_of[k] == SPLITS)
-            if len(movable) < len(SPLITS):
-                continue
             for target in SPLITS:
                 if fractions[target] <= 0:
+                    continue
+                # Keys hashed among several splits, ``target`` one of them; a stratum needs as many
+                # as there are splits before any is moved.
+                movable = sorted(
+                    k for k in members[stratum] if len(allowed_of[k]) > 1 and target in allowed_of[k]
+                )
+                if len(movable) < len(SPLITS):
                     continue
                 counts = defaultdict(int)
                 for key in members[stratum]:
@@ -143,15 +148,15 @@ def policy_problems(records: Iterable[SourceFile]) -> list[str]:
     Breaches: a catalogue package outside its split, one recording (sha256) in two splits, a
     held-out noise category outside the test split.
     """
-    split_of_package = {p.name: p.split for p in ALL_PACKAGES}
+    splits_of_package = {p.name: p.allowed_splits() for p in ALL_PACKAGES}
     splits_of_sha: dict[str, set[str]] = defaultdict(set)
     problems = []
     for record in records:
         splits_of_sha[record.sha256].add(record.split)
         package = catalogue_package_of(record.origin)
-        if package is not None and record.split != split_of_package[package]:
+        if package is not None and record.split not in splits_of_package[package]:
             problems.append(
-                f"{record.path}: package {package} belongs to {split_of_package[package]}, "
+                f"{record.path}: package {package} belongs to {'/'.join(splits_of_package[package])}, "
                 f"found in {record.split}"
             )
         if record.kind == "noise" and record.category in HELD_OUT_CATEGORIES and record.split != "test":

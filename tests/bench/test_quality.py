@@ -169,3 +169,29 @@ def test_a_bad_manifest_is_one_clear_line_and_exit_2(tmp_path, damage):
     assert "Traceback" not in result.stderr and "devset.json" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "q.json").exists()
+
+
+def test_plain_run_reports_the_dev_sets_under_the_data_root_and_the_probe(tmp_path, monkeypatch):
+    from livedenoise.bench import probe
+
+    monkeypatch.setattr(probe, "PROBE_S", 3.0)
+    monkeypatch.setattr(probe, "MEASURE_S", 1.5)
+    monkeypatch.setattr(probe, "PROBE_BANDS_HZ", ((300.0, 3000.0),))
+    monkeypatch.setenv("LIVEDENOISE_DATA", str(tmp_path / "data"))
+    parser = argparse.ArgumentParser()
+    quality.configure(parser)
+    args = parser.parse_args(["--models", "identity", "--json", str(tmp_path / "q.json")])
+    assert quality.run(args) == 2  # no dev set built yet
+    make_devset(tmp_path / "data" / "devset-unseen")
+    make_devset(tmp_path / "data" / "devset")
+    assert quality.run(args) == 0
+    data = json.loads((tmp_path / "q.json").read_text())
+    assert [s["devset"]["path"] for s in data["sets"]] == [
+        str(tmp_path / "data" / name) for name in quality.DEFAULT_SETS
+    ]
+    assert data["devset"] == data["sets"][0]["devset"] and "identity" in data["models"]
+    assert set(data["probe"]["identity"]["by_band"]) == {"300-3000 Hz"}
+    args = parser.parse_args(["--probe", "--models", "identity", "--json", str(tmp_path / "p.json")])
+    assert quality.run(args) == 0
+    data = json.loads((tmp_path / "p.json").read_text())
+    assert data["sets"] == [] and data["models"] == {} and "identity" in data["probe"]

@@ -11,7 +11,7 @@ import soundfile as sf
 
 from livedenoise.training import data_cli, dataset_layouts
 from livedenoise.training.dataset_layouts import ProbeCache, ProbeError, dataset_candidates, describe, probe_audio
-from livedenoise.training.manifest import read_manifest
+from livedenoise.training.manifest import SPLITS, read_manifest
 from livedenoise.training.packages import RESERVED_PACKAGES
 
 _seed = iter(range(10_000))
@@ -120,7 +120,7 @@ def test_folder_layout_labels_counts_and_skips(tmp_path):
     assert tally.n_candidates == 9
     assert (tally.n_kept, tally.n_duplicates, tally.n_unreadable) == (7, 1, 1)
     assert {r.category for r in records} == {"cafe", "unlabelled"}
-    assert {r.split for r in records} == {"train", "validation", "test"}
+    assert {r.split for r in records} == set(SPLITS)
     records, _ = _records("folder", tmp_path, kind="music", category="live")
     assert {(r.kind, r.category) for r in records} == {("music", "live")}
 

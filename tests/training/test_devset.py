@@ -1,4 +1,4 @@
-"""Dev set from a tiny generated manifest: test split only, every cell, reproducible bytes."""
+"""Dev sets from a tiny generated manifest: their split only, every cell, reproducible bytes."""
 
 from __future__ import annotations
 
@@ -10,11 +10,22 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from livedenoise.training.devset import SNRS_DB, build_devset
-from livedenoise.training.manifest import SourceFile, write_manifest
+from livedenoise.training.devset import (
+    FORMATS,
+    SNRS_DB,
+    STATIONARY_NOISE_TYPES,
+    UNSEEN_NOISE_TYPES,
+    build_devset,
+)
+from livedenoise.training.manifest import SPLITS, SourceFile, write_manifest
 from livedenoise.training.mixing import NOISE_TYPES
 
 SEGMENT_S = 1.0
+SPLIT = FORMATS["seen"].split  # the in-distribution set's split; most tests build that set
+
+
+def build_seen(*args, **kwargs) -> Path:
+    return build_devset(*args, sources="seen", **kwargs)
 
 
 def _record(path: str, kind: str, category: str, split: str, origin: str = "synthetic", seconds: float = 3.0,
@@ -42,23 +53,23 @@ def make_data(root: Path, with_speech: bool = True, with_notes: bool = True) -> 
         t = np.arange(int(seconds * sample_rate)) / sample_rate
         return 0.1 * np.sin(2 * np.pi * hz * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
 
-    music_a = _record("test/music_a.wav", "music", "orchestral", "test")
+    music_a = _record("test/music_a.wav", "music", "orchestral", SPLIT)
     _write(root, music_a, tone(220.0, 3.0))
-    music_b = _record("test/music_b.wav", "music", "rock", "test", sample_rate=44100, n_channels=2)
+    music_b = _record("test/music_b.wav", "music", "rock", SPLIT, sample_rate=44100, n_channels=2)
     _write(root, music_b, np.stack([tone(330.0, 3.0, 44100)] * 2, axis=1))
-    rain = _record("test/rain.wav", "noise", "rain", "test")
+    rain = _record("test/rain.wav", "noise", "rain", SPLIT)
     _write(root, rain, 0.05 * rng.standard_normal(3 * 48000))
-    chime = _record("test/chime.wav", "noise", "interference", "test")
+    chime = _record("test/chime.wav", "noise", "interference", SPLIT)
     _write(root, chime, tone(1000.0, 3.0))
-    piano = _record("test/piano.wav", "music", "piano", "test")
+    piano = _record("test/piano.wav", "music", "piano", SPLIT)
     _write(root, piano, tone(523.0, 3.0))
     records += [music_a, music_b, piano, rain, chime]
     if with_speech:
-        speech = _record("test/speech.wav", "noise", "speech", "test", seconds=0.7)
+        speech = _record("test/speech.wav", "noise", "speech", SPLIT, seconds=0.7)
         _write(root, speech, tone(150.0, 0.7) * rng.standard_normal(int(0.7 * 48000)))
         records.append(speech)
     if with_notes:
-        notes_record = _record("rendered/guitar_notes.flac", "music", "guitar", "test",
+        notes_record = _record("rendered/guitar_notes.flac", "music", "guitar", SPLIT,
                                origin="fluid-soundfont-gm+generated", seconds=4.0)
         notes = [{"onset_s": 0.25 + 2 * i, "offset_s": 1.75 + 2 * i, "midi": 45 + 7 * i,
                   "hz": 440.0 * 2 ** ((45 + 7 * i - 69) / 12)} for i in range(2)]
@@ -69,10 +80,10 @@ def make_data(root: Path, with_speech: bool = True, with_notes: bool = True) -> 
         _write(root, notes_record, audio)
         (root / "rendered/guitar_notes.notes.json").write_text(json.dumps(notes))
         records.append(notes_record)
-    for split in ("train", "validation"):
+    for split in sorted(set(SPLITS) - {SPLIT}):
         for kind, category in (("music", "orchestral"), ("music", "guitar"), ("noise", "rain"),
                                ("noise", "speech"), ("noise", "instrument")):
-            records.append(_record(f"{split}/{category}.wav", kind, category, split))
+            records.append(_record(f"other-{split}/{category}.wav", kind, category, split))
     manifest = root / "manifest.jsonl"
     write_manifest(manifest, records)
     return manifest
@@ -87,7 +98,7 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
     manifest = make_data(root)
     out = root / "devset"
-    devset_path = build_devset(manifest, out, n_per_cell=1, segment_s=SEGMENT_S, seed=7)
+    devset_path = build_seen(manifest, out, n_per_cell=1, segment_s=SEGMENT_S, seed=7)
     return manifest, out, json.loads(devset_path.read_text())
 
 
@@ -154,21 +165,21 @@ def test_tuner_notes_are_relative_to_the_segment(built):
 
 def test_reproducible_bytes(built, tmp_path):
     manifest, out, _ = built
-    again = build_devset(manifest, tmp_path / "again", n_per_cell=1, segment_s=SEGMENT_S, seed=7)
+    again = build_seen(manifest, tmp_path / "again", n_per_cell=1, segment_s=SEGMENT_S, seed=7)
     assert _files(again.parent) == _files(out)
-    other = build_devset(manifest, tmp_path / "other", n_per_cell=1, segment_s=SEGMENT_S, seed=8)
+    other = build_seen(manifest, tmp_path / "other", n_per_cell=1, segment_s=SEGMENT_S, seed=8)
     assert _files(other.parent)["noisy/hum_snr+00_00.wav"] != _files(out)["noisy/hum_snr+00_00.wav"]
 
 
 def test_existing_devset_is_kept_unless_overwrite(built):
     manifest, out, _ = built
     with pytest.raises(FileExistsError, match="overwrite"):
-        build_devset(manifest, out, n_per_cell=1, segment_s=SEGMENT_S, seed=7)
+        build_seen(manifest, out, n_per_cell=1, segment_s=SEGMENT_S, seed=7)
 
 
 def test_missing_sources_are_skipped_and_said(tmp_path):
     manifest = make_data(tmp_path, with_speech=False, with_notes=False)
-    devset = json.loads(build_devset(manifest, tmp_path / "devset", n_per_cell=1, segment_s=0.5).read_text())
+    devset = json.loads(build_seen(manifest, tmp_path / "devset", n_per_cell=1, segment_s=0.5).read_text())
     assert "babble" not in devset["noise_types"]
     assert not any(e.get("noise_type") == "babble" for e in devset["examples"])
     reasons = {s["part"]: s["reason"] for s in devset["skipped"]}
@@ -181,3 +192,55 @@ def test_the_quality_bench_reads_it(built):
 
     _, out, devset = built
     assert load_devset(out)["examples"] == devset["examples"]
+
+
+def make_unseen_data(root: Path) -> Path:
+    """Test-split music and noise of a few named categories, a held-out one among them; records of
+    every other split whose files do not exist."""
+    rng = np.random.default_rng(1)
+    t = np.arange(3 * 48000) / 48000
+    records = []
+    for path, kind, category, audio in (
+        ("unseen/music.wav", "music", "orchestral", 0.1 * np.sin(2 * np.pi * 220 * t)),
+        ("unseen/engine.wav", "noise", "engine", 0.05 * np.sin(2 * np.pi * 80 * t) + 0.01 * rng.standard_normal(t.size)),
+        ("unseen/wind.wav", "noise", "wind", 0.05 * rng.standard_normal(t.size)),
+        ("unseen/fire.wav", "noise", "fire", 0.05 * rng.standard_normal(t.size) ** 3),
+        ("unseen/water.wav", "noise", "water", 0.02 * rng.standard_normal(t.size)),
+    ):
+        record = _record(path, kind, category, "test")
+        _write(root, record, audio)
+        records.append(record)
+    for split in sorted(set(SPLITS) - {"test"}):
+        for kind, category in (("music", "orchestral"), ("noise", "engine"), ("noise", "speech")):
+            records.append(_record(f"other-{split}/{category}.wav", kind, category, split))
+    manifest = root / "manifest.jsonl"
+    write_manifest(manifest, records)
+    return manifest
+
+
+def test_unseen_set_names_its_noise_and_draws_each_from_its_categories(tmp_path):
+    manifest = make_unseen_data(tmp_path)
+    devset = json.loads(build_devset(manifest, tmp_path / "unseen", n_per_cell=1, segment_s=0.5).read_text())
+    assert (devset["format"], devset["split"], devset["sources"]) == (3, "test", "unseen")
+    expected = ["engine", "fan", "wind", "hum", "hiss", "rain", "fire"]
+    assert devset["noise_types"] == expected
+    assert devset["stationary_noise_types"] == ["engine", "fan", "wind", "hum", "hiss"]
+    assert set(STATIONARY_NOISE_TYPES) == {"engine", "fan", "wind", "hum", "hiss"}
+    assert devset["noise_type_info"]["fire"]["held_out"] and not devset["noise_type_info"]["wind"]["held_out"]
+    skipped = {s.get("noise_type") for s in devset["skipped"]}
+    assert skipped == {t.name for t in UNSEEN_NOISE_TYPES} - set(expected) | {None}  # None: the tuner
+    drawn_for = {"engine": "unseen/engine.wav", "wind": "unseen/wind.wav", "rain": "unseen/water.wav",
+                 "fire": "unseen/fire.wav"}
+    for example in devset["examples"]:
+        paths = {s["path"] for s in example["sources"]}
+        assert all(p.startswith("unseen/") for p in paths), paths
+        noise = {s["path"] for s in example["sources"] if s["role"] == "noise"}
+        if example.get("noise_type") in drawn_for:
+            assert noise == {drawn_for[example["noise_type"]]}, example["id"]
+        elif "noise_type" in example:
+            assert not noise and example["mix"]["noise_types"] == [example["noise_type"]]
+
+
+def test_unknown_sources_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="sources"):
+        build_devset(make_unseen_data(tmp_path), tmp_path / "x", sources="everything")

@@ -15,9 +15,9 @@ def test_split_for_is_deterministic_and_near_the_fractions():
     first = [split_for(k) for k in keys]
     assert first == [split_for(k) for k in keys]
     shares = {s: first.count(s) / len(keys) for s in SPLITS}
-    assert shares["train"] == pytest.approx(0.8, abs=0.03)
-    assert shares["validation"] == pytest.approx(0.1, abs=0.02)
-    assert shares["test"] == pytest.approx(0.1, abs=0.02)
+    assert shares["train"] == pytest.approx(0.7, abs=0.03)
+    for split in ("validation", "test", "test_seen"):
+        assert shares[split] == pytest.approx(0.1, abs=0.02)
 
 
 def test_position_is_uniform_in_unit_interval():
@@ -45,10 +45,10 @@ def test_order_of_input_does_not_matter():
 
 
 def test_small_strata_reach_every_split():
-    # Three files of a rare category: hashing alone would usually leave a split empty.
+    # Four files of a rare category: hashing alone would usually leave a split empty.
     for trial in range(20):
-        keys = [f"t{trial}-{i}" for i in range(3)]
-        splits = assign_splits(keys, [("noise", "wind")] * 3)
+        keys = [f"t{trial}-{i}" for i in range(4)]
+        splits = assign_splits(keys, [("noise", "wind")] * 4)
         assert sorted(splits.values()) == sorted(SPLITS), splits
 
 
@@ -78,6 +78,14 @@ def test_allowed_splits_are_respected():
     assert all(splits[k] == "test" for k in keys[:50])
     rest = [splits[k] for k in keys[50:]]
     assert "test" not in rest and "validation" in rest and "train" in rest
+
+
+def test_keys_limited_to_two_splits_still_reach_both():
+    # A training package's small category: its files may go to train or test_seen only.
+    for trial in range(20):
+        keys = [f"s{trial}-{i}" for i in range(4)]
+        splits = assign_splits(keys, [("noise", "wind")] * 4, [("train", "test_seen")] * 4)
+        assert set(splits.values()) == {"train", "test_seen"}, splits
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,53 @@
+"""The noise probe: band-limited signals, and figures that tell a model that removes noise from one
+that does not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from livedenoise.bench import probe, quality
+
+SAMPLE_RATE = 48000
+
+
+def test_band_noise_stays_in_its_band_at_the_probe_level():
+    rng = np.random.default_rng(0)
+    noise = probe.band_noise(SAMPLE_RATE, 300.0, 3000.0, SAMPLE_RATE, rng)
+    power = np.abs(np.fft.rfft(noise)) ** 2
+    freqs_hz = np.fft.rfftfreq(noise.size, 1.0 / SAMPLE_RATE)
+    inside = (freqs_hz >= 300.0) & (freqs_hz <= 3000.0)
+    assert power[~inside].sum() < 1e-20 * power[inside].sum()
+    assert 20 * np.log10(np.sqrt(np.mean(noise**2))) == pytest.approx(probe.NOISE_RMS_DBFS, abs=1e-6)
+
+
+def test_signals_cover_every_band_three_ways():
+    signals = probe.probe_signals(8000)
+    assert len(signals) == 3 * len(probe.PROBE_BANDS_HZ)
+    assert {s["kind"] for s in signals} == {"stationary", "modulated", "note"}
+    modulated = next(s["noise"] for s in signals if s["kind"] == "modulated")
+    quarter = len(modulated) // 12  # 1 s: a quarter of the 0.25 Hz swing
+    swing_db = 10 * np.log10(np.mean(modulated[quarter // 2 : quarter] ** 2) / np.mean(modulated[2 * quarter + quarter // 2 : 3 * quarter] ** 2))
+    assert swing_db > 6.0
+
+
+def test_scores_see_removed_noise_and_a_lost_note():
+    signal = next(s for s in probe.probe_signals(SAMPLE_RATE) if s["kind"] == "note")
+    mixture = signal["noise"] + signal["note"]
+    kept = probe.score_signal(signal, signal["note"] + 0.1 * signal["noise"], SAMPLE_RATE)
+    assert kept["noise_removed_db"] == pytest.approx(20.0, abs=0.5)
+    assert kept["note_gain_db"] == pytest.approx(0.0, abs=0.2)
+    halved = probe.score_signal(signal, 0.5 * mixture, SAMPLE_RATE)
+    assert halved["note_gain_db"] == pytest.approx(-6.02, abs=0.2)
+
+
+def test_identity_removes_nothing_and_dsp_removes_stationary_noise(monkeypatch):
+    monkeypatch.setattr(probe, "PROBE_S", 4.0)
+    monkeypatch.setattr(probe, "MEASURE_S", 2.0)
+    monkeypatch.setattr(probe, "PROBE_BANDS_HZ", ((100.0, 1000.0), (20.0, 20000.0)))
+    identity = quality.evaluate_probe("identity", 40.0)
+    dsp = quality.evaluate_probe("dsp", 40.0)
+    for row in identity["by_band"].values():
+        assert abs(row["stationary_db"]) < 0.1 and abs(row["note_gain_db"]) < 0.3
+    assert dsp["min_stationary_db"] > 10.0
+    assert set(dsp["by_band"]) == {"100-1000 Hz", "20-20000 Hz"}
