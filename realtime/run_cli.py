@@ -66,11 +66,11 @@ def run(args: argparse.Namespace) -> int:
         args.parser.exit(1, f"livedenoise run: error: {exc}\n  hint: {ENVIRONMENT_HINT}\n")
     if problem is not None:
         args.parser.exit(1, f"livedenoise run: error: {problem}\n")
-    print(f"denoising {engine.input_device.name!r} -> {engine.output_device.name!r}; Ctrl-C stops", flush=True)
-    print(Latency.of_engine(engine).describe(), flush=True)
     t0 = time.monotonic()
     code = 0
-    try:
+    try:  # from the first line on, Ctrl-C or SIGTERM stops the stream and prints the summary
+        print(f"denoising {engine.input_device.name!r} -> {engine.output_device.name!r}; Ctrl-C stops", flush=True)
+        print(Latency.of_engine(engine).describe(), flush=True)
         while args.seconds is None or time.monotonic() - t0 < args.seconds:
             time.sleep(STATUS_PERIOD_S)
             events = engine.poll()
