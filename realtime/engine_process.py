@@ -265,7 +265,7 @@ class EngineProcess:
                     return self._replies.pop(i)
                 if reply[0] == "failed":
                     self._replies.pop(i)
-                    raise EngineError(reply[1])
+                    raise EngineError(reply[1], setting=reply[2])
             if self._process is None or not self._process.is_alive():
                 self._pump()
                 raise EngineError(f"the engine process ended before it was {kind}: {self._exit_reason()}")
