@@ -48,6 +48,9 @@ PROBE_CLIENT = "livedenoise-probe"
 # on the running engine, animating, for that long, then closes it.
 GUI_WATCH = "livedenoise.realtime.gui.bench_watch:watch"
 SETTLE_S = 1.0  # after a client starts, before counting: connection and first cycles
+# The probe records from its start; wiring the loop (a few jack_lsp/jack_connect calls) takes
+# seconds on a loaded machine before the first burst, so its buffer holds that much more.
+WIRING_ALLOWANCE_S = 10.0
 SERVER_HINT = "install the Debian package jackd2 (`make system` installs what is missing)"
 
 
@@ -91,7 +94,7 @@ class LoopbackProbe:
     def __init__(self, device, sample_rate: int, blocksize: int, max_seconds: float, client_name: str) -> None:
         import sounddevice as sd
 
-        self._record = np.zeros(int(max_seconds * sample_rate), dtype=np.float32)
+        self._record = np.zeros(int((max_seconds + WIRING_ALLOWANCE_S) * sample_rate), dtype=np.float32)
         self._play = np.zeros_like(self._record)
         self._n_done = 0
         self.sample_rate = sample_rate
