@@ -23,16 +23,21 @@ import json
 import multiprocessing
 import os
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from scipy.signal import max_len_seq
 
 from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
+from livedenoise.realtime.cli_types import int_in_range, positive_float
 from livedenoise.realtime.devices import find_device
 from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.model_options import add_model_arguments
 
 MLS_ORDER = 12  # 4095 samples: a sharp, unambiguous correlation peak
 MLS_LEVEL = 0.25
@@ -43,6 +48,10 @@ PROBE_CLIENT = "livedenoise-probe"
 # on the running engine, animating, for that long, then closes it.
 GUI_WATCH = "livedenoise.realtime.gui.bench_watch:watch"
 SETTLE_S = 1.0  # after a client starts, before counting: connection and first cycles
+# The probe records from its start; wiring the loop (a few jack_lsp/jack_connect calls) takes
+# seconds on a loaded machine before the first burst, so its buffer holds that much more.
+WIRING_ALLOWANCE_S = 10.0
+SERVER_HINT = "install the Debian package jackd2 (`make system` installs what is missing)"
 
 
 def mls() -> np.ndarray:
@@ -85,7 +94,7 @@ class LoopbackProbe:
     def __init__(self, device, sample_rate: int, blocksize: int, max_seconds: float, client_name: str) -> None:
         import sounddevice as sd
 
-        self._record = np.zeros(int(max_seconds * sample_rate), dtype=np.float32)
+        self._record = np.zeros(int((max_seconds + WIRING_ALLOWANCE_S) * sample_rate), dtype=np.float32)
         self._play = np.zeros_like(self._record)
         self._n_done = 0
         self.sample_rate = sample_rate
@@ -202,12 +211,13 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
         else:
             window = count_window(server, ENGINE_CLIENT, seconds)
         end = engine.state()
+        # the engine's own account, with the round trip the probe measured beside it
+        latency = replace(Latency.from_dict(end["latency"]), round_trip_samples=int(np.median(lags)))
         result = {
             "client": ENGINE_CLIENT,
             "lags_samples": lags,
             "probe_latency_samples": probe_latency_samples,
-            "algorithmic_latency_ms": end["latency"]["algorithmic_ms"],
-            "device_latency_ms": end["latency"]["device_ms"],
+            "latency": latency.to_dict(),
             **window,
             **_engine_counts(stats0, end["stats"]),
         }
@@ -248,14 +258,16 @@ def _busy() -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--blocksize", type=int, default=128, help="JACK period and engine block (default 128)")
-    parser.add_argument("--model", default="default", help="default, dsp, identity, or a path to a .onnx model")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of each counted window")
+    parser.add_argument("--blocksize", type=int_in_range(1, 8192), default=128,
+                        help="JACK period and engine block, 1-8192 (default 128)")
+    add_model_arguments(parser)
+    parser.add_argument("--seconds", type=positive_float, default=20.0, help="length of each counted window (default 20)")
     parser.add_argument("--baseline", action="store_true", help=f"first run {C_CLIENT} for as long, on the same server")
     parser.add_argument("--alongside", action="store_true",
                         help=f"also run {C_CLIENT} during the engine's window: both counted under the same load")
     parser.add_argument("--gui", action="store_true", help="count a second window with the desktop app open")
-    parser.add_argument("--load-procs", type=int, default=0, help="busy processes to run through every phase")
+    parser.add_argument("--load-procs", type=int_in_range(0, 64), default=0,
+                        help="busy processes to run through every phase, 0-64 (default 0)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
 
 
@@ -265,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = DummyJackServer(48000, args.blocksize)
     except JackServerError as exc:
-        args.parser.error(str(exc))
+        args.parser.exit(1, f"livedenoise bench e2e: error: {exc}\n  hint: {SERVER_HINT}\n")
     saved_env = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ.update({k: v for k, v in server.env().items() if k in saved_env})
     use_jack_client_name(PROBE_CLIENT)  # also makes this process's PortAudio find the new server
@@ -274,10 +286,11 @@ def run(args: argparse.Namespace) -> int:
         p.start()
     try:
         baseline = measure_c_client(server, args.seconds) if args.baseline else None
-        settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize, model=args.model)
+        settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize,
+                                  model=args.model, provider=args.provider, strength_db=args.strength_db)
         engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside)
     except (EngineError, JackServerError) as exc:
-        print(f"bench e2e failed: {exc}")
+        print(f"livedenoise bench e2e: error: {exc}", file=sys.stderr)
         return 1
     finally:
         for p in load:
@@ -289,8 +302,10 @@ def run(args: argparse.Namespace) -> int:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    result = {"model": args.model, "blocksize": args.blocksize, "seconds": args.seconds,
-              "n_load_procs": args.load_procs, "alongside": args.alongside, "baseline": baseline, "engine": engine}
+    latency = engine.pop("latency")
+    result = {"model": args.model, "provider": args.provider, "strength_db": args.strength_db,
+              "blocksize": args.blocksize, "seconds": args.seconds, "n_load_procs": args.load_procs,
+              "alongside": args.alongside, "latency": latency, "baseline": baseline, "engine": engine}
     print(report(result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2))
@@ -299,11 +314,8 @@ def run(args: argparse.Namespace) -> int:
 
 def report(result: dict) -> str:
     engine = result["engine"]
-    ms = 1e3 / 48000
-    lag = int(np.median(engine["lags_samples"]))
     lines = [
-        f"round trip {lag} samples = {lag * ms:.2f} ms (engine {engine['algorithmic_latency_ms']:.2f} ms + device "
-        f"{engine['device_latency_ms']:.2f} ms reported by PortAudio + the probe's {engine['probe_latency_samples'] * ms:.2f} ms)",
+        Latency.from_dict(result["latency"]).describe(),
         f"{result['seconds']:.0f} s per window, block {result['blocksize']}, model {result['model']}, "
         f"{result['n_load_procs']} busy procs; unfinished = cycles the server logged the client as not finished",
         f"{'client':<28}{'unfinished':>11}{'server xruns':>14}{'engine xruns':>14}{'overloads':>11}  callback p50/p99/max us",

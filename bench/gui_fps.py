@@ -19,17 +19,19 @@ from pathlib import Path
 import numpy as np
 
 from livedenoise.realtime import __version__
+from livedenoise.realtime.cli_types import positive_float
+from livedenoise.realtime.model_options import add_model_arguments, model_list
 
 WARM_UP_S = 2.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--models", default="identity,default", help="comma-separated models the preview runs")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per model")
+    add_model_arguments(parser, several=("identity", "default"))
+    parser.add_argument("--seconds", type=positive_float, default=10.0, help="measured time per model (default 10)")
     parser.add_argument("--json", type=Path, default=Path("bench-gui.json"), help="where to write the figures")
 
 
-def measure(model: str, seconds: float) -> dict:
+def measure(model: str, seconds: float, provider: str = "cpu", strength_db: float = 40.0) -> dict:
     import tempfile
 
     from PySide6.QtCore import QEventLoop, QTimer
@@ -38,7 +40,8 @@ def measure(model: str, seconds: float) -> dict:
 
     app = application(headless=True)
     with tempfile.TemporaryDirectory() as folder:
-        window = open_window(settings_store(Path(folder) / "gui.ini"), {"mode": "preview", "model": model}, devices=[])
+        window = open_window(settings_store(Path(folder) / "gui.ini"),
+                             {"mode": "preview", "model": model, "strength_db": strength_db}, provider=provider, devices=[])
         try:
             if not window.start():
                 raise SystemExit(f"livedenoise bench gui: error: {window.banner.text()}")
@@ -73,7 +76,7 @@ def measure(model: str, seconds: float) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    rows = [measure(model, args.seconds) for model in args.models.split(",")]
+    rows = [measure(model, args.seconds, args.provider, args.strength_db) for model in model_list(args)]
     load_1min = os.getloadavg()[0]
     print(f"gui frame rate, off screen, {rows[0]['window'][0]}x{rows[0]['window'][1]} window, file preview; "
           f"load average {load_1min:.1f} on {os.cpu_count()} cores")

@@ -46,7 +46,9 @@ from livedenoise.bench.metrics import (
 )
 from livedenoise.realtime import __version__
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.model_options import add_model_arguments, model_list
 from livedenoise.realtime.runtime import ModelLoadError
 
 DEVSET_FILE = "devset.json"
@@ -54,6 +56,13 @@ DEVSET_FILE = "devset.json"
 DEFAULT_SETS = ("devset-unseen", "devset")
 HEADLINE_SNR_DB = (-5.0, 10.0)
 MIXTURE_METRICS = ("si_sdr_in_db", "si_sdr_out_db", "si_sdri_db", "lsd_in_db", "lsd_out_db")
+# What an example of each part must name; anything else in the manifest is optional.
+REQUIRED_KEYS = {
+    "mixture": ("id", "input", "clean"),
+    "tuner": ("id", "input", "clean", "notes"),
+    "clean": ("id", "input"),
+    "noise_only": ("id", "input"),
+}
 
 
 class DevsetError(ValueError):
@@ -71,8 +80,17 @@ def load_devset(folder: str | Path) -> dict[str, Any]:
         examples = devset["examples"]
         sample_rate = int(devset["sample_rate"])
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise DevsetError(f"{path} is not a dev-set manifest: {exc}") from exc
-    for example in examples:
+        raise DevsetError(f"{path} is not a dev-set manifest ({type(exc).__name__}: {exc}); rebuild it with "
+                          "`livedenoise data devset`") from exc
+    for n, example in enumerate(examples):
+        part = example.get("part") if isinstance(example, dict) else None
+        if part not in REQUIRED_KEYS:
+            raise DevsetError(f"{path}: example {n} has no known part (one of {', '.join(REQUIRED_KEYS)}); rebuild it "
+                              "with `livedenoise data devset`")
+        missing = [key for key in REQUIRED_KEYS[part] if key not in example]
+        if missing:
+            raise DevsetError(f"{path}: example {n} ({part}) lacks {', '.join(missing)}; rebuild it with "
+                              "`livedenoise data devset`")
         for key in ("input", "clean", "noise"):
             if key in example and not (folder / example[key]).is_file():
                 raise DevsetError(f"{path}: example {example['id']} names {example[key]}, which is missing")
@@ -212,9 +230,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
-             progress: bool = True) -> dict[str, Any]:
+             progress: bool = True, provider: str = "cpu") -> dict[str, Any]:
     """Run ``model`` over the dev set; summary, timing and per-example rows."""
-    runtime = open_runtime(model)
+    runtime = open_runtime(model, provider=provider)
     if runtime.card.sample_rate != devset["sample_rate"]:
         raise ModelLoadError(f"{model} runs at {runtime.card.sample_rate} Hz; the dev set is at {devset['sample_rate']} Hz")
     denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
@@ -227,7 +245,7 @@ def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: floa
         "model": model,
         "runtime": runtime.card.name,
         "hop_samples": denoiser.hop_samples,
-        "latency_samples": denoiser.latency_samples,
+        "latency": Latency.of_denoiser(denoiser).to_dict(),
         **summarize(rows),
         "real_time_factor": timing.get("real_time_factor"),
         "examples": rows,
@@ -336,8 +354,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--probe", action="store_true",
                         help="the noise probe: alone, or with the --set dev sets")
-    parser.add_argument("--models", default="default,dsp", help="comma-separated models (names or .onnx paths)")
-    parser.add_argument("--strength-db", type=float, default=40.0, help="maximum attenuation, as in the app")
+    add_model_arguments(parser, several=("default", "dsp"))
     parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--plot", type=Path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
@@ -351,11 +368,11 @@ def default_sets() -> list[Path]:
     return [root / name for name in DEFAULT_SETS if (root / name / DEVSET_FILE).is_file()]
 
 
-def evaluate_probe(model: str, strength_db: float) -> dict[str, Any]:
+def evaluate_probe(model: str, strength_db: float, provider: str = "cpu") -> dict[str, Any]:
     """The noise probe through ``model``."""
     from livedenoise.bench import probe
 
-    runtime = open_runtime(model)
+    runtime = open_runtime(model, provider=provider)
     denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
     return {"model": model, **probe.run_probe(denoiser, runtime.card.sample_rate, denoise_aligned)}
 
@@ -409,14 +426,14 @@ def run(args: argparse.Namespace) -> int:
         except DevsetError as exc:
             print(f"bench quality: {exc}", file=sys.stderr)
             return 2
-    models = args.models.split(",")
+    models = model_list(args)
     sets, skipped, markdown = [], [], []
     for folder, devset in devsets:
         inputs = _InputScores(devset["sample_rate"])
         results = []
         for model in models:
             try:
-                results.append(evaluate(model, folder, devset, args.strength_db, inputs))
+                results.append(evaluate(model, folder, devset, args.strength_db, inputs, provider=args.provider))
             except ModelLoadError as exc:
                 if not any(s["model"] == model for s in skipped):
                     skipped.append({"model": model, "reason": str(exc)})
@@ -444,7 +461,7 @@ def run(args: argparse.Namespace) -> int:
     if with_probe:
         for model in models:
             try:
-                probe_results.append(evaluate_probe(model, args.strength_db))
+                probe_results.append(evaluate_probe(model, args.strength_db, args.provider))
             except ModelLoadError as exc:
                 if not any(s["model"] == model for s in skipped):
                     skipped.append({"model": model, "reason": str(exc)})

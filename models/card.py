@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livedenoise.realtime.stft import n_freqs
+
 CARD_METADATA_KEY = "model_card"
 CARD_FORMAT_VERSION = 1
 
@@ -64,7 +66,7 @@ class ModelCard:
 
     @property
     def n_freqs(self) -> int:
-        return self.n_fft // 2 + 1
+        return n_freqs(self.n_fft)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

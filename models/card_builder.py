@@ -6,7 +6,7 @@ from typing import Any
 
 from .card import ModelCard
 from .features import describe_features
-from .streaming import state_specs
+from .state_layout import state_specs
 from .unet import CausalUNet
 
 CARD_EXTRA_KEYS = ("name", "training", "metrics")

@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from livedenoise.realtime.stft import n_freqs
+
 LAYOUTS = ("compressed", "multiband")
 SKIPS = ("concat", "add", "attention")
 OUTPUTS = ("gain", "complex", "magnitude")
@@ -62,7 +64,7 @@ class UNetConfig:
 
     @property
     def n_freqs(self) -> int:
-        return self.n_fft // 2 + 1
+        return n_freqs(self.n_fft)
 
     @property
     def n_levels(self) -> int:

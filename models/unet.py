@@ -19,6 +19,7 @@ from torch.nn import functional as F
 
 from .config import UNetConfig
 from .features import band_analysis_matrix, band_synthesis_matrix, compress_power
+from .state_layout import StateGroups, state_specs
 
 # Frames per block of the sequence-form running mean: a block is one small matmul.
 _NORM_BLOCK_FRAMES = 64
@@ -160,10 +161,8 @@ class CausalUNet(nn.Module):
                 bias[0] = math.log(math.expm1(target))
 
     def initial_states(self, batch: int = 1, device: torch.device | None = None) -> list[torch.Tensor]:
-        """Zero states in ``streaming.state_specs`` order for ``batch`` streams: batch is the first
+        """Zero states in ``state_specs`` order for ``batch`` streams: batch is the first
         axis, except for the GRU state ``(1, batch, gru_hidden)``."""
-        from .streaming import state_specs
-
         shapes = [
             (1, batch, *spec.shape[2:]) if spec.name == "gru" else (batch, *spec.shape[1:])
             for spec in state_specs(self.config)
@@ -180,10 +179,7 @@ class CausalUNet(nn.Module):
         """spec ``(batch, 2, n_freqs, frames)`` and states (``state_specs`` order) ->
         mask ``(batch, 2, n_freqs, frames)`` and the states after the last frame."""
         config = self.config
-        norm_sum, norm_weight = states[:2]
-        n_floor_states = 3 if config.tracks_noise_floor else 0
-        floor_states = states[2 : 2 + n_floor_states]
-        conv_caches, gru_state = states[2 + n_floor_states : -1], states[-1]
+        norm_sum, norm_weight, floor_states, conv_caches, gru_state = StateGroups.split(config, states)
         if config.time_kernel == 1:
             conv_caches = [None] * len(self.encoders)
 
@@ -228,7 +224,7 @@ class CausalUNet(nn.Module):
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []
-        return mask, [norm_sum, norm_weight, *floor_states, *new_caches, gru_state]
+        return mask, StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state).join()
 
     @staticmethod
     def _running_mean(

@@ -2,12 +2,17 @@
 
 Each subcommand module exposes ``configure(parser)`` and ``run(args) -> int`` and is imported only
 when its command runs, so ``livedenoise file`` never loads Qt and ``livedenoise run`` never loads torch.
+
+A mistake on the command line ends in one line that names the flag, with exit status 2. SIGTERM
+is handled as Ctrl-C is: the command cleans up (no half-written file is left), says
+"interrupted", and exits with 128 + the signal's number.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from livedenoise.realtime import __version__
@@ -26,8 +31,27 @@ SUBCOMMANDS = {
 }
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """A usage mistake is one line naming the flag and a pointer to ``--help``, not the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that the same cleanup as Ctrl-C runs."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+def _raise_interrupted(signal_number: int, _frame) -> None:
+    raise _Interrupted(signal_number)
+
+
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="livedenoise", description="Real-time music denoiser.")
+    parser = OneLineErrorParser(prog="livedenoise", description="Real-time music denoiser.")
     parser.add_argument("--version", action="version", version=f"livedenoise {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
@@ -46,15 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        parser.error(f"'{args.command}' is not available in this install ({exc.name} is missing): {help_text}")
-    sub_parser = argparse.ArgumentParser(prog=f"livedenoise {args.command}", description=help_text)
+        parser.exit(1, f"livedenoise {args.command}: error: not available in this install ({exc.name} is missing): {help_text}\n")
+    sub_parser = OneLineErrorParser(prog=f"livedenoise {args.command}", description=help_text)
     module.configure(sub_parser)
     sub_args = sub_parser.parse_args(argv[1:])
     sub_args.parser = sub_parser
+    signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         return int(module.run(sub_args) or 0)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"\nlivedenoise {args.command}: interrupted", file=sys.stderr)
+        return 128 + getattr(exc, "signal_number", signal.SIGINT)
 
 
 if __name__ == "__main__":

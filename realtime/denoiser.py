@@ -3,8 +3,9 @@
 ``process_into(hop_in, hop_out)`` is the real-time entry: fixed hop, the caller's buffers, nothing
 allocated. ``process(block)`` takes any amount of audio and returns what is ready; ``flush()``
 returns the rest, so that everything returned since ``reset()`` is the input delayed by exactly
-``latency_samples``, followed by its tail. Stereo is linked: one mask from the channel mean is
-applied to every channel, so the image never moves.
+``latency_samples``, followed by its tail. Stereo is linked: one mask, from the channels' mean
+magnitude (a complex mean would cancel out-of-phase content), is applied to every channel, so the
+image never moves.
 
 Bad samples (NaN, Inf, absurd values) are replaced before they reach the STFT and counted; a
 non-finite mask value passes the bin through unchanged and is counted. Bypass and strength act on
@@ -45,16 +46,30 @@ def _sanitize_into(src, dst, limit):
 
 @njit(cache=True, nogil=True)
 def _channel_mean(spec, out):
-    """Complex ``(channels, n_freqs)`` -> real/imag ``(2, n_freqs)`` of the channel mean."""
+    """Complex ``(channels, n_freqs)`` -> real/imag ``(2, n_freqs)``: the channels' mean magnitude.
+
+    Magnitudes, not complex values, are averaged: out-of-phase content would cancel in a complex
+    mean and the model would never see it. The phase is the first channel's (the model reads
+    magnitudes); one channel passes through unchanged.
+    """
     n_channels = spec.shape[0]
     for k in range(spec.shape[1]):
-        re = 0.0
-        im = 0.0
-        for c in range(n_channels):
-            re += spec[c, k].real
-            im += spec[c, k].imag
-        out[0, k] = re / n_channels
-        out[1, k] = im / n_channels
+        re = spec[0, k].real
+        im = spec[0, k].imag
+        if n_channels > 1:
+            first = abs(spec[0, k])
+            total = first
+            for c in range(1, n_channels):
+                total += abs(spec[c, k])
+            mean = total / n_channels
+            if first > 0.0:
+                re *= mean / first
+                im *= mean / first
+            else:
+                re = mean
+                im = 0.0
+        out[0, k] = re
+        out[1, k] = im
 
 
 @njit(cache=True, nogil=True)

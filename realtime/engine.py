@@ -91,7 +91,7 @@ class AudioEngine:
     def start(self) -> None:
         if self._stream is not None:
             return
-        self._check_sample_rate()
+        self._check_devices()
         self.callback.reset()
         self._events.clear()
         self._n_events_seen = 0
@@ -168,10 +168,16 @@ class AudioEngine:
     def _post(self, kind: str, message: str) -> None:
         self._events.append(EngineEvent(kind, message, time.time()))
 
-    def _check_sample_rate(self) -> None:
+    def _check_devices(self) -> None:
+        """Channels, then the rate: each refused with a message naming what to change."""
         devices = [(self.output_device, "output")]
         if self.input_device is not None:
             devices.insert(0, (self.input_device, "input"))
+        for device, kind in devices:
+            n_device = device.n_input_channels if kind == "input" else device.n_output_channels
+            if self.n_channels > n_device:
+                raise EngineError(f"{kind} device {device.describe()} has {n_device} channel(s), "
+                                  f"{self.n_channels} asked for; give {n_device} or fewer", setting="channels")
         for device, kind in devices:
             check = sd.check_input_settings if kind == "input" else sd.check_output_settings
             try:

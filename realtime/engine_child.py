@@ -8,8 +8,9 @@ short-lived loader thread, so the pipe stays answered meanwhile.
 
 Messages in: ("taps", TapSpecs), ("bypass", bool), ("strength_db", float), ("model", str),
 ("gate", dict), ("state",), ("stop",). Out: ("geometry", n_freqs, hop_samples), ("running", state),
-("state", state), ("event", kind, message), ("failed", reason) before the stream runs, ("crash",
-reason) when the process dies of an error.
+("state", state), ("event", kind, message), ("failed", reason, setting) before the stream runs
+(``setting``: the ``EngineSettings`` field at fault, or None), ("crash", reason) when the process
+dies of an error.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from livedenoise.realtime.devices import DeviceError, use_jack_client_name
 from livedenoise.realtime.engine import AudioEngine, EngineError
 from livedenoise.realtime.engine_callback import EngineCallback
 from livedenoise.realtime.file_mode import AudioFileError
+from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.looping_source import LoopingSource
 from livedenoise.realtime.model_choice import open_runtime
 from livedenoise.realtime.runtime import ModelLoadError
@@ -92,7 +94,7 @@ class EngineChild:
         try:
             denoiser = StreamingDenoiser(open_runtime(s.model, s.provider), s.channels, s.strength_db, s.bypass)
         except SETUP_ERRORS as exc:
-            self.conn.send(("failed", f"cannot open model {s.model!r}: {exc}"))
+            self.conn.send(("failed", f"cannot open model {s.model!r}: {exc}", "model"))
             return None
         self.conn.send(("geometry", denoiser.stft.n_freqs, denoiser.hop_samples))
         message = self.conn.recv()
@@ -104,8 +106,11 @@ class EngineChild:
             source = None if s.source_file is None else LoopingSource(s.source_file, denoiser.sample_rate, s.channels)
             engine = AudioEngine(self.callback, s.input_device, s.output_device, source)
             engine.start()
+        except AudioFileError as exc:
+            self.conn.send(("failed", str(exc), "source_file"))
+            return None
         except SETUP_ERRORS as exc:
-            self.conn.send(("failed", str(exc)))
+            self.conn.send(("failed", str(exc), getattr(exc, "setting", None)))
             return None
         self.main_thread_realtime = _set_realtime(MAIN_THREAD_RT_PRIORITY)
         time.sleep(WARM_UP_S)
@@ -204,7 +209,6 @@ class EngineChild:
 
     def _state(self, engine: AudioEngine) -> dict:
         c = self.callback
-        ms_per_sample = 1e3 / c.sample_rate
         return {
             "running": engine.running,
             "bypass": c.bypass,
@@ -217,10 +221,7 @@ class EngineChild:
             "sample_rate": c.sample_rate,
             "blocksize": c.blocksize,
             "hop_samples": c.hop_samples,
-            "latency": {
-                "algorithmic_ms": c.latency_samples * ms_per_sample,
-                "device_ms": engine.device_latency_samples * ms_per_sample,
-            },
+            "latency": Latency.of_engine(engine).to_dict(),
             "stats": c.stats(),
             "pid": os.getpid(),
             "main_thread_realtime": self.main_thread_realtime,

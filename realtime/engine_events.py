@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 
 class EngineError(RuntimeError):
-    """The engine cannot start or run with these settings; the message says how to fix it."""
+    """The engine cannot start or run with these settings; the message says how to fix it.
+    ``setting``: the ``EngineSettings`` field at fault, where one is (a command line names its flag)."""
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 @dataclass(frozen=True)

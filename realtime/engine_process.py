@@ -187,14 +187,14 @@ class EngineProcess:
 
     def state(self) -> dict:
         """What the engine runs with now, read back from it: ``running``, ``bypass``, ``strength_db``,
-        ``model``, ``gate``, ``latency`` (``algorithmic_ms``, ``device_ms``), ``stats`` (``load``,
-        ``n_xruns``, ``n_overloads``, ``n_hops``, ``callback_p50_us``...)."""
+        ``model``, ``gate``, ``latency`` (``Latency.to_dict()``; ``Latency.from_dict`` reads it back),
+        ``stats`` (``load``, ``n_xruns``, ``n_overloads``, ``n_hops``, ``callback_p50_us``...)."""
         with self._lock:
             if self.alive:
                 try:
                     self._conn.send(("state",))
                     self._last_state = self._await("state", time.monotonic() + REPLY_TIMEOUT_S)[1]
-                except EngineError:
+                except (EngineError, OSError):  # OSError: the child closed the pipe as it exits (a lost device)
                     pass
             self._pump()
             return {**self._last_state, "running": self.alive and self._last_state.get("running", False)}
@@ -265,7 +265,7 @@ class EngineProcess:
                     return self._replies.pop(i)
                 if reply[0] == "failed":
                     self._replies.pop(i)
-                    raise EngineError(reply[1])
+                    raise EngineError(reply[1], setting=reply[2])
             if self._process is None or not self._process.is_alive():
                 self._pump()
                 raise EngineError(f"the engine process ended before it was {kind}: {self._exit_reason()}")

@@ -4,12 +4,19 @@ The file is read in large blocks, brought to the model's rate by soxr's streamin
 compensates its own delay), denoised, and brought back. The denoiser's latency is cut from the
 front and its tail flushed, so the output has the input's length, channel count and sample rate and
 lines up with it sample for sample. Output goes to a temporary file beside the target and is renamed
-into place only when complete: an error never leaves half a file, and the input is never overwritten.
+into place only when complete: an error or an interruption never leaves half a file, and the input
+is never overwritten. A new output file's mode follows the umask; an existing one keeps its mode.
+
+Everything that can be known about the output (folder, format, rate and channels it can hold) is
+checked before any audio is processed, and every failure is an ``AudioFileError`` whose message
+names the file and says what to do.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,10 +28,18 @@ import soxr
 from tqdm import tqdm
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.runtime import ModelRuntime
 
 BLOCK_FRAMES = 1 << 16
 PROGRESS_MIN_S = 30.0  # shorter files finish before a bar would help
+WRITABLE_EXTENSIONS = {"WAV": "WAV", "FLAC": "FLAC", "OGG": "OGG", "OGA": "OGG", "OPUS": "OGG", "AIFF": "AIFF",
+                       "AIF": "AIFF", "MP3": "MP3"}
+OPUS_RATES_HZ = (8000, 12000, 16000, 24000, 48000)
+MP3_RATES_HZ = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+MP3_MAX_CHANNELS = 2
+# Sample formats an output may copy from its input; compressed ones (MP3 in a WAV, GSM 6.10, ...) are not.
+PLAIN_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 
 
 class AudioFileError(ValueError):
@@ -39,7 +54,7 @@ class FileReport:
     n_channels: int
     n_frames: int
     model: str
-    latency_samples: int
+    latency: Latency
     resampled: bool
     n_sanitized_samples: int
     elapsed_s: float
@@ -68,6 +83,8 @@ class _Resampler:
 
 def check_paths(input_path: Path, output_path: Path):
     """Refuse unusable paths; return the input's soundfile info."""
+    if input_path.is_dir():
+        raise AudioFileError(f"input {input_path} is a folder; give an audio file")
     if not input_path.is_file():
         raise AudioFileError(f"input file not found: {input_path}")
     if output_path.resolve() == input_path.resolve() or (output_path.exists() and output_path.samefile(input_path)):
@@ -76,6 +93,8 @@ def check_paths(input_path: Path, output_path: Path):
         raise AudioFileError(f"output path {output_path} is a folder; give a file name")
     if not output_path.parent.is_dir():
         raise AudioFileError(f"output folder {output_path.parent} does not exist")
+    if not os.access(output_path.parent, os.W_OK | os.X_OK):
+        raise AudioFileError(f"cannot write into the output folder {output_path.parent}: permission denied")
     try:
         info = sf.info(str(input_path))
     except (sf.LibsndfileError, RuntimeError) as exc:
@@ -85,16 +104,54 @@ def check_paths(input_path: Path, output_path: Path):
     return info
 
 
-def _output_format(output_path: Path, input_subtype: str) -> tuple[str, str]:
+def output_format(output_path: Path, info) -> tuple[str, str]:
+    """The (format, subtype) to write ``output_path`` in, for input ``info``; refuse what cannot be written."""
     ext = output_path.suffix.lstrip(".").upper()
-    formats = sf.available_formats()
-    fmt = {"OGA": "OGG", "OPUS": "OGG", "AIF": "AIFF"}.get(ext, ext)
-    if fmt not in formats:
-        raise AudioFileError(f"cannot write {output_path.suffix!r} files; use .wav, .flac, .ogg or .aiff")
+    fmt = WRITABLE_EXTENSIONS.get(ext)
+    if fmt is None or fmt not in sf.available_formats():
+        usable = ", ".join(f".{e.lower()}" for e, f in WRITABLE_EXTENSIONS.items() if f in sf.available_formats())
+        raise AudioFileError(f"cannot write {output_path.suffix or 'extension-less'!r} files ({output_path}); use {usable}")
+    rate, n_channels = info.samplerate, info.channels
+    if ext == "OPUS" and rate not in OPUS_RATES_HZ:
+        raise AudioFileError(
+            f"Opus stores {', '.join(f'{r // 1000}' for r in OPUS_RATES_HZ)} kHz only and the input is {rate} Hz: "
+            f"write {output_path.with_suffix('.flac').name} (or .ogg) instead"
+        )
+    if fmt == "MP3" and (n_channels > MP3_MAX_CHANNELS or rate not in MP3_RATES_HZ):
+        raise AudioFileError(
+            f"MP3 holds at most {MP3_MAX_CHANNELS} channels at {', '.join(map(str, MP3_RATES_HZ))} Hz and the input "
+            f"has {n_channels} at {rate} Hz: write {output_path.with_suffix('.flac').name} instead"
+        )
     if ext == "OPUS":
-        return fmt, "OPUS"
-    subtype = input_subtype if sf.check_format(fmt, input_subtype) else sf.default_subtype(fmt)
+        subtype = "OPUS"
+    elif fmt == "MP3":
+        subtype = "MPEG_LAYER_III"
+    elif info.subtype in PLAIN_SUBTYPES and sf.check_format(fmt, info.subtype):
+        subtype = info.subtype
+    else:
+        subtype = sf.default_subtype(fmt)
+    if not sf.check_format(fmt, subtype):
+        raise AudioFileError(f"libsndfile here cannot write {fmt} {subtype} ({output_path}); use .wav or .flac")
     return fmt, subtype
+
+
+def _new_file_mode(output_path: Path) -> int:
+    """An existing output keeps its mode; a new one gets what the umask allows."""
+    try:
+        return stat.S_IMODE(output_path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _read_blocks(src: sf.SoundFile, block_frames: int):
+    """Blocks ``(samples, channels)``; by reads, not ``blocks()``, which needs a seekable file (GSM 6.10 is not)."""
+    while True:
+        block = src.read(block_frames, dtype="float32", always_2d=True)
+        if not len(block):
+            return
+        yield block
 
 
 def denoise_file(
@@ -103,31 +160,49 @@ def denoise_file(
     runtime: ModelRuntime,
     strength_db: float = 40.0,
     progress: bool | None = None,
+    block_frames: int = BLOCK_FRAMES,
 ) -> FileReport:
-    """Denoise ``input_path`` into ``output_path``; same length, channels, rate and alignment."""
+    """Denoise ``input_path`` into ``output_path``; same length, channels, rate and alignment.
+
+    The result does not depend on ``block_frames``, the frames read at a time, sample for sample.
+    """
     input_path, output_path = Path(input_path), Path(output_path)
     info = check_paths(input_path, output_path)
-    fmt, subtype = _output_format(output_path, info.subtype)
+    fmt, subtype = output_format(output_path, info)
     model_rate = runtime.card.sample_rate
     denoiser = StreamingDenoiser(runtime, n_channels=info.channels, strength_db=strength_db)
     to_model = _Resampler(info.samplerate, model_rate, info.channels)
     from_model = _Resampler(model_rate, info.samplerate, info.channels)
     show = progress if progress is not None else info.frames / info.samplerate >= PROGRESS_MIN_S
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", suffix=".part", dir=output_path.parent)
-    os.close(fd)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{output_path.name}.", suffix=".part", dir=output_path.parent)
+    except OSError as exc:
+        raise AudioFileError(f"cannot create a file in {output_path.parent}: {exc.strerror}") from exc
     start_s = time.perf_counter()
     try:
-        with sf.SoundFile(str(input_path)) as src, sf.SoundFile(
-            tmp_name, "w", samplerate=info.samplerate, channels=info.channels, format=fmt, subtype=subtype
-        ) as dst, tqdm(total=info.frames, unit="frame", unit_scale=True, disable=not show, desc=input_path.name) as bar:
-            writer = _AlignedWriter(dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model)
-            for block in src.blocks(blocksize=BLOCK_FRAMES, dtype="float32", always_2d=True):
-                writer.push(denoiser.process(to_model(block).T).T)
-                bar.update(len(block))
-            writer.push(denoiser.process(to_model(np.zeros((0, info.channels), np.float32), last=True).T).T)
-            writer.push(denoiser.flush().T, last=True)
-            writer.finish()
+        os.fchmod(fd, _new_file_mode(output_path))
+        os.close(fd)
+        try:
+            dst = sf.SoundFile(tmp_name, "w", samplerate=info.samplerate, channels=info.channels, format=fmt, subtype=subtype)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioFileError(f"cannot write {output_path} as {fmt} {subtype}: {exc}") from exc
+        try:
+            with sf.SoundFile(str(input_path)) as src, dst, tqdm(
+                total=info.frames, unit="frame", unit_scale=True, disable=not show, desc=input_path.name
+            ) as bar:
+                writer = _AlignedWriter(dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model)
+                for block in _read_blocks(src, block_frames):
+                    writer.push(denoiser.process(to_model(block).T).T)
+                    bar.update(len(block))
+                writer.push(denoiser.process(to_model(np.zeros((0, info.channels), np.float32), last=True).T).T)
+                writer.push(denoiser.flush().T, last=True)
+                writer.finish()
+        except (sf.LibsndfileError, OSError) as exc:
+            free_mib = shutil.disk_usage(output_path.parent).free / 2**20
+            raise AudioFileError(
+                f"writing {output_path} failed ({exc}; {free_mib:.0f} MiB free there: is the disk full?); nothing was written"
+            ) from exc
         os.replace(tmp_name, output_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -139,7 +214,7 @@ def denoise_file(
         n_channels=info.channels,
         n_frames=info.frames,
         model=runtime.card.name,
-        latency_samples=denoiser.latency_samples,
+        latency=Latency.of_denoiser(denoiser),
         resampled=info.samplerate != model_rate,
         n_sanitized_samples=denoiser.n_sanitized_samples,
         elapsed_s=time.perf_counter() - start_s,

@@ -1,9 +1,15 @@
 """ONNX Runtime back-end: one session, explicit state tensors, IOBinding over preallocated buffers.
 
-Each stream state owns two sets of state buffers and two bindings: even hops read set A and
+Each stream state owns two sets of state tensors and two bindings: even hops read set A and
 write set B, odd hops the reverse, so the step feeds its caches back without copying and without
-allocating. The session runs on one thread (the audio thread's budget is one core's share) and is
-warmed up before it is handed out.
+allocating. The state tensors and the input frame live on the session's device: with CUDA the
+caches never leave the GPU; only the frame goes up and the mask comes back each hop. The session
+runs on one thread (the audio thread's budget is one core's share) and is warmed up before it is
+handed out.
+
+Providers: ``cpu``; ``cuda``, an error that says so when CUDA cannot run here; ``auto``, CUDA when
+it loads and otherwise the CPU, with ``fallback_reason`` saying why. ONNX Runtime's own log of a
+failed CUDA load is silenced: the error or the reason says it in one line.
 """
 
 from __future__ import annotations
@@ -19,33 +25,46 @@ from livedenoise.realtime.runtime import ModelLoadError
 
 N_WARMUP_STEPS = 32
 PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
+ORT_DEVICES = {"cpu": "cpu", "cuda": "cuda"}  # provider -> OrtValue device name
+ORT_LOG_FATAL_ONLY = 4
 
 
 class OnnxState:
-    """Preallocated buffers and the two bindings of one stream."""
+    """The two bindings of one stream: state tensors and frame on ``device``, the mask on the host."""
 
-    def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
+    def __init__(self, session: ort.InferenceSession, card: ModelCard, device: str = "cpu") -> None:
         self.spec = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
         self.mask = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
-        self.buffers = [
-            {s.name: np.zeros(s.shape, dtype=np.float32) for s in card.states} for _ in range(2)
+        self._spec_on_device = ort.OrtValue.ortvalue_from_shape_and_type(self.spec.shape, np.float32, device, 0)
+        self.tensors = [
+            {s.name: ort.OrtValue.ortvalue_from_shape_and_type(s.shape, np.float32, device, 0) for s in card.states}
+            for _ in range(2)
         ]
+        self._zeros = {s.name: np.zeros(s.shape, dtype=np.float32) for s in card.states}
         self.bindings = [self._bind(session, card, src, 1 - src) for src in range(2)]
-        self.parity = 0
+        self.reset()
 
     def _bind(self, session: ort.InferenceSession, card: ModelCard, src: int, dst: int) -> ort.IOBinding:
         binding = session.io_binding()
-        binding.bind_ortvalue_input("spec", ort.OrtValue.ortvalue_from_numpy(self.spec))
+        binding.bind_ortvalue_input("spec", self._spec_on_device)
         binding.bind_ortvalue_output("mask", ort.OrtValue.ortvalue_from_numpy(self.mask))
         for s in card.states:
-            binding.bind_ortvalue_input(s.input_name, ort.OrtValue.ortvalue_from_numpy(self.buffers[src][s.name]))
-            binding.bind_ortvalue_output(s.output_name, ort.OrtValue.ortvalue_from_numpy(self.buffers[dst][s.name]))
+            binding.bind_ortvalue_input(s.input_name, self.tensors[src][s.name])
+            binding.bind_ortvalue_output(s.output_name, self.tensors[dst][s.name])
         return binding
 
+    def upload_spec(self) -> None:
+        """Copy the host frame ``spec`` to the device (a plain copy on the CPU)."""
+        self._spec_on_device.update_inplace(self.spec)
+
+    def state(self, name: str) -> np.ndarray:
+        """A host copy of the state tensor ``name`` that the next step reads (for tests and inspection)."""
+        return self.tensors[self.parity][name].numpy()
+
     def reset(self) -> None:
-        for buffers in self.buffers:
-            for array in buffers.values():
-                array.fill(0.0)
+        for tensors in self.tensors:
+            for name, tensor in tensors.items():
+                tensor.update_inplace(self._zeros[name])
         self.parity = 0
 
 
@@ -54,26 +73,46 @@ class OnnxRuntime:
 
     def __init__(self, path: str | Path, provider: str = "cpu") -> None:
         self.path = Path(path)
-        if provider not in PROVIDERS:
-            raise ModelLoadError(f"unknown provider {provider!r}; choose one of {sorted(PROVIDERS)}")
-        if PROVIDERS[provider] not in ort.get_available_providers():
-            raise ModelLoadError(f"ONNX Runtime here has no {PROVIDERS[provider]}; use --provider cpu")
+        if provider not in (*PROVIDERS, "auto"):
+            raise ModelLoadError(f"unknown provider {provider!r}; choose one of cpu, cuda, auto")
         if not self.path.is_file():
             raise ModelLoadError(f"model file not found: {self.path}")
+        self.fallback_reason: str | None = None  # why ``auto`` runs on the CPU
+        if provider == "cpu":
+            self.session = self._open_session("cpu")
+        else:
+            self.session = self._open_session("cuda")
+            if PROVIDERS["cuda"] not in self.session.get_providers():
+                reason = self._cuda_missing_reason()
+                if provider == "cuda":
+                    raise ModelLoadError(f"--provider cuda: {reason}; use --provider cpu or auto")
+                self.fallback_reason = reason
+                self.session = self._open_session("cpu")
+        self.provider = "cuda" if PROVIDERS["cuda"] in self.session.get_providers() else "cpu"
+        self.card = self._read_card()
+        self._check_graph()
+        self._warm_up()
+
+    @staticmethod
+    def _cuda_missing_reason() -> str:
+        if PROVIDERS["cuda"] not in ort.get_available_providers():
+            return "this ONNX Runtime has no CUDA support (install onnxruntime-gpu)"
+        return "CUDA did not load (no usable GPU, driver, CUDA or cuDNN libraries)"
+
+    def _open_session(self, provider: str) -> ort.InferenceSession:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # A CUDA provider that fails to load logs kilobytes of coloured text through the default logger.
+        ort.set_default_logger_severity(ORT_LOG_FATAL_ONLY)
+        providers = [PROVIDERS[provider]] if provider == "cpu" else [PROVIDERS[provider], PROVIDERS["cpu"]]
         try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=[PROVIDERS[provider]])
+            return ort.InferenceSession(str(self.path), options, providers=providers)
         except Exception as exc:  # ORT raises its own exception types for corrupt files
             raise ModelLoadError(f"cannot load ONNX model {self.path}: {exc}") from exc
-        self.provider = provider
-        self.card = self._read_card()
-        self._check_graph()
-        self._warm_up()
 
     def _read_card(self) -> ModelCard:
         metadata = self.session.get_modelmeta().custom_metadata_map
@@ -109,10 +148,11 @@ class OnnxRuntime:
             self.step(spec, state)
 
     def initial_state(self) -> OnnxState:
-        return OnnxState(self.session, self.card)
+        return OnnxState(self.session, self.card, ORT_DEVICES[self.provider])
 
     def step(self, spec: np.ndarray, state: OnnxState) -> np.ndarray:
         state.spec[0] = spec
+        state.upload_spec()
         self.session.run_with_iobinding(state.bindings[state.parity])
         state.parity ^= 1
         return state.mask[0]

@@ -10,9 +10,17 @@ import sys
 import time
 from pathlib import Path
 
+from livedenoise.realtime.cli_types import int_in_range, positive_float
 from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.model_options import add_model_arguments
 
 STATUS_PERIOD_S = 0.25
+MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
+MAX_CHANNELS = 64
+ENVIRONMENT_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or plug a device in"
+# EngineSettings fields a start-up error can blame, and the flag that sets each here
+SETTING_FLAGS = {"channels": "--channels", "model": "--model", "source_file": "--file"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,42 +28,53 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, metavar="DEV", help="output device: index or name substring")
     parser.add_argument("--file", type=Path, default=None, metavar="PATH",
                         help="play this audio file in a loop instead of listening to the input device")
-    parser.add_argument("--blocksize", type=int, default=128, help="device block in samples (default 128)")
-    parser.add_argument("--channels", type=int, default=1)
-    parser.add_argument("--model", default="default", help="default, dsp, identity, or a path to a .onnx model")
-    parser.add_argument("--strength-db", type=float, default=40.0, help="maximum attenuation in dB")
-    parser.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
-
-
-def status_line(state: dict) -> str:
-    stats, latency = state["stats"], state["latency"]
-    return (
-        f"latency {latency['algorithmic_ms']:.1f} ms + device {latency['device_ms']:.1f} ms | "
-        f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+    parser.add_argument(
+        "--blocksize", type=int_in_range(1, MAX_BLOCKSIZE), default=128,
+        help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)",
     )
+    parser.add_argument(
+        "--channels", type=int_in_range(1, MAX_CHANNELS), default=1,
+        help="channels, linked (default 1); both devices must have that many",
+    )
+    add_model_arguments(parser)
+    parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
+
+
+def status_line(stats: dict) -> str:
+    return f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+
+
+def start_error(exc: EngineError, args: argparse.Namespace) -> str:
+    """The one line (and hint) for an engine that did not start: the flag at fault, or the environment."""
+    flag = SETTING_FLAGS.get(exc.setting)
+    if flag is not None:
+        value = getattr(args, flag.removeprefix("--"))
+        return f"livedenoise run: error: {flag} {value}: {exc}\n"
+    return f"livedenoise run: error: {exc}\n  hint: {ENVIRONMENT_HINT}\n"
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = EngineSettings(
+        input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
+        model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
+    )
+    engine = EngineProcess(settings)
     try:
-        settings = EngineSettings(
-            input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
-            model=args.model, strength_db=args.strength_db, source_file=args.file,
-        )
-        engine = EngineProcess(settings)
         engine.start()
-    except (EngineError, ValueError) as exc:
-        args.parser.error(str(exc))
-    state = engine.state()
-    print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
+    except EngineError as exc:
+        args.parser.exit(1, start_error(exc, args))
     t0 = time.monotonic()
     code = 0
-    try:
+    state = engine.state()
+    try:  # from the first line on, Ctrl-C or SIGTERM stops the stream and prints the summary
+        print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
+        print(Latency.from_dict(state["latency"]).describe(), flush=True)
         while args.seconds is None or time.monotonic() - t0 < args.seconds:
             time.sleep(STATUS_PERIOD_S)
             state = engine.state()
             events = engine.events()
             if state["running"]:
-                print("\r" + status_line(state), end="", flush=True)
+                print("\r" + status_line(state["stats"]), end="", flush=True)
             if events:
                 print()
                 for event in events:
@@ -67,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     engine.stop()
     print()
-    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
+    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state['stats'])}; sanitized samples "
           f"{state['stats']['n_sanitized_samples']}")
+    print(Latency.from_dict(state["latency"]).describe())
     return code

@@ -23,6 +23,11 @@ from numba import njit
 from livedenoise.realtime.real_fft import RealFftTables, irfft_into, rfft_into
 
 
+def n_freqs(n_fft: int) -> int:
+    """Bins of a real FFT of ``n_fft`` samples: DC to Nyquist. The one definition, for configs and cards too."""
+    return n_fft // 2 + 1
+
+
 @dataclass(frozen=True)
 class StftConfig:
     """Frame geometry. ``latency_samples`` is the delay from a sample entering to it leaving."""
@@ -42,7 +47,7 @@ class StftConfig:
 
     @property
     def n_freqs(self) -> int:
-        return self.n_fft // 2 + 1
+        return n_freqs(self.n_fft)
 
     @property
     def latency_samples(self) -> int:

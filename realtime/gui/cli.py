@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from livedenoise.realtime.file_cli import add_model_arguments
+from livedenoise.realtime.cli_types import positive_float
 from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, MODES
+from livedenoise.realtime.model_options import add_model_arguments
 
 DEFAULT_SCREENSHOT_AFTER_S = 3.0
 
@@ -22,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.set_defaults(model=None, strength_db=None)  # unless given, the remembered settings win
     parser.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png", help="save the window as a PNG before quitting")
-    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--quit-after", type=positive_float, default=None, metavar="SECONDS",
                         help=f"quit after this long (default with --screenshot: {DEFAULT_SCREENSHOT_AFTER_S:g})")
     parser.add_argument("--settings", type=Path, default=None, metavar="FILE.ini", help="keep settings in this file instead of the user's")
 
@@ -47,10 +49,11 @@ def run(args: argparse.Namespace) -> int:
 
     headless = not has_display()
     if headless and args.screenshot is None and args.quit_after is None:
-        args.parser.error("no display here (DISPLAY and WAYLAND_DISPLAY are unset); `livedenoise demo` denoises the "
-                          "demo clip without one, and --screenshot OUT.png or --quit-after SECONDS render the window off screen")
+        args.parser.exit(1, "livedenoise gui: error: no display here (DISPLAY and WAYLAND_DISPLAY are unset)\n"
+                            "  hint: `livedenoise demo` denoises the demo clip without one; --screenshot OUT.png or "
+                            "--quit-after SECONDS render the window off screen\n")
     if args.screenshot is not None and not args.screenshot.parent.is_dir():
-        args.parser.error(f"folder {args.screenshot.parent} does not exist")
+        args.parser.error(f"--screenshot {args.screenshot}: folder {args.screenshot.parent} does not exist")
     app = application(headless=headless)
     window = open_window(settings_store(args.settings), overrides_from(args), provider=args.provider)
     window.start_or_preview()
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 print(save_screenshot(window, args.screenshot))
             except OSError as exc:
-                print(f"livedenoise gui: error: {exc}")
+                print(f"livedenoise gui: error: {exc}", file=sys.stderr)
                 outcome["code"] = 1
         window.close()
         app.quit()

@@ -17,6 +17,7 @@ from livedenoise.realtime.engine_events import EngineError
 from livedenoise.realtime.engine_process import EngineProcess, EngineSettings
 from livedenoise.realtime.gui.gui_settings import GuiSettings
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
+from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_choice import BUILTIN_MODELS
 
 MAX_FILE_CHANNELS = 2
@@ -94,12 +95,11 @@ class EngineSource:
         except (OSError, EOFError):  # the process ended between the check and the request
             state = {"running": False}
         stats = state.get("stats", {})
-        latency = state.get("latency", {})
+        latency = state.get("latency")
         return SourceState(
             running=bool(state.get("running")), bypass=bool(state.get("bypass")),
             strength_db=float(state.get("strength_db", 0.0)), model=str(state.get("model", "")),
-            algorithmic_latency_ms=float(latency.get("algorithmic_ms", 0.0)), round_trip_ms=None,
-            device_latency_ms=latency.get("device_ms"), load=float(stats.get("load", 0.0)),
+            latency=None if latency is None else Latency.from_dict(latency), load=float(stats.get("load", 0.0)),
             n_xruns=int(stats.get("n_xruns", 0)), n_overloads=int(stats.get("n_overloads", 0)), gate=state.get("gate"),
         )
 

@@ -24,6 +24,7 @@ import soxr
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
+from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_choice import open_runtime
 from livedenoise.realtime.runtime import ModelLoadError
 
@@ -138,8 +139,8 @@ class FilePreviewSource:
             n_skipped = self._n_skipped_passes
         return SourceState(
             running=self.alive, bypass=self._bypass, strength_db=self._strength_db, model=self._model,
-            algorithmic_latency_ms=1e3 * self._runtime_latency_samples() / self.sample_rate, round_trip_ms=None,
-            device_latency_ms=None, load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
+            latency=None if self._denoiser is None else Latency.of_denoiser(self._denoiser),  # no device here
+            load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
         )
 
     def events(self) -> list[SourceEvent]:
@@ -237,9 +238,6 @@ class FilePreviewSource:
 
     def _new_denoiser(self, runtime) -> StreamingDenoiser:
         return StreamingDenoiser(runtime, self._clip.shape[0], strength_db=self._strength_db, bypass=self._bypass)
-
-    def _runtime_latency_samples(self) -> int:
-        return self._denoiser.latency_samples if self._denoiser is not None else 0
 
 
 def _db(peak: float) -> float:

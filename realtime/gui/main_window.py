@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QHBoxLayout, QLabel, QMainWindow, QSizePolicy, QSplitter, QVBoxLayout, QWidget,
+)
 
 from livedenoise.realtime.gui.control_panel import ControlPanel
 from livedenoise.realtime.gui.gui_settings import GuiSettings, save_settings
@@ -89,9 +91,12 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
-        self.status_fields = {name: QLabel() for name in ("latency", "device", "round_trip", "load", "xruns", "overloads", "fps")}
+        self.status_fields = {name: QLabel() for name in ("latency", "load", "xruns", "overloads", "fps")}
+        # The latency line is the one every command prints; a narrow window cuts it rather than
+        # growing for it (the tooltip holds it whole).
+        self.status_fields["latency"].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for label in self.status_fields.values():
-            self.statusBar().addPermanentWidget(label)
+            self.statusBar().addPermanentWidget(label, 1 if label is self.status_fields["latency"] else 0)
         self._show_state(None)
 
         QShortcut(QKeySequence(Qt.Key.Key_B), self, activated=lambda: self.controls.bypass.toggle())
@@ -215,13 +220,9 @@ class MainWindow(QMainWindow):
             for label in fields.values():
                 label.setText("")
             return
-        fields["latency"].setText(f"latency {state.algorithmic_latency_ms:.1f} ms")
-        device = "–" if state.device_latency_ms is None else f"{state.device_latency_ms:.1f} ms"
-        fields["device"].setText(f"device {device}")
-        fields["device"].setVisible(state.device_latency_ms is not None)
-        round_trip = "–" if state.round_trip_ms is None else f"{state.round_trip_ms:.1f} ms"
-        fields["round_trip"].setText(f"round trip {round_trip}")
-        fields["round_trip"].setVisible(state.round_trip_ms is not None)
+        latency = "latency –" if state.latency is None else state.latency.describe()
+        fields["latency"].setText(latency)
+        fields["latency"].setToolTip(latency)
         fields["load"].setText(f"load {100 * state.load:.0f}%")
         fields["xruns"].setText(f"xruns {state.n_xruns}")
         fields["overloads"].setText(f"overloads {state.n_overloads}")

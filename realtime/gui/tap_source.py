@@ -17,6 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
+from livedenoise.realtime.latency import Latency
 
 NOTICE_KINDS = ("model_switched",)  # events that report success, not a fault
 
@@ -43,9 +44,7 @@ class SourceState:
     bypass: bool
     strength_db: float
     model: str
-    algorithmic_latency_ms: float
-    round_trip_ms: float | None  # measured, where known
-    device_latency_ms: float | None  # what the audio driver reports for its buffers, where there is one
+    latency: Latency | None  # the one account every command prints; None until the source knows it
     load: float  # share of the audio clock spent processing
     n_xruns: int
     n_overloads: int

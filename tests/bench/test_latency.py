@@ -6,7 +6,7 @@ import subprocess
 def test_latency_bench_prints_and_writes_its_figures(tmp_path):
     out = tmp_path / "latency.json"
     result = subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli", "bench", "latency", "--models", "dsp,identity",
+        [sys.executable, "-m", "livedenoise.realtime.cli", "bench", "latency", "--model", "dsp,identity",
          "--hops", "128,256", "--seconds", "0.5", "--json", str(out)],
         capture_output=True, text=True,
     )
@@ -18,8 +18,9 @@ def test_latency_bench_prints_and_writes_its_figures(tmp_path):
     for row in rows:
         assert row["n_hops"] == int(0.5 * 48000) // row["hop_samples"]
         assert 0 < row["p50_us"] <= row["p99_us"] <= row["max_us"]
-        assert row["algorithmic_latency_ms"] == 1e3 * 2 * row["hop_samples"] / 48000
+        assert row["latency"]["algorithmic_ms"] == 1e3 * 2 * row["hop_samples"] / 48000
         assert f"{row['p50_us']:.1f}" in result.stdout
+        assert f"hop {row['hop_samples']}: latency {row['latency']['algorithmic_ms']:.2f} ms algorithmic" in result.stdout
 
 
 def test_a_model_that_cannot_run_at_a_hop_is_skipped_with_the_reason(tmp_path):

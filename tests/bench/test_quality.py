@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +82,7 @@ def make_devset(folder: Path) -> Path:
 def _run(folder: Path, tmp_path: Path, models: str, *extra: str) -> tuple[int, dict]:
     parser = argparse.ArgumentParser()
     quality.configure(parser)
-    args = parser.parse_args(["--set", str(folder), "--models", models, "--json", str(tmp_path / "q.json"), *extra])
+    args = parser.parse_args(["--set", str(folder), "--model", models, "--json", str(tmp_path / "q.json"), *extra])
     code = quality.run(args)
     return code, json.loads((tmp_path / "q.json").read_text()) if (tmp_path / "q.json").exists() else {}
 
@@ -118,7 +120,7 @@ def test_report_has_every_key(report):
     assert set(data) >= {"livedenoise", "devset", "strength_db", "models", "skipped"}
     for result in data["models"].values():
         assert set(result) >= {"headline", "overall", "by_noise_type", "by_snr_db", "transparency", "attenuation",
-                               "tuner", "real_time_factor", "examples", "latency_samples"}
+                               "tuner", "real_time_factor", "examples", "latency"}
         assert set(result["by_noise_type"]) == {"colored", "hiss"}
         assert set(result["by_snr_db"]) == {"-5", "10"}
         assert result["headline"]["n_examples"] == 4
@@ -145,6 +147,28 @@ def test_missing_devset_and_unknown_model(tmp_path):
     folder = make_devset(tmp_path / "devset")
     code, data = _run(folder, tmp_path, "nonexistent-model")
     assert code == 1 and data["skipped"][0]["model"] == "nonexistent-model"
+
+
+@pytest.mark.parametrize("damage", ["no examples", "example without clean", "unknown part"])
+def test_a_bad_manifest_is_one_clear_line_and_exit_2(tmp_path, damage):
+    folder = make_devset(tmp_path / "devset")
+    manifest = json.loads((folder / "devset.json").read_text())
+    if damage == "no examples":
+        del manifest["examples"]
+    elif damage == "example without clean":
+        next(e for e in manifest["examples"] if e["part"] == "mixture").pop("clean")
+    else:
+        manifest["examples"][0]["part"] = "karaoke"
+    (folder / "devset.json").write_text(json.dumps(manifest))
+    result = subprocess.run(
+        [sys.executable, "-m", "livedenoise.realtime.cli", "bench", "quality", "--set", str(folder), "--model", "identity",
+         "--json", str(tmp_path / "q.json")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "devset.json" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "q.json").exists()
 
 
 def test_plain_run_reports_the_dev_sets_under_the_data_root_and_the_probe(tmp_path, monkeypatch):

@@ -38,3 +38,20 @@ def test_demo_writes_both_clips(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "latency" in result.stdout and "real-time factor" in result.stdout
     assert (tmp_path / "demo-noisy.flac").is_file() and (tmp_path / "demo-denoised.flac").is_file()
+
+
+def test_usage_mistakes_are_one_line_naming_the_flag_in_every_command(tmp_path):
+    cases = [
+        (["bench", "e2e", "--seconds", "-1"], "--seconds"),
+        (["bench", "e2e", "--blocksize", "0"], "--blocksize"),
+        (["bench", "latency", "--channels", "0"], "--channels"),
+        (["bench", "latency", "--hops", "128,abc"], "--hops"),
+        (["bench", "quality", "--set", str(tmp_path), "--strength-db", "-2"], "--strength-db"),
+        (["demo", "--provider", "gpu"], "--provider"),
+        (["file", "a.wav"], "output"),
+    ]
+    for argv, flag in cases:
+        result = subprocess.run([LIVEDENOISE, *argv], capture_output=True, text=True)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1, f"{argv}: {result.stderr}"
+        assert flag in lines[0] and "Traceback" not in result.stderr, lines[0]

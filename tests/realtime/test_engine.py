@@ -22,6 +22,7 @@ from livedenoise.bench.e2e import (
 )
 from livedenoise.realtime.devices import find_device, use_jack_client_name
 from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.latency import Latency
 
 SYSTEM = "system"
 
@@ -78,11 +79,12 @@ def test_round_trip_is_device_buffering_plus_engine_latency(engine_factory, jack
         lags = measure_lags(probe)
     finally:
         probe.close()
-    latency = engine.state()["latency"]
+    latency = Latency.from_dict(engine.state()["latency"])
     # The engine's stream reports its in+out buffering on the graph (two periods on the dummy
-    # driver); the probe that closes the loop in the same graph adds its own period.
-    assert round(latency["device_ms"] * 48) == 2 * jack_server.period_samples
-    expected = 3 * jack_server.period_samples + round(latency["algorithmic_ms"] * 48)
+    # driver), which holds the framing; the probe that closes the loop in the same graph adds its
+    # own period to what the engine expects through the device.
+    assert latency.device_samples == 2 * jack_server.period_samples
+    expected = latency.through_device_samples + jack_server.period_samples
     assert abs(int(np.median(lags)) - expected) <= 128, f"round trip {lags}, expected {expected}"
 
 

@@ -5,9 +5,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.file_mode import AudioFileError, denoise_file
 from livedenoise.realtime.identity_runtime import IdentityRuntime
 from livedenoise.realtime.model_choice import open_runtime
+
+HOP = 128
 
 
 def band_limited(n_channels, n_frames, sample_rate, seed=0):
@@ -20,6 +23,10 @@ def band_limited(n_channels, n_frames, sample_rate, seed=0):
             x[:, c] += 0.1 * np.sin(2 * np.pi * f * t + rng.uniform(0, 6))
     fade = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.05)
     return (x * fade[:, None]).astype(np.float32)
+
+
+def noise_like(n_channels, n_frames, seed=0):
+    return (0.02 * np.random.default_rng(seed).standard_normal((n_frames, n_channels))).astype(np.float32)
 
 
 def livedenoise(*args):
@@ -43,6 +50,37 @@ def test_identity_round_trip_has_identical_length_and_alignment(tmp_path, sample
     np.testing.assert_allclose(y, x, atol=atol)
     # one sample off would be far outside the tolerance: the signal moves more than that per sample
     assert np.abs(y[1:] - x[:-1]).max() > 100 * atol
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return open_runtime("default")
+
+
+@pytest.mark.parametrize("sample_rate", [22050, 44100, 48000, 96000])
+def test_file_mode_does_not_depend_on_its_block_size(tmp_path, shipped, sample_rate):
+    """With the shipped model, sample for sample, at the model's rate and through the resampler."""
+    x = band_limited(2, sample_rate // 4 + 77, sample_rate, seed=4) + noise_like(2, sample_rate // 4 + 77)
+    src = tmp_path / "in.wav"
+    sf.write(src, x, sample_rate, subtype="FLOAT")
+    outputs = []
+    for block_frames in (HOP - 1, HOP, 4097, 1 << 16):
+        denoise_file(src, tmp_path / "out.wav", shipped, block_frames=block_frames)
+        outputs.append(sf.read(tmp_path / "out.wav", dtype="float32", always_2d=True)[0])
+    for block_frames, y in zip((HOP - 1, HOP, 4097), outputs):
+        mismatch = np.flatnonzero(np.any(y != outputs[-1], axis=1))
+        assert mismatch.size == 0, f"block {block_frames}: first mismatch at frame {mismatch[0]}"
+    assert outputs[-1].shape == x.shape and np.abs(outputs[-1] - x).max() > 1e-3
+
+
+def test_file_mode_equals_the_streaming_denoiser_at_the_model_rate(tmp_path, shipped):
+    x = band_limited(2, 48000 // 2 + 77, 48000, seed=5) + noise_like(2, 48000 // 2 + 77)
+    src, dst = tmp_path / "in.wav", tmp_path / "out.wav"
+    sf.write(src, x, 48000, subtype="FLOAT")
+    denoise_file(src, dst, shipped)
+    denoiser = StreamingDenoiser(shipped, n_channels=2)
+    expected = np.concatenate([denoiser.process(x.T), denoiser.flush()], axis=1)[:, denoiser.latency_samples :].T
+    np.testing.assert_array_equal(sf.read(dst, dtype="float32", always_2d=True)[0], expected)
 
 
 def test_cli_file_returns_the_input_undelayed(tmp_path):
