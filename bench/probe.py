@@ -41,7 +41,9 @@ NOTE_TOP_HZ = 10000.0
 SEED = 20
 
 
-def band_noise(n_samples: int, low_hz: float, high_hz: float, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+def band_noise(
+    n_samples: int, low_hz: float, high_hz: float, sample_rate: int, rng: np.random.Generator
+) -> np.ndarray:
     """Gaussian noise with a flat spectrum between ``low_hz`` and ``high_hz`` and none outside,
     at ``NOISE_RMS_DBFS``. Shape (n_samples,)."""
     spectrum = np.fft.rfft(rng.standard_normal(n_samples))

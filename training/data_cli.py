@@ -81,7 +81,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--name", default="", help="manifest name (default: layout-FOLDERNAME)")
     add.add_argument("path", type=Path)
     actions.add_parser("report", help=f"write counts and durations to DATA_ROOT/{REPORT_NAME}")
-    devset_cli.configure(actions.add_parser("devset", help="build the dev sets (unseen sources, in-distribution) from the held-apart splits"))
+    devset_cli.configure(
+        actions.add_parser("devset", help="build the dev sets (unseen sources, in-distribution)")
+    )
 
 
 def run(args: argparse.Namespace) -> int:

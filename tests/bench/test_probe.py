@@ -26,8 +26,10 @@ def test_signals_cover_every_band_three_ways():
     assert len(signals) == 3 * len(probe.PROBE_BANDS_HZ)
     assert {s["kind"] for s in signals} == {"stationary", "modulated", "note"}
     modulated = next(s["noise"] for s in signals if s["kind"] == "modulated")
-    quarter = len(modulated) // 12  # 1 s: a quarter of the 0.25 Hz swing
-    swing_db = 10 * np.log10(np.mean(modulated[quarter // 2 : quarter] ** 2) / np.mean(modulated[2 * quarter + quarter // 2 : 3 * quarter] ** 2))
+    second = len(modulated) // 12  # 1 s: a quarter of the 0.25 Hz swing
+    loud = np.mean(modulated[second // 2 : second] ** 2)
+    quiet = np.mean(modulated[2 * second + second // 2 : 3 * second] ** 2)
+    swing_db = 10 * np.log10(loud / quiet)
     assert swing_db > 6.0
 
 
