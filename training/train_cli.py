@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-steps", type=int, metavar="N",
                         help="time N training steps (on noise) instead of training, and exit")
     parser.add_argument("--against", metavar="CONFIG",
-                        help="with --time-steps: a second recipe timed in the same run, e.g. training/configs/v7.toml")
+                        help="with --time-steps: a second recipe timed in the same run, e.g. training/configs/default.toml")
     parser.add_argument("--threads", type=int, default=1, help="with --time-steps: torch CPU threads (default 1)")
 
 
