@@ -46,7 +46,7 @@ ENGINE_CLIENT = "livedenoise"
 PROBE_CLIENT = "livedenoise-probe"
 # The desktop app's entry for this bench: watch(engine: EngineProcess, seconds: float) opens the app
 # on the running engine, animating, for that long, then closes it.
-GUI_WATCH = "livedenoise.realtime.gui.bench_watch:watch"
+GUI_WATCH = "livedenoise.realtime.gui.headless:watch"
 SETTLE_S = 1.0  # after a client starts, before counting: connection and first cycles
 # The probe records from its start; wiring the loop (a few jack_lsp/jack_connect calls) takes
 # seconds on a loaded machine before the first burst, so its buffer holds that much more.

@@ -43,3 +43,12 @@ class HeadlessGui:
         self.window.close()
         self.app.processEvents()
         self._settings_dir.cleanup()
+
+
+def watch(engine: EngineProcess, seconds: float) -> dict:
+    """Open the app on a running engine, animating for ``seconds``, then close it (``bench e2e --gui``)."""
+    gui = HeadlessGui(engine)
+    try:
+        return gui.run_for(seconds)
+    finally:
+        gui.close()

@@ -40,7 +40,7 @@ def test_the_default_model_is_the_shipped_onnx_model_with_a_complete_card():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="v7 was trained on lincity-ng-data before it was reserved (it shares a recording with the "
+    reason="v7 was trained on a package reserved after its training (it shares a recording with the "
     "independent evaluation); the retrained default must not have heard it, and then this passes",
 )
 def test_the_shipped_model_never_heard_a_reserved_package():
