@@ -15,6 +15,7 @@ from livedenoise.realtime.stft import n_freqs
 LAYOUTS = ("compressed", "multiband")
 SKIPS = ("concat", "add", "attention")
 OUTPUTS = ("gain", "complex", "magnitude")
+MASK_PRIORS = ("none", "wiener")
 
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
 MULTIBAND_MAX_HZ = (24000.0, 5000.0, 1250.0, 500.0)
@@ -55,6 +56,12 @@ class UNetConfig:
     gru_hidden: int = 128
     output: str = "gain"
     mask_max: float = 1.0
+    # "wiener": the gain's logit starts from the Wiener gain of the tracked noise floor (a DSP
+    # denoiser's estimate, with a learned over-subtraction per row), and the network learns the
+    # correction: stationary noise of any spectrum is removed from the first step, and training
+    # is spent on what a floor tracker gets wrong (held notes, noise that moves). Needs the
+    # noise-floor channel and the gain output. "none": the network's logit alone.
+    mask_prior: str = "none"
     # Initial mask magnitude: close to pass-through so training starts from "do no harm".
     mask_init: float = 0.9
 
@@ -116,6 +123,10 @@ class UNetConfig:
             raise ValueError(f"skip must be one of {SKIPS}, got {self.skip!r}")
         if self.output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+        if self.mask_prior not in MASK_PRIORS:
+            raise ValueError(f"mask_prior must be one of {MASK_PRIORS}, got {self.mask_prior!r}")
+        if self.mask_prior == "wiener" and (self.output != "gain" or not self.tracks_noise_floor):
+            raise ValueError("mask_prior='wiener' needs output='gain' and floor_rise_db_per_s > 0")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
             raise ValueError(f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be <= n_fft/2")
         if len(self.channels) < 2 or min(self.channels) < 1:

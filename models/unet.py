@@ -24,6 +24,10 @@ from .state_layout import StateGroups, state_specs
 # Frames per block of the sequence-form running mean: a block is one small matmul.
 _NORM_BLOCK_FRAMES = 64
 _LEAKY_SLOPE = 0.1
+# The Wiener prior: initial over-subtraction (power over the tracked floor at which the gain is
+# one half, per row; a running minimum sits below the noise's mean) and the lowest gain it asks for.
+_PRIOR_INIT_BIAS = 4.0
+_PRIOR_MIN_GAIN = 0.01
 
 
 def _activation(x: torch.Tensor) -> torch.Tensor:
@@ -134,6 +138,10 @@ class CausalUNet(nn.Module):
         )
         n_out = config.n_mask_components * config.n_layout_channels
         self.head = nn.Conv2d(self.joins[0].out_channels(ch[0]), n_out, (config.freq_kernel, 1), padding=(config.freq_kernel // 2, 0))
+        if config.mask_prior == "wiener":
+            n_prior_rows = config.n_layout_channels * config.n_rows
+            self.prior_log_bias = nn.Parameter(torch.full((n_prior_rows, 1), math.log(_PRIOR_INIT_BIAS)))
+            self.prior_weight = nn.Parameter(torch.ones(()))
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -152,7 +160,9 @@ class CausalUNet(nn.Module):
             bias = self.head.bias.view(config.n_mask_components, config.n_layout_channels)
             bias.zero_()
             ratio = config.mask_init / config.mask_max
-            if config.output == "gain":
+            if config.mask_prior == "wiener":
+                pass  # the untrained model is the prior's Wiener gain
+            elif config.output == "gain":
                 bias[0] = math.log(ratio / (1.0 - ratio))
             elif config.output == "complex":
                 bias[0] = math.atanh(ratio)
@@ -193,9 +203,11 @@ class CausalUNet(nn.Module):
         level = mean.mean(dim=(1, 2), keepdim=True)
         by_row_mean = rows / (mean + floor)
         features = [rows / (level + floor), by_row_mean]
+        over_floor = None
         if config.tracks_noise_floor:
             noise_floor, floor_states = self._noise_floor(rows, *floor_states)
-            features.append(rows / (noise_floor + floor))
+            over_floor = rows / (noise_floor + floor)
+            features.append(over_floor)
         x = torch.cat(features, dim=1)
 
         skips, new_caches = [], []
@@ -221,6 +233,8 @@ class CausalUNet(nn.Module):
             x = decoder(join(x, skip))
         raw = self.head(self.joins[0](x, skips[0]))
 
+        if config.mask_prior == "wiener":
+            raw = raw + self.prior_weight * self._wiener_logit(over_floor)
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []
@@ -275,6 +289,22 @@ class CausalUNet(nn.Module):
         log_inverse = torch.maximum(torch.log(inverse_floor) - rise, best_so_far) - t
         inverse = torch.exp(log_inverse)
         return 1.0 / inverse, [smooth_sum, smooth_weight, inverse[..., -1:]]
+
+    def _wiener_logit(self, over_floor: torch.Tensor) -> torch.Tensor:
+        """Logit of the Wiener gain ``1 - bias / snr`` for compressed rows over their noise floor
+        ``(batch, n_layout_channels, n_rows, frames)`` -> ``(batch, 1, n_layout_channels * n_rows, frames)``.
+
+        With ``x = log(snr / bias)`` the logit is ``log(snr / bias - 1) = x + log(1 - exp(-x))``,
+        taken in the log domain (the power ratio of a loud row overflows float32) and held at the
+        minimum gain's logit where the row is at or under its floor."""
+        config = self.config
+        batch, _, _, n_frames = over_floor.shape
+        ratio = over_floor.reshape(batch, 1, config.n_layout_channels * config.n_rows, n_frames)
+        # rows are compressed power (power ** (exponent / 2)): back to a power ratio, in logs
+        x = torch.log(ratio + 1e-12) * (2.0 / config.compression_exponent) - self.prior_log_bias
+        lowest = math.log(_PRIOR_MIN_GAIN / (1.0 - _PRIOR_MIN_GAIN))
+        x = torch.clamp(x, min=_PRIOR_MIN_GAIN)
+        return torch.clamp(x + torch.log(1.0 - torch.exp(-x)), min=lowest)
 
     def _mask(self, raw: torch.Tensor, by_row_mean: torch.Tensor) -> torch.Tensor:
         """Head output ``(batch, n_components * n_layout_channels, n_rows, frames)`` -> bounded bin

@@ -31,6 +31,9 @@ from livedenoise.models.unet import CausalUNet
 
 from .export import ExportError, check_onnx_parity, read_onnx_card
 
+# The step graph's wrapper (``UNetStep``) holds the network under this attribute, so parameters
+# the exporter keeps as plain initializers are named after it.
+STEP_MODEL_ATTRIBUTE = "model"
 # Frames of the recovery parity run: enough for every state to matter, quick to run.
 RECOVERY_PARITY_FRAMES = 256
 
@@ -117,6 +120,10 @@ def _recovered_state(graph: onnx.GraphProto, model: CausalUNet) -> dict[str, tor
     recovered: dict[str, np.ndarray | None] = {}
     for path, module in model.named_modules():
         if next(module.parameters(recurse=False), None) is None:
+            continue
+        if module is model:  # the network's own parameters (the mask prior's) keep their names
+            for name, _ in module.named_parameters(recurse=False):
+                recovered[name] = nodes.arrays.get(f"{STEP_MODEL_ATTRIBUTE}.{name}")
             continue
         for name, array in _module_weights(nodes, path, module, folded.get(path)).items():
             recovered[f"{path}.{name}"] = array

@@ -82,6 +82,45 @@ def test_step_form_equals_sequence_form(layout, skip, output):
     assert first_bad is None, f"step form differs from sequence form first at frame {first_bad}: {difference.max():.3g}"
 
 
+def test_wiener_prior_step_form_equals_sequence_form():
+    torch.manual_seed(0)
+    model = trained_looking(CausalUNet(small_config(mask_prior="wiener")))
+    spectra = random_spectra(400, seed=5)
+    with torch.no_grad():
+        expected = model(spectra)
+    torch.testing.assert_close(run_steps(model, spectra), expected, atol=STEP_TOLERANCE, rtol=0.0)
+
+
+def test_untrained_wiener_prior_removes_stationary_noise_the_plain_model_passes():
+    """The prior is a floor tracker's Wiener gain: after the floor settles, rows of steady noise
+    get a low gain and a row far above its floor passes; without the prior, the untrained model
+    passes everything."""
+    rng = np.random.default_rng(1)
+    n_frames = 400
+    spectra = rng.standard_normal((1, 2, N_FREQS, n_frames)).astype(np.float32) * 0.01
+    spectra[:, 0, 100, 200:] += 30.0  # a partial switched on 60 dB above the noise
+    spectra = torch.from_numpy(spectra)
+    gains = {}
+    for prior in ("none", "wiener"):
+        torch.manual_seed(0)
+        with torch.no_grad():
+            gains[prior] = CausalUNet(small_config(mask_prior=prior)).eval()(spectra)[0, 0]
+    settled = slice(150, 200)
+    noise_bins = [k for k in range(N_FREQS) if abs(k - 100) > 3]
+    assert float(gains["none"][noise_bins, settled].mean()) > 0.7
+    assert float(gains["wiener"][noise_bins, settled].median()) < 0.1
+    assert float(gains["wiener"][100, 210:260].min()) > 0.9
+
+
+def test_wiener_prior_needs_the_floor_channel_and_a_gain():
+    with pytest.raises(ValueError, match="mask_prior"):
+        small_config(mask_prior="wiener", floor_rise_db_per_s=0.0)
+    with pytest.raises(ValueError, match="mask_prior"):
+        small_config(mask_prior="wiener", output="complex")
+    with pytest.raises(ValueError, match="mask_prior"):
+        small_config(mask_prior="kalman")
+
+
 def test_default_config_step_equals_sequence():
     torch.manual_seed(0)
     model = trained_looking(CausalUNet())

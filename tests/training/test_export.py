@@ -66,10 +66,11 @@ def onnx_steps(path, specs, spectra: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "skip, output, floor_rise", [("add", "gain", 6.0), ("attention", "complex", 0.0), ("concat", "magnitude", 3.0)]
+    "skip, output, floor_rise, prior",
+    [("add", "gain", 6.0, "none"), ("add", "gain", 6.0, "wiener"), ("attention", "complex", 0.0, "none"), ("concat", "magnitude", 3.0, "none")],
 )
-def test_onnx_step_matches_torch_sequence(tmp_path, skip, output, floor_rise):
-    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise)
+def test_onnx_step_matches_torch_sequence(tmp_path, skip, output, floor_rise, prior):
+    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior)
     path = tmp_path / "model.onnx"
     card = export_onnx(model, path, {"metrics": {"si_sdr_db": 1.5}})
     specs = state_specs(model.config)

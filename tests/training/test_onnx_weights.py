@@ -17,9 +17,12 @@ from livedenoise.training.onnx_weights import calibrate_batch_norms, load_onnx_m
 from test_export import random_spectra, small_model
 
 
-@pytest.mark.parametrize("skip, output, floor_rise", [("add", "gain", 6.0), ("attention", "complex", 0.0), ("concat", "magnitude", 0.0)])
-def test_recovered_model_computes_what_the_exported_one_did(tmp_path, skip, output, floor_rise):
-    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise)
+@pytest.mark.parametrize(
+    "skip, output, floor_rise, prior",
+    [("add", "gain", 6.0, "none"), ("add", "gain", 6.0, "wiener"), ("attention", "complex", 0.0, "none"), ("concat", "magnitude", 0.0, "none")],
+)
+def test_recovered_model_computes_what_the_exported_one_did(tmp_path, skip, output, floor_rise, prior):
+    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior)
     path = tmp_path / "m.onnx"
     export_onnx(model, path, {"metrics": {"si_sdr_db": 1.0}})
     recovered, source = load_onnx_model(path)
