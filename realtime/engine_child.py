@@ -217,6 +217,7 @@ class EngineChild:
             "model_name": c.denoiser.runtime.card.name,
             "switching": c.switching or self._loader is not None,
             "gate": None if c.hook is None else self.gate_params,
+            "gate_open": None if c.hook is None else bool(c.hook.is_open),
             "input": engine.describe(),
             "sample_rate": c.sample_rate,
             "blocksize": c.blocksize,
