@@ -201,6 +201,8 @@ class EngineChild:
                 self.gate_params = dict(params)
             else:
                 self.gate_hook.configure(**params)
+                if self.callback.hook is None:  # off until now: start from shut, not from where it was left
+                    self.gate_hook.reset()
                 self.gate_params = {**(self.gate_params or {}), **params}
         except (ImportError, AttributeError, TypeError, ValueError) as exc:
             self.conn.send(("event", "error", f"cannot set the gate ({self.settings.gate_factory}): {exc}"))
