@@ -137,7 +137,7 @@ class NoiseGate:
     @property
     def is_open(self) -> bool:
         """Whether the gate has decided to let sound through (ramping up, open, or holding)."""
-        return self._state[_OPEN] > 0.5
+        return bool(self._state[_OPEN] > 0.5)
 
     @property
     def n_opens(self) -> int:
