@@ -44,3 +44,15 @@ def int_in_range(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def float_in_range(low: float, high: float) -> Callable[[str], float]:
+    """A number within ``[low, high]`` (``high`` may be ``inf``)."""
+
+    def parse(text: str) -> float:
+        value = _number(text, float)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, got {text}")
+        return value
+
+    return parse

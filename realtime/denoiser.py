@@ -20,6 +20,7 @@ import time
 import numpy as np
 from numba import njit
 
+from livedenoise.realtime.hop_hook import HopHook
 from livedenoise.realtime.runtime import ModelRuntime
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, analyze_frame, synthesize_frame
 
@@ -146,6 +147,8 @@ class StreamingDenoiser:
         self.mask = self._unit_mask
         self.bypass = bypass
         self.strength_db = strength_db
+        # acts on each hop that ``process`` returns (the noise gate); the engine calls its own, after a crossfade
+        self.hop_hook: HopHook | None = None
         # any-length front end: a partial hop waits here
         self._pending = np.zeros((n_channels, self.hop_samples), dtype=np.float32)
         self._n_pending = 0
@@ -193,6 +196,8 @@ class StreamingDenoiser:
         self._n_pending = 0
         self._n_in = 0
         self._n_out = 0
+        if self.hop_hook is not None:
+            self.hop_hook.reset()
 
     def continue_from(self, other: StreamingDenoiser) -> None:
         """Carry on ``other``'s stream (same STFT and channels): its input memory, pending overlap,
@@ -253,7 +258,10 @@ class StreamingDenoiser:
             self._pending[:, self._n_pending :] = block[:, pos : pos + take]
             pos += take
             self._n_pending = 0
-            self.process_into(self._pending, out[:, k * h : (k + 1) * h])
+            hop_out = out[:, k * h : (k + 1) * h]
+            self.process_into(self._pending, hop_out)
+            if self.hop_hook is not None:
+                self.hop_hook.process_into(hop_out, self.mask, self.input_spectrum)
         rest = n - pos
         self._pending[:, self._n_pending : self._n_pending + rest] = block[:, pos:]
         self._n_pending += rest

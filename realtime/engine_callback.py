@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Protocol
+from typing import Callable
 
 import numpy as np
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.hop_hook import HopHook
 from livedenoise.realtime.overload_guard import OverloadGuard
 from livedenoise.realtime.ring import RingBuffer
 from livedenoise.realtime.taps import Taps
@@ -36,18 +37,6 @@ N_CALLBACK_TIMING_SLOTS = 8192
 FADE_HOPS = 16  # 43 ms at a 128-sample hop: long enough not to click, short enough to feel instant
 FIRST_BACKOFF_MS = 10.0
 MAX_BACKOFF_MS = 1000.0
-
-
-class HopHook(Protocol):
-    """Something that acts on each denoised hop in place (the noise gate), after the model.
-
-    ``process_into`` runs in the callback and must not allocate; ``configure`` runs on the owner's
-    thread and only stores new parameters for the next hop.
-    """
-
-    def process_into(self, hop: np.ndarray, mask: np.ndarray) -> None: ...
-
-    def configure(self, **params) -> None: ...
 
 
 class EngineCallback:
@@ -234,7 +223,7 @@ class EngineCallback:
             self.guard.record(run_model, self.clock_ns() - start_ns)
         hook = self.hook
         if hook is not None:
-            hook.process_into(self._hop_out, denoiser.mask)
+            hook.process_into(self._hop_out, denoiser.mask, denoiser.input_spectrum)
         if self.taps is not None:
             self.taps.publish(start_ns, self._hop_in, self._hop_out, denoiser.input_spectrum,
                               denoiser.output_spectrum, denoiser.mask)

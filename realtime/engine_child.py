@@ -201,6 +201,8 @@ class EngineChild:
                 self.gate_params = dict(params)
             else:
                 self.gate_hook.configure(**params)
+                if self.callback.hook is None:  # off until now: start from shut, not from where it was left
+                    self.gate_hook.reset()
                 self.gate_params = {**(self.gate_params or {}), **params}
         except (ImportError, AttributeError, TypeError, ValueError) as exc:
             self.conn.send(("event", "error", f"cannot set the gate ({self.settings.gate_factory}): {exc}"))
@@ -217,6 +219,7 @@ class EngineChild:
             "model_name": c.denoiser.runtime.card.name,
             "switching": c.switching or self._loader is not None,
             "gate": None if c.hook is None else self.gate_params,
+            "gate_open": None if c.hook is None else bool(c.hook.is_open),
             "input": engine.describe(),
             "sample_rate": c.sample_rate,
             "blocksize": c.blocksize,

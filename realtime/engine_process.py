@@ -20,7 +20,7 @@ or exit code); ``restart()`` starts a fresh one, which is also how a lost device
 
 The gate is a hook: ``EngineSettings.gate`` (its parameters) makes the child build a ``HopHook``
 with ``gate_factory`` (``"module:callable"``, called with ``sample_rate``, ``hop_samples``,
-``n_channels``, ``n_freqs`` and the parameters); ``set_gate(**params)`` reconfigures it.
+``n_channels``, ``n_freqs`` and the parameters; see ``hop_hook``); ``set_gate(**params)`` reconfigures it.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ class EngineProcess:
 
     def state(self) -> dict:
         """What the engine runs with now, read back from it: ``running``, ``bypass``, ``strength_db``,
-        ``model``, ``gate``, ``latency`` (``Latency.to_dict()``; ``Latency.from_dict`` reads it back),
+        ``model``, ``gate`` (its parameters, None when off), ``gate_open`` (None when off), ``latency`` (``Latency.to_dict()``; ``Latency.from_dict`` reads it back),
         ``stats`` (``load``, ``n_xruns``, ``n_overloads``, ``n_hops``, ``callback_p50_us``...)."""
         with self._lock:
             if self.alive:

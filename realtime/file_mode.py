@@ -28,6 +28,7 @@ import soxr
 from tqdm import tqdm
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.runtime import ModelRuntime
 
@@ -58,6 +59,7 @@ class FileReport:
     resampled: bool
     n_sanitized_samples: int
     elapsed_s: float
+    n_gate_opens: int | None = None  # None: no gate
 
     @property
     def duration_s(self) -> float:
@@ -161,16 +163,22 @@ def denoise_file(
     strength_db: float = 40.0,
     progress: bool | None = None,
     block_frames: int = BLOCK_FRAMES,
+    gate: GateSettings | None = None,
 ) -> FileReport:
     """Denoise ``input_path`` into ``output_path``; same length, channels, rate and alignment.
 
     The result does not depend on ``block_frames``, the frames read at a time, sample for sample.
+    ``gate``: a noise gate on the denoised signal, as the live engine runs it (at the model's rate).
     """
     input_path, output_path = Path(input_path), Path(output_path)
     info = check_paths(input_path, output_path)
     fmt, subtype = output_format(output_path, info)
     model_rate = runtime.card.sample_rate
     denoiser = StreamingDenoiser(runtime, n_channels=info.channels, strength_db=strength_db)
+    noise_gate = None
+    if gate is not None:
+        noise_gate = NoiseGate(model_rate, denoiser.hop_samples, info.channels, denoiser.stft.n_freqs, gate)
+        denoiser.hop_hook = noise_gate
     to_model = _Resampler(info.samplerate, model_rate, info.channels)
     from_model = _Resampler(model_rate, info.samplerate, info.channels)
     show = progress if progress is not None else info.frames / info.samplerate >= PROGRESS_MIN_S
@@ -218,6 +226,7 @@ def denoise_file(
         resampled=info.samplerate != model_rate,
         n_sanitized_samples=denoiser.n_sanitized_samples,
         elapsed_s=time.perf_counter() - start_s,
+        n_gate_opens=None if noise_gate is None else noise_gate.n_opens,
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from livedenoise.realtime.cli_types import int_in_range, positive_float
 from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.gate_options import add_gate_arguments, gate_settings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_options import add_model_arguments
 
@@ -37,11 +38,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="channels, linked (default 1); both devices must have that many",
     )
     add_model_arguments(parser)
+    add_gate_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
 
 
-def status_line(stats: dict) -> str:
-    return f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+def status_line(state: dict) -> str:
+    stats = state["stats"]
+    line = f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+    if state.get("gate_open") is not None:
+        line += f" | gate {state['gate']['kind']} {'open' if state['gate_open'] else 'shut'}"
+    return line
 
 
 def start_error(exc: EngineError, args: argparse.Namespace) -> str:
@@ -54,9 +60,11 @@ def start_error(exc: EngineError, args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    gate = gate_settings(args)
     settings = EngineSettings(
         input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
         model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
+        gate=None if gate is None else gate.to_dict(),
     )
     engine = EngineProcess(settings)
     try:
@@ -74,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             state = engine.state()
             events = engine.events()
             if state["running"]:
-                print("\r" + status_line(state["stats"]), end="", flush=True)
+                print("\r" + status_line(state), end="", flush=True)
             if events:
                 print()
                 for event in events:
@@ -86,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     engine.stop()
     print()
-    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state['stats'])}; sanitized samples "
+    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
           f"{state['stats']['n_sanitized_samples']}")
     print(Latency.from_dict(state["latency"]).describe())
     return code

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from livedenoise.realtime.cli_types import positive_float
-from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, MODES
+from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GATE_CHOICES, MODES
 from livedenoise.realtime.model_options import add_model_arguments
 
 DEFAULT_SCREENSHOT_AFTER_S = 3.0
@@ -22,6 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, metavar="DEV", help="output device name")
     parser.add_argument("--blocksize", type=int, choices=BLOCK_SIZES, default=None, help="device block in samples")
     add_model_arguments(parser)
+    parser.add_argument("--gate", choices=GATE_CHOICES, default=None,
+                        help="the noise gate: off, level (classic) or mask (opens on music); default: as last time")
     parser.set_defaults(model=None, strength_db=None)  # unless given, the remembered settings win
     parser.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png", help="save the window as a PNG before quitting")
     parser.add_argument("--quit-after", type=positive_float, default=None, metavar="SECONDS",
@@ -32,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def overrides_from(args: argparse.Namespace) -> dict:
     overrides = {}
     for flag, field in (("mode", "mode"), ("input", "input_device"), ("output", "output_device"), ("blocksize", "blocksize"),
-                        ("model", "model"), ("strength_db", "strength_db")):
+                        ("model", "model"), ("strength_db", "strength_db"), ("gate", "gate")):
         value = getattr(args, flag)
         if value is not None:
             overrides[field] = value

@@ -1,4 +1,4 @@
-"""ControlPanel: what to denoise, where to, with which model, and how hard.
+"""ControlPanel: what to denoise, where to, with which model, how hard, and the noise gate.
 
 It holds no audio state: it shows a ``GuiSettings`` and emits ``changed(GuiSettings, name)`` when the
 user changes one field; the window decides what that means for the running source.
@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GuiSettings
+from livedenoise.realtime.gui.gui_settings import (
+    BLOCK_SIZES, GATE_RELEASE_RANGE_MS, GATE_THRESHOLD_RANGE_DB, GuiSettings,
+)
 from livedenoise.realtime.model_choice import BUILTIN_MODELS
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
@@ -37,6 +39,10 @@ MODE_LABELS = {
     "preview": "File preview (no audio device)",
 }
 MAX_STRENGTH_DB = 60
+GATE_LABELS = {"off": "Off", "level": "Level", "mask": "Mask: music"}
+GATE_THRESHOLD_UNITS = {"level": "dBFS", "mask": "dB"}
+GATE_OPEN_STYLE = "background: #2e7d32; color: white; padding: 2px 6px; border-radius: 3px;"
+GATE_SHUT_STYLE = "background: #555; color: #ddd; padding: 2px 6px; border-radius: 3px;"
 DEFAULT_DEVICE_LABEL = "system default"
 
 
@@ -71,8 +77,22 @@ class ControlPanel(QWidget):
         self.strength_label.setMinimumWidth(44)
         self.bypass = QCheckBox("Bypass (B)")
         self.show_mask = QCheckBox("Show mask")
+        self.gate = QComboBox()
+        for choice, label in GATE_LABELS.items():
+            self.gate.addItem(label, choice)
+        self.gate.setToolTip("level: opens when the denoised signal is louder than the threshold; "
+                             "mask: opens when the model keeps more music than the threshold says, whatever the noise level")
+        self.gate_threshold = QSlider(Qt.Orientation.Horizontal)
+        self.gate_threshold_label = QLabel()
+        self.gate_threshold_label.setMinimumWidth(64)
+        self.gate_release = QSlider(Qt.Orientation.Horizontal)
+        self.gate_release.setRange(round(GATE_RELEASE_RANGE_MS[0]), round(GATE_RELEASE_RANGE_MS[1]))
+        self.gate_release_label = QLabel()
+        self.gate_release_label.setMinimumWidth(64)
+        self.gate_indicator = QLabel()
+        self.gate_indicator.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.start_stop = QPushButton("Start (Space)")
-        for combo in (self.mode, self.input_device, self.output_device, self.blocksize, self.model):
+        for combo in (self.mode, self.input_device, self.output_device, self.blocksize, self.model, self.gate):
             # long device names must not widen the panel: the full name is in the drop-down
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
@@ -93,7 +113,12 @@ class ControlPanel(QWidget):
         denoise_form.addRow("Model", _row(self.model, self.model_browse))
         denoise_form.addRow("Strength", _row(self.strength, self.strength_label))
         denoise_form.addRow(self.bypass)
-        # The noise gate's controls go here, in their own group, once realtime/gate.py exists.
+
+        gate_box = QGroupBox("Noise gate")
+        gate_form = QFormLayout(gate_box)
+        gate_form.addRow("Gate", _row(self.gate, self.gate_indicator))
+        gate_form.addRow("Threshold", _row(self.gate_threshold, self.gate_threshold_label))
+        gate_form.addRow("Release", _row(self.gate_release, self.gate_release_label))
 
         view_box = QGroupBox("View")
         QVBoxLayout(view_box).addWidget(self.show_mask)
@@ -102,6 +127,7 @@ class ControlPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(source_box)
         layout.addWidget(denoise_box)
+        layout.addWidget(gate_box)
         layout.addWidget(view_box)
         layout.addWidget(self.start_stop)
         layout.addStretch(1)
@@ -118,6 +144,9 @@ class ControlPanel(QWidget):
         self.strength.valueChanged.connect(self._strength_moved)
         self.bypass.toggled.connect(lambda on: self._emit("bypass", on))
         self.show_mask.toggled.connect(lambda on: self._emit("show_mask", on))
+        self.gate.currentIndexChanged.connect(self._gate_chosen)
+        self.gate_threshold.valueChanged.connect(self._gate_threshold_moved)
+        self.gate_release.valueChanged.connect(self._gate_release_moved)
         self.start_stop.clicked.connect(self.start_stop_clicked)
 
     @property
@@ -157,11 +186,38 @@ class ControlPanel(QWidget):
         self.strength_label.setText(f"{settings.strength_db:.0f} dB")
         self.bypass.setChecked(settings.bypass)
         self.show_mask.setChecked(settings.show_mask)
+        self.gate.setCurrentIndex(max(0, self.gate.findData(settings.gate)))
+        self._show_gate(settings)
         self._show_mode(settings.mode)
         self._updating = False
 
     def set_running(self, running: bool) -> None:
         self.start_stop.setText("Stop (Space)" if running else "Start (Space)")
+
+    def set_gate_open(self, is_open: bool | None) -> None:
+        """The indicator: what the running gate does now (None: no gate running)."""
+        if is_open is None:
+            self.gate_indicator.setText("")
+            self.gate_indicator.setStyleSheet("")
+        else:
+            self.gate_indicator.setText("open" if is_open else "shut")
+            self.gate_indicator.setStyleSheet(GATE_OPEN_STYLE if is_open else GATE_SHUT_STYLE)
+
+    def _show_gate(self, settings: GuiSettings) -> None:
+        """The threshold slider in the chosen kind's units and range; disabled while the gate is off."""
+        kind = settings.gate if settings.gate in GATE_THRESHOLD_RANGE_DB else "level"
+        low, high = GATE_THRESHOLD_RANGE_DB[kind]
+        threshold_db = getattr(settings, f"gate_{kind}_threshold_db")
+        updating, self._updating = self._updating, True
+        self.gate_threshold.setRange(round(low), round(high))
+        self.gate_threshold.setValue(round(threshold_db))
+        self.gate_release.setValue(round(settings.gate_release_ms))
+        self._updating = updating
+        self.gate_threshold_label.setText(f"{threshold_db:.0f} {GATE_THRESHOLD_UNITS[kind]}")
+        self.gate_release_label.setText(f"{settings.gate_release_ms:.0f} ms")
+        on = settings.gate != "off"
+        self.gate_threshold.setEnabled(on)
+        self.gate_release.setEnabled(on)
 
     def _show_mode(self, mode: str) -> None:
         self.input_device.setEnabled(mode == "live")
@@ -177,6 +233,22 @@ class ControlPanel(QWidget):
         if name == "mode":
             self._show_mode(value)
         self.changed.emit(self._settings, name)
+
+    def _gate_chosen(self) -> None:
+        if self._updating:
+            return
+        self._settings = self._settings.with_changes(gate=self.gate.currentData())
+        self._show_gate(self._settings)
+        self.changed.emit(self._settings, "gate")
+
+    def _gate_threshold_moved(self, value: int) -> None:
+        kind = self._settings.gate if self._settings.gate in GATE_THRESHOLD_RANGE_DB else "level"
+        self.gate_threshold_label.setText(f"{value} {GATE_THRESHOLD_UNITS[kind]}")
+        self._emit(f"gate_{kind}_threshold_db", float(value))
+
+    def _gate_release_moved(self, value: int) -> None:
+        self.gate_release_label.setText(f"{value} ms")
+        self._emit("gate_release_ms", float(value))
 
     def _strength_moved(self, value: int) -> None:
         self.strength_label.setText(f"{value} dB")

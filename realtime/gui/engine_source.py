@@ -38,6 +38,7 @@ def engine_settings(settings: GuiSettings, provider: str = "cpu") -> EngineSetti
             input_device=settings.input_device or None, output_device=settings.output_device or None,
             blocksize=settings.blocksize, channels=channels, model=settings.model, provider=provider,
             strength_db=settings.strength_db, bypass=settings.bypass, source_file=source_file,
+            gate=settings.gate_params(),
         )
     except ValueError as exc:
         raise SourceError(str(exc)) from exc
@@ -101,6 +102,7 @@ class EngineSource:
             strength_db=float(state.get("strength_db", 0.0)), model=str(state.get("model", "")),
             latency=None if latency is None else Latency.from_dict(latency), load=float(stats.get("load", 0.0)),
             n_xruns=int(stats.get("n_xruns", 0)), n_overloads=int(stats.get("n_overloads", 0)), gate=state.get("gate"),
+            gate_open=state.get("gate_open"),
         )
 
     def events(self) -> list[SourceEvent]:

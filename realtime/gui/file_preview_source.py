@@ -23,6 +23,7 @@ import soundfile as sf
 import soxr
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_choice import open_runtime
@@ -65,7 +66,7 @@ class FilePreviewSource:
     """Loops ``path`` through a ``StreamingDenoiser`` at the pace of the wall clock."""
 
     def __init__(self, path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
-                 bypass: bool = False) -> None:
+                 bypass: bool = False, gate: dict | None = None) -> None:
         self.path = Path(path)
         self._provider = provider
         self._model = model
@@ -78,6 +79,8 @@ class FilePreviewSource:
         self._strength_db = float(strength_db)
         self._bypass = bool(bypass)
         self._denoiser: StreamingDenoiser | None = None
+        self._gate_params = None if gate is None else dict(gate)
+        self._gate: NoiseGate | None = None
         self._thread: threading.Thread | None = None
         self._running = False
         self._lock = threading.Lock()  # guards what the worker hands to readers
@@ -93,6 +96,7 @@ class FilePreviewSource:
     def start(self) -> None:
         self._clip = load_clip(self.path, self.sample_rate)
         self._denoiser = self._new_denoiser(self._runtime)
+        self._gate = None if self._gate_params is None else self._new_gate(self._gate_params)
         self._running = True
         self._thread = threading.Thread(target=self._work, name="livedenoise-preview", daemon=True)
         self._thread.start()
@@ -130,6 +134,30 @@ class FilePreviewSource:
         if self._denoiser is not None:
             self._denoiser = self._new_denoiser(runtime)  # one reference store: the worker picks it up next hop
 
+    def set_gate(self, **params) -> None:
+        if not params.pop("enabled", True):
+            self._gate, self._gate_params = None, None
+            return
+        wanted = {**(self._gate_params or {}), **params}
+        if self._denoiser is None:
+            self._new_gate(wanted)  # checked now, built at start
+        elif self._gate is None:
+            self._gate = self._new_gate(wanted)
+        else:
+            try:
+                self._gate.configure(**params)
+            except ValueError as exc:
+                raise SourceError(f"cannot set the gate: {exc}") from exc
+        self._gate_params = wanted
+
+    def _new_gate(self, params: dict) -> NoiseGate:
+        try:
+            settings = GateSettings().with_changes(**params)
+        except ValueError as exc:
+            raise SourceError(f"cannot set the gate: {exc}") from exc
+        n_channels = 1 if self._denoiser is None else self._denoiser.n_channels
+        return NoiseGate(self.sample_rate, self.hop_samples, n_channels, self.n_freqs, settings)
+
     # ---- reading -----------------------------------------------------------------------------
 
     def state(self) -> SourceState:
@@ -141,6 +169,7 @@ class FilePreviewSource:
             running=self.alive, bypass=self._bypass, strength_db=self._strength_db, model=self._model,
             latency=None if self._denoiser is None else Latency.of_denoiser(self._denoiser),  # no device here
             load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
+            gate=self._gate_params, gate_open=None if self._gate is None else self._gate.is_open,
         )
 
     def events(self) -> list[SourceEvent]:
@@ -212,6 +241,9 @@ class FilePreviewSource:
                     position = end % n_clip
                     denoiser = self._denoiser
                     denoiser.process_into(hop_in, outputs[k])
+                    gate = self._gate
+                    if gate is not None:
+                        gate.process_into(outputs[k], denoiser.mask, denoiser.input_spectrum)
                     input_spectra[k] = denoiser.input_spectrum
                     output_spectra[k] = denoiser.output_spectrum
                     masks[k] = denoiser.mask

@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
         if source is not None:
             source.stop()
         self.controls.set_running(False)
+        self.controls.set_gate_open(None)
 
     def show_error(self, message: str, notice: bool = False) -> None:
         self.banner.setStyleSheet(NOTICE_STYLE if notice else ERROR_STYLE)
@@ -219,6 +220,7 @@ class MainWindow(QMainWindow):
         if state is None:
             for label in fields.values():
                 label.setText("")
+            self.controls.set_gate_open(None)
             return
         latency = "latency –" if state.latency is None else state.latency.describe()
         fields["latency"].setText(latency)
@@ -227,6 +229,7 @@ class MainWindow(QMainWindow):
         fields["xruns"].setText(f"xruns {state.n_xruns}")
         fields["overloads"].setText(f"overloads {state.n_overloads}")
         fields["fps"].setText(f"{self.fps:.0f} fps")
+        self.controls.set_gate_open(state.gate_open)
 
     def _build_views(self, source: TapSource, show_mask: bool) -> None:
         for view in self.views.values():
@@ -269,6 +272,9 @@ class MainWindow(QMainWindow):
                 self.source.set_strength_db(settings.strength_db)
             elif name == "model":
                 self.source.set_model(settings.model)
+            elif name.startswith("gate"):
+                params = settings.gate_params()
+                self.source.set_gate(**(params if params is not None else {"enabled": False}))
             else:  # where the audio comes from or goes to: a new source
                 self.start()
         except SourceError as exc:

@@ -12,6 +12,6 @@ def open_source(settings: GuiSettings, provider: str = "cpu") -> TapSource:
     if settings.mode == "preview":
         return FilePreviewSource(
             settings.file_path, model=settings.model, provider=provider,
-            strength_db=settings.strength_db, bypass=settings.bypass,
+            strength_db=settings.strength_db, bypass=settings.bypass, gate=settings.gate_params(),
         )
     return EngineSource(engine_settings(settings, provider))

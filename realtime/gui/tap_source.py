@@ -49,6 +49,7 @@ class SourceState:
     n_xruns: int
     n_overloads: int
     gate: dict | None = None  # the gate's settings, where the source has a gate
+    gate_open: bool | None = None  # None: no gate
 
 
 class TapSource(Protocol):
@@ -74,6 +75,9 @@ class TapSource(Protocol):
 
     def set_model(self, model: str) -> None:
         """``default``, ``dsp``, ``identity`` or a path; raises ``SourceError`` when it cannot load."""
+
+    def set_gate(self, **params) -> None:
+        """The noise gate's parameters (``GateSettings`` fields); ``enabled=False`` turns it off."""
 
     def state(self) -> SourceState: ...
 

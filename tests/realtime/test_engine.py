@@ -154,6 +154,41 @@ def test_every_control_reaches_the_engine_process_and_is_read_back(engine_factor
         engine.set_strength_db(-3.0)
 
 
+def test_the_noise_gate_runs_in_the_engine_and_is_set_and_read_back(engine_factory, tmp_path):
+    """The real gate (the default factory): shut, the denoised tap is silent; opened by a lower
+    threshold, the tone comes through; turned off and on again from the parent."""
+    path = tmp_path / "tone.wav"
+    t = np.arange(48000) / 48000
+    sf.write(path, 0.1 * np.sin(2 * np.pi * 440.0 * t), 48000)  # -20 dBFS peak
+    engine = engine_factory(model="identity", source_file=path, input_device=None,
+                            gate={"kind": "level", "threshold_db": -6.0, "range_db": 80.0})
+    engine.start()
+    state = engine.state()
+    assert state["gate"] == {"kind": "level", "threshold_db": -6.0, "range_db": 80.0} and state["gate_open"] is False
+
+    def rms_db_of_new_audio() -> float:
+        engine.read_denoised(48000)
+        time.sleep(0.3)
+        audio = engine.read_denoised(48000)
+        assert audio.size > 4800
+        return 10 * np.log10(np.mean(audio[-4800:].astype(np.float64) ** 2) + 1e-20)
+
+    assert rms_db_of_new_audio() < -90.0  # -23 dBFS RMS, 80 dB down
+    engine.set_gate(threshold_db=-30.0)
+    assert wait_for(lambda: engine.state()["gate_open"] is True)
+    assert engine.state()["gate"]["threshold_db"] == -30.0
+    assert abs(rms_db_of_new_audio() - 20 * np.log10(0.1 / np.sqrt(2))) < 0.5
+    engine.set_gate(kind="mask", threshold_db=-10.0)  # the identity model keeps everything: music
+    assert wait_for(lambda: engine.state()["gate"]["kind"] == "mask" and engine.state()["gate_open"] is True)
+    engine.set_gate(enabled=False)
+    assert wait_for(lambda: engine.state()["gate_open"] is None and engine.state()["gate"] is None)
+    engine.set_gate(kind="level", threshold_db=-6.0)
+    assert wait_for(lambda: engine.state()["gate_open"] is False)
+    engine.set_gate(hold_ms=-1.0)  # refused in the engine process, reported, the gate unchanged
+    assert wait_for(lambda: any(e.kind == "error" and "hold_ms" in e.message for e in engine.events()))
+    assert engine.state()["gate_open"] is False and engine.alive
+
+
 def test_a_file_source_feeds_the_engine_and_the_taps_show_it(engine_factory, tmp_path):
     path = tmp_path / "tone.wav"
     t = np.arange(48000) / 48000

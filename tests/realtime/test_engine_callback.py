@@ -215,7 +215,7 @@ class GainHook:
     def __init__(self, gain: float) -> None:
         self.gain = gain
 
-    def process_into(self, hop, mask) -> None:
+    def process_into(self, hop, mask, spectrum) -> None:
         np.multiply(hop, self.gain, out=hop)
 
     def configure(self, gain: float) -> None:
