@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from livedenoise.realtime.gui.notes import nearest_note
+from livedenoise.realtime.notes import nearest_note
 from livedenoise.realtime.tuner import PitchTracker
 
 UPDATES_PER_S = 25.0

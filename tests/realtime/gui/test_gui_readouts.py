@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livedenoise.realtime.gui.notes import midi_to_name, nearest_note
+from livedenoise.realtime.notes import midi_to_name, nearest_note
 from livedenoise.realtime.gui.tuner_feed import TunerFeed
 
 SAMPLE_RATE = 48000
