@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from livedenoise.realtime.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
+
 DEMO_CLIP = Path(__file__).resolve().parent.parent / "data" / "demo-guitar-vinyl.flac"
 MODES = ("live", "file", "preview")  # input device; file to the output device; file in the window only
 BLOCK_SIZES = (32, 64, 128, 256, 512, 1024)
@@ -23,6 +25,7 @@ class GuiSettings:
     strength_db: float = 40.0
     bypass: bool = False
     show_mask: bool = False
+    tuner_reference_hz: float = A4_HZ
 
     def with_changes(self, **changes) -> GuiSettings:
         return replace(self, **changes)
@@ -48,6 +51,8 @@ def load_settings(store: QSettings, defaults: GuiSettings = GuiSettings()) -> Gu
         values["blocksize"] = defaults.blocksize
     if not values["strength_db"] >= 0.0:
         values["strength_db"] = defaults.strength_db
+    if not MIN_REFERENCE_HZ <= values["tuner_reference_hz"] <= MAX_REFERENCE_HZ:
+        values["tuner_reference_hz"] = defaults.tuner_reference_hz
     return GuiSettings(**values)
 
 
