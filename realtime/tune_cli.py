@@ -27,7 +27,8 @@ from livedenoise.realtime.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 from livedenoise.realtime.run_cli import MAX_BLOCKSIZE, start_error
 from livedenoise.realtime.runtime import ModelLoadError
 from livedenoise.realtime.tuner_feeds import engine_readings, file_readings
-from livedenoise.realtime.tuner_readout import IN_TUNE_CENTS, TunerReading
+from livedenoise.realtime.tuner import SAMPLE_RATE
+from livedenoise.realtime.tuner_readout import Tuner, TunerReading
 
 REDRAW_S = 0.05
 BAR_HALF_CELLS = 10  # each side of the centre: 5 cents a cell over +-50 cents
@@ -136,6 +137,7 @@ def write_json_lines(path: Path, readings) -> None:
 
 
 def run_live(args: argparse.Namespace) -> int:
+    tuner = Tuner(SAMPLE_RATE, reference_hz=args.reference)  # ready before the engine streams
     settings = EngineSettings(
         input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=1,
         model=args.model, provider=args.provider, strength_db=args.strength_db,
@@ -158,7 +160,7 @@ def run_live(args: argparse.Namespace) -> int:
             timer = threading.Timer(max(0.0, args.seconds - (time.monotonic() - t0)), stop.set)
             timer.daemon = True
             timer.start()
-        for reading in engine_readings(engine, reference_hz=args.reference, stop=stop):
+        for reading in engine_readings(engine, stop=stop, tuner=tuner):
             n_readings += 1
             now = time.monotonic()
             if now - shown_t >= REDRAW_S:

@@ -151,6 +151,7 @@ class PitchTracker:
         self._diff = np.zeros(self.max_lag + 1)
         self._norm = np.zeros(self.max_lag + 1)
         self._fft_samples = scipy.fft.next_fast_len(self.frame_samples, real=True)
+        self._analyse(self._frame)  # compiled now (or loaded from numba's cache), not at the first push
         self.hz = math.nan
         self.confidence = 0.0
 

@@ -62,10 +62,14 @@ def file_readings(path: str | Path, model: str = "default", provider: str = "cpu
 
 
 def engine_readings(engine, reference_hz: float = A4_HZ, stop: threading.Event | None = None,
-                    poll_s: float = POLL_S) -> Iterator[TunerReading]:
-    """Tuner readings of a started ``EngineProcess``'s denoised audio, until it ends or ``stop`` is set."""
-    state = engine.state()
-    tuner = Tuner(int(state["sample_rate"]), reference_hz=reference_hz)
+                    poll_s: float = POLL_S, tuner: Tuner | None = None) -> Iterator[TunerReading]:
+    """Tuner readings of a started ``EngineProcess``'s denoised audio, until it ends or ``stop`` is set.
+    ``tuner``: one made (and warmed up) beforehand, at the engine's rate; else a new one."""
+    sample_rate = int(engine.state()["sample_rate"])
+    if tuner is None:
+        tuner = Tuner(sample_rate, reference_hz=reference_hz)
+    elif tuner.sample_rate != sample_rate:
+        raise ValueError(f"the tuner runs at {tuner.sample_rate} Hz and the engine at {sample_rate} Hz")
     n_dropped = engine.n_dropped_denoised_samples
     while engine.alive and not (stop is not None and stop.is_set()):
         audio = engine.read_denoised(READ_MAX_SAMPLES)
