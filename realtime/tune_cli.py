@@ -78,7 +78,7 @@ def cents_bar(cents: float | None) -> str:
 def live_line(reading: TunerReading | None) -> str:
     if reading is None or reading.note is None:
         return f"{'-':<4} {cents_bar(None)}   no pitch"
-    hz = f"{reading.hz:8.2f} Hz" if reading.voiced else f"{'-':>8} Hz"
+    hz = f"{reading.shown_hz:8.2f} Hz" if reading.voiced else f"{'-':>8} Hz"
     mark = "  in tune" if reading.in_tune else ("  stable" if reading.stable else "")
     return (f"{reading.note:<4} {cents_bar(reading.cents)} {reading.cents:+6.1f} cents {hz}  "
             f"confidence {reading.confidence:.2f}{mark}")
@@ -87,7 +87,7 @@ def live_line(reading: TunerReading | None) -> str:
 def file_line(reading: TunerReading) -> str:
     note = reading.note or "-"
     cents = f"{reading.cents:+6.1f}" if reading.note is not None else f"{'-':>6}"
-    hz = f"{reading.hz:8.2f}" if reading.voiced else f"{'-':>8}"
+    hz = f"{reading.shown_hz:8.2f}" if reading.voiced and reading.note is not None else f"{'-':>8}"
     return (f"{reading.time_s:8.2f} s  {note:<4} {cents} cents {hz} Hz  confidence {reading.confidence:.2f}"
             f"{'  stable' if reading.stable else ''}")
 

@@ -51,14 +51,16 @@ OCTAVE_TOLERANCE_CENTS = 40.0  # how close to an octave of the shown note a read
 @dataclass(frozen=True)
 class TunerReading:
     """One tuner reading. ``hz`` (NaN: no pitch in this step) and ``confidence`` are the tracker's;
-    ``note`` and ``cents`` are what the display shows (``note`` None: nothing; during the hold the
-    last note with ``hz`` NaN); ``cents`` is smoothed, positive when sharp of ``note`` at ``reference_hz``."""
+    ``note`` (its MIDI number ``midi``) and ``cents`` are what the display shows (``note`` None:
+    nothing; during the hold the last note with ``hz`` NaN); ``cents`` is smoothed, positive when
+    sharp of ``note`` at ``reference_hz``; ``shown_hz`` is the frequency they add up to."""
 
     index: int
     time_s: float
     hz: float
     confidence: float
     note: str | None
+    midi: int | None
     cents: float
     stable: bool
     reference_hz: float
@@ -66,6 +68,11 @@ class TunerReading:
     @property
     def voiced(self) -> bool:
         return math.isfinite(self.hz)
+
+    @property
+    def shown_hz(self) -> float:
+        """The smoothed pitch on show, folded into the shown octave (NaN when no note is shown)."""
+        return math.nan if self.midi is None else midi_to_hz(self.midi + self.cents / 100.0, self.reference_hz)
 
     @property
     def in_tune(self) -> bool:
@@ -169,7 +176,8 @@ class Tuner:
         )
         reading = TunerReading(
             index=self._index, time_s=self._n_samples / self.sample_rate, hz=float(hz), confidence=float(confidence),
-            note=None if self._midi is None else midi_to_name(self._midi), cents=self._cents, stable=bool(stable),
+            note=None if self._midi is None else midi_to_name(self._midi), midi=self._midi, cents=self._cents,
+            stable=bool(stable),
             reference_hz=self._reference_hz,
         )
         self._index += 1
@@ -204,10 +212,6 @@ class Tuner:
         fresh = len(self._recent) == 1 or not math.isfinite(self._cents)
         self._cents = median if fresh else self._cents + self._alpha * (median - self._cents)
         return True
-
-    def note_hz(self) -> float:
-        """The frequency of the shown note at the reference (NaN when none is shown)."""
-        return math.nan if self._midi is None else midi_to_hz(self._midi, self._reference_hz)
 
 
 def tune_signal(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, reference_hz: float = A4_HZ,

@@ -91,5 +91,5 @@ class TunerPanel(QWidget):
             return
         self.note_label.setText(reading.note)
         self.needle.set_cents(reading.cents, reading.stable)
-        hz = f"{reading.hz:.1f} Hz" if reading.voiced else "– Hz"
+        hz = f"{reading.shown_hz:.1f} Hz" if reading.voiced else "– Hz"
         self.detail_label.setText(f"{hz}  {reading.cents:+.0f} cents")

@@ -60,7 +60,7 @@ def test_tune_file_json_end_to_end(tmp_path, model):
     assert main(["tune", "--file", str(path), "--json", str(out), "--model", model, "--reference", "440"]) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["index"] for line in lines] == list(range(len(lines)))
-    assert set(lines[0]) == {"index", "time_s", "hz", "confidence", "note", "cents", "stable", "reference_hz"}
+    assert set(lines[0]) == {"index", "time_s", "hz", "confidence", "note", "midi", "cents", "stable", "reference_hz"}
     first = [r for r in lines if 0.5 <= r["time_s"] <= 1.4 and r["stable"]]
     second = [r for r in lines if 2.0 <= r["time_s"] <= 2.9 and r["stable"]]
     assert len(first) > 50 and {r["note"] for r in first} == {"E2"}
