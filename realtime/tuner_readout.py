@@ -5,7 +5,9 @@ an in-frame octave check. It was chosen by measurement over aubio's YIN and YIN-
 smallest that reaches E1) on plucked notes made with Karplus-Strong and additive strings, E1 to C7,
 detuned by up to 30 cents (``tests/realtime/tuner_figures.py``): per-note median errors of 0.01
 cents (median over notes; worst note 0.70, at E1) for ours, 0.05 (worst 0.77) for aubio's YIN, and
-0.43 for YIN-FFT, which also reads some notes an octave or more off. aubio would also need a C
+0.43 for YIN-FFT, which also reads some notes an octave or more off. On raw noisy notes YIN-FFT
+hits more frames than ours (its spectral weighting helps in noise); the tuner listens to the
+denoised signal, where ours hits more than either does on the raw input. aubio would also need a C
 compiler to install, so it is not used.
 
 On top of the raw readings, what a musician needs from the display:
