@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "demo": ("livedenoise.realtime.demo_cli", "denoise the bundled demo clip and report what happened"),
     "file": ("livedenoise.realtime.file_cli", "denoise an audio file"),
     "run": ("livedenoise.realtime.run_cli", "denoise live audio from an input device to an output device"),
+    "tune": ("livedenoise.realtime.tune_cli", "a tuner on the denoised signal: live in the terminal, or over a recording"),
     "devices": ("livedenoise.realtime.devices_cli", "list audio devices"),
     "gui": ("livedenoise.realtime.gui.cli", "the desktop app: live spectrograms, meters, tuner and controls"),
     "bench": ("livedenoise.bench.cli", "measure latency, end-to-end timing and quality"),

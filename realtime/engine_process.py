@@ -244,6 +244,11 @@ class EngineProcess:
         return out
 
     @property
+    def n_dropped_denoised_samples(self) -> int:
+        """Denoised samples a slow reader missed (whole hops)."""
+        return 0 if self._taps is None else self._taps.denoised.n_dropped * self._taps.denoised.item_shape[0]
+
+    @property
     def n_dropped_columns(self) -> int:
         """Spectrogram columns a slow reader missed."""
         return 0 if self._taps is None else self._taps.spectra.n_dropped

@@ -70,7 +70,7 @@ class FileReport:
         return self.elapsed_s / self.duration_s if self.n_frames else 0.0
 
 
-class _Resampler:
+class Resampler:
     """soxr streaming resampler, or a pass-through when the rates match."""
 
     def __init__(self, rate_in: int, rate_out: int, n_channels: int) -> None:
@@ -147,7 +147,7 @@ def _new_file_mode(output_path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _read_blocks(src: sf.SoundFile, block_frames: int):
+def read_blocks(src: sf.SoundFile, block_frames: int):
     """Blocks ``(samples, channels)``; by reads, not ``blocks()``, which needs a seekable file (GSM 6.10 is not)."""
     while True:
         block = src.read(block_frames, dtype="float32", always_2d=True)
@@ -179,8 +179,8 @@ def denoise_file(
     if gate is not None:
         noise_gate = NoiseGate(model_rate, denoiser.hop_samples, info.channels, denoiser.stft.n_freqs, gate)
         denoiser.hop_hook = noise_gate
-    to_model = _Resampler(info.samplerate, model_rate, info.channels)
-    from_model = _Resampler(model_rate, info.samplerate, info.channels)
+    to_model = Resampler(info.samplerate, model_rate, info.channels)
+    from_model = Resampler(model_rate, info.samplerate, info.channels)
     show = progress if progress is not None else info.frames / info.samplerate >= PROGRESS_MIN_S
 
     try:
@@ -200,7 +200,7 @@ def denoise_file(
                 total=info.frames, unit="frame", unit_scale=True, disable=not show, desc=input_path.name
             ) as bar:
                 writer = _AlignedWriter(dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model)
-                for block in _read_blocks(src, block_frames):
+                for block in read_blocks(src, block_frames):
                     writer.push(denoiser.process(to_model(block).T).T)
                     bar.update(len(block))
                 writer.push(denoiser.process(to_model(np.zeros((0, info.channels), np.float32), last=True).T).T)
@@ -233,7 +233,7 @@ def denoise_file(
 class _AlignedWriter:
     """Drops the denoiser's latency at the model rate, resamples back, writes exactly ``n_frames``."""
 
-    def __init__(self, dst: sf.SoundFile, n_skip: int, n_frames: int, resample: _Resampler) -> None:
+    def __init__(self, dst: sf.SoundFile, n_skip: int, n_frames: int, resample: Resampler) -> None:
         self._dst = dst
         self._n_skip = n_skip
         self._n_left = n_frames

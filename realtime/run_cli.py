@@ -50,13 +50,13 @@ def status_line(state: dict) -> str:
     return line
 
 
-def start_error(exc: EngineError, args: argparse.Namespace) -> str:
+def start_error(exc: EngineError, args: argparse.Namespace, command: str = "run") -> str:
     """The one line (and hint) for an engine that did not start: the flag at fault, or the environment."""
     flag = SETTING_FLAGS.get(exc.setting)
-    if flag is not None:
+    if flag is not None and hasattr(args, flag.removeprefix("--")):
         value = getattr(args, flag.removeprefix("--"))
-        return f"livedenoise run: error: {flag} {value}: {exc}\n"
-    return f"livedenoise run: error: {exc}\n  hint: {ENVIRONMENT_HINT}\n"
+        return f"livedenoise {command}: error: {flag} {value}: {exc}\n"
+    return f"livedenoise {command}: error: {exc}\n  hint: {ENVIRONMENT_HINT}\n"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from livedenoise.realtime.gate import DEFAULT_THRESHOLD_DB, GATE_KINDS, GateSettings
+from livedenoise.realtime.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 
 DEMO_CLIP = Path(__file__).resolve().parent.parent / "data" / "demo-guitar-vinyl.flac"
 MODES = ("live", "file", "preview")  # input device; file to the output device; file in the window only
@@ -33,6 +34,7 @@ class GuiSettings:
     gate_level_threshold_db: float = DEFAULT_THRESHOLD_DB["level"]  # each kind keeps its own threshold
     gate_mask_threshold_db: float = DEFAULT_THRESHOLD_DB["mask"]
     gate_release_ms: float = GateSettings.release_ms
+    tuner_reference_hz: float = A4_HZ
 
     def with_changes(self, **changes) -> GuiSettings:
         return replace(self, **changes)
@@ -72,6 +74,8 @@ def load_settings(store: QSettings, defaults: GuiSettings = GuiSettings()) -> Gu
             values[f"gate_{kind}_threshold_db"] = getattr(defaults, f"gate_{kind}_threshold_db")
     if not GATE_RELEASE_RANGE_MS[0] <= values["gate_release_ms"] <= GATE_RELEASE_RANGE_MS[1]:
         values["gate_release_ms"] = defaults.gate_release_ms
+    if not MIN_REFERENCE_HZ <= values["tuner_reference_hz"] <= MAX_REFERENCE_HZ:
+        values["tuner_reference_hz"] = defaults.tuner_reference_hz
     return GuiSettings(**values)
 
 

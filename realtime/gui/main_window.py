@@ -24,8 +24,8 @@ from livedenoise.realtime.gui.level_meter import LevelMeter
 from livedenoise.realtime.gui.sources import open_source
 from livedenoise.realtime.gui.spectrogram_view import SpectrogramView
 from livedenoise.realtime.gui.tap_source import SourceError, TapSource
-from livedenoise.realtime.gui.tuner_feed import TunerFeed
 from livedenoise.realtime.gui.tuner_panel import TunerPanel
+from livedenoise.realtime.tuner_readout import Tuner
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
     from livedenoise.realtime.devices import Device
@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         self.provider = provider
         self.source: TapSource | None = None
         self.views: dict[str, SpectrogramView] = {}
-        self.tuner_feed: TunerFeed | None = None
+        self.tuner: Tuner | None = None
         self.fps = 0.0
         self._n_faults_shown = 0
         self._fps_paints = 0
@@ -66,7 +66,8 @@ class MainWindow(QMainWindow):
         self.views_box = QVBoxLayout()
         self.input_meter = LevelMeter("In")
         self.output_meter = LevelMeter("Out")
-        self.tuner_panel = TunerPanel()
+        self.tuner_panel = TunerPanel(settings.tuner_reference_hz)
+        self.tuner_panel.reference_changed.connect(self._reference_changed)
 
         spectra = QWidget()
         spectra_layout = QVBoxLayout(spectra)
@@ -142,7 +143,8 @@ class MainWindow(QMainWindow):
         self.source = source
         self._n_faults_shown = 0
         self._build_views(source, settings.show_mask)
-        self.tuner_feed = TunerFeed(source.sample_rate)
+        self.tuner = Tuner(source.sample_rate, reference_hz=settings.tuner_reference_hz)
+        self.tuner_panel.show_reading(None)
         self.banner.hide()
         self.statusBar().showMessage(source.description)
         self.controls.set_running(True)
@@ -205,7 +207,9 @@ class MainWindow(QMainWindow):
         level_in_db, level_out_db = source.read_levels()
         self.input_meter.set_level(level_in_db)
         self.output_meter.set_level(level_out_db)
-        self.tuner_panel.show_reading(self.tuner_feed.push(source.read_denoised(TUNER_MAX_SAMPLES)))
+        reading = self.tuner.push(source.read_denoised(TUNER_MAX_SAMPLES))
+        if reading is not None:  # nothing new: the display stays as it is
+            self.tuner_panel.show_reading(reading)
         now = time.monotonic()
         if now - self._state_t >= STATE_INTERVAL_S:
             self._state_t = now
@@ -281,6 +285,12 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             if name == "model" and self.source is not None:
                 self._show_running_model(self.source)
+
+    def _reference_changed(self, reference_hz: float) -> None:
+        self.controls.show_settings(self.settings.with_changes(tuner_reference_hz=reference_hz))
+        save_settings(self.store, self._settings_to_keep())
+        if self.tuner is not None:
+            self.tuner.reference_hz = reference_hz
 
     def _show_running_model(self, source: TapSource) -> None:
         """After a failed switch the picker shows the model that still runs."""

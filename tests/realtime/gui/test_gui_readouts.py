@@ -1,12 +1,12 @@
-"""The tuner panel's feed and the level meters: note names, readings however the stream is chunked, ballistics."""
+"""The tuner panel and the level meters: note names, readings however the stream is chunked, the reference, ballistics."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from livedenoise.realtime.gui.notes import midi_to_name, nearest_note
-from livedenoise.realtime.gui.tuner_feed import TunerFeed
+from livedenoise.realtime.notes import midi_to_name, nearest_note
+from livedenoise.realtime.tuner_readout import Tuner
 
 SAMPLE_RATE = 48000
 
@@ -25,22 +25,30 @@ def test_a_tone_reads_as_its_note_whatever_the_chunks(chunk):
     hz = 110.0 * 2 ** (-15 / 1200)  # A2, 15 cents flat
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
     tone = (0.3 * np.sin(2 * np.pi * hz * t) + 0.1 * np.sin(4 * np.pi * hz * t)).astype(np.float32)
-    feed = TunerFeed(SAMPLE_RATE)
+    tuner = Tuner(SAMPLE_RATE)
+    reading = None
     for start in range(0, tone.size, chunk):
-        reading = feed.push(tone[start : start + chunk])
-    assert reading is not None and reading.note == "A2"
+        reading = tuner.push(tone[start : start + chunk]) or reading
+    assert reading is not None and reading.note == "A2" and reading.stable
     assert abs(reading.cents + 15.0) < 1.0 and abs(reading.hz - hz) < 0.1
 
 
-def test_silence_clears_the_reading_after_the_hold():
-    clock = [0.0]
-    feed = TunerFeed(SAMPLE_RATE, clock=lambda: clock[0])
+def test_the_panel_shows_a_reading_and_sets_the_reference(qtbot):
+    from livedenoise.realtime.gui.tuner_panel import TunerPanel
+
+    panel = TunerPanel(reference_hz=442.0)
+    qtbot.addWidget(panel)
+    assert panel.reference.value() == 442
     t = np.arange(SAMPLE_RATE // 2) / SAMPLE_RATE
-    assert feed.push((0.3 * np.sin(2 * np.pi * 196.0 * t)).astype(np.float32)).note == "G3"
-    silence = np.zeros(SAMPLE_RATE // 10, dtype=np.float32)
-    assert feed.push(silence) is not None  # held
-    clock[0] = 1.0
-    assert feed.push(silence) is None
+    reading = Tuner(SAMPLE_RATE, reference_hz=442.0).feed(0.3 * np.sin(2 * np.pi * 442.0 * t))[-1]
+    panel.show_reading(reading)
+    assert panel.note_label.text() == "A4" and "442.0 Hz" in panel.detail_label.text()
+    assert panel.needle.cents == pytest.approx(0.0, abs=0.5) and panel.needle.stable
+    with qtbot.waitSignal(panel.reference_changed) as signal:
+        panel.reference.setValue(415)
+    assert signal.args == [415.0]
+    panel.show_reading(None)
+    assert panel.note_label.text() == "–" and panel.needle.cents is None
 
 
 def test_the_meter_rises_at_once_and_falls_slowly(qtbot):
