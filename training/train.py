@@ -176,8 +176,11 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples).to(device)
 
     data = config.data
-    # The worker computes what the loss needs from each target; validation needs none of it.
-    target_features = TargetFeatures(config.loss, config.model.n_fft, config.model.hop_samples) if data.target_features else None
+    # The worker computes what the loss needs from each target, on the CPU beside the step;
+    # validation needs none of it.
+    target_features = None
+    if data.target_features:
+        target_features = TargetFeatures(config.loss, config.model.n_fft, config.model.hop_samples)
     train_set = MixtureDataset(
         data.manifest, "train", n_items=data.n_train_items, segment_s=data.segment_s,
         config=config.mix, seed=loop.seed, cache=data.cache, target_features=target_features,
@@ -214,7 +217,9 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             noisy, target = batch["noisy"].to(device), batch["target"].to(device)
             for group in optimizer.param_groups:
                 group["lr"] = _learning_rate(step, total_steps, config)
-            features = {k: v.to(device) for k, v in batch["target_features"].items()} if "target_features" in batch else None
+            features = batch.get("target_features")
+            if features is not None:
+                features = {name: value.to(device) for name, value in features.items()}
             estimate, _, wave = wrapped(noisy)
             loss, parts = loss_fn(estimate, wave, target, features)
             optimizer.zero_grad(set_to_none=True)
