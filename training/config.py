@@ -29,6 +29,9 @@ class DataConfig:
     n_validation_items: int = 48
     cache: bool = True  # decode each recording once into a memory-mapped cache
     n_workers: int = 1
+    # The loss's target side (STFTs of the clean target) computed in the data-loader worker with
+    # each item, not in the training step.
+    target_features: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from torch.utils.data import Dataset
 from .manifest import SourceFile, read_manifest
 from .mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example
 from .noise_pools import NoisePools
+from .target_features import TargetFeatures
 
 MAX_CLEAN_TRIES = 10
 
@@ -128,7 +129,8 @@ class MixtureDataset(Dataset):
     items/s. ``prepare_cache()`` does it up front.
 
     ``__getitem__`` returns a dict of tensors: ``noisy``, ``target``, ``clean`` of shape
-    (n_samples,) and ``snr_db`` (scalar). ``mixture(index)`` returns the full ``Mixture`` with its
+    (n_samples,) and ``snr_db`` (scalar); with ``target_features``, also ``target_features``: the
+    dict its ``forward`` makes of the target, so the loss's target side runs in the loader's worker. ``mixture(index)`` returns the full ``Mixture`` with its
     metadata (source files, offsets, noise types, degradations).
     """
 
@@ -145,6 +147,7 @@ class MixtureDataset(Dataset):
         min_rms_dbfs: float = -45.0,
         cache: bool = True,
         cache_dir: str | Path | None = None,
+        target_features: TargetFeatures | None = None,
     ) -> None:
         if isinstance(manifest, (str, Path)):
             data_root = Path(manifest).parent if data_root is None else data_root
@@ -164,6 +167,7 @@ class MixtureDataset(Dataset):
         self.seed = seed
         self.epoch = epoch
         self.min_rms_dbfs = min_rms_dbfs
+        self.target_features = target_features
         self.sources = (
             CachedSources(data_root, config.sample_rate, cache_dir)
             if cache
@@ -240,9 +244,12 @@ class MixtureDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         mixture = self.mixture(index)
-        return {
+        item = {
             "noisy": torch.from_numpy(mixture.noisy),
             "target": torch.from_numpy(mixture.target),
             "clean": torch.from_numpy(mixture.clean),
             "snr_db": torch.tensor(mixture.snr_db, dtype=torch.float32),
         }
+        if self.target_features is not None:
+            item["target_features"] = self.target_features(item["target"])
+        return item

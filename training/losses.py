@@ -3,15 +3,21 @@
 Compressed magnitudes (``|X|^0.3``) weigh quiet partials closer to loud ones, as hearing does;
 the complex term keeps the phase of what the mask passes honest; the multi-resolution STFT loss
 judges the waveform at time scales other than the model's own frame; SI-SDR is the metric we report.
+
+Each spectral loss here takes what it needs from the clean target already computed
+(``target_features``: no gradient flows there), so that part can run once per drawn clip in the
+data loader's worker rather than in every training step; ``DenoiseLoss`` computes it itself when
+it is not given.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import torch
 
-EPS = 1e-8
+from .target_features import EPS, LOG_FLOOR, TargetFeatures, aligned_target, stft_magnitude
 
 
 @dataclass(frozen=True)
@@ -23,27 +29,30 @@ class LossConfig:
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
 
 
-def compressed_spectral_l1(estimate: torch.Tensor, target: torch.Tensor, exponent: float = 0.3) -> torch.Tensor:
-    """L1 on compressed magnitudes plus on compressed complex values; complex ``(batch, freqs, frames)``."""
+def compressed_spectral_l1(
+    estimate: torch.Tensor, target_magnitude: torch.Tensor, target_complex: torch.Tensor, exponent: float = 0.3
+) -> torch.Tensor:
+    """L1 on compressed magnitudes plus on compressed complex values; ``estimate`` complex
+    ``(batch, freqs, frames)``, the targets as ``compressed_target`` (``target_features``) gives them."""
     est_mag = estimate.abs().clamp_min(EPS)
-    tgt_mag = target.abs().clamp_min(EPS)
-    est_c, tgt_c = est_mag.pow(exponent), tgt_mag.pow(exponent)
-    magnitude = (est_c - tgt_c).abs().mean()
-    complex_term = (est_c * estimate / est_mag - tgt_c * target / tgt_mag).abs().mean()
+    est_c = est_mag.pow(exponent)
+    magnitude = (est_c - target_magnitude).abs().mean()
+    complex_term = (est_c * estimate / est_mag - target_complex).abs().mean()
     return magnitude + complex_term
 
 
-def multi_resolution_stft(estimate: torch.Tensor, target: torch.Tensor, sizes: tuple[int, ...]) -> torch.Tensor:
-    """Spectral convergence + log-magnitude L1 at several resolutions; waveforms ``(batch, samples)``."""
+def multi_resolution_stft(
+    estimate: torch.Tensor, targets: Mapping[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+) -> torch.Tensor:
+    """Spectral convergence + log-magnitude L1 at several resolutions; ``estimate (batch, samples)``,
+    ``targets`` maps each FFT size to what ``mrstft_target`` (``target_features``) gives for it."""
     total = estimate.new_zeros(())
-    for n_fft in sizes:
-        window = torch.hann_window(n_fft, device=estimate.device)
-        est = torch.stft(estimate, n_fft, n_fft // 4, window=window, return_complex=True).abs()
-        tgt = torch.stft(target, n_fft, n_fft // 4, window=window, return_complex=True).abs()
-        convergence = torch.linalg.norm(tgt - est, dim=(-2, -1)) / torch.linalg.norm(tgt, dim=(-2, -1)).clamp_min(EPS)
-        log_l1 = (torch.log(est.clamp_min(1e-5)) - torch.log(tgt.clamp_min(1e-5))).abs().mean(dim=(-2, -1))
+    for n_fft, (tgt, tgt_log, tgt_norm) in targets.items():
+        est = stft_magnitude(estimate, n_fft)
+        convergence = torch.linalg.norm(tgt - est, dim=(-2, -1)) / tgt_norm
+        log_l1 = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs().mean(dim=(-2, -1))
         total = total + (convergence + log_l1).mean()
-    return total / len(sizes)
+    return total / len(targets)
 
 
 def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
@@ -57,20 +66,42 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 
 
 class DenoiseLoss(torch.nn.Module):
-    def __init__(self, config: LossConfig = LossConfig()) -> None:
+    """The weighted sum of the losses, for the model's STFT (``n_fft``, ``hop_samples``).
+
+    ``forward(estimate_spec, estimate_wave, target, features=None)``: the estimate spectrum
+    ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as ``Denoiser`` returns them
+    (the waveform one hop late), the clean target ``(batch, samples)`` of the noisy input, and
+    optionally its ``TargetFeatures`` computed beforehand; without them they are computed here, with
+    the same result. Returns the loss and each part's value.
+    """
+
+    def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:
         super().__init__()
         self.config = config
+        self.hop_samples = hop_samples
+        self.target_features = TargetFeatures(config, n_fft, hop_samples)
 
     def forward(
-        self, est_spec: torch.Tensor, tgt_spec: torch.Tensor, est_wave: torch.Tensor, tgt_wave: torch.Tensor
+        self,
+        estimate_spec: torch.Tensor,
+        estimate_wave: torch.Tensor,
+        target: torch.Tensor,
+        features: Mapping[str, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         c = self.config
+        if features is None:
+            features = self.target_features(target)
+        estimate = estimate_wave[:, self.hop_samples :]
         parts = {}
         if c.compressed_weight:
-            parts["compressed"] = (c.compressed_weight, compressed_spectral_l1(est_spec, tgt_spec, c.compression_exponent))
+            loss = compressed_spectral_l1(
+                estimate_spec, features["compressed_magnitude"], features["compressed_complex"], c.compression_exponent
+            )
+            parts["compressed"] = (c.compressed_weight, loss)
         if c.mrstft_weight:
-            parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(est_wave, tgt_wave, c.mrstft_sizes))
+            targets = {n_fft: self.target_features.mrstft(features, n_fft) for n_fft in c.mrstft_sizes}
+            parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets))
         if c.sisdr_weight:
-            parts["neg_sisdr"] = (c.sisdr_weight, -si_sdr(est_wave, tgt_wave).mean())
+            parts["neg_sisdr"] = (c.sisdr_weight, -si_sdr(estimate, aligned_target(target, self.hop_samples)).mean())
         total = sum(weight * value for weight, value in parts.values())
         return total, {name: float(value.detach()) for name, (_, value) in parts.items()}

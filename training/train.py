@@ -34,6 +34,7 @@ from .dataset import MixtureDataset
 from .losses import DenoiseLoss, si_sdr
 from .manifest import read_manifest
 from .onnx_weights import calibrate_batch_norms, load_onnx_model
+from .target_features import TargetFeatures
 
 
 class Denoiser(torch.nn.Module):
@@ -172,12 +173,17 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate, weight_decay=loop.weight_decay)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
-    loss_fn = DenoiseLoss(config.loss)
+    loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples).to(device)
 
     data = config.data
+    # The worker computes what the loss needs from each target, on the CPU beside the step;
+    # validation needs none of it.
+    target_features = None
+    if data.target_features:
+        target_features = TargetFeatures(config.loss, config.model.n_fft, config.model.hop_samples)
     train_set = MixtureDataset(
         data.manifest, "train", n_items=data.n_train_items, segment_s=data.segment_s,
-        config=config.mix, seed=loop.seed, cache=data.cache,
+        config=config.mix, seed=loop.seed, cache=data.cache, target_features=target_features,
     )
     val_set = MixtureDataset(
         data.manifest, "validation", n_items=data.n_validation_items, segment_s=data.segment_s,
@@ -190,7 +196,6 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     )
     val_batches = list(DataLoader(val_set, batch_size=loop.batch_size)) if rank == 0 else []
     skip = int(loop.validation_skip_s * config.model.sample_rate)
-    hop = config.model.hop_samples
     total_steps = loop.epochs * len(loader)
     card_training = training_data_card(config) if rank == 0 else {}
 
@@ -212,10 +217,11 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             noisy, target = batch["noisy"].to(device), batch["target"].to(device)
             for group in optimizer.param_groups:
                 group["lr"] = _learning_rate(step, total_steps, config)
+            features = batch.get("target_features")
+            if features is not None:
+                features = {name: value.to(device) for name, value in features.items()}
             estimate, _, wave = wrapped(noisy)
-            target_spec = denoiser.stft.analyze(target)
-            n_out = wave.shape[-1] - hop
-            loss, parts = loss_fn(estimate, target_spec, wave[:, hop:], target[:, :n_out])
+            loss, parts = loss_fn(estimate, wave, target, features)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), loop.grad_clip)

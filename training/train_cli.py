@@ -1,7 +1,9 @@
 """``livedenoise train [CONFIG] [--set section.key=value ...]``: train or resume a model.
 
 ``--time-steps N [--against OTHER.toml]`` measures what a training step of the recipe costs
-instead, beside another recipe in the same run.
+instead, beside another recipe in the same run; the recipe's ``--set`` overrides apply to it, not
+to OTHER, so ``train R.toml --set data.target_features=false --time-steps 20 --against R.toml``
+times a recipe without and with its target features computed in the data loader.
 """
 
 from __future__ import annotations
@@ -45,10 +47,11 @@ def run(args: argparse.Namespace) -> int:
 def _time_steps(args: argparse.Namespace, config) -> int:
     if args.time_steps < 1:
         args.parser.error(f"--time-steps must be >= 1, got {args.time_steps}")
-    configs = {str(args.config or DEFAULT_CONFIG): config}
+    label = " ".join([str(args.config or DEFAULT_CONFIG), *(f"--set {item}" for item in args.overrides)])
+    configs = {label: config}
     if args.against:
         try:
-            configs[args.against] = load_config(args.against)
+            configs[args.against if args.against != label else f"{args.against} (again)"] = load_config(args.against)
         except (ValueError, TypeError) as exc:
             args.parser.error(f"--against: {exc}")
     from .step_timing import time_steps
@@ -58,7 +61,11 @@ def _time_steps(args: argparse.Namespace, config) -> int:
     for name in names:
         r = results[name]
         print(f"{name}: {r['seconds_per_step']:.3f} s/step median over {args.time_steps} "
-              f"({r['steps_per_second']:.2f} steps/s, {r['audio_seconds_per_step']:.0f} s of audio per step)")
+              f"({r['steps_per_second']:.2f} steps/s, {r['audio_seconds_per_step']:.0f} s of audio per step); "
+              f"{r['bytes_per_item'] / 2**20:.1f} MiB per item from the data loader")
+        if "target_feature_seconds_per_item" in r:
+            print(f"  its data-loader worker computes each item's target features in "
+                  f"{1000 * r['target_feature_seconds_per_item']:.0f} ms, beside the step")
     if len(names) == 2:
         print(f"a step of {names[0]} costs {results[names[0]]['seconds_per_step'] / results[names[1]]['seconds_per_step']:.2f}x "
               f"one of {names[1]} (same run, steps interleaved, {args.threads} thread(s))")
