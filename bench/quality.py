@@ -30,12 +30,13 @@ import sys
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
+from livedenoise.bench import peers
 from livedenoise.bench.metrics import (
     TunerScore,
     log_spectral_distance,
@@ -128,12 +129,12 @@ class _InputScores:
 
 
 def score_example(
-    example: dict[str, Any], folder: Path, denoiser: StreamingDenoiser, inputs: _InputScores
+    example: dict[str, Any], folder: Path, denoise: Callable[[np.ndarray], np.ndarray], inputs: _InputScores
 ) -> dict[str, Any]:
-    """One example's figures for one model."""
+    """One example's figures for one model; ``denoise`` maps mono ``(samples,)`` to its aligned output."""
     sample_rate = inputs.sample_rate
     noisy = _read(folder, example["input"])
-    out = denoise_aligned(denoiser, noisy)
+    out = denoise(noisy)
     part = example["part"]
     row: dict[str, Any] = {"id": example["id"], "part": part}
     for key in ("noise_type", "snr_db"):
@@ -231,23 +232,30 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
              progress: bool = True, provider: str = "cpu") -> dict[str, Any]:
-    """Run ``model`` over the dev set; summary, timing and per-example rows."""
-    runtime = open_runtime(model, provider=provider)
-    if runtime.card.sample_rate != devset["sample_rate"]:
-        raise ModelLoadError(f"{model} runs at {runtime.card.sample_rate} Hz; the dev set is at {devset['sample_rate']} Hz")
-    denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
+    """Run ``model`` (a model, or a peer by name) over the dev set; summary, timing and per-example rows."""
+    sample_rate = devset["sample_rate"]
+    if model in peers.PEERS:
+        peer = peers.open_peer(model, strength_db)
+        denoise, timing_of = (lambda audio: peer.process_mono(audio, sample_rate)), peer.timing_stats
+        about = {"runtime": peer.description, "hop_samples": peer.hop_samples, "latency": peer.latency().to_dict(),
+                 "causal": peer.causal}
+    else:
+        runtime = open_runtime(model, provider=provider)
+        if runtime.card.sample_rate != sample_rate:
+            raise ModelLoadError(f"{model} runs at {runtime.card.sample_rate} Hz; the dev set is at {sample_rate} Hz")
+        denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
+        denoise, timing_of = (lambda audio: denoise_aligned(denoiser, audio)), denoiser.timing_stats
+        about = {"runtime": runtime.card.name, "hop_samples": denoiser.hop_samples,
+                 "latency": Latency.of_denoiser(denoiser).to_dict(), "causal": True}
     rows = [
-        score_example(example, folder, denoiser, inputs)
+        score_example(example, folder, denoise, inputs)
         for example in tqdm(devset["examples"], desc=model, unit="example", disable=not progress)
     ]
-    timing = denoiser.timing_stats()
     return {
         "model": model,
-        "runtime": runtime.card.name,
-        "hop_samples": denoiser.hop_samples,
-        "latency": Latency.of_denoiser(denoiser).to_dict(),
+        **about,
         **summarize(rows),
-        "real_time_factor": timing.get("real_time_factor"),
+        "real_time_factor": timing_of().get("real_time_factor"),
         "examples": rows,
     }
 
@@ -272,6 +280,11 @@ def _tuner_cell(result: dict[str, Any], name: str) -> str:
     return "-" if tuner is None else f"{tuner[name]['hit_rate']:.1%}"
 
 
+def _latency_cell(result: dict[str, Any]) -> str:
+    """Algorithmic latency as a live effect; a peer that needs the whole clip has none."""
+    return _fmt(result["latency"]["algorithmic_ms"], ".1f") if result["causal"] else "offline"
+
+
 def tables(results: list[dict[str, Any]], markdown: bool) -> str:
     """Summary, per noise type and per SNR tables, as plain text or Markdown."""
 
@@ -291,13 +304,14 @@ def tables(results: list[dict[str, Any]], markdown: bool) -> str:
         out += heading(results[0]["headline"]["name"])
     out += table(
         ["model", "SI-SDRi dB", "SI-SDR in", "SI-SDR out", "LSD in", "LSD out", "transparency dB", "attenuation dB",
-         "tuner clean", "tuner in", "tuner out", "RTF"],
+         "tuner clean", "tuner in", "tuner out", "latency ms", "RTF"],
         [
             [
                 r["model"], _fmt(r["headline"]["si_sdri_db"]), _fmt(r["overall"]["si_sdr_in_db"]),
                 _fmt(r["overall"]["si_sdr_out_db"]), _fmt(r["overall"]["lsd_in_db"]), _fmt(r["overall"]["lsd_out_db"]),
                 _fmt(r["transparency"]["si_sdr_db"]), _fmt(r["attenuation"]["mean_db"]),
-                _tuner_cell(r, "clean"), _tuner_cell(r, "in"), _tuner_cell(r, "out"), _fmt(r["real_time_factor"], ".3f"),
+                _tuner_cell(r, "clean"), _tuner_cell(r, "in"), _tuner_cell(r, "out"), _latency_cell(r),
+                _fmt(r["real_time_factor"], ".3f"),
             ]
             for r in results
         ],
@@ -354,7 +368,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--probe", action="store_true",
                         help="the noise probe: alone, or with the --set dev sets")
-    add_model_arguments(parser, several=("default", "dsp"))
+    add_model_arguments(parser, several=("default", "dsp"), also=(
+        f"or a peer: {', '.join(peers.PEERS)} (needs the [{peers.EXTRA}] extra: pip install 'livedenoise[{peers.EXTRA}]')"))
     parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--plot", type=Path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
@@ -369,9 +384,13 @@ def default_sets() -> list[Path]:
 
 
 def evaluate_probe(model: str, strength_db: float, provider: str = "cpu") -> dict[str, Any]:
-    """The noise probe through ``model``."""
+    """The noise probe through ``model`` (a model, or a peer by name)."""
     from livedenoise.bench import probe
 
+    if model in peers.PEERS:
+        rate = peers.MEASURE_RATE
+        return {"model": model, **probe.run_probe(peers.open_peer(model, strength_db), rate,
+                                                  lambda peer, audio: peer.process_mono(audio, rate))}
     runtime = open_runtime(model, provider=provider)
     denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
     return {"model": model, **probe.run_probe(denoiser, runtime.card.sample_rate, denoise_aligned)}
@@ -427,6 +446,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"bench quality: {exc}", file=sys.stderr)
             return 2
     models = model_list(args)
+    for model in models:
+        if model in peers.PEERS:
+            try:
+                peers.open_peer(model)
+            except peers.PeerUnavailable as exc:
+                print(f"bench quality: --model {model}: {exc}", file=sys.stderr)
+                return 2
     sets, skipped, markdown = [], [], []
     for folder, devset in devsets:
         inputs = _InputScores(devset["sample_rate"])
