@@ -10,10 +10,11 @@
   smooths its noise floor forwards and backwards in time, so it cannot run live: ``causal`` is
   False and its latency is that of an offline pass.
 
-Every peer: ``name``, ``native_sample_rate`` (None: any rate), ``hop_samples`` (at the rate it
-runs at), ``causal``, ``latency_samples`` and ``latency()``, ``process(audio, sample_rate)`` and
-``timing_stats()``. ``process`` takes ``(samples, channels)`` float32 at any rate and returns the
-same shape, aligned with the input: each channel runs through a fresh instance (mono, as the
+Every peer is a front end (``bench/front_end.py``): ``name``, ``description``, ``sample_rate``,
+``hop_samples`` (at that rate), ``causal``, ``latency()``, ``process_mono``, ``timing_stats()``,
+``describe()``; besides, ``native_sample_rate`` (None: any rate), ``latency_samples`` and
+``process(audio, sample_rate)``, which takes ``(samples, channels)`` float32 at any rate and returns
+the same shape, aligned with the input: each channel runs through a fresh instance (mono, as the
 libraries run), brought to the native rate by soxr's one-shot resampler (which keeps time
 alignment) and back.
 
@@ -126,6 +127,11 @@ class Peer(ABC):
         self._audio_s = 0.0
 
     @property
+    def sample_rate(self) -> int:
+        """The rate it runs at; for a peer that runs at any rate, the rate its latency is measured at."""
+        return self.native_sample_rate or MEASURE_RATE
+
+    @property
     @abstractmethod
     def hop_samples(self) -> int:
         """Samples per hop at the rate it runs at."""
@@ -150,7 +156,7 @@ class Peer(ABC):
         """The delay of its output, measured once per peer and setting, at the rate it runs at (48 kHz for any-rate peers)."""
         key = (type(self), self.max_attenuation_db)
         if key not in Peer._delay_cache:
-            rate = self.native_sample_rate or MEASURE_RATE
+            rate = self.sample_rate
             reference = delay_signal(rate)
             n_hops = math.ceil(reference.size / self.hop_samples)
             padded = np.zeros(n_hops * self.hop_samples, dtype=np.float32)
@@ -164,7 +170,7 @@ class Peer(ABC):
         """Algorithmic latency as a live effect: one hop of framing (a causal peer must collect a hop
         first), then the measured delay, in the place our own overlap-add takes."""
         framing = self.hop_samples if self.causal else 0
-        return Latency(self.native_sample_rate or MEASURE_RATE, framing, self.latency_samples)
+        return Latency(self.sample_rate, framing, self.latency_samples)
 
     def process(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
         """``(samples, channels)`` float32 -> denoised ``(samples, channels)``, aligned with the input."""
@@ -218,8 +224,7 @@ class Peer(ABC):
     def describe(self) -> dict[str, Any]:
         """What a report says about this peer besides its scores."""
         return {
-            "name": self.name,
-            "description": self.description,
+            "runtime": self.description,
             "native_sample_rate": self.native_sample_rate,
             "hop_samples": self.hop_samples,
             "causal": self.causal,

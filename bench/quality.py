@@ -1,8 +1,10 @@
 """``livedenoise bench quality``: how well each model denoises the dev set, through the streaming path.
 
-Every dev-set example runs through a fresh ``StreamingDenoiser`` exactly as file mode runs a file:
-the whole input in, ``flush()`` for the tail, ``latency_samples`` cut from the front, so the output
-lines up with the input sample for sample. Per part of the dev set (see ``training/devset.py``):
+Every dev-set example runs through a fresh ``StreamingDenoiser`` exactly as file mode runs a file
+(``bench/front_end.py``), so the output lines up with the input sample for sample. The peers a user
+might try instead (``bench/peers.py``: RNNoise, DeepFilterNet, noisereduce) are taken by name in
+``--model`` beside our models, their outputs aligned the same way. Per part of the dev set (see
+``training/devset.py``):
 
 - mixtures: SI-SDR of input and output against the clean music, its improvement, and
   log-spectral distance, per noise type, per SNR and overall. The headline is the SI-SDR
@@ -37,6 +39,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from livedenoise.bench import peers
+from livedenoise.bench.front_end import open_front_end
 from livedenoise.bench.metrics import (
     TunerScore,
     log_spectral_distance,
@@ -46,9 +49,6 @@ from livedenoise.bench.metrics import (
     tuner_score,
 )
 from livedenoise.realtime import __version__
-from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_choice import open_runtime
 from livedenoise.realtime.model_options import add_model_arguments, model_list
 from livedenoise.realtime.runtime import ModelLoadError
 
@@ -102,16 +102,6 @@ def load_devset(folder: str | Path) -> dict[str, Any]:
 def _read(folder: Path, relative: str) -> np.ndarray:
     audio, _ = sf.read(folder / relative, dtype="float32", always_2d=True)
     return audio.mean(axis=1)
-
-
-def denoise_aligned(denoiser: StreamingDenoiser, audio: np.ndarray) -> np.ndarray:
-    """Denoise mono ``(samples,)`` from a fresh stream; the output ``(samples,)`` lines up with it."""
-    n_samples = audio.shape[0]
-    block = audio[np.newaxis].astype(np.float32)
-    out = np.concatenate([denoiser.process(block), denoiser.flush()], axis=1)[0]
-    start = denoiser.latency_samples
-    assert out.shape[0] == n_samples + start, "the denoiser returned an unexpected number of samples"
-    return out[start : start + n_samples]
 
 
 class _InputScores:
@@ -233,29 +223,17 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
              progress: bool = True, provider: str = "cpu") -> dict[str, Any]:
     """Run ``model`` (a model, or a peer by name) over the dev set; summary, timing and per-example rows."""
+    front = open_front_end(model, strength_db, provider)
     sample_rate = devset["sample_rate"]
-    if model in peers.PEERS:
-        peer = peers.open_peer(model, strength_db)
-        denoise, timing_of = (lambda audio: peer.process_mono(audio, sample_rate)), peer.timing_stats
-        about = {"runtime": peer.description, "hop_samples": peer.hop_samples, "latency": peer.latency().to_dict(),
-                 "causal": peer.causal}
-    else:
-        runtime = open_runtime(model, provider=provider)
-        if runtime.card.sample_rate != sample_rate:
-            raise ModelLoadError(f"{model} runs at {runtime.card.sample_rate} Hz; the dev set is at {sample_rate} Hz")
-        denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
-        denoise, timing_of = (lambda audio: denoise_aligned(denoiser, audio)), denoiser.timing_stats
-        about = {"runtime": runtime.card.name, "hop_samples": denoiser.hop_samples,
-                 "latency": Latency.of_denoiser(denoiser).to_dict(), "causal": True}
     rows = [
-        score_example(example, folder, denoise, inputs)
+        score_example(example, folder, lambda audio: front.process_mono(audio, sample_rate), inputs)
         for example in tqdm(devset["examples"], desc=model, unit="example", disable=not progress)
     ]
     return {
         "model": model,
-        **about,
+        **front.describe(),
         **summarize(rows),
-        "real_time_factor": timing_of().get("real_time_factor"),
+        "real_time_factor": front.timing_stats().get("real_time_factor"),
         "examples": rows,
     }
 
@@ -387,13 +365,7 @@ def evaluate_probe(model: str, strength_db: float, provider: str = "cpu") -> dic
     """The noise probe through ``model`` (a model, or a peer by name)."""
     from livedenoise.bench import probe
 
-    if model in peers.PEERS:
-        rate = peers.MEASURE_RATE
-        return {"model": model, **probe.run_probe(peers.open_peer(model, strength_db), rate,
-                                                  lambda peer, audio: peer.process_mono(audio, rate))}
-    runtime = open_runtime(model, provider=provider)
-    denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
-    return {"model": model, **probe.run_probe(denoiser, runtime.card.sample_rate, denoise_aligned)}
+    return {"model": model, **probe.run_probe(open_front_end(model, strength_db, provider))}
 
 
 def probe_table(results: list[dict[str, Any]], markdown: bool) -> str:

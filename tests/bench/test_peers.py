@@ -93,7 +93,8 @@ def test_it_removes_noise_and_reports_latency_and_compute_per_hop(name):
     assert stats["hop_samples"] == peer.hop_samples
     assert stats["n_hops"] >= 48000 // peer.hop_samples and stats["real_time_factor"] > 0.0
     assert (stats["p99_us"] is None) == (not peer.causal)
-    assert set(peer.describe()) >= {"name", "native_sample_rate", "hop_samples", "causal", "latency"}
+    assert set(peer.describe()) == {"runtime", "native_sample_rate", "hop_samples", "causal", "max_attenuation_db",
+                                    "latency"}
 
 
 @pytest.mark.parametrize("name", list(peers.PEERS))
