@@ -49,6 +49,7 @@ from livedenoise.bench.metrics import (
     tuner_score,
 )
 from livedenoise.realtime import __version__
+from livedenoise.realtime.cli_types import int_in_range
 from livedenoise.realtime.model_options import add_model_arguments, model_list
 from livedenoise.realtime.runtime import ModelLoadError
 
@@ -97,6 +98,18 @@ def load_devset(folder: str | Path) -> dict[str, Any]:
                 raise DevsetError(f"{path}: example {example['id']} names {example[key]}, which is missing")
     devset["sample_rate"] = sample_rate
     return devset
+
+
+def first_per_cell(examples: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The first ``n`` examples of each cell (same part, noise type and SNR), in the manifest's order."""
+    seen: dict[tuple, int] = defaultdict(int)
+    kept = []
+    for example in examples:
+        cell = (example["part"], example.get("noise_type"), example.get("snr_db"))
+        if seen[cell] < n:
+            kept.append(example)
+        seen[cell] += 1
+    return kept
 
 
 def _read(folder: Path, relative: str) -> np.ndarray:
@@ -346,6 +359,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--probe", action="store_true",
                         help="the noise probe: alone, or with the --set dev sets")
+    parser.add_argument(
+        "--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
+        help="only the first N examples of each cell (part, noise type, SNR) of each dev set: a quicker, smaller run "
+        "(default: all)",
+    )
     add_model_arguments(parser, several=("default", "dsp"), also=(
         f"or a peer: {', '.join(peers.PEERS)} (needs the [{peers.EXTRA}] extra: pip install 'livedenoise[{peers.EXTRA}]')"))
     parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
@@ -413,10 +431,13 @@ def run(args: argparse.Namespace) -> int:
     devsets = []
     for folder in folders:
         try:
-            devsets.append((folder, load_devset(folder)))
+            devset = load_devset(folder)
         except DevsetError as exc:
             print(f"bench quality: {exc}", file=sys.stderr)
             return 2
+        if args.per_cell is not None:
+            devset["examples"] = first_per_cell(devset["examples"], args.per_cell)
+        devsets.append((folder, devset))
     models = model_list(args)
     for model in models:
         if model in peers.PEERS:
@@ -448,6 +469,7 @@ def run(args: argparse.Namespace) -> int:
                 "format": devset.get("format"),
                 "sources": devset.get("sources"),
                 "n_examples": len(devset["examples"]),
+                "per_cell": args.per_cell,
                 "manifest": devset.get("manifest"),
                 "seed": devset.get("seed"),
                 "skipped": devset.get("skipped", []),

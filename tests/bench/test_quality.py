@@ -196,3 +196,17 @@ def test_plain_run_reports_the_dev_sets_under_the_data_root_and_the_probe(tmp_pa
     assert quality.run(args) == 0
     data = json.loads((tmp_path / "p.json").read_text())
     assert data["sets"] == [] and data["models"] == {} and "identity" in data["probe"]
+
+
+def test_per_cell_keeps_the_first_examples_of_each_cell(tmp_path):
+    folder = make_devset(tmp_path / "devset")
+    manifest = json.loads((folder / "devset.json").read_text())
+    # Every example twice: the copies come second in each cell.
+    manifest["examples"] += [{**e, "id": e["id"] + "_copy"} for e in manifest["examples"]]
+    (folder / "devset.json").write_text(json.dumps(manifest))
+    kept = quality.first_per_cell(manifest["examples"], 1)
+    assert [e["id"] for e in kept] == [e["id"] for e in manifest["examples"][:8]]
+    assert len(quality.first_per_cell(manifest["examples"], 2)) == 16
+    code, data = _run(folder, tmp_path, "identity", "--per-cell", "1")
+    assert code == 0 and data["devset"]["n_examples"] == 8 and data["devset"]["per_cell"] == 1
+    assert len(data["models"]["identity"]["examples"]) == 8
