@@ -13,7 +13,7 @@ the whole input, ``flush()`` for the tail, ``latency_samples`` cut from the fron
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,6 +22,28 @@ from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_choice import open_runtime
 from livedenoise.realtime.runtime import ModelLoadError
+
+
+class FrontEnd(Protocol):
+    """What a bench needs of anything it puts audio through."""
+
+    name: str
+    description: str
+    causal: bool
+
+    @property
+    def sample_rate(self) -> int: ...
+
+    @property
+    def hop_samples(self) -> int: ...
+
+    def process_mono(self, audio: np.ndarray, sample_rate: int) -> np.ndarray: ...
+
+    def latency(self) -> Latency: ...
+
+    def timing_stats(self) -> dict[str, Any]: ...
+
+    def describe(self) -> dict[str, Any]: ...
 
 
 def denoise_aligned(denoiser: StreamingDenoiser, audio: np.ndarray) -> np.ndarray:
@@ -73,7 +95,7 @@ class ModelFrontEnd:
         }
 
 
-def open_front_end(name: str, strength_db: float, provider: str = "cpu") -> ModelFrontEnd | peers.Peer:
+def open_front_end(name: str, strength_db: float, provider: str = "cpu") -> FrontEnd:
     """A peer by its name, else a model as ``--model`` takes it; ``ModelLoadError`` when it cannot run."""
     if name in peers.PEERS:
         return peers.open_peer(name, strength_db)

@@ -16,9 +16,12 @@ Figures cover the last ``MEASURE_S`` seconds, once noise-floor trackers have set
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from livedenoise.bench.front_end import FrontEnd
 
 
 PROBE_BANDS_HZ = (
@@ -102,7 +105,7 @@ def score_signal(signal: dict[str, Any], out: np.ndarray, sample_rate: int) -> d
     }
 
 
-def run_probe(front) -> dict[str, Any]:
+def run_probe(front: FrontEnd) -> dict[str, Any]:
     """Probe figures of one front end (``bench/front_end.py``), at the rate it runs at."""
     sample_rate = front.sample_rate
     by_band: dict[str, dict[str, float]] = {}
