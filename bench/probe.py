@@ -16,11 +16,13 @@ Figures cover the last ``MEASURE_S`` seconds, once noise-floor trackers have set
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from livedenoise.realtime.denoiser import StreamingDenoiser
+if TYPE_CHECKING:
+    from livedenoise.bench.front_end import FrontEnd
+
 
 PROBE_BANDS_HZ = (
     (20.0, 200.0),
@@ -103,12 +105,13 @@ def score_signal(signal: dict[str, Any], out: np.ndarray, sample_rate: int) -> d
     }
 
 
-def run_probe(denoiser: StreamingDenoiser, sample_rate: int, denoise) -> dict[str, Any]:
-    """Probe figures of one model: ``denoise(denoiser, audio)`` returns the aligned output."""
+def run_probe(front: FrontEnd) -> dict[str, Any]:
+    """Probe figures of one front end (``bench/front_end.py``), at the rate it runs at."""
+    sample_rate = front.sample_rate
     by_band: dict[str, dict[str, float]] = {}
     for signal in probe_signals(sample_rate):
         audio = signal["noise"] if signal["note"] is None else signal["noise"] + signal["note"]
-        out = denoise(denoiser, audio.astype(np.float32))
+        out = front.process_mono(audio.astype(np.float32), sample_rate)
         scores = score_signal(signal, out, sample_rate)
         row = by_band.setdefault(signal["band"], {})
         if signal["kind"] == "note":

@@ -1,8 +1,10 @@
 """``livedenoise bench quality``: how well each model denoises the dev set, through the streaming path.
 
-Every dev-set example runs through a fresh ``StreamingDenoiser`` exactly as file mode runs a file:
-the whole input in, ``flush()`` for the tail, ``latency_samples`` cut from the front, so the output
-lines up with the input sample for sample. Per part of the dev set (see ``training/devset.py``):
+Every dev-set example runs through a fresh ``StreamingDenoiser`` exactly as file mode runs a file
+(``bench/front_end.py``), so the output lines up with the input sample for sample. The peers a user
+might try instead (``bench/peers.py``: RNNoise, DeepFilterNet, noisereduce) are taken by name in
+``--model`` beside our models, their outputs aligned the same way. Per part of the dev set (see
+``training/devset.py``):
 
 - mixtures: SI-SDR of input and output against the clean music, its improvement, and
   log-spectral distance, per noise type, per SNR and overall. The headline is the SI-SDR
@@ -30,12 +32,14 @@ import sys
 from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
+from livedenoise.bench import peers
+from livedenoise.bench.front_end import open_front_end
 from livedenoise.bench.metrics import (
     TunerScore,
     log_spectral_distance,
@@ -45,9 +49,7 @@ from livedenoise.bench.metrics import (
     tuner_score,
 )
 from livedenoise.realtime import __version__
-from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.cli_types import int_in_range
 from livedenoise.realtime.model_options import add_model_arguments, model_list
 from livedenoise.realtime.runtime import ModelLoadError
 
@@ -98,19 +100,21 @@ def load_devset(folder: str | Path) -> dict[str, Any]:
     return devset
 
 
+def first_per_cell(examples: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The first ``n`` examples of each cell (same part, noise type and SNR), in the manifest's order."""
+    seen: dict[tuple, int] = defaultdict(int)
+    kept = []
+    for example in examples:
+        cell = (example["part"], example.get("noise_type"), example.get("snr_db"))
+        if seen[cell] < n:
+            kept.append(example)
+        seen[cell] += 1
+    return kept
+
+
 def _read(folder: Path, relative: str) -> np.ndarray:
     audio, _ = sf.read(folder / relative, dtype="float32", always_2d=True)
     return audio.mean(axis=1)
-
-
-def denoise_aligned(denoiser: StreamingDenoiser, audio: np.ndarray) -> np.ndarray:
-    """Denoise mono ``(samples,)`` from a fresh stream; the output ``(samples,)`` lines up with it."""
-    n_samples = audio.shape[0]
-    block = audio[np.newaxis].astype(np.float32)
-    out = np.concatenate([denoiser.process(block), denoiser.flush()], axis=1)[0]
-    start = denoiser.latency_samples
-    assert out.shape[0] == n_samples + start, "the denoiser returned an unexpected number of samples"
-    return out[start : start + n_samples]
 
 
 class _InputScores:
@@ -128,12 +132,12 @@ class _InputScores:
 
 
 def score_example(
-    example: dict[str, Any], folder: Path, denoiser: StreamingDenoiser, inputs: _InputScores
+    example: dict[str, Any], folder: Path, denoise: Callable[[np.ndarray], np.ndarray], inputs: _InputScores
 ) -> dict[str, Any]:
-    """One example's figures for one model."""
+    """One example's figures for one model; ``denoise`` maps mono ``(samples,)`` to its aligned output."""
     sample_rate = inputs.sample_rate
     noisy = _read(folder, example["input"])
-    out = denoise_aligned(denoiser, noisy)
+    out = denoise(noisy)
     part = example["part"]
     row: dict[str, Any] = {"id": example["id"], "part": part}
     for key in ("noise_type", "snr_db"):
@@ -231,23 +235,18 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
              progress: bool = True, provider: str = "cpu") -> dict[str, Any]:
-    """Run ``model`` over the dev set; summary, timing and per-example rows."""
-    runtime = open_runtime(model, provider=provider)
-    if runtime.card.sample_rate != devset["sample_rate"]:
-        raise ModelLoadError(f"{model} runs at {runtime.card.sample_rate} Hz; the dev set is at {devset['sample_rate']} Hz")
-    denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
+    """Run ``model`` (a model, or a peer by name) over the dev set; summary, timing and per-example rows."""
+    front = open_front_end(model, strength_db, provider)
+    sample_rate = devset["sample_rate"]
     rows = [
-        score_example(example, folder, denoiser, inputs)
+        score_example(example, folder, lambda audio: front.process_mono(audio, sample_rate), inputs)
         for example in tqdm(devset["examples"], desc=model, unit="example", disable=not progress)
     ]
-    timing = denoiser.timing_stats()
     return {
         "model": model,
-        "runtime": runtime.card.name,
-        "hop_samples": denoiser.hop_samples,
-        "latency": Latency.of_denoiser(denoiser).to_dict(),
+        **front.describe(),
         **summarize(rows),
-        "real_time_factor": timing.get("real_time_factor"),
+        "real_time_factor": front.timing_stats().get("real_time_factor"),
         "examples": rows,
     }
 
@@ -272,6 +271,11 @@ def _tuner_cell(result: dict[str, Any], name: str) -> str:
     return "-" if tuner is None else f"{tuner[name]['hit_rate']:.1%}"
 
 
+def _latency_cell(result: dict[str, Any]) -> str:
+    """Algorithmic latency as a live effect; a peer that needs the whole clip has none."""
+    return _fmt(result["latency"]["algorithmic_ms"], ".1f") if result["causal"] else "offline"
+
+
 def tables(results: list[dict[str, Any]], markdown: bool) -> str:
     """Summary, per noise type and per SNR tables, as plain text or Markdown."""
 
@@ -291,13 +295,14 @@ def tables(results: list[dict[str, Any]], markdown: bool) -> str:
         out += heading(results[0]["headline"]["name"])
     out += table(
         ["model", "SI-SDRi dB", "SI-SDR in", "SI-SDR out", "LSD in", "LSD out", "transparency dB", "attenuation dB",
-         "tuner clean", "tuner in", "tuner out", "RTF"],
+         "tuner clean", "tuner in", "tuner out", "latency ms", "RTF"],
         [
             [
                 r["model"], _fmt(r["headline"]["si_sdri_db"]), _fmt(r["overall"]["si_sdr_in_db"]),
                 _fmt(r["overall"]["si_sdr_out_db"]), _fmt(r["overall"]["lsd_in_db"]), _fmt(r["overall"]["lsd_out_db"]),
                 _fmt(r["transparency"]["si_sdr_db"]), _fmt(r["attenuation"]["mean_db"]),
-                _tuner_cell(r, "clean"), _tuner_cell(r, "in"), _tuner_cell(r, "out"), _fmt(r["real_time_factor"], ".3f"),
+                _tuner_cell(r, "clean"), _tuner_cell(r, "in"), _tuner_cell(r, "out"), _latency_cell(r),
+                _fmt(r["real_time_factor"], ".3f"),
             ]
             for r in results
         ],
@@ -354,7 +359,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--probe", action="store_true",
                         help="the noise probe: alone, or with the --set dev sets")
-    add_model_arguments(parser, several=("default", "dsp"))
+    parser.add_argument(
+        "--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
+        help="only the first N examples of each cell (part, noise type, SNR) of each dev set: a quicker, smaller run "
+        "(default: all)",
+    )
+    add_model_arguments(parser, several=("default", "dsp"), also=(
+        f"or a peer: {', '.join(peers.PEERS)} (needs the [{peers.EXTRA}] extra: pip install 'livedenoise[{peers.EXTRA}]')"))
     parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--plot", type=Path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
@@ -369,12 +380,10 @@ def default_sets() -> list[Path]:
 
 
 def evaluate_probe(model: str, strength_db: float, provider: str = "cpu") -> dict[str, Any]:
-    """The noise probe through ``model``."""
+    """The noise probe through ``model`` (a model, or a peer by name)."""
     from livedenoise.bench import probe
 
-    runtime = open_runtime(model, provider=provider)
-    denoiser = StreamingDenoiser(runtime, n_channels=1, strength_db=strength_db)
-    return {"model": model, **probe.run_probe(denoiser, runtime.card.sample_rate, denoise_aligned)}
+    return {"model": model, **probe.run_probe(open_front_end(model, strength_db, provider))}
 
 
 def probe_table(results: list[dict[str, Any]], markdown: bool) -> str:
@@ -422,11 +431,21 @@ def run(args: argparse.Namespace) -> int:
     devsets = []
     for folder in folders:
         try:
-            devsets.append((folder, load_devset(folder)))
+            devset = load_devset(folder)
         except DevsetError as exc:
             print(f"bench quality: {exc}", file=sys.stderr)
             return 2
+        if args.per_cell is not None:
+            devset["examples"] = first_per_cell(devset["examples"], args.per_cell)
+        devsets.append((folder, devset))
     models = model_list(args)
+    for model in models:
+        if model in peers.PEERS:
+            try:
+                peers.open_peer(model)
+            except peers.PeerUnavailable as exc:
+                print(f"bench quality: --model {model}: {exc}", file=sys.stderr)
+                return 2
     sets, skipped, markdown = [], [], []
     for folder, devset in devsets:
         inputs = _InputScores(devset["sample_rate"])
@@ -450,6 +469,7 @@ def run(args: argparse.Namespace) -> int:
                 "format": devset.get("format"),
                 "sources": devset.get("sources"),
                 "n_examples": len(devset["examples"]),
+                "per_cell": args.per_cell,
                 "manifest": devset.get("manifest"),
                 "seed": devset.get("seed"),
                 "skipped": devset.get("skipped", []),

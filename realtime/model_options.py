@@ -20,13 +20,15 @@ MODEL_HELP = (
 )
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, several: tuple[str, ...] = ()) -> None:
-    """Add the shared model flags; with ``several`` (the default list), ``--model`` takes a comma-separated list."""
+def add_model_arguments(parser: argparse.ArgumentParser, several: tuple[str, ...] = (), also: str = "") -> None:
+    """Add the shared model flags; with ``several`` (the default list), ``--model`` takes a comma-separated list;
+    ``also`` names what else this command's ``--model`` accepts."""
     group = parser.add_argument_group("model")
     if several:
         group.add_argument(
             "--model", "--models", dest="model", default=",".join(several), metavar="MODEL[,MODEL...]",
-            help=f"comma-separated, measured side by side; each one of: {MODEL_HELP} (default: {','.join(several)})",
+            help=f"comma-separated, measured side by side; each one of: {MODEL_HELP}{'; ' + also if also else ''} "
+            f"(default: {','.join(several)})",
         )
     else:
         group.add_argument("--model", default=BUILTIN_MODELS[0], metavar="MODEL", help=f"{MODEL_HELP} (default: default)")

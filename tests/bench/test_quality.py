@@ -13,6 +13,7 @@ import pytest
 from scipy.io import wavfile
 
 from livedenoise.bench import quality
+from livedenoise.bench.front_end import denoise_aligned
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.model_choice import open_runtime
 
@@ -135,10 +136,10 @@ def test_output_lines_up_with_input():
     runtime = open_runtime("identity")
     denoiser = StreamingDenoiser(runtime)
     audio = np.random.default_rng(0).standard_normal(10_007).astype(np.float32)
-    out = quality.denoise_aligned(denoiser, audio)
+    out = denoise_aligned(denoiser, audio)
     assert out.shape == audio.shape
     assert np.max(np.abs(out - audio)) < 1e-4
-    np.testing.assert_array_equal(quality.denoise_aligned(denoiser, audio), out)  # a fresh stream each time
+    np.testing.assert_array_equal(denoise_aligned(denoiser, audio), out)  # a fresh stream each time
 
 
 def test_missing_devset_and_unknown_model(tmp_path):
@@ -195,3 +196,17 @@ def test_plain_run_reports_the_dev_sets_under_the_data_root_and_the_probe(tmp_pa
     assert quality.run(args) == 0
     data = json.loads((tmp_path / "p.json").read_text())
     assert data["sets"] == [] and data["models"] == {} and "identity" in data["probe"]
+
+
+def test_per_cell_keeps_the_first_examples_of_each_cell(tmp_path):
+    folder = make_devset(tmp_path / "devset")
+    manifest = json.loads((folder / "devset.json").read_text())
+    # Every example twice: the copies come second in each cell.
+    manifest["examples"] += [{**e, "id": e["id"] + "_copy"} for e in manifest["examples"]]
+    (folder / "devset.json").write_text(json.dumps(manifest))
+    kept = quality.first_per_cell(manifest["examples"], 1)
+    assert [e["id"] for e in kept] == [e["id"] for e in manifest["examples"][:8]]
+    assert len(quality.first_per_cell(manifest["examples"], 2)) == 16
+    code, data = _run(folder, tmp_path, "identity", "--per-cell", "1")
+    assert code == 0 and data["devset"]["n_examples"] == 8 and data["devset"]["per_cell"] == 1
+    assert len(data["models"]["identity"]["examples"]) == 8
