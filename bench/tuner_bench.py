@@ -12,7 +12,7 @@ runs every example once; then, on its output (``bench/tuner_scores.py``):
   ``--level-threshold-db`` on every front end; on our models, the mask gate at its default threshold
   and, for the comparison the mask gate is built for, the level gate matched to it: of the level
   thresholds (every ``LEVEL_STEP_DB`` dB) whose gate opens as fast (median delay no longer, no more
-  plucks missed), the one with the fewest false opens;
+  plucks missed), the one open least on noise alone;
 - latency: the front end's algorithmic latency and its compute per hop; live pluck-to-reading and
   pluck-to-open times add the latency to the times read in the aligned output.
 
@@ -225,7 +225,9 @@ def gate_summary(result: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def matched_level_gate(result: dict[str, Any]) -> dict[str, Any] | None:
-    """The swept level gate that opens as fast as the mask gate with the fewest false opens; None if none does."""
+    """Of the swept level gates that open as fast as the mask gate, the one open least on noise alone
+    (the highest threshold that still opens as fast; fewer false opens breaks a tie), None if none
+    does. Fewest false opens alone would pick a gate that never shuts: one open per clip."""
     mask = gate_summary(result, "mask")
     best = None
     for name in result["gates"]:
@@ -235,8 +237,8 @@ def matched_level_gate(result: dict[str, Any]) -> dict[str, Any] | None:
         if level["median_open_delay_ms"] is None or mask["median_open_delay_ms"] is None:
             continue
         as_fast = level["missed"] <= mask["missed"] and level["median_open_delay_ms"] <= mask["median_open_delay_ms"]
-        key = (level["false_opens_per_min"], level["open_on_noise"])
-        if as_fast and (best is None or key < (best["false_opens_per_min"], best["open_on_noise"])):
+        key = (level["open_on_noise"], level["false_opens_per_min"])
+        if as_fast and (best is None or key < (best["open_on_noise"], best["false_opens_per_min"])):
             best = level
     return best
 

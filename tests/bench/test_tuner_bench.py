@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from livedenoise.bench import peers
-from livedenoise.bench.tuner_bench import markdown_tables, open_front_ends, run_bench, write_report
+from livedenoise.bench.tuner_bench import markdown_tables, matched_level_gate, open_front_ends, run_bench, write_report
 from livedenoise.bench.tuner_notes import NOTE_RMS_DBFS, noise_alone, noisy_examples, plucked_note, rms_db
 from livedenoise.bench.tuner_scores import false_open_scores, pluck_gate_scores, tuner_scores
 from livedenoise.training.procedural_noise import procedural_noise
@@ -186,3 +186,18 @@ def test_bad_flags_are_one_line(tmp_path, flags, message):
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_matched_level_gate_is_the_highest_that_opens_as_fast():
+    def gate(kind, threshold_db, delay_s, n_opens, open_share):
+        return {"settings": {"kind": kind, "threshold_db": threshold_db},
+                "pluck": {"open_delay_s": delay_s, "tail_clipped_s": 0.0},
+                "noise": {"n_opens": n_opens, "minutes": 1.0, "open_share": open_share}}
+
+    gates = {"mask": gate("mask", -10.0, 0.005, 4, 0.2), "level -40": gate("level", -40.0, 0.0, 1, 1.0),
+             "level -20": gate("level", -20.0, 0.004, 9, 0.3), "level -10": gate("level", -10.0, 0.05, 0, 0.0)}
+    result = {"latency_ms": 0.0, "gates": {name: g["settings"] for name, g in gates.items()},
+              "notes": [{"gates": {name: g["pluck"] for name, g in gates.items()}}],
+              "noise_alone": [{"gates": {name: g["noise"] for name, g in gates.items()}}]}
+    matched = matched_level_gate(result)
+    assert matched["threshold_db"] == -20.0 and matched["false_opens_per_min"] == 9.0
