@@ -99,7 +99,7 @@ def test_the_shared_model_flags_are_the_ones_every_model_command_takes():
     flags = re.findall(r"^- `(--[a-z-]+)`", section("All the commands"), re.M)
     assert flags == ["--model", "--provider", "--strength-db"]
     for words in (("demo",), ("file",), ("run",), ("gui",), ("bench", "latency"), ("bench", "e2e"), ("bench", "quality"),
-                  ("bench", "gui")):
+                  ("bench", "gui"), ("bench", "tuner")):
         text = help_text(words)
         assert all(flag in text for flag in flags), words
         assert ".pt" in text and "cuda" in text and "auto" in text
