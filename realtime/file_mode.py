@@ -83,12 +83,24 @@ class Resampler:
         return self._stream.resample_chunk(np.ascontiguousarray(block), last=last)
 
 
-def check_paths(input_path: Path, output_path: Path):
-    """Refuse unusable paths; return the input's soundfile info."""
+def check_input(input_path: Path):
+    """Refuse an input that is not a readable audio file with frames; return its soundfile info."""
     if input_path.is_dir():
         raise AudioFileError(f"input {input_path} is a folder; give an audio file")
     if not input_path.is_file():
         raise AudioFileError(f"input file not found: {input_path}")
+    try:
+        info = sf.info(str(input_path))
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise AudioFileError(f"cannot read {input_path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
+    if info.frames == 0:
+        raise AudioFileError(f"{input_path} contains no audio frames")
+    return info
+
+
+def check_paths(input_path: Path, output_path: Path):
+    """Refuse unusable paths; return the input's soundfile info."""
+    info = check_input(input_path)
     if output_path.resolve() == input_path.resolve() or (output_path.exists() and output_path.samefile(input_path)):
         raise AudioFileError(f"output path {output_path} is the input file; choose another output path")
     if output_path.is_dir():
@@ -97,12 +109,6 @@ def check_paths(input_path: Path, output_path: Path):
         raise AudioFileError(f"output folder {output_path.parent} does not exist")
     if not os.access(output_path.parent, os.W_OK | os.X_OK):
         raise AudioFileError(f"cannot write into the output folder {output_path.parent}: permission denied")
-    try:
-        info = sf.info(str(input_path))
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise AudioFileError(f"cannot read {input_path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
-    if info.frames == 0:
-        raise AudioFileError(f"{input_path} contains no audio frames")
     return info
 
 

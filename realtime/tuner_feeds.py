@@ -20,28 +20,13 @@ import numpy as np
 import soundfile as sf
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.file_mode import BLOCK_FRAMES, AudioFileError, Resampler, read_blocks
+from livedenoise.realtime.file_mode import BLOCK_FRAMES, Resampler, check_input, read_blocks
 from livedenoise.realtime.model_choice import open_runtime
 from livedenoise.realtime.notes import A4_HZ
 from livedenoise.realtime.tuner_readout import Tuner, TunerReading
 
 POLL_S = 0.02
 READ_MAX_SAMPLES = 1 << 15
-
-
-def check_input(path: Path):
-    """The input's soundfile info; ``AudioFileError`` naming the file if it cannot be tuned."""
-    if path.is_dir():
-        raise AudioFileError(f"input {path} is a folder; give an audio file")
-    if not path.is_file():
-        raise AudioFileError(f"input file not found: {path}")
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise AudioFileError(f"cannot read {path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
-    if info.frames == 0:
-        raise AudioFileError(f"{path} contains no audio frames")
-    return info
 
 
 def file_readings(path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
