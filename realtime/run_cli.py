@@ -50,6 +50,14 @@ def status_line(state: dict) -> str:
     return line
 
 
+def print_events(events) -> None:
+    """The engine's events on their own lines, under the status line the terminal shows."""
+    if events:
+        print()
+        for event in events:
+            print(f"{event.kind}: {event.message}", file=sys.stderr)
+
+
 def start_error(exc: EngineError, args: argparse.Namespace, command: str = "run") -> str:
     """The one line (and hint) for an engine that did not start: the flag at fault, or the environment."""
     flag = SETTING_FLAGS.get(exc.setting)
@@ -83,10 +91,7 @@ def run(args: argparse.Namespace) -> int:
             events = engine.events()
             if state["running"]:
                 print("\r" + status_line(state), end="", flush=True)
-            if events:
-                print()
-                for event in events:
-                    print(f"{event.kind}: {event.message}", file=sys.stderr)
+            print_events(events)
             if not engine.alive:
                 code = 1
                 break

@@ -12,7 +12,6 @@ import argparse
 import json
 import math
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -24,7 +23,7 @@ from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_options import add_model_arguments
 from livedenoise.realtime.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
-from livedenoise.realtime.run_cli import MAX_BLOCKSIZE, start_error
+from livedenoise.realtime.run_cli import MAX_BLOCKSIZE, print_events, start_error
 from livedenoise.realtime.runtime import ModelLoadError
 from livedenoise.realtime.tuner_feeds import engine_readings, file_readings
 from livedenoise.realtime.tuner import SAMPLE_RATE
@@ -166,11 +165,7 @@ def run_live(args: argparse.Namespace) -> int:
             if now - shown_t >= REDRAW_S:
                 shown_t = now
                 print("\r" + live_line(reading) + "\033[K", end="", flush=True)
-            events = engine.events()
-            if events:
-                print()
-                for event in events:
-                    print(f"{event.kind}: {event.message}", file=sys.stderr)
+            print_events(engine.events())
         if not engine.alive:
             code = 1
     except KeyboardInterrupt:
