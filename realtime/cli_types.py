@@ -34,25 +34,23 @@ def non_negative_float(text: str) -> float:
     return value
 
 
-def int_in_range(low: int, high: int) -> Callable[[str], int]:
-    """An integer within ``[low, high]``."""
+def _in_range(kind: type, low: float, high: float) -> Callable[[str], float | int]:
+    shown = str if kind is int else "{:g}".format
 
-    def parse(text: str) -> int:
-        value = _number(text, int)
+    def parse(text: str) -> float | int:
+        value = _number(text, kind)
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+            raise argparse.ArgumentTypeError(f"must be from {shown(low)} to {shown(high)}, got {text.strip()}")
         return value
 
     return parse
+
+
+def int_in_range(low: int, high: int) -> Callable[[str], int]:
+    """An integer within ``[low, high]``."""
+    return _in_range(int, low, high)
 
 
 def float_in_range(low: float, high: float) -> Callable[[str], float]:
     """A number within ``[low, high]`` (``high`` may be ``inf``)."""
-
-    def parse(text: str) -> float:
-        value = _number(text, float)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, got {text}")
-        return value
-
-    return parse
+    return _in_range(float, low, high)
