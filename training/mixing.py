@@ -86,6 +86,10 @@ class MixConfig:
     recording_eq_db: float = 12.0
     recording_reverb_prob: float = 0.0
     recording_swell_prob: float = 0.0
+    # With this probability an example is music alone (noisy == target == clean): the model is
+    # shown, in every batch, that music passes untouched, so it cannot buy noise removal with
+    # damage to music (transparency).
+    clean_prob: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = set(self.noise_weights) - set(MIX_NOISE_TYPES)
@@ -101,6 +105,7 @@ class MixConfig:
             "recording_eq_prob",
             "recording_reverb_prob",
             "recording_swell_prob",
+            "clean_prob",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
@@ -422,5 +427,11 @@ def mix_example(
     noise32 = (noise * gain).astype(np.float32)
     noisy32 = clean32 + noise32
     target32 = clean32 + (second_noise * gain).astype(np.float32) if second_noise is not None else clean32.copy()
+    # drawn last, and only when enabled, so that examples of configs without it stay the same
+    if config.clean_prob > 0.0 and rng.random() < config.clean_prob:
+        snr_db = float("inf")
+        noise32 = np.zeros_like(clean32)
+        noisy32 = clean32.copy()
+        target32 = clean32.copy()
     metadata["snr_db"] = snr_db
     return Mixture(noisy=noisy32, target=target32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata)

@@ -191,3 +191,27 @@ def test_noise_variation_off_draws_nothing_extra():
 def test_noise_variation_settings_are_checked(bad, message):
     with pytest.raises(ValueError, match=message):
         MixConfig(**bad)
+
+
+def test_clean_examples_are_music_alone_and_off_by_default_draw_nothing():
+    clean, sources = _chord(SR), _sources()
+    always = mix_example(clean, sources, np.random.default_rng(3), MixConfig(clean_prob=1.0))
+    np.testing.assert_array_equal(always.noisy, always.clean)
+    np.testing.assert_array_equal(always.target, always.clean)
+    assert not np.any(always.noise) and always.snr_db == float("inf")
+    # the music is the same music a noisy draw would have carried, at its own level
+    noisy = mix_example(clean, sources, np.random.default_rng(3), MixConfig())
+    assert np.corrcoef(always.clean, noisy.clean)[0, 1] > 0.999
+    # off, it draws nothing: examples of configs without it are unchanged
+    never = mix_example(clean, sources, np.random.default_rng(3), MixConfig(clean_prob=0.0))
+    np.testing.assert_array_equal(never.noisy, noisy.noisy)
+    shares = [
+        np.isinf(mix_example(clean, sources, np.random.default_rng(seed), MixConfig(clean_prob=0.25)).snr_db)
+        for seed in range(200)
+    ]
+    assert 0.15 < np.mean(shares) < 0.35
+
+
+def test_clean_share_is_checked():
+    with pytest.raises(ValueError, match="clean_prob"):
+        MixConfig(clean_prob=1.5)
