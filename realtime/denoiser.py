@@ -14,6 +14,8 @@ the mask, after the same STFT, so switching them never moves the output in time.
 
 from __future__ import annotations
 
+import array
+import inspect
 import math
 import time
 
@@ -117,6 +119,23 @@ def _synthesize_hop(spectrum, mask, min_gain, out_spectrum, hop_out, *synthesize
     return n_bad
 
 
+# ``analyze_frame(hop, spectrum, *buffers)``: how many of ``_dry_hop``'s buffers are the analyzer's
+N_ANALYZER_BUFFERS = len(inspect.signature(analyze_frame.py_func).parameters) - 2
+
+
+@njit(cache=True, nogil=True)
+def _dry_hop(hop_in, clean_hop, limit, spectrum, out_spectrum, hop_out, *stft_buffers):
+    """A hop without the model (bypass, identity, overload): the same path with the unit mask, in one
+    compiled call, since each call from Python costs tens of microseconds when the audio thread wakes
+    with cold caches. ``stft_buffers``: the analyzer's then the synthesizer's, flat (tuples would be
+    typed by slow Python code at every call). Returns the sanitized samples."""
+    n_bad = _sanitize_into(hop_in, clean_hop, limit)
+    analyze_frame(clean_hop, spectrum, *stft_buffers[:N_ANALYZER_BUFFERS])
+    out_spectrum[...] = spectrum  # the unit mask, without reading one
+    synthesize_frame(out_spectrum, hop_out, *stft_buffers[N_ANALYZER_BUFFERS:])
+    return n_bad
+
+
 class StreamingDenoiser:
     """Denoises ``(channels, samples)`` float32 audio at the runtime's sample rate."""
 
@@ -130,6 +149,8 @@ class StreamingDenoiser:
         if n_channels <= 0:
             raise ValueError("n_channels must be positive")
         self.runtime = runtime
+        # a runtime whose mask is always the unit mask (the identity path) is never called
+        self._has_model = not getattr(runtime, "passes_through", False)
         card = runtime.card
         self.sample_rate = card.sample_rate
         self.n_channels = n_channels
@@ -137,6 +158,7 @@ class StreamingDenoiser:
         self.hop_samples = card.hop_samples
         self._analyzer = StftAnalyzer(self.stft, n_channels)
         self._synthesizer = StftSynthesizer(self.stft, n_channels)
+        self._stft_buffers = self._analyzer.buffers + self._synthesizer.buffers
         self._state = runtime.initial_state()
         self._clean_hop = np.zeros((n_channels, self.hop_samples), dtype=np.float32)
         self.input_spectrum = np.zeros((n_channels, self.stft.n_freqs), dtype=np.complex64)
@@ -156,7 +178,7 @@ class StreamingDenoiser:
         self._n_out = 0
         self._one_dimensional = False  # flush answers in the layout process was given
         # instrumentation
-        self._hop_ns = np.zeros(N_TIMING_SLOTS, dtype=np.int64)
+        self._hop_ns = array.array("q", bytes(8 * N_TIMING_SLOTS))
         self.n_hops = 0
         self.n_sanitized_samples = 0
         self.n_bad_mask_bins = 0
@@ -182,11 +204,16 @@ class StreamingDenoiser:
         self._min_gain = 0.0 if math.isinf(value) else 10.0 ** (-value / 20.0)
 
     def _warm_up(self) -> None:
-        # Compile the numba kernels now, not on the first audio callback.
-        hop = np.zeros((self.n_channels, self.hop_samples), dtype=np.float32)
-        self.process_into(hop, hop.copy())
+        # Compile the numba kernels now, not on the first audio callback: for hops in C order and
+        # for the transposed (frames, channels) buffers that audio devices hand over.
+        c, h = self.n_channels, self.hop_samples
+        layouts = (np.zeros((c, h), dtype=np.float32), np.zeros((h, c), dtype=np.float32).T)
+        for hop_in in layouts:
+            for hop_out in layouts:
+                for run_model in (True, False):
+                    self.process_into(hop_in, hop_out, run_model)
         self.reset()
-        self.n_hops = 0
+        self.n_hops = self.n_sanitized_samples = self.n_bad_mask_bins = self.n_model_errors = 0
 
     def reset(self) -> None:
         """Start a new stream: clear the STFT memories, the model state and the pending input."""
@@ -220,10 +247,13 @@ class StreamingDenoiser:
         signal at the same latency, for a caller that is out of time.
         """
         start_ns = time.perf_counter_ns()
-        model_hop = run_model and not self.bypass
-        self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
-                                                 self._model_input, model_hop, *self._analyzer.buffers)
-        if model_hop:
+        if not (run_model and self._has_model) or self.bypass:
+            self.mask = self._unit_mask
+            self.n_sanitized_samples += _dry_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
+                                                 self.output_spectrum, hop_out, *self._stft_buffers)
+        else:
+            self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
+                                                     self._model_input, True, *self._analyzer.buffers)
             try:
                 self.mask = self.runtime.step(self._model_input, self._state)
                 min_gain = self._min_gain
@@ -233,11 +263,10 @@ class StreamingDenoiser:
                 self.n_model_errors += 1  # a live stream must not stop: this hop goes through dry
                 self.mask = self._unit_mask
                 min_gain = 0.0
-        else:
-            self.mask = self._unit_mask
-            min_gain = 0.0
-        self.n_bad_mask_bins += _synthesize_hop(self.input_spectrum, self.mask, min_gain, self.output_spectrum,
-                                                hop_out, *self._synthesizer.buffers)
+            self.n_bad_mask_bins += _synthesize_hop(self.input_spectrum, self.mask, min_gain,
+                                                    self.output_spectrum, hop_out, *self._synthesizer.buffers)
+        # a stdlib array, not numpy's: storing into a numpy array from Python runs numpy code
+        # that is cold in every audio callback
         self._hop_ns[self.n_hops % N_TIMING_SLOTS] = time.perf_counter_ns() - start_ns
         self.n_hops += 1
 
@@ -305,7 +334,7 @@ class StreamingDenoiser:
         n = min(self.n_hops, N_TIMING_SLOTS)
         if n == 0:
             return {"n_hops": 0}
-        hop_us = self._hop_ns[:n] / 1e3
+        hop_us = np.frombuffer(self._hop_ns, dtype=np.int64)[:n] / 1e3
         hop_duration_us = 1e6 * self.hop_samples / self.sample_rate
         return {
             "n_hops": int(self.n_hops),

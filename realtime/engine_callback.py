@@ -21,6 +21,7 @@ fills its output. Everything is preallocated in ``__init__``.
 
 from __future__ import annotations
 
+import array
 import math
 import time
 from typing import Callable
@@ -76,7 +77,7 @@ class EngineCallback:
             first_backoff_hops=max(1, round(FIRST_BACKOFF_MS * 1e6 / hop_ns)),
             max_backoff_hops=max(1, round(MAX_BACKOFF_MS * 1e6 / hop_ns)),
         )
-        self._callback_ns = np.zeros(N_CALLBACK_TIMING_SLOTS, dtype=np.int64)
+        self._callback_ns = array.array("q", bytes(8 * N_CALLBACK_TIMING_SLOTS))
         # Controls: written by the owner, applied by the callback when the sequence number moves.
         self._wanted_bypass = denoiser.bypass
         self._wanted_strength_db = denoiser.strength_db
@@ -157,7 +158,7 @@ class EngineCallback:
     def stats(self) -> dict:
         n = min(self.n_callbacks, N_CALLBACK_TIMING_SLOTS)
         block_us = 1e6 * self.blocksize / self.sample_rate
-        callback_us = self._callback_ns[:n] / 1e3 if n else np.zeros(1)
+        callback_us = np.frombuffer(self._callback_ns, dtype=np.int64)[:n] / 1e3 if n else np.zeros(1)
         return {
             "n_callbacks": int(self.n_callbacks),
             "n_hops": int(self.n_hops),
@@ -197,49 +198,56 @@ class EngineCallback:
             self._apply_controls()
         if self._incoming is not None and self._outgoing is None:
             self._begin_switch()
-        n_lost = self._in_ring.overflow_samples + self._out_ring.underflow_samples
-        self._in_ring.write(block_in)
         h = self.hop_samples
-        while self._in_ring.n_readable >= h:
-            self._in_ring.read_into(self._hop_in)
-            self._process_hop()
-            self._out_ring.write(self._hop_out)
-        self._out_ring.read_into(block_out)
-        if self._in_ring.overflow_samples + self._out_ring.underflow_samples != n_lost:
-            self.n_ring_xruns += 1
+        if block_in.shape[1] == h and self._outgoing is None:
+            # A block of one hop, as at the lowest latency, skips the rings: they are empty then
+            # (nothing is primed), and each ring copy would be one more cold call.
+            self._process_hop(block_in, block_out)
+        else:
+            n_lost = self._in_ring.overflow_samples + self._out_ring.underflow_samples
+            self._in_ring.write(block_in)
+            while self._in_ring.n_readable >= h:
+                self._in_ring.read_into(self._hop_in)
+                self._process_hop(self._hop_in, self._hop_out)
+                self._out_ring.write(self._hop_out)
+            self._out_ring.read_into(block_out)
+            if self._in_ring.overflow_samples + self._out_ring.underflow_samples != n_lost:
+                self.n_ring_xruns += 1
+        # a stdlib array, not numpy's: storing into a numpy array from Python runs numpy code
+        # that is cold in every callback
         self._callback_ns[self.n_callbacks % N_CALLBACK_TIMING_SLOTS] = self.clock_ns() - start_ns
         self.n_callbacks += 1
 
-    def _process_hop(self) -> None:
+    def _process_hop(self, hop_in: np.ndarray, hop_out: np.ndarray) -> None:
         denoiser = self.denoiser
         run_model = self.guard.model_allowed and not self.model_failed
         start_ns = self.clock_ns()
-        self._run(denoiser, self._hop_out, run_model)
+        self._run(denoiser, hop_in, hop_out, run_model)
         outgoing = self._outgoing
         if outgoing is not None:
-            self._run(outgoing, self._hop_fading, run_model)
-            self._crossfade()
+            self._run(outgoing, hop_in, self._hop_fading, run_model)
+            self._crossfade(hop_out)
         if not denoiser.bypass:
             self.guard.record(run_model, self.clock_ns() - start_ns)
         hook = self.hook
         if hook is not None:
-            hook.process_into(self._hop_out, denoiser.mask, denoiser.input_spectrum)
+            hook.process_into(hop_out, denoiser.mask, denoiser.input_spectrum)
         if self.taps is not None:
-            self.taps.publish(start_ns, self._hop_in, self._hop_out, denoiser.input_spectrum,
+            self.taps.publish(start_ns, hop_in, hop_out, denoiser.input_spectrum,
                               denoiser.output_spectrum, denoiser.mask)
         self.n_hops += 1
 
-    def _run(self, denoiser: StreamingDenoiser, hop_out: np.ndarray, run_model: bool) -> None:
-        denoiser.process_into(self._hop_in, hop_out, run_model=run_model)
+    def _run(self, denoiser: StreamingDenoiser, hop_in: np.ndarray, hop_out: np.ndarray, run_model: bool) -> None:
+        denoiser.process_into(hop_in, hop_out, run_model)
         if denoiser.n_model_errors:  # it passed that hop through dry; stop calling it, the owner reports it
             self.model_failed = True
 
-    def _crossfade(self) -> None:
+    def _crossfade(self, hop_out: np.ndarray) -> None:
         """``hop_out = fading + ramp * (hop_out - fading)``; retire the old model after the last hop."""
         ramp = self._fade_ramps[self._fade_hop]
-        np.subtract(self._hop_out, self._hop_fading, out=self._hop_out)
-        np.multiply(self._hop_out, ramp, out=self._hop_out)
-        np.add(self._hop_out, self._hop_fading, out=self._hop_out)
+        np.subtract(hop_out, self._hop_fading, out=hop_out)
+        np.multiply(hop_out, ramp, out=hop_out)
+        np.add(hop_out, self._hop_fading, out=hop_out)
         self._fade_hop += 1
         if self._fade_hop == FADE_HOPS:
             self.retired = self._outgoing

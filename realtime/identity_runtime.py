@@ -11,6 +11,11 @@ from livedenoise.models.card import ModelCard
 
 
 class IdentityRuntime:
+    @property
+    def passes_through(self) -> bool:
+        """The denoiser need not call ``step`` (the unit mask), unless a subclass steps otherwise."""
+        return type(self).step is IdentityRuntime.step
+
     def __init__(self, sample_rate: int = 48000, n_fft: int = 1024, hop_samples: int = 128) -> None:
         self.card = ModelCard(name="identity", sample_rate=sample_rate, n_fft=n_fft, hop_samples=hop_samples)
         self._mask = np.zeros((2, self.card.n_freqs), dtype=np.float32)

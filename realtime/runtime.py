@@ -3,7 +3,8 @@
 A runtime maps one analysis spectrum to one complex mask, carrying its own recurrent state.
 ``step`` must not allocate: it returns a buffer it owns (valid until its next call) and updates
 ``state`` in place. A runtime describes itself with a ``ModelCard`` (sample rate, STFT geometry),
-so the denoiser configures itself from it.
+so the denoiser configures itself from it. A runtime whose mask is always the unit mask says so
+with a true ``passes_through`` attribute, and is then never called.
 """
 
 from __future__ import annotations

@@ -173,7 +173,7 @@ def test_bad_mask_from_a_runtime_passes_the_bin_through():
     denoiser = StreamingDenoiser(NanRuntime(), 1)
     y = stream(denoiser, x, 4096)
     np.testing.assert_allclose(y[:, HOP:], x, atol=1e-5)
-    assert denoiser.n_bad_mask_bins == 10 * (4096 // HOP + 2)
+    assert denoiser.n_bad_mask_bins == 10 * (4096 // HOP + 1)  # and the hop that flush adds
 
 
 def test_process_into_does_not_accumulate_memory():
@@ -199,3 +199,21 @@ def test_timing_stats_report_the_hops():
     stats = denoiser.timing_stats()
     assert stats["n_hops"] == 10
     assert 0 < stats["p50_us"] <= stats["p99_us"] <= stats["max_us"]
+
+
+def test_the_identity_runtime_is_never_called_but_a_runtime_built_on_it_is():
+    class Counting(IdentityRuntime):
+        n_steps = 0
+
+        def step(self, spec, state):
+            Counting.n_steps += 1
+            return super().step(spec, state)
+
+    identity = IdentityRuntime()
+    identity.step = None  # would fail if called
+    x = np.random.default_rng(1).standard_normal((1, 4096)).astype(np.float32)
+    assert identity.passes_through and not Counting().passes_through
+    np.testing.assert_allclose(stream(StreamingDenoiser(identity), x, 1000)[:, HOP:], x, atol=1e-5)
+    counted = stream(StreamingDenoiser(Counting()), x, 1000)
+    np.testing.assert_array_equal(counted, stream(StreamingDenoiser(IdentityRuntime()), x, 1000))
+    assert Counting.n_steps >= 4096 // HOP

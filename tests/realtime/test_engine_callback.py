@@ -251,3 +251,23 @@ def test_taps_are_computed_only_while_someone_reads_them(music_like):
         assert taps.spectra.n_written == 70
     finally:
         taps.close()
+
+
+@pytest.mark.parametrize("model", ["identity", "dsp"])
+def test_the_devices_transposed_buffers_need_no_compiling_in_the_callback(model):
+    """Audio devices hand over (frames, channels) buffers, seen as their transposes: the kernels for
+    that layout are compiled before the stream starts, not in a callback (milliseconds there)."""
+    from livedenoise.realtime import denoiser as denoiser_module
+
+    callback = make_callback(model, blocksize=128, n_channels=2)
+    kernels = [denoiser_module._dry_hop, denoiser_module._analyze_hop, denoiser_module._synthesize_hop]
+    n_compiled = [len(kernel.signatures) for kernel in kernels]
+    rng = np.random.default_rng(0)
+    device_in = rng.standard_normal((128, 2)).astype(np.float32)
+    device_out = np.zeros((128, 2), dtype=np.float32)
+    for bypass in (False, True):
+        callback.set_bypass(bypass)
+        for _ in range(4):
+            callback.process_block(device_in.T, device_out.T)
+    assert [len(kernel.signatures) for kernel in kernels] == n_compiled
+    assert np.isfinite(device_out).all() and np.abs(device_out).max() > 0.1
