@@ -149,14 +149,15 @@ def synthesize_frame(spectrum, hop, window_tail, overlap, scratch, bit_reverse, 
 
     Only those last ``2 * hop`` samples of the inverse are read out: the window is zero elsewhere.
     """
-    n = 2 * scratch.shape[1]
+    m = scratch.shape[1]
     h = hop.shape[1]
-    first = n - 2 * h
     for c in range(spectrum.shape[0]):
         irfft_in_place(spectrum[c], scratch, stage_twiddles, split_twiddles)
-        for i in range(h):
-            sample = irfft_sample(scratch, bit_reverse, first + i)
-            hop[c, i] = overlap[c, i] + sample * np.float64(window_tail[i])
-        for i in range(h):
-            sample = irfft_sample(scratch, bit_reverse, first + h + i)
-            overlap[c, i] = sample * np.float64(window_tail[h + i])
+        # Tail sample u (of 2*hop) is sample n - 2*hop + u of the inverse; in increasing u, each
+        # overlap sample is added to the hop before the new one replaces it.
+        for u in range(2 * h):
+            sample = irfft_sample(scratch, bit_reverse, m - h + u // 2, u % 2)
+            if u < h:
+                hop[c, u] = overlap[c, u] + sample * np.float64(window_tail[u])
+            else:
+                overlap[c, u - h] = sample * np.float64(window_tail[u])
