@@ -39,7 +39,8 @@ class RealFftTables:
         reverse = np.zeros(m, dtype=np.int64)
         for bit in range(bits):
             reverse |= ((np.arange(m) >> bit) & 1) << (bits - 1 - bit)
-        self.bit_reverse = reverse.astype(np.int32)
+        # uint16 halves the bytes a hop reads (int64 only for transforms past 2**17 samples).
+        self.bit_reverse = reverse.astype(np.uint16 if m <= 1 << 16 else np.int64)
         # In the order the passes read them, each pass one run: w^j (w = exp(-2 pi i / m)) for j < m/2
         # for the radix-2 pass when log2(m) is odd, then per radix-4 pass of span 4h > 4: w^j, w^2j,
         # w^3j (w = exp(-2 pi i / 4h)) for j < h; real parts then imaginary parts.
