@@ -55,18 +55,21 @@ def timed_in_compiled_code(kernel):
     return timed
 
 
-def call_times_us(call, n_calls: int, sleep_s: float, timer=None) -> np.ndarray:
+def call_times_us(call, n_calls: int, sleep_s: float, self_timed: bool = False) -> np.ndarray:
     """Time of each of ``n_calls`` calls of ``call()`` in microseconds, sleeping ``sleep_s`` before each.
 
-    Without ``timer`` the wall time around the call; with it, ``call()`` returns its own time in ns.
+    The wall time around the call, or, ``self_timed``, the time in ns that ``call()`` returns.
     """
     times = np.zeros(n_calls)
     for i in range(n_calls):
         if sleep_s:
             time.sleep(sleep_s)
-        start = time.perf_counter_ns()
-        inner_ns = call()
-        times[i] = inner_ns if timer else time.perf_counter_ns() - start
+        if self_timed:
+            times[i] = call()
+        else:
+            start = time.perf_counter_ns()
+            call()
+            times[i] = time.perf_counter_ns() - start
     return times / 1000.0
 
 
@@ -100,10 +103,10 @@ def measure(kernels: ModuleType, n_fft: int, hop_samples: int, n_channels: int, 
         for way, call in (("compiled", compiled), ("python", from_python)):
             if call is None:
                 continue
-            timer = way == "compiled"
-            call_times_us(call, 200, 0.0, timer)  # compile and settle
-            warm = call_times_us(call, n_warm, 0.0, timer)
-            cold = call_times_us(call, n_cold, sleep_s, timer)
+            self_timed = way == "compiled"
+            call_times_us(call, 200, 0.0, self_timed)  # compile and settle
+            warm = call_times_us(call, n_warm, 0.0, self_timed)
+            cold = call_times_us(call, n_cold, sleep_s, self_timed)
             row[way] = {"warm_p50_us": float(np.median(warm)), "cold_p50_us": float(np.median(cold)),
                         "cold_p90_us": float(np.percentile(cold, 90))}
         figures[name] = row
