@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from livedenoise.realtime.real_fft import RealFftTables, irfft_into, rfft_into
+from livedenoise.realtime.real_fft import irfft_in_place, irfft_sample, shared_tables, windowed_rfft_into
 
 
 def n_freqs(n_fft: int) -> int:
@@ -81,14 +81,15 @@ class StftAnalyzer:
     def __init__(self, config: StftConfig, n_channels: int) -> None:
         self.config = config
         self.n_channels = n_channels
-        self._window = dual_windows(config.n_fft, config.hop_samples)[0].astype(np.float64)
+        self._window = dual_windows(config.n_fft, config.hop_samples)[0]
+        # A circular buffer: each hop overwrites the oldest one instead of moving the rest.
         self._frame = np.zeros((n_channels, config.n_fft), dtype=np.float32)
-        self._windowed = np.zeros(config.n_fft, dtype=np.float64)
-        self._fft = RealFftTables(config.n_fft)
-        t = self._fft
+        self._oldest = np.zeros(1, dtype=np.int64)
+        t = shared_tables(config.n_fft)
         # What ``analyze_frame`` needs besides the hop and the spectrum, for callers that fuse it
         # into a larger compiled step.
-        self.buffers = (self._frame, self._window, self._windowed, t.bit_reverse, t.twiddle_m, t.twiddle_n, t.scratch)
+        self.buffers = (self._frame, self._oldest, self._window, t.new_scratch(),
+                        t.bit_reverse, t.stage_twiddles, t.split_twiddles)
 
     def reset(self) -> None:
         self._frame.fill(0.0)
@@ -96,6 +97,7 @@ class StftAnalyzer:
     def continue_from(self, other: StftAnalyzer) -> None:
         """Take over ``other``'s memory of past input (same geometry), so a switch needs no refill."""
         self._frame[...] = other._frame
+        self._oldest[...] = other._oldest
 
     def analyze_into(self, hop: np.ndarray, spectrum: np.ndarray) -> None:
         """Push ``hop`` ``(channels, hop_samples)``; write the frame's spectrum ``(channels, n_freqs)``."""
@@ -109,12 +111,11 @@ class StftSynthesizer:
         self.config = config
         self.n_channels = n_channels
         _, window = dual_windows(config.n_fft, config.hop_samples)
-        self._window_tail = window[-2 * config.hop_samples :].astype(np.float64)
-        self._frame = np.zeros(config.n_fft, dtype=np.float64)
+        self._window_tail = np.ascontiguousarray(window[-2 * config.hop_samples :])
         self._overlap = np.zeros((n_channels, config.hop_samples), dtype=np.float32)
-        self._fft = RealFftTables(config.n_fft)
-        t = self._fft
-        self.buffers = (self._window_tail, self._overlap, self._frame, t.bit_reverse, t.twiddle_m, t.twiddle_n, t.scratch)
+        t = shared_tables(config.n_fft)
+        self.buffers = (self._window_tail, self._overlap, t.new_scratch(),
+                        t.bit_reverse, t.stage_twiddles, t.split_twiddles)
 
     def reset(self) -> None:
         self._overlap.fill(0.0)
@@ -129,27 +130,34 @@ class StftSynthesizer:
 
 
 @njit(cache=True, nogil=True)
-def analyze_frame(hop, spectrum, frame, window, windowed, bit_reverse, twiddle_m, twiddle_n, scratch):
-    """Per channel: shift ``hop`` into ``frame``, window it, real FFT into ``spectrum``; one compiled call."""
+def analyze_frame(hop, spectrum, frame, oldest, window, scratch, bit_reverse, stage_twiddles, split_twiddles):
+    """Per channel: ``hop`` over the oldest samples of ``frame``, then the windowed real FFT into ``spectrum``."""
     n = frame.shape[1]
     h = hop.shape[1]
+    write_at = oldest[0]
+    start = (write_at + h) & (n - 1)
     for c in range(frame.shape[0]):
-        for i in range(n - h):
-            frame[c, i] = frame[c, i + h]
         for i in range(h):
-            frame[c, n - h + i] = hop[c, i]
-        for i in range(n):
-            windowed[i] = frame[c, i] * window[i]
-        rfft_into(windowed, spectrum[c], bit_reverse, twiddle_m, twiddle_n, scratch)
+            frame[c, write_at + i] = hop[c, i]
+        windowed_rfft_into(frame[c], start, window, spectrum[c], scratch, bit_reverse, stage_twiddles, split_twiddles)
+    oldest[0] = start
 
 
 @njit(cache=True, nogil=True)
-def synthesize_frame(spectrum, hop, window_tail, overlap, frame, bit_reverse, twiddle_m, twiddle_n, scratch):
-    """Per channel: inverse FFT, synthesis window on the last 2*hop samples, overlap-add into ``hop``."""
-    n = frame.size
+def synthesize_frame(spectrum, hop, window_tail, overlap, scratch, bit_reverse, stage_twiddles, split_twiddles):
+    """Per channel: inverse FFT, synthesis window on the last 2*hop samples, overlap-add into ``hop``.
+
+    Only those last ``2 * hop`` samples of the inverse are read out: the window is zero elsewhere.
+    """
+    m = scratch.shape[1]
     h = hop.shape[1]
     for c in range(spectrum.shape[0]):
-        irfft_into(spectrum[c], frame, bit_reverse, twiddle_m, twiddle_n, scratch)
-        for i in range(h):
-            hop[c, i] = overlap[c, i] + frame[n - 2 * h + i] * window_tail[i]
-            overlap[c, i] = frame[n - h + i] * window_tail[h + i]
+        irfft_in_place(spectrum[c], scratch, stage_twiddles, split_twiddles)
+        # Tail sample u (of 2*hop) is sample n - 2*hop + u of the inverse; in increasing u, each
+        # overlap sample is added to the hop before the new one replaces it.
+        for u in range(2 * h):
+            sample = irfft_sample(scratch, bit_reverse, m - h + u // 2, u % 2)
+            if u < h:
+                hop[c, u] = overlap[c, u] + sample * np.float64(window_tail[u])
+            else:
+                overlap[c, u - h] = sample * np.float64(window_tail[u])

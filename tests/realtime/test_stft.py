@@ -4,7 +4,7 @@ import pytest
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, dual_windows
 
 
-@pytest.mark.parametrize("n_fft,hop", [(1024, 128), (1024, 256), (1024, 512), (2048, 128), (512, 64)])
+@pytest.mark.parametrize("n_fft,hop", [(1024, 128), (1024, 256), (1024, 512), (2048, 128), (512, 64), (16, 1), (8, 4)])
 def test_analysis_then_synthesis_reconstructs_delayed_by_latency(n_fft, hop):
     config = StftConfig(n_fft, hop)
     analyzer, synthesizer = StftAnalyzer(config, 2), StftSynthesizer(config, 2)
@@ -70,3 +70,29 @@ def test_low_e_string_partials_peak_in_separate_bins():
         peaks.append(int(np.argmax(np.abs(spec[0]))))
         assert peaks[-1] == round(82.41 * k * config.n_fft / sample_rate)
     assert len(set(peaks)) == len(peaks)
+
+
+def test_a_continued_analyzer_goes_on_where_the_other_was_in_its_circular_frame():
+    config = StftConfig(256, 64)
+    x = np.random.default_rng(2).standard_normal((2, 64 * 7)).astype(np.float32)
+    first, second = StftAnalyzer(config, 2), StftAnalyzer(config, 2)
+    spec = np.zeros((2, config.n_freqs), np.complex64)
+    for k in range(5):  # not a whole turn of the frame: the oldest sample is not at index 0
+        first.analyze_into(x[:, k * 64 : (k + 1) * 64], spec)
+    second.continue_from(first)
+    want = np.zeros_like(spec)
+    for k in range(5, 7):
+        first.analyze_into(x[:, k * 64 : (k + 1) * 64], want)
+        second.analyze_into(x[:, k * 64 : (k + 1) * 64], spec)
+        np.testing.assert_array_equal(spec, want)
+
+
+def test_a_hop_in_either_memory_layout_gives_the_same_spectrum():
+    config = StftConfig(256, 64)
+    hop = np.random.default_rng(3).standard_normal((2, 64)).astype(np.float32)
+    spectra = []
+    for layout in (np.ascontiguousarray(hop), np.asfortranarray(hop)):
+        spec = np.zeros((2, config.n_freqs), np.complex64)
+        StftAnalyzer(config, 2).analyze_into(layout, spec)
+        spectra.append(spec)
+    np.testing.assert_array_equal(spectra[0], spectra[1])
