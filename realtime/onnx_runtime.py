@@ -35,6 +35,10 @@ class OnnxState:
     def __init__(self, session: ort.InferenceSession, card: ModelCard, device: str = "cpu") -> None:
         self.spec = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
         self.mask = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
+        # the (2, n_freqs) views a step reads and returns, made once: indexing in the step would
+        # allocate a view every hop
+        self.spec_frame = self.spec[0]
+        self.mask_frame = self.mask[0]
         self._spec_on_device = ort.OrtValue.ortvalue_from_shape_and_type(self.spec.shape, np.float32, device, 0)
         self.tensors = [
             {s.name: ort.OrtValue.ortvalue_from_shape_and_type(s.shape, np.float32, device, 0) for s in card.states}
@@ -151,8 +155,8 @@ class OnnxRuntime:
         return OnnxState(self.session, self.card, ORT_DEVICES[self.provider])
 
     def step(self, spec: np.ndarray, state: OnnxState) -> np.ndarray:
-        state.spec[0] = spec
+        state.spec_frame[...] = spec
         state.upload_spec()
         self.session.run_with_iobinding(state.bindings[state.parity])
         state.parity ^= 1
-        return state.mask[0]
+        return state.mask_frame

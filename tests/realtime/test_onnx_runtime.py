@@ -69,6 +69,15 @@ def test_state_is_per_stream_and_reset_repeats(small_model):
     np.testing.assert_array_equal(runtime.step(spec, a), first[0])
 
 
+def test_a_step_returns_the_states_own_mask_buffer_and_makes_no_view(small_model):
+    _, path = small_model
+    runtime = OnnxRuntime(path)
+    spec = np.random.default_rng(4).standard_normal((2, runtime.card.n_freqs)).astype(np.float32)
+    state = runtime.initial_state()
+    first = runtime.step(spec, state)
+    assert runtime.step(spec, state) is first and first.shape == (2, runtime.card.n_freqs)
+
+
 def test_missing_corrupt_and_mismatched_models_are_clear_errors(small_model, tmp_path):
     _, path = small_model
     with pytest.raises(ModelLoadError, match="not found"):
