@@ -102,12 +102,11 @@ def _apply_mask(spec, mask, min_gain, out):
 
 
 @njit(cache=True, nogil=True)
-def _analyze_hop(hop_in, clean_hop, limit, spectrum, model_input, for_model, *analyzer_buffers):
-    """Sanitize, analyse, and (for the model) average the channels: the hop's first compiled call."""
+def _analyze_hop(hop_in, clean_hop, limit, spectrum, model_input, *analyzer_buffers):
+    """Sanitize, analyse, and average the channels for the model: a model hop's first compiled call."""
     n_bad = _sanitize_into(hop_in, clean_hop, limit)
     analyze_frame(clean_hop, spectrum, *analyzer_buffers)
-    if for_model:
-        _channel_mean(spectrum, model_input)
+    _channel_mean(spectrum, model_input)
     return n_bad
 
 
@@ -253,7 +252,7 @@ class StreamingDenoiser:
                                                  self.output_spectrum, hop_out, *self._stft_buffers)
         else:
             self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
-                                                     self._model_input, True, *self._analyzer.buffers)
+                                                     self._model_input, *self._analyzer.buffers)
             try:
                 self.mask = self.runtime.step(self._model_input, self._state)
                 min_gain = self._min_gain

@@ -103,6 +103,7 @@ class EngineCallback:
         self._in_ring.clear()
         self._out_ring.clear()
         self._out_ring.write(np.zeros((self.n_channels, self.prefill_samples), dtype=np.float32))
+        self._rings_empty = self.prefill_samples == 0
         self._in_ring.overflow_samples = self._out_ring.underflow_samples = 0
         self.guard.reset()
         self.n_callbacks = 0
@@ -199,9 +200,9 @@ class EngineCallback:
         if self._incoming is not None and self._outgoing is None:
             self._begin_switch()
         h = self.hop_samples
-        if block_in.shape[1] == h and self._outgoing is None:
-            # A block of one hop, as at the lowest latency, skips the rings: they are empty then
-            # (nothing is primed), and each ring copy would be one more cold call.
+        if self._rings_empty and block_in.shape[1] == h and self._outgoing is None:
+            # A block of one hop, as at the lowest latency, skips the rings while they are empty
+            # (nothing is primed at that size): each ring copy would be one more cold call.
             self._process_hop(block_in, block_out)
         else:
             n_lost = self._in_ring.overflow_samples + self._out_ring.underflow_samples
@@ -213,6 +214,7 @@ class EngineCallback:
             self._out_ring.read_into(block_out)
             if self._in_ring.overflow_samples + self._out_ring.underflow_samples != n_lost:
                 self.n_ring_xruns += 1
+            self._rings_empty = self._in_ring.n_readable == 0 and self._out_ring.n_readable == 0
         # a stdlib array, not numpy's: storing into a numpy array from Python runs numpy code
         # that is cold in every callback
         self._callback_ns[self.n_callbacks % N_CALLBACK_TIMING_SLOTS] = self.clock_ns() - start_ns

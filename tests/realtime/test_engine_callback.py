@@ -271,3 +271,22 @@ def test_the_devices_transposed_buffers_need_no_compiling_in_the_callback(model)
             callback.process_block(device_in.T, device_out.T)
     assert [len(kernel.signatures) for kernel in kernels] == n_compiled
     assert np.isfinite(device_out).all() and np.abs(device_out).max() > 0.1
+
+
+def test_a_short_block_at_one_hop_per_block_goes_through_the_rings_without_a_reorder(music_like):
+    """At blocksize == hop full blocks skip the rings; after a short block the rings hold samples,
+    and every block must go through them until they are empty again: the output then runs on as
+    the input, delayed by the latency plus the samples the short block left missing."""
+    callback = make_callback(blocksize=128)
+    sizes = [128, 100] + [128] * 40
+    signal = music_like(seconds=0.5)[:, : sum(sizes)]
+    out, pos = [], 0
+    for size in sizes:
+        block_out = np.zeros((1, size), dtype=np.float32)
+        callback.process_block(signal[:, pos : pos + size], block_out)
+        out.append(block_out)
+        pos += size
+    out = np.concatenate(out, axis=1)
+    delay = callback.latency_samples + 100
+    assert_close(out[:, 228:], delayed(signal, delay)[:, 228:])
+    assert callback.n_ring_xruns == 1
