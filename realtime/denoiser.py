@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from livedenoise.realtime.hop_hook import HopHook
+from livedenoise.realtime.hop_layouts import hop_layouts
 from livedenoise.realtime.runtime import ModelRuntime
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, analyze_frame, synthesize_frame
 
@@ -203,10 +204,8 @@ class StreamingDenoiser:
         self._min_gain = 0.0 if math.isinf(value) else 10.0 ** (-value / 20.0)
 
     def _warm_up(self) -> None:
-        # Compile the numba kernels now, not on the first audio callback: for hops in C order and
-        # for the transposed (frames, channels) buffers that audio devices hand over.
-        c, h = self.n_channels, self.hop_samples
-        layouts = (np.zeros((c, h), dtype=np.float32), np.zeros((h, c), dtype=np.float32).T)
+        # Compile the numba kernels now, not on the first audio callback, for every hop layout.
+        layouts = hop_layouts(self.n_channels, self.hop_samples)
         for hop_in in layouts:
             for hop_out in layouts:
                 for run_model in (True, False):

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 from numba import njit
 
+from livedenoise.realtime.hop_layouts import hop_layouts
 from livedenoise.realtime.stft import dual_windows
 
 GATE_KINDS = ("level", "mask")
@@ -162,13 +163,13 @@ class NoiseGate:
         self._mask_kind = s.kind == "mask"
 
     def _warm_up(self) -> None:
-        # Compile both detectors now, not on the first audio callback.
-        hop = np.zeros((self.n_channels, self.hop_samples), dtype=np.float32)
+        # Compile both detectors now, for every hop layout, not on the first audio callback.
         mask = np.zeros((2, self.n_freqs), dtype=np.float32)
         spectrum = np.zeros((self.n_channels, self.n_freqs), dtype=np.complex64)
-        for mask_kind in (False, True):
-            self._mask_kind = mask_kind
-            self.process_into(hop, mask, spectrum)
+        for hop in hop_layouts(self.n_channels, self.hop_samples):
+            for mask_kind in (False, True):
+                self._mask_kind = mask_kind
+                self.process_into(hop, mask, spectrum)
         self._mask_kind = self.settings.kind == "mask"
 
     # ---- audio side -------------------------------------------------------------------------

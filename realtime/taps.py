@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from livedenoise.realtime.hop_layouts import hop_layouts
 from livedenoise.realtime.shared_ring import RingSpec, SharedRing
 
 DB_FLOOR = -120.0
@@ -47,21 +48,29 @@ def spectrum_db_into(input_spectrum, output_spectrum, mask, out):
 
 @njit(cache=True, nogil=True)
 def levels_into(hop_in, hop_out, out):
-    """``out (4,)``: peak and RMS of ``hop_in`` then of ``hop_out``, in dBFS, over all channels."""
+    """``out (4,)``: peak and RMS of ``hop_in`` then of ``hop_out``, in dBFS, over all channels.
+
+    The two hops may differ in layout (a device buffer and one of ours)."""
+    _level_into(hop_in, out, 0)
+    _level_into(hop_out, out, 2)
+
+
+@njit(cache=True, nogil=True)
+def _level_into(hop, out, at):
+    """Peak then RMS of ``hop`` in dBFS into ``out[at]``, ``out[at + 1]``."""
     floor = 10.0 ** (DB_FLOOR / 20.0)
-    for j, hop in enumerate((hop_in, hop_out)):
-        peak = 0.0
-        energy = 0.0
-        for c in range(hop.shape[0]):
-            for i in range(hop.shape[1]):
-                x = abs(hop[c, i])
-                if not np.isfinite(x):
-                    continue
-                peak = max(peak, x)
-                energy += x * x
-        rms = math.sqrt(energy / hop.size)
-        out[2 * j] = 20.0 * math.log10(max(peak, floor))
-        out[2 * j + 1] = 20.0 * math.log10(max(rms, floor))
+    peak = 0.0
+    energy = 0.0
+    for c in range(hop.shape[0]):
+        for i in range(hop.shape[1]):
+            x = abs(hop[c, i])
+            if not np.isfinite(x):
+                continue
+            peak = max(peak, x)
+            energy += x * x
+    rms = math.sqrt(energy / hop.size)
+    out[at] = 20.0 * math.log10(max(peak, floor))
+    out[at + 1] = 20.0 * math.log10(max(rms, floor))
 
 
 @njit(cache=True, nogil=True)
@@ -124,10 +133,13 @@ class Taps:
             self.denoised.commit()
 
     def warm_up(self, hop, spectrum, mask) -> None:
-        """Compile the kernels on scratch arrays, not in the first callback."""
+        """Compile the kernels on scratch arrays, for every hop layout, not in the first callback."""
         spectrum_db_into(spectrum, spectrum, mask, np.zeros((3, spectrum.shape[1]), dtype=np.float32))
-        levels_into(hop, hop, np.zeros(4, dtype=np.float32))
-        channel_mean_into(hop, np.zeros(hop.shape[1], dtype=np.float32))
+        layouts = hop_layouts(*hop.shape)
+        for hop_in in layouts:
+            for hop_out in layouts:
+                levels_into(hop_in, hop_out, np.zeros(4, dtype=np.float32))
+            channel_mean_into(hop_in, np.zeros(hop.shape[1], dtype=np.float32))
 
     def close(self) -> None:
         for ring in (self.spectra, self.levels, self.denoised):
