@@ -72,6 +72,13 @@ def shared_tables(n: int) -> RealFftTables:
     return RealFftTables(n)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _sums_and_differences(zr, zi, i0, i1, i2, i3):
+    """The first half of a 4-point butterfly: z0 + z2, z0 - z2, z1 + z3, z1 - z3 (real, imaginary)."""
+    return (zr[i0] + zr[i2], zi[i0] + zi[i2], zr[i0] - zr[i2], zi[i0] - zi[i2],
+            zr[i1] + zr[i3], zi[i1] + zi[i3], zr[i1] - zr[i3], zi[i1] - zi[i3])
+
+
 @njit(cache=True, nogil=True)
 def _complex_fft_in_place(zr, zi, stage_twiddles):
     """Forward complex FFT of ``zr + i zi`` (length m, a power of two); the result is bit-reversed."""
@@ -106,14 +113,7 @@ def _complex_fft_in_place(zr, zi, stage_twiddles):
                 i1 = i0 + h
                 i2 = i1 + h
                 i3 = i2 + h
-                s02r = zr[i0] + zr[i2]
-                s02i = zi[i0] + zi[i2]
-                d02r = zr[i0] - zr[i2]
-                d02i = zi[i0] - zi[i2]
-                s13r = zr[i1] + zr[i3]
-                s13i = zi[i1] + zi[i3]
-                d13r = zr[i1] - zr[i3]
-                d13i = zi[i1] - zi[i3]
+                s02r, s02i, d02r, d02i, s13r, s13i, d13r, d13i = _sums_and_differences(zr, zi, i0, i1, i2, i3)
                 # The 4-point DFT (y1 = d02 - i d13, y3 = d02 + i d13), then the twiddles; stored so
                 # that the even outputs go to the first half, as two radix-2 passes would put them.
                 y2r = s02r - s13r
@@ -144,14 +144,7 @@ def _complex_fft_in_place(zr, zi, stage_twiddles):
             i1 = i0 + np.uint64(1)
             i2 = i0 + np.uint64(2)
             i3 = i0 + np.uint64(3)
-            s02r = zr[i0] + zr[i2]
-            s02i = zi[i0] + zi[i2]
-            d02r = zr[i0] - zr[i2]
-            d02i = zi[i0] - zi[i2]
-            s13r = zr[i1] + zr[i3]
-            s13i = zi[i1] + zi[i3]
-            d13r = zr[i1] - zr[i3]
-            d13i = zi[i1] - zi[i3]
+            s02r, s02i, d02r, d02i, s13r, s13i, d13r, d13i = _sums_and_differences(zr, zi, i0, i1, i2, i3)
             zr[i0] = s02r + s13r
             zi[i0] = s02i + s13i
             zr[i1] = s02r - s13r
