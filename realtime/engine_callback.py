@@ -30,6 +30,7 @@ import numpy as np
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.hop_hook import HopHook
+from livedenoise.realtime.hop_layouts import hop_layouts
 from livedenoise.realtime.overload_guard import OverloadGuard
 from livedenoise.realtime.ring import RingBuffer
 from livedenoise.realtime.taps import Taps
@@ -88,6 +89,11 @@ class EngineCallback:
         self.retired: StreamingDenoiser | None = None
         if taps is not None:
             taps.warm_up(self._hop_in, denoiser.input_spectrum, denoiser.mask)
+        # The rings may first be needed long after the start (a one-hop block skips them until a
+        # model switch): compile their copies for every block layout now, not in a callback.
+        for block in hop_layouts(c, blocksize):
+            self._in_ring.write(block)
+            self._in_ring.read_into(block)
         self.reset()
 
     # ---- owner side -------------------------------------------------------------------------

@@ -260,12 +260,12 @@ def test_the_devices_transposed_buffers_need_no_compiling_in_the_callback(model)
     the stream starts, not in a callback (milliseconds there)."""
     import numba
 
-    from livedenoise.realtime import denoiser, gate, real_fft, stft, taps as taps_module
+    from livedenoise.realtime import denoiser, gate, real_fft, ring, stft, taps as taps_module
 
     def n_compiled():
         return {
             f"{module.__name__}.{name}": len(kernel.signatures)
-            for module in (denoiser, gate, real_fft, stft, taps_module)
+            for module in (denoiser, gate, real_fft, ring, stft, taps_module)
             for name, kernel in vars(module).items()
             if isinstance(kernel, numba.core.registry.CPUDispatcher)
         }
@@ -286,8 +286,12 @@ def test_the_devices_transposed_buffers_need_no_compiling_in_the_callback(model)
             callback.set_bypass(bypass)
             for _ in range(4):
                 callback.process_block(device_in.T, device_out.T)
+        callback.offer_denoiser(StreamingDenoiser(open_runtime("identity"), 2))  # the switch uses the rings
+        for _ in range(FADE_HOPS + 2):
+            callback.process_block(device_in.T, device_out.T)
+        assert callback.n_model_switches == 1
         assert n_compiled() == before
-        assert taps.levels.n_written == taps.denoised.n_written == 8
+        assert taps.levels.n_written == taps.denoised.n_written == 8 + FADE_HOPS + 2
         assert np.isfinite(device_out).all() and np.abs(device_out).max() > 0.1
     finally:
         taps.close()
