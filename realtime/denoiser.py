@@ -15,7 +15,6 @@ the mask, after the same STFT, so switching them never moves the output in time.
 from __future__ import annotations
 
 import array
-import inspect
 import math
 import time
 
@@ -103,9 +102,9 @@ def _apply_mask(spec, mask, min_gain, out):
 
 
 @njit(cache=True, nogil=True)
-def _analyze_hop(hop_in, clean_hop, limit, spectrum, model_input, *analyzer_buffers):
+def _analyze_hop(hop_in, clean_hop, spectrum, model_input, *analyzer_buffers):
     """Sanitize, analyse, and average the channels for the model: a model hop's first compiled call."""
-    n_bad = _sanitize_into(hop_in, clean_hop, limit)
+    n_bad = _sanitize_into(hop_in, clean_hop, SAMPLE_LIMIT)
     analyze_frame(clean_hop, spectrum, *analyzer_buffers)
     _channel_mean(spectrum, model_input)
     return n_bad
@@ -119,20 +118,18 @@ def _synthesize_hop(spectrum, mask, min_gain, out_spectrum, hop_out, *synthesize
     return n_bad
 
 
-# ``analyze_frame(hop, spectrum, *buffers)``: how many of ``_dry_hop``'s buffers are the analyzer's
-N_ANALYZER_BUFFERS = len(inspect.signature(analyze_frame.py_func).parameters) - 2
-
-
 @njit(cache=True, nogil=True)
-def _dry_hop(hop_in, clean_hop, limit, spectrum, out_spectrum, hop_out, *stft_buffers):
+def _dry_hop(hop_in, hop_out, clean_hop, spectrum, out_spectrum, frame, oldest, window, window_tail, overlap,
+             scratch, bit_reverse, stage_twiddles, split_twiddles):
     """A hop without the model (bypass, identity, overload): the same path with the unit mask, in one
     compiled call, since each call from Python costs tens of microseconds when the audio thread wakes
-    with cold caches. ``stft_buffers``: the analyzer's then the synthesizer's, flat (tuples would be
-    typed by slow Python code at every call). Returns the sanitized samples."""
-    n_bad = _sanitize_into(hop_in, clean_hop, limit)
-    analyze_frame(clean_hop, spectrum, *stft_buffers[:N_ANALYZER_BUFFERS])
+    with cold caches, and each argument is typed at every call: the analyser's and the synthesiser's
+    memories, then one scratch and table set for both transforms. Returns the sanitized samples."""
+    n_bad = _sanitize_into(hop_in, clean_hop, SAMPLE_LIMIT)
+    analyze_frame(clean_hop, spectrum, frame, oldest, window, scratch, bit_reverse, stage_twiddles, split_twiddles)
     out_spectrum[...] = spectrum  # the unit mask, without reading one
-    synthesize_frame(out_spectrum, hop_out, *stft_buffers[N_ANALYZER_BUFFERS:])
+    synthesize_frame(out_spectrum, hop_out, window_tail, overlap, scratch, bit_reverse, stage_twiddles,
+                     split_twiddles)
     return n_bad
 
 
@@ -150,7 +147,7 @@ class StreamingDenoiser:
             raise ValueError("n_channels must be positive")
         self.runtime = runtime
         # a runtime whose mask is always the unit mask (the identity path) is never called
-        self._has_model = not getattr(runtime, "passes_through", False)
+        self.calls_model = not getattr(runtime, "passes_through", False)
         card = runtime.card
         self.sample_rate = card.sample_rate
         self.n_channels = n_channels
@@ -158,12 +155,13 @@ class StreamingDenoiser:
         self.hop_samples = card.hop_samples
         self._analyzer = StftAnalyzer(self.stft, n_channels)
         self._synthesizer = StftSynthesizer(self.stft, n_channels)
-        self._stft_buffers = self._analyzer.buffers + self._synthesizer.buffers
         self._state = runtime.initial_state()
         self._clean_hop = np.zeros((n_channels, self.hop_samples), dtype=np.float32)
         self.input_spectrum = np.zeros((n_channels, self.stft.n_freqs), dtype=np.complex64)
         self.output_spectrum = np.zeros_like(self.input_spectrum)
         self._model_input = np.zeros((2, self.stft.n_freqs), dtype=np.float32)
+        self._dry_buffers = ((self._clean_hop, self.input_spectrum, self.output_spectrum) + self._analyzer.memory
+                             + self._synthesizer.memory + self._analyzer.transform)
         self._unit_mask = np.zeros((2, self.stft.n_freqs), dtype=np.float32)
         self._unit_mask[0] = 1.0
         self.mask = self._unit_mask
@@ -245,12 +243,11 @@ class StreamingDenoiser:
         signal at the same latency, for a caller that is out of time.
         """
         start_ns = time.perf_counter_ns()
-        if not (run_model and self._has_model) or self.bypass:
+        if not (run_model and self.calls_model) or self.bypass:
             self.mask = self._unit_mask
-            self.n_sanitized_samples += _dry_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
-                                                 self.output_spectrum, hop_out, *self._stft_buffers)
+            self.n_sanitized_samples += _dry_hop(hop_in, hop_out, *self._dry_buffers)
         else:
-            self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, SAMPLE_LIMIT, self.input_spectrum,
+            self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, self.input_spectrum,
                                                      self._model_input, *self._analyzer.buffers)
             try:
                 self.mask = self.runtime.step(self._model_input, self._state)

@@ -230,12 +230,16 @@ class EngineCallback:
         denoiser = self.denoiser
         run_model = self.guard.model_allowed and not self.model_failed
         start_ns = self.clock_ns()
-        self._run(denoiser, hop_in, hop_out, run_model)
+        denoiser.process_into(hop_in, hop_out, run_model)
         outgoing = self._outgoing
         if outgoing is not None:
-            self._run(outgoing, hop_in, self._hop_fading, run_model)
+            outgoing.process_into(hop_in, self._hop_fading, run_model)
+            if outgoing.n_model_errors:
+                self.model_failed = True
             self._crossfade(hop_out)
-        if not denoiser.bypass:
+        if denoiser.n_model_errors:  # it passed that hop through dry; stop calling it, the owner reports it
+            self.model_failed = True
+        elif denoiser.calls_model and not denoiser.bypass:
             self.guard.record(run_model, self.clock_ns() - start_ns)
         hook = self.hook
         if hook is not None:
@@ -244,11 +248,6 @@ class EngineCallback:
             self.taps.publish(start_ns, hop_in, hop_out, denoiser.input_spectrum,
                               denoiser.output_spectrum, denoiser.mask)
         self.n_hops += 1
-
-    def _run(self, denoiser: StreamingDenoiser, hop_in: np.ndarray, hop_out: np.ndarray, run_model: bool) -> None:
-        denoiser.process_into(hop_in, hop_out, run_model)
-        if denoiser.n_model_errors:  # it passed that hop through dry; stop calling it, the owner reports it
-            self.model_failed = True
 
     def _crossfade(self, hop_out: np.ndarray) -> None:
         """``hop_out = fading + ramp * (hop_out - fading)``; retire the old model after the last hop."""

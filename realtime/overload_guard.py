@@ -43,7 +43,3 @@ class OverloadGuard:
             self._backoff_hops = min(2 * self._backoff_hops, self.max_backoff_hops)
         else:
             self._backoff_hops = self.first_backoff_hops
-
-    def record_late(self) -> None:
-        """A hop that was already late when it started (worker mode) and went dry at once."""
-        self.n_overloads += 1

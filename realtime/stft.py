@@ -87,9 +87,11 @@ class StftAnalyzer:
         self._oldest = np.zeros(1, dtype=np.int64)
         t = shared_tables(config.n_fft)
         # What ``analyze_frame`` needs besides the hop and the spectrum, for callers that fuse it
-        # into a larger compiled step.
-        self.buffers = (self._frame, self._oldest, self._window, t.new_scratch(),
-                        t.bit_reverse, t.stage_twiddles, t.split_twiddles)
+        # into a larger compiled step: this analyser's memory, then the transform's scratch and tables
+        # (a caller that runs analysis and synthesis in turn may pass one set to both).
+        self.memory = (self._frame, self._oldest, self._window)
+        self.transform = (t.new_scratch(), t.bit_reverse, t.stage_twiddles, t.split_twiddles)
+        self.buffers = self.memory + self.transform
 
     def reset(self) -> None:
         self._frame.fill(0.0)
@@ -114,8 +116,9 @@ class StftSynthesizer:
         self._window_tail = np.ascontiguousarray(window[-2 * config.hop_samples :])
         self._overlap = np.zeros((n_channels, config.hop_samples), dtype=np.float32)
         t = shared_tables(config.n_fft)
-        self.buffers = (self._window_tail, self._overlap, t.new_scratch(),
-                        t.bit_reverse, t.stage_twiddles, t.split_twiddles)
+        self.memory = (self._window_tail, self._overlap)
+        self.transform = (t.new_scratch(), t.bit_reverse, t.stage_twiddles, t.split_twiddles)
+        self.buffers = self.memory + self.transform
 
     def reset(self) -> None:
         self._overlap.fill(0.0)
