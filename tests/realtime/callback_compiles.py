@@ -1,0 +1,73 @@
+"""Run by a test in a fresh interpreter: which compiled kernels did an audio callback add?
+
+In the test process, other tests may already have compiled (or loaded from numba's cache) whatever
+a callback needs, and the check could not fail there. Here nothing ran before: the callback is built
+as the engine builds it (taps read, the gate on), then fed the transposed ``(frames, channels)``
+buffers that devices hand over, with bypass on and off and a model switch. Prints JSON: each kernel
+whose compiled signatures grew during the callbacks, with the counts before and after.
+
+Usage: ``python callback_compiles.py MODEL``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numba
+import numpy as np
+
+from livedenoise.realtime import denoiser, gate, real_fft, ring, stft, taps as taps_module
+from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.engine_callback import FADE_HOPS, EngineCallback
+from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.taps import Taps
+
+KERNEL_MODULES = (denoiser, gate, real_fft, ring, stft, taps_module)
+
+
+def n_compiled() -> dict[str, int]:
+    return {
+        f"{module.__name__}.{name}": len(kernel.signatures)
+        for module in KERNEL_MODULES
+        for name, kernel in vars(module).items()
+        if isinstance(kernel, numba.core.registry.CPUDispatcher)
+    }
+
+
+def main(model: str) -> dict:
+    taps = Taps.create(n_freqs=513, hop_samples=128)
+    try:
+        now_ns = [0]
+        callback = EngineCallback(StreamingDenoiser(open_runtime(model), 2), 128, taps=taps,
+                                  clock_ns=lambda: now_ns[0])
+        callback.hook = gate.make_hop_hook(48000, 128, 2, 513, threshold_db=-30.0)
+        incoming = StreamingDenoiser(open_runtime("identity"), 2)  # built by the owner, as a switch is
+        for tap_ring in (taps.spectra, taps.levels, taps.denoised):
+            tap_ring.touch()
+        now_ns[0] = taps.spectra._header[1]
+        before = n_compiled()
+        device_in = np.random.default_rng(0).standard_normal((128, 2)).astype(np.float32)
+        device_out = np.zeros((128, 2), dtype=np.float32)
+        for bypass in (False, True):
+            callback.set_bypass(bypass)
+            for _ in range(4):
+                callback.process_block(device_in.T, device_out.T)
+        callback.offer_denoiser(incoming)  # the switch takes the rings
+        for _ in range(FADE_HOPS + 2):
+            callback.process_block(device_in.T, device_out.T)
+        after = n_compiled()
+        return {
+            "compiled_in_callbacks": {k: [before.get(k, 0), n] for k, n in after.items() if n != before.get(k, 0)},
+            "n_model_switches": callback.n_model_switches,
+            "n_levels": taps.levels.n_written,
+            "n_denoised": taps.denoised.n_written,
+            "finite": bool(np.isfinite(device_out).all()),
+            "peak": float(np.abs(device_out).max()),
+        }
+    finally:
+        taps.close()
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1])))
