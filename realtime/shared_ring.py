@@ -55,7 +55,11 @@ class SharedRing:
         self.capacity = spec.capacity
         self._memory = memory
         self._owner = owner
-        self._header = np.ndarray((HEADER_BYTES // 8,), dtype=np.int64, buffer=memory.buf)
+        # A memoryview, not a numpy array: the writer reads and stores these counters from Python in
+        # every audio callback, and numpy's item access there is cold (several microseconds each).
+        header_bytes = memory.buf[:HEADER_BYTES]
+        self._header = header_bytes.cast("q")
+        header_bytes.release()
         self._n_slots = spec.n_slots
         self._items = np.ndarray((spec.n_slots, *spec.item_shape), dtype=np.float32, buffer=memory.buf, offset=HEADER_BYTES)
         self._slots = [self._items[i] for i in range(spec.n_slots)]
@@ -145,7 +149,8 @@ class SharedRing:
     def close(self) -> None:
         """Detach; the owner also removes the shared block."""
         self._slots = []
-        del self._items, self._header
+        self._header.release()
+        del self._items
         self._memory.close()
         if self._owner:
             self._memory.unlink()
