@@ -11,8 +11,9 @@ what comes back.
 so the engine's unfinished cycles can be read against a reference measured in the same run (the VM
 delays every client now and then; only the ratio means something). ``--alongside`` also runs it
 during the engine's window, so that a load that comes and goes hits both alike. ``--gui`` measures a second
-window with the desktop app open on the engine. ``--load-procs N`` keeps N busy processes running
-through every phase. Figures are printed and written as JSON (``--json``).
+window with the desktop app open on the engine. ``--run-cli`` counts one more window with ``livedenoise
+run`` started as a user starts it (its own process, printing its status line). ``--load-procs N``
+keeps N busy processes running through every phase. Figures are printed and written as JSON (``--json``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import importlib
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import replace
@@ -51,6 +54,7 @@ SETTLE_S = 1.0  # after a client starts, before counting: connection and first c
 # The probe records from its start; wiring the loop (a few jack_lsp/jack_connect calls) takes
 # seconds on a loaded machine before the first burst, so its buffer holds that much more.
 WIRING_ALLOWANCE_S = 10.0
+RUN_CLI_START_TIMEOUT_S = 60.0  # a cold start on a loaded machine: imports, model, warm-up
 SERVER_HINT = "install the Debian package jackd2 (`make system` installs what is missing)"
 
 
@@ -233,6 +237,48 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
         engine.stop()
 
 
+def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: float, alongside: bool = False) -> dict:
+    """``livedenoise run`` as a user starts it, in its own process with its status line, counted for
+    ``seconds`` once its stream runs (``alongside``: with the C client running at the same time)."""
+    command = [sys.executable, "-m", "livedenoise.realtime.cli", "run", "--input", settings.input_device,
+               "--output", settings.output_device, "--blocksize", str(settings.blocksize), "--model", settings.model,
+               "--provider", settings.provider, "--strength-db", str(settings.strength_db)]
+    # A file, not a pipe: the status line is rewritten four times a second and nobody drains a pipe.
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, env=server.env(), stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            _wait_for_stream(process, log)
+            time.sleep(SETTLE_S)
+            if alongside:
+                with c_client_running(server):
+                    window = count_window(server, ENGINE_CLIENT, seconds)
+                window["n_c_client_unfinished"] = window["n_unfinished_by_client"].get(C_CLIENT, 0)
+            else:
+                window = count_window(server, ENGINE_CLIENT, seconds)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)  # what Ctrl-C does: stop, then print the summary
+            process.wait(timeout=30)
+        log.seek(0)
+        lines = log.read().splitlines()
+    # its own closing account: "ran N s: load ... | xruns ... | overloads ..."
+    summary = next((line for line in reversed(lines) if line.startswith("ran ")), "")
+    return {"client": ENGINE_CLIENT, **window, "summary": summary}
+
+
+def _wait_for_stream(process: subprocess.Popen, log) -> None:
+    """Until ``run`` says it is denoising; its output is the error if it exits or takes too long."""
+    deadline = time.monotonic() + RUN_CLI_START_TIMEOUT_S
+    while True:
+        log.seek(0)
+        output = log.read()
+        if output.startswith("denoising"):
+            return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise EngineError(f"livedenoise run did not start: {output.strip() or 'no output'}")
+        time.sleep(0.1)
+
+
 def _engine_counts(stats0: dict, stats1: dict) -> dict:
     return {
         "n_engine_xruns": stats1["n_xruns"] - stats0["n_xruns"],
@@ -266,6 +312,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alongside", action="store_true",
                         help=f"also run {C_CLIENT} during the engine's window: both counted under the same load")
     parser.add_argument("--gui", action="store_true", help="count a second window with the desktop app open")
+    parser.add_argument("--run-cli", action="store_true",
+                        help="count one more window with `livedenoise run` in its own process, as a user starts it")
     parser.add_argument("--load-procs", type=int_in_range(0, 64), default=0,
                         help="busy processes to run through every phase, 0-64 (default 0)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
@@ -289,6 +337,7 @@ def run(args: argparse.Namespace) -> int:
         settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize,
                                   model=args.model, provider=args.provider, strength_db=args.strength_db)
         engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside)
+        run_cli = measure_run_cli(server, settings, args.seconds, args.alongside) if args.run_cli else None
     except (EngineError, JackServerError) as exc:
         print(f"livedenoise bench e2e: error: {exc}", file=sys.stderr)
         return 1
@@ -305,7 +354,8 @@ def run(args: argparse.Namespace) -> int:
     latency = engine.pop("latency")
     result = {"model": args.model, "provider": args.provider, "strength_db": args.strength_db,
               "blocksize": args.blocksize, "seconds": args.seconds, "n_load_procs": args.load_procs,
-              "alongside": args.alongside, "latency": latency, "baseline": baseline, "engine": engine}
+              "alongside": args.alongside, "latency": latency, "baseline": baseline, "engine": engine,
+              "run_cli": run_cli}
     print(report(result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2))
@@ -326,20 +376,30 @@ def report(result: dict) -> str:
     rows.append((ENGINE_CLIENT, engine, engine))
     if "with_gui" in engine:
         rows.append((ENGINE_CLIENT + " + gui", engine["with_gui"], engine["with_gui"]))
+    run_cli = result.get("run_cli")
+    if run_cli is not None:
+        rows.append(("livedenoise run", run_cli, None))
     for name, window, counts in rows:
         own = "-" if counts is None else f"{counts['n_engine_xruns']}"
         overloads = "-" if counts is None else f"{counts['n_overloads']}"
         timing = "-" if counts is None else (
             f"{counts['callback_p50_us']:.0f}/{counts['callback_p99_us']:.0f}/{counts['callback_max_us']:.0f}")
         lines.append(f"{name:<28}{window['n_unfinished']:>11}{window['n_server_xruns']:>14}{own:>14}{overloads:>11}  {timing}")
+    floor = 3 * result["seconds"] / 30.0
     if result["baseline"] is not None:
-        reference = max(result["baseline"]["n_unfinished"], 3 * result["seconds"] / 30.0)
+        reference = max(result["baseline"]["n_unfinished"], floor)
         lines.append(f"engine / C client unfinished: {engine['n_unfinished'] / reference:.2f} "
                      f"(C client floored at 3 per 30 s; target <= 1.5)")
+        if run_cli is not None:
+            lines.append(f"livedenoise run / C client unfinished: {run_cli['n_unfinished'] / reference:.2f}")
     if result["alongside"]:
-        n_c = engine["n_c_client_unfinished"]
-        lines.append(f"{C_CLIENT} alongside the engine, same window: {n_c} unfinished; engine / C client "
-                     f"{engine['n_unfinished'] / max(n_c, 3 * result['seconds'] / 30.0):.2f}")
+        for name, window in (("the engine", engine), ("livedenoise run", run_cli)):
+            if window is not None:
+                n_c = window["n_c_client_unfinished"]
+                lines.append(f"{C_CLIENT} alongside {name}, same window: {n_c} unfinished; {name} / C client "
+                             f"{window['n_unfinished'] / max(n_c, floor):.2f}")
+    if run_cli is not None and run_cli["summary"]:
+        lines.append(f"livedenoise run's own summary: {run_cli['summary']}")
     for kind, message in engine.get("events", []):
         lines.append(f"{kind}: {message}")
     return "\n".join(lines)
