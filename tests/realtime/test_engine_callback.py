@@ -150,6 +150,22 @@ def test_a_slow_model_goes_dry_at_the_same_latency_and_recovers():
     assert runtime.n_steps - n_steps0 == 100, "the model did not take over again once fast"
 
 
+def test_a_path_without_a_model_is_never_put_under_the_overload_guard(music_like):
+    """The guard exists to drop a slow model; the identity path has none to drop, so however long
+    its hops take (here each clock reading moves on by two hops) it counts no overload."""
+    clock = FakeClock()
+
+    def ticking_clock() -> int:
+        clock.now_ns += 2 * HOP_NS
+        return clock.now_ns
+
+    callback = make_callback("identity", clock=ticking_clock)
+    signal = music_like()
+    out = stream(callback, signal)
+    assert callback.guard.n_overloads == 0 and callback.guard.n_dry_hops == 0
+    assert_close(out, delayed(signal, callback.latency_samples))
+
+
 def test_a_failing_model_passes_audio_through_dry_and_the_callback_goes_on():
     clock = FakeClock()
     runtime = FailingRuntime(open_runtime("identity"), clock, 0)
