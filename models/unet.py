@@ -3,7 +3,7 @@
 Every stateful piece (running input normalization, time-causal encoder convolutions, GRU
 bottleneck) takes its state explicitly and returns the state after the last frame. The sequence
 form starts from zero state; the step form (``streaming.UNetStep``) feeds one frame and the
-previous hop's state. Both run ``forward_with_state``, so they share weights and code.
+previous hop's state. Both go through ``_run``, so they share weights and code.
 
 Zero state means "fresh stream": the normalization mean is bias-corrected by a running weight
 that starts at zero, and convolution caches of zeros equal zero padding of the past.
@@ -180,14 +180,25 @@ class CausalUNet(nn.Module):
         return [torch.zeros(shape, device=device) for shape in shapes]
 
     def forward(self, spec: torch.Tensor) -> torch.Tensor:
-        states = self.initial_states(spec.shape[0], spec.device)
-        return self.forward_with_state(spec, states)[0]
+        return self.forward_with_logits(spec)[0]
+
+    def forward_with_logits(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The mask, and what its output nonlinearity was given ``(batch, n_mask_components *
+        n_layout_channels, n_rows, frames)``: training keeps those in the range where it passes a gradient."""
+        mask, _, logits = self._run(spec, self.initial_states(spec.shape[0], spec.device))
+        return mask, logits
 
     def forward_with_state(
         self, spec: torch.Tensor, states: list[torch.Tensor]
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """spec ``(batch, 2, n_freqs, frames)`` and states (``state_specs`` order) ->
         mask ``(batch, 2, n_freqs, frames)`` and the states after the last frame."""
+        mask, states_out, _ = self._run(spec, states)
+        return mask, states_out
+
+    def _run(
+        self, spec: torch.Tensor, states: list[torch.Tensor]
+    ) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
         config = self.config
         norm_sum, norm_weight, floor_states, conv_caches, gru_state = StateGroups.split(config, states)
         if config.time_kernel == 1:
@@ -238,7 +249,7 @@ class CausalUNet(nn.Module):
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []
-        return mask, StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state).join()
+        return mask, StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state).join(), raw
 
     @staticmethod
     def _running_mean(

@@ -27,6 +27,10 @@ class LossConfig:
     sisdr_weight: float = 0.02
     compression_exponent: float = 0.3
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
+    # The mask's output nonlinearity (a sigmoid for gains) passes almost no gradient far from zero:
+    # logits past +-limit are pulled back by weight * mean(excess^2), so no mask row saturates for good.
+    logit_limit: float = 8.0
+    logit_weight: float = 0.0
 
 
 def compressed_spectral_l1(
@@ -55,6 +59,11 @@ def multi_resolution_stft(
     return total / len(targets)
 
 
+def logit_excess(logits: torch.Tensor, limit: float) -> torch.Tensor:
+    """Mean square of how far ``logits`` lie beyond ``+-limit`` (zero inside)."""
+    return torch.relu(logits.abs() - limit).pow(2).mean()
+
+
 def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``."""
     reference = reference - reference.mean(dim=-1, keepdim=True)
@@ -68,11 +77,12 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 class DenoiseLoss(torch.nn.Module):
     """The weighted sum of the losses, for the model's STFT (``n_fft``, ``hop_samples``).
 
-    ``forward(estimate_spec, estimate_wave, target, features=None)``: the estimate spectrum
-    ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as ``Denoiser`` returns them
-    (the waveform one hop late), the clean target ``(batch, samples)`` of the noisy input, and
-    optionally its ``TargetFeatures`` computed beforehand; without them they are computed here, with
-    the same result. Returns the loss and each part's value.
+    ``forward(estimate_spec, estimate_wave, target, features=None, logits=None)``: the estimate
+    spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as ``Denoiser`` returns
+    them (the waveform one hop late), the clean target ``(batch, samples)`` of the noisy input,
+    optionally its ``TargetFeatures`` computed beforehand (without them they are computed here, with
+    the same result), and the mask's logits for the ``logit_weight`` term. Returns the loss and each
+    part's value.
     """
 
     def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:
@@ -87,6 +97,7 @@ class DenoiseLoss(torch.nn.Module):
         estimate_wave: torch.Tensor,
         target: torch.Tensor,
         features: Mapping[str, torch.Tensor] | None = None,
+        logits: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         c = self.config
         if features is None:
@@ -103,5 +114,9 @@ class DenoiseLoss(torch.nn.Module):
             parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets))
         if c.sisdr_weight:
             parts["neg_sisdr"] = (c.sisdr_weight, -si_sdr(estimate, aligned_target(target, self.hop_samples)).mean())
+        if c.logit_weight:
+            if logits is None:
+                raise ValueError("loss.logit_weight is set: pass the mask's logits")
+            parts["logit_excess"] = (c.logit_weight, logit_excess(logits, c.logit_limit))
         total = sum(weight * value for weight, value in parts.values())
         return total, {name: float(value.detach()) for name, (_, value) in parts.items()}

@@ -42,7 +42,8 @@ class Denoiser(torch.nn.Module):
     """Waveform in, waveform out: the training view of STFT + U-Net mask + synthesis.
 
     ``forward(noisy (batch, samples))`` returns the estimate spectrum ``(batch, freqs, frames)``,
-    the noisy spectrum, and the waveform ``(batch, frames * hop)`` delayed by one hop.
+    the noisy spectrum, the waveform ``(batch, frames * hop)`` delayed by one hop, and the mask's
+    logits (``CausalUNet.forward_with_logits``).
     """
 
     def __init__(self, model: CausalUNet) -> None:
@@ -50,11 +51,11 @@ class Denoiser(torch.nn.Module):
         self.model = model
         self.stft = TorchStft(model.config.n_fft, model.config.hop_samples)
 
-    def forward(self, noisy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, noisy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         spec = self.stft.analyze(noisy)
-        mask = self.model(torch.stack([spec.real, spec.imag], dim=1))
+        mask, logits = self.model.forward_with_logits(torch.stack([spec.real, spec.imag], dim=1))
         estimate = spec * torch.complex(mask[:, 0], mask[:, 1])
-        return estimate, spec, self.stft.synthesize(estimate)
+        return estimate, spec, self.stft.synthesize(estimate), logits
 
 
 def _distributed() -> tuple[int, int]:
@@ -116,13 +117,13 @@ def validate(denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_sa
     n = 0
     for batch in batches:
         noisy, target = batch["noisy"].to(device), batch["target"].to(device)
-        _, _, estimate = denoiser(noisy)
+        _, _, estimate, _ = denoiser(noisy)
         length = estimate.shape[-1] - hop
         ref = target[:, skip_samples:length]
         out = estimate[:, hop + skip_samples : hop + length]
         sums["sisdr_in_db"] += float(si_sdr(noisy[:, skip_samples:length], ref).sum())
         sums["sisdr_out_db"] += float(si_sdr(out, ref).sum())
-        _, _, passed = denoiser(target)
+        _, _, passed, _ = denoiser(target)
         sums["transparency_db"] += float(si_sdr(passed[:, hop + skip_samples : hop + length], ref).sum())
         n += noisy.shape[0]
     metrics = {k: v / n for k, v in sums.items()}
@@ -222,8 +223,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             features = batch.get("target_features")
             if features is not None:
                 features = {name: value.to(device) for name, value in features.items()}
-            estimate, _, wave = wrapped(noisy)
-            loss, parts = loss_fn(estimate, wave, target, features)
+            estimate, _, wave, logits = wrapped(noisy)
+            loss, parts = loss_fn(estimate, wave, target, features, logits)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), loop.grad_clip)
