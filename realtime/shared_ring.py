@@ -146,6 +146,13 @@ class SharedRing:
 
     # ---- lifetime ---------------------------------------------------------------------------
 
+    def __del__(self) -> None:
+        # The header view pins the mapping: a ring dropped without close() (a process exiting on an
+        # error) releases it first, or SharedMemory's own finaliser cannot unmap the block.
+        header = getattr(self, "_header", None)
+        if header is not None:
+            header.release()
+
     def close(self) -> None:
         """Detach; the owner also removes the shared block."""
         self._slots = []

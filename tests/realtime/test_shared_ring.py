@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -95,3 +97,19 @@ def test_items_written_by_another_process_arrive_whole_and_in_order():
         assert len(got) + ring.n_dropped == 5000
     finally:
         ring.close()
+
+
+def test_a_ring_dropped_without_closing_leaves_no_error_behind():
+    """The engine process attaches the rings and may exit on an error without closing them: its
+    exit must stay quiet (the header's view would otherwise keep the block from being unmapped)."""
+    code = (
+        "from livedenoise.realtime.shared_ring import SharedRing\n"
+        "owner = SharedRing.create((4,), 2)\n"
+        "reader = SharedRing.attach(owner.spec)\n"
+        "reader.touch()\n"
+        "assert owner.wanted(reader._header[1])\n"
+        "del reader\n"
+        "owner.close()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
