@@ -185,6 +185,17 @@ def c_client_running(server: DummyJackServer):
         client.wait(timeout=10)
 
 
+def count_engine_window(server: DummyJackServer, seconds: float, alongside: bool) -> dict:
+    """``count_window`` for the engine's client; ``alongside``: with the C client running in the same
+    window, its own count added as ``n_c_client_unfinished``."""
+    if not alongside:
+        return count_window(server, ENGINE_CLIENT, seconds)
+    with c_client_running(server):
+        window = count_window(server, ENGINE_CLIENT, seconds)
+    window["n_c_client_unfinished"] = window["n_unfinished_by_client"].get(C_CLIENT, 0)
+    return window
+
+
 def measure_c_client(server: DummyJackServer, seconds: float) -> dict:
     """``jack_simple_client`` alone on the server for ``seconds``."""
     with c_client_running(server):
@@ -208,12 +219,7 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
             probe.close()
         # The loop stays wired (the engine keeps processing silence) while its steadiness is counted.
         stats0 = engine.state()["stats"]
-        if alongside:
-            with c_client_running(server):
-                window = count_window(server, ENGINE_CLIENT, seconds)
-            window["n_c_client_unfinished"] = window["n_unfinished_by_client"].get(C_CLIENT, 0)
-        else:
-            window = count_window(server, ENGINE_CLIENT, seconds)
+        window = count_engine_window(server, seconds, alongside)
         end = engine.state()
         # the engine's own account, with the round trip the probe measured beside it
         latency = replace(Latency.from_dict(end["latency"]), round_trip_samples=int(np.median(lags)))
@@ -249,12 +255,7 @@ def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: 
         try:
             _wait_for_stream(process, log)
             time.sleep(SETTLE_S)
-            if alongside:
-                with c_client_running(server):
-                    window = count_window(server, ENGINE_CLIENT, seconds)
-                window["n_c_client_unfinished"] = window["n_unfinished_by_client"].get(C_CLIENT, 0)
-            else:
-                window = count_window(server, ENGINE_CLIENT, seconds)
+            window = count_engine_window(server, seconds, alongside)
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)  # what Ctrl-C does: stop, then print the summary
