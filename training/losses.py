@@ -17,6 +17,7 @@ from typing import Mapping
 
 import torch
 
+from .frequency_weights import FREQUENCY_WEIGHTINGS, bin_weights
 from .target_features import EPS, LOG_FLOOR, TargetFeatures, aligned_target, stft_magnitude
 
 
@@ -31,30 +32,53 @@ class LossConfig:
     # logits past +-limit are pulled back by weight * mean(excess^2), so no mask row saturates for good.
     logit_limit: float = 8.0
     logit_weight: float = 0.0
+    # How the per-bin spectral errors are averaged over frequency: "uniform" (every bin alike) or
+    # "erb" (every band of hearing alike, so low frequencies weigh as much as they are heard).
+    frequency_weighting: str = "uniform"
+
+    def __post_init__(self) -> None:
+        if self.frequency_weighting not in FREQUENCY_WEIGHTINGS:
+            raise ValueError(
+                f"loss.frequency_weighting must be one of {', '.join(FREQUENCY_WEIGHTINGS)}, "
+                f"got {self.frequency_weighting!r}"
+            )
 
 
 def compressed_spectral_l1(
-    estimate: torch.Tensor, target_magnitude: torch.Tensor, target_complex: torch.Tensor, exponent: float = 0.3
+    estimate: torch.Tensor,
+    target_magnitude: torch.Tensor,
+    target_complex: torch.Tensor,
+    exponent: float = 0.3,
+    weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """L1 on compressed magnitudes plus on compressed complex values; ``estimate`` complex
-    ``(batch, freqs, frames)``, the targets as ``compressed_target`` (``target_features``) gives them."""
+    ``(batch, freqs, frames)``, the targets as ``compressed_target`` (``target_features``) gives them,
+    each bin's error scaled by ``weights (freqs, 1)`` (``bin_weights``) when given."""
     est_mag = estimate.abs().clamp_min(EPS)
     est_c = est_mag.pow(exponent)
-    magnitude = (est_c - target_magnitude).abs().mean()
-    complex_term = (est_c * estimate / est_mag - target_complex).abs().mean()
-    return magnitude + complex_term
+    magnitude_error = (est_c - target_magnitude).abs()
+    complex_error = (est_c * estimate / est_mag - target_complex).abs()
+    if weights is not None:
+        magnitude_error, complex_error = magnitude_error * weights, complex_error * weights
+    return magnitude_error.mean() + complex_error.mean()
 
 
 def multi_resolution_stft(
-    estimate: torch.Tensor, targets: Mapping[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+    estimate: torch.Tensor,
+    targets: Mapping[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
+    weights: Mapping[int, torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Spectral convergence + log-magnitude L1 at several resolutions; ``estimate (batch, samples)``,
-    ``targets`` maps each FFT size to what ``mrstft_target`` (``target_features``) gives for it."""
+    ``targets`` maps each FFT size to what ``mrstft_target`` (``target_features``) gives for it, and
+    ``weights`` each size to the log-magnitude error's ``bin_weights`` when given."""
     total = estimate.new_zeros(())
     for n_fft, (tgt, tgt_log, tgt_norm) in targets.items():
         est = stft_magnitude(estimate, n_fft)
         convergence = torch.linalg.norm(tgt - est, dim=(-2, -1)) / tgt_norm
-        log_l1 = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs().mean(dim=(-2, -1))
+        log_error = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs()
+        if weights is not None:
+            log_error = log_error * weights[n_fft]
+        log_l1 = log_error.mean(dim=(-2, -1))
         total = total + (convergence + log_l1).mean()
     return total / len(targets)
 
@@ -75,7 +99,8 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 
 
 class DenoiseLoss(torch.nn.Module):
-    """The weighted sum of the losses, for the model's STFT (``n_fft``, ``hop_samples``).
+    """The weighted sum of the losses, for the model's STFT (``n_fft``, ``hop_samples``) at
+    ``sample_rate``.
 
     ``forward(estimate_spec, estimate_wave, target, features=None, logits=None)``: the estimate
     spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as ``Denoiser`` returns
@@ -85,11 +110,16 @@ class DenoiseLoss(torch.nn.Module):
     part's value.
     """
 
-    def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:
+    def __init__(self, config: LossConfig, n_fft: int, hop_samples: int, sample_rate: int) -> None:
         super().__init__()
         self.config = config
         self.hop_samples = hop_samples
         self.target_features = TargetFeatures(config, n_fft, hop_samples)
+        self.uniform = config.frequency_weighting == "uniform"
+        # buffers, so that .to(device) moves them with the module
+        self.register_buffer("model_weights", bin_weights(config.frequency_weighting, n_fft, sample_rate))
+        for size in config.mrstft_sizes:
+            self.register_buffer(f"mrstft_{size}_weights", bin_weights(config.frequency_weighting, size, sample_rate))
 
     def forward(
         self,
@@ -106,12 +136,17 @@ class DenoiseLoss(torch.nn.Module):
         parts = {}
         if c.compressed_weight:
             loss = compressed_spectral_l1(
-                estimate_spec, features["compressed_magnitude"], features["compressed_complex"], c.compression_exponent
+                estimate_spec,
+                features["compressed_magnitude"],
+                features["compressed_complex"],
+                c.compression_exponent,
+                None if self.uniform else self.model_weights,
             )
             parts["compressed"] = (c.compressed_weight, loss)
         if c.mrstft_weight:
             targets = {n_fft: self.target_features.mrstft(features, n_fft) for n_fft in c.mrstft_sizes}
-            parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets))
+            weights = None if self.uniform else {n: getattr(self, f"mrstft_{n}_weights") for n in c.mrstft_sizes}
+            parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets, weights))
         if c.sisdr_weight:
             parts["neg_sisdr"] = (c.sisdr_weight, -si_sdr(estimate, aligned_target(target, self.hop_samples)).mean())
         if c.logit_weight:

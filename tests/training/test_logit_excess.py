@@ -37,7 +37,8 @@ def test_a_saturated_mask_learns_again_only_with_the_term():
     for weight in (0.0, 0.1):
         denoiser = Denoiser(saturated_model())
         config = LossConfig(logit_weight=weight, mrstft_sizes=(512,))
-        loss_fn = DenoiseLoss(config, denoiser.model.config.n_fft, denoiser.model.config.hop_samples)
+        stft = denoiser.model.config
+        loss_fn = DenoiseLoss(config, stft.n_fft, stft.hop_samples, stft.sample_rate)
         estimate, _, wave, logits = denoiser(noisy)
         assert logits.min() > config.logit_limit  # saturated: sigmoid(30) is 1.0 in float32
         loss, parts = loss_fn(estimate, wave, target, logits=logits)
@@ -50,8 +51,9 @@ def test_a_saturated_mask_learns_again_only_with_the_term():
 
 def test_the_term_needs_the_logits():
     denoiser = Denoiser(CausalUNet(UNetConfig()))
-    loss_fn = DenoiseLoss(LossConfig(logit_weight=0.1, mrstft_sizes=(512,)), denoiser.model.config.n_fft,
-                          denoiser.model.config.hop_samples)
+    stft = denoiser.model.config
+    loss_fn = DenoiseLoss(LossConfig(logit_weight=0.1, mrstft_sizes=(512,)), stft.n_fft, stft.hop_samples,
+                          stft.sample_rate)
     noisy = 0.1 * torch.randn(1, 4800)
     estimate, _, wave, _ = denoiser(noisy)
     with pytest.raises(ValueError, match="logit_weight"):
