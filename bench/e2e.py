@@ -40,7 +40,7 @@ from livedenoise.realtime.cli_types import int_in_range, positive_float
 from livedenoise.realtime.devices import find_device
 from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_options import add_model_arguments
+from livedenoise.realtime.model_options import add_mask_timing_argument, add_model_arguments
 
 MLS_ORDER = 12  # 4095 samples: a sharp, unambiguous correlation peak
 MLS_LEVEL = 0.25
@@ -249,6 +249,8 @@ def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: 
     command = [sys.executable, "-m", "livedenoise.realtime.cli", "run", "--input", settings.input_device,
                "--output", settings.output_device, "--blocksize", str(settings.blocksize), "--model", settings.model,
                "--provider", settings.provider, "--strength-db", str(settings.strength_db)]
+    if not settings.mask_ahead:
+        command.append("--same-hop-mask")
     # A file, not a pipe: the status line is rewritten four times a second and nobody drains a pipe.
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(command, env=server.env(), stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -284,6 +286,7 @@ def _engine_counts(stats0: dict, stats1: dict) -> dict:
     return {
         "n_engine_xruns": stats1["n_xruns"] - stats0["n_xruns"],
         "n_overloads": stats1["n_overloads"] - stats0["n_overloads"],
+        "n_late_masks": stats1["n_late_masks"] - stats0["n_late_masks"],
         "callback_p50_us": stats1["callback_p50_us"],
         "callback_p99_us": stats1["callback_p99_us"],
         "callback_max_us": stats1["callback_max_us"],
@@ -308,6 +311,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blocksize", type=int_in_range(1, 8192), default=128,
                         help="JACK period and engine block, 1-8192 (default 128)")
     add_model_arguments(parser)
+    add_mask_timing_argument(parser)
     parser.add_argument("--seconds", type=positive_float, default=20.0, help="length of each counted window (default 20)")
     parser.add_argument("--baseline", action="store_true", help=f"first run {C_CLIENT} for as long, on the same server")
     parser.add_argument("--alongside", action="store_true",
@@ -336,7 +340,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         baseline = measure_c_client(server, args.seconds) if args.baseline else None
         settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize,
-                                  model=args.model, provider=args.provider, strength_db=args.strength_db)
+                                  model=args.model, provider=args.provider, strength_db=args.strength_db,
+                                  mask_ahead=not args.same_hop_mask)
         engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside)
         run_cli = measure_run_cli(server, settings, args.seconds, args.alongside) if args.run_cli else None
     except (EngineError, JackServerError) as exc:
@@ -369,7 +374,8 @@ def report(result: dict) -> str:
         Latency.from_dict(result["latency"]).describe(),
         f"{result['seconds']:.0f} s per window, block {result['blocksize']}, model {result['model']}, "
         f"{result['n_load_procs']} busy procs; unfinished = cycles the server logged the client as not finished",
-        f"{'client':<28}{'unfinished':>11}{'server xruns':>14}{'engine xruns':>14}{'overloads':>11}  callback p50/p99/max us",
+        f"{'client':<28}{'unfinished':>11}{'server xruns':>14}{'engine xruns':>14}{'overloads':>11}{'late masks':>12}"
+        "  callback p50/p99/max us",
     ]
     rows = []
     if result["baseline"] is not None:
@@ -383,9 +389,11 @@ def report(result: dict) -> str:
     for name, window, counts in rows:
         own = "-" if counts is None else f"{counts['n_engine_xruns']}"
         overloads = "-" if counts is None else f"{counts['n_overloads']}"
+        late = "-" if counts is None else f"{counts['n_late_masks']}"
         timing = "-" if counts is None else (
             f"{counts['callback_p50_us']:.0f}/{counts['callback_p99_us']:.0f}/{counts['callback_max_us']:.0f}")
-        lines.append(f"{name:<28}{window['n_unfinished']:>11}{window['n_server_xruns']:>14}{own:>14}{overloads:>11}  {timing}")
+        lines.append(f"{name:<28}{window['n_unfinished']:>11}{window['n_server_xruns']:>14}{own:>14}{overloads:>11}"
+                     f"{late:>12}  {timing}")
     floor = 3 * result["seconds"] / 30.0
     if result["baseline"] is not None:
         reference = max(result["baseline"]["n_unfinished"], floor)

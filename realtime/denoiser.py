@@ -7,6 +7,12 @@ returns the rest, so that everything returned since ``reset()`` is the input del
 magnitude (a complex mean would cancel out-of-phase content), is applied to every channel, so the
 image never moves.
 
+With ``mask_ahead`` each hop is filtered with the mask the model made from the frames before it
+(one hop, 2.7 ms, older), and the model then steps on this hop's frame: the live engine runs that
+step on a ``ModelWorker`` thread (``start_worker``), so the audio callback does not wait for it.
+Without a worker the same order runs in line, so offline output equals the live output whenever
+the worker keeps up.
+
 Bad samples (NaN, Inf, absurd values) are replaced before they reach the STFT and counted; a
 non-finite mask value passes the bin through unchanged and is counted. Bypass and strength act on
 the mask, after the same STFT, so switching them never moves the output in time.
@@ -23,6 +29,7 @@ from numba import njit
 
 from livedenoise.realtime.hop_hook import HopHook
 from livedenoise.realtime.hop_layouts import hop_layouts
+from livedenoise.realtime.model_worker import ModelWorker
 from livedenoise.realtime.runtime import ModelRuntime
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, analyze_frame, synthesize_frame
 
@@ -142,6 +149,7 @@ class StreamingDenoiser:
         n_channels: int = 1,
         strength_db: float = 40.0,
         bypass: bool = False,
+        mask_ahead: bool = False,
     ) -> None:
         if n_channels <= 0:
             raise ValueError("n_channels must be positive")
@@ -165,6 +173,11 @@ class StreamingDenoiser:
         self._unit_mask = np.zeros((2, self.stft.n_freqs), dtype=np.float32)
         self._unit_mask[0] = 1.0
         self.mask = self._unit_mask
+        self.mask_ahead = mask_ahead
+        # with mask_ahead and no worker: the mask for this hop, and where the next one is made
+        self._ahead_masks = [self._unit_mask.copy(), self._unit_mask.copy()]
+        self._ahead_index = 0
+        self.worker: ModelWorker | None = None
         self.bypass = bypass
         self.strength_db = strength_db
         # acts on each hop that ``process`` returns (the noise gate); the engine calls its own, after a crossfade
@@ -181,6 +194,7 @@ class StreamingDenoiser:
         self.n_sanitized_samples = 0
         self.n_bad_mask_bins = 0
         self.n_model_errors = 0
+        self.n_late_masks = 0  # hops that found the worker still stepping an earlier frame
         # Live use sets this: a model that raises then costs a dry hop, not the stream (files fail loudly).
         self.dry_on_model_error = False
         self._warm_up()
@@ -211,11 +225,26 @@ class StreamingDenoiser:
         self.reset()
         self.n_hops = self.n_sanitized_samples = self.n_bad_mask_bins = self.n_model_errors = 0
 
+    def start_worker(self) -> None:
+        """With ``mask_ahead``, step the model on its own thread from now on (``close()`` stops it)."""
+        if self.mask_ahead and self.calls_model and self.worker is None:
+            self.worker = ModelWorker(self.runtime, self._state, self.stft.n_freqs)
+
+    def close(self) -> None:
+        """Stop the worker thread, if any."""
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
     def reset(self) -> None:
         """Start a new stream: clear the STFT memories, the model state and the pending input."""
         self._analyzer.reset()
         self._synthesizer.reset()
         self._state = self.runtime.initial_state()
+        for mask in self._ahead_masks:
+            mask[...] = self._unit_mask
+        if self.worker is not None:
+            self.worker.restart(self._state)
         self._n_pending = 0
         self._n_in = 0
         self._n_out = 0
@@ -246,6 +275,8 @@ class StreamingDenoiser:
         if not (run_model and self.calls_model) or self.bypass:
             self.mask = self._unit_mask
             self.n_sanitized_samples += _dry_hop(hop_in, hop_out, *self._dry_buffers)
+        elif self.mask_ahead:
+            self._ahead_hop(hop_in, hop_out)
         else:
             self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, self.input_spectrum,
                                                      self._model_input, *self._analyzer.buffers)
@@ -264,6 +295,42 @@ class StreamingDenoiser:
         # that is cold in every audio callback
         self._hop_ns[self.n_hops % N_TIMING_SLOTS] = time.perf_counter_ns() - start_ns
         self.n_hops += 1
+
+    def _ahead_hop(self, hop_in: np.ndarray, hop_out: np.ndarray) -> None:
+        """Filter with the mask of the frames before this one, then step the model on this frame:
+        on the worker thread when there is one, else here."""
+        worker = self.worker
+        model_input = self._model_input
+        slot = None if worker is None else worker.free_slot()
+        if slot is not None:
+            model_input = slot  # analysed straight into the worker's input
+        self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, self.input_spectrum, model_input,
+                                                 *self._analyzer.buffers)
+        if worker is None:
+            mask = self._ahead_masks[self._ahead_index]
+        else:
+            if worker.lag:
+                self.n_late_masks += 1
+            mask = worker.mask
+            self.n_model_errors = worker.n_model_errors
+        self.mask = mask
+        self.n_bad_mask_bins += _synthesize_hop(self.input_spectrum, mask, self._min_gain, self.output_spectrum,
+                                                hop_out, *self._synthesizer.buffers)
+        if worker is not None:
+            if slot is None:
+                worker.drop()
+            else:
+                worker.submit()
+            return
+        self._ahead_index ^= 1
+        following = self._ahead_masks[self._ahead_index]
+        try:
+            following[...] = self.runtime.step(model_input, self._state)
+        except Exception:
+            if not self.dry_on_model_error:
+                raise
+            self.n_model_errors += 1
+            following[...] = self._unit_mask
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Feed any number of samples ``(channels, samples)`` (or ``(samples,)`` when mono).

@@ -89,6 +89,7 @@ class EngineCallback:
         self.retired: StreamingDenoiser | None = None
         if taps is not None:
             taps.warm_up(self._hop_in, denoiser.input_spectrum, denoiser.mask)
+        denoiser.start_worker()
         # The rings may first be needed long after the start (a one-hop block skips them until a
         # model switch): compile their copies for every block layout now, not in a callback.
         for block in hop_layouts(c, blocksize):
@@ -155,7 +156,14 @@ class EngineCallback:
         if self.switching:
             raise RuntimeError("a model switch is already under way")
         denoiser.dry_on_model_error = True
+        denoiser.start_worker()
         self._incoming = denoiser
+
+    def close(self) -> None:
+        """Stop the model threads (once the stream has stopped)."""
+        for denoiser in (self.denoiser, self._incoming, self._outgoing, self.retired):
+            if denoiser is not None:
+                denoiser.close()
 
     def take_retired(self) -> StreamingDenoiser | None:
         """The model a finished switch left behind, for the owner to release (off the audio thread)."""
@@ -176,6 +184,7 @@ class EngineCallback:
             "n_ring_xruns": int(self.n_ring_xruns),
             "n_overloads": int(self.guard.n_overloads),
             "n_dry_hops": int(self.guard.n_dry_hops),
+            "n_late_masks": int(self.denoiser.n_late_masks),
             "n_model_switches": int(self.n_model_switches),
             "n_sanitized_samples": int(self.denoiser.n_sanitized_samples),
             "callback_p50_us": float(np.percentile(callback_us, 50)),
@@ -239,7 +248,8 @@ class EngineCallback:
             self._crossfade(hop_out)
         if denoiser.n_model_errors:  # it passed that hop through dry; stop calling it, the owner reports it
             self.model_failed = True
-        elif denoiser.calls_model and not denoiser.bypass:
+        elif denoiser.calls_model and not denoiser.bypass and denoiser.worker is None:
+            # (a model on its own thread is not timed here: a late mask is counted where it is used)
             self.guard.record(run_model, self.clock_ns() - start_ns)
         hook = self.hook
         if hook is not None:

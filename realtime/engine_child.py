@@ -34,6 +34,7 @@ from livedenoise.realtime.looping_source import LoopingSource
 from livedenoise.realtime.model_choice import open_runtime
 from livedenoise.realtime.runtime import ModelLoadError
 from livedenoise.realtime.taps import Taps
+from livedenoise.realtime.thread_priority import set_ordinary, set_realtime
 
 JACK_CLIENT_NAME = "livedenoise"
 HOUSEKEEPING_PERIOD_S = 0.1
@@ -83,6 +84,7 @@ class EngineChild:
         finally:
             if not engine.device_lost:
                 engine.stop()
+                self.callback.close()
         if engine.device_lost:
             # PortAudio's exit handler would wait forever on the dead stream.
             os._exit(0)
@@ -92,7 +94,8 @@ class EngineChild:
     def _open(self) -> AudioEngine | None:
         s = self.settings
         try:
-            denoiser = StreamingDenoiser(open_runtime(s.model, s.provider), s.channels, s.strength_db, s.bypass)
+            denoiser = StreamingDenoiser(open_runtime(s.model, s.provider), s.channels, s.strength_db, s.bypass,
+                                         s.mask_ahead)
         except SETUP_ERRORS as exc:
             self.conn.send(("failed", f"cannot open model {s.model!r}: {exc}", "model"))
             return None
@@ -112,7 +115,7 @@ class EngineChild:
         except SETUP_ERRORS as exc:
             self.conn.send(("failed", str(exc), getattr(exc, "setting", None)))
             return None
-        self.main_thread_realtime = _set_realtime(MAIN_THREAD_RT_PRIORITY)
+        self.main_thread_realtime = set_realtime(MAIN_THREAD_RT_PRIORITY)
         time.sleep(WARM_UP_S)
         gc.collect()
         gc.freeze()
@@ -154,6 +157,7 @@ class EngineChild:
         callback = self.callback
         retired = callback.take_retired()
         if retired is not None:
+            retired.close()
             del retired  # the old session is freed here, off the audio thread
             self.model, self._switching_to = self._switching_to, None
             self.conn.send(("event", "model_switched", f"now running model {self.model!r}"))
@@ -176,10 +180,10 @@ class EngineChild:
 
     def _load(self, name: str) -> None:
         """On the loader thread: open and warm the model; the main thread picks up the result."""
-        _set_ordinary()  # threads inherit the main thread's real-time class: loading is not urgent
+        set_ordinary()  # threads inherit the main thread's real-time class: loading is not urgent
         s = self.settings
         try:
-            denoiser = StreamingDenoiser(open_runtime(name, s.provider), s.channels)
+            denoiser = StreamingDenoiser(open_runtime(name, s.provider), s.channels, mask_ahead=s.mask_ahead)
             result = (name, denoiser, "")
         except (*SETUP_ERRORS, RuntimeError) as exc:
             result = (name, None, str(exc))
@@ -229,19 +233,3 @@ class EngineChild:
             "pid": os.getpid(),
             "main_thread_realtime": self.main_thread_realtime,
         }
-
-
-def _set_realtime(priority: int) -> bool:
-    """SCHED_FIFO for the calling thread, where the system allows it (root, or an rtprio limit)."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
-    except (PermissionError, OSError, AttributeError):
-        return False
-    return True
-
-
-def _set_ordinary() -> None:
-    try:
-        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-    except (PermissionError, OSError, AttributeError):
-        pass

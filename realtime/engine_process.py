@@ -64,6 +64,9 @@ class EngineSettings:
     gate: dict[str, Any] | None = None  # None: no gate; else the gate's parameters
     gate_factory: str = DEFAULT_GATE_FACTORY
     deadline_fraction: float = 0.6  # a model hop longer than this share of a hop is an overload
+    # The model steps on its own thread and makes the next hop's mask, so the callback never waits
+    # for it (``StreamingDenoiser``'s ``mask_ahead``); off, each hop waits for its own frame's mask.
+    mask_ahead: bool = True
 
     def __post_init__(self) -> None:
         if self.blocksize <= 0:

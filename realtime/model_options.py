@@ -1,4 +1,5 @@
-"""The ``--model``, ``--provider`` and ``--strength-db`` flags, declared once for every command.
+"""The ``--model``, ``--provider`` and ``--strength-db`` flags, declared once for every command, and
+the live engine's ``--same-hop-mask``.
 
 Every command that runs a model takes the same three flags with the same defaults: the shipped
 model, the CPU, 40 dB. Benchmarks that compare models side by side take a comma-separated list in
@@ -40,6 +41,16 @@ def add_model_arguments(parser: argparse.ArgumentParser, several: tuple[str, ...
     group.add_argument(
         "--strength-db", type=non_negative_float, default=DEFAULT_STRENGTH_DB,
         help=f"maximum attenuation in dB, >= 0; inf for no limit (default {DEFAULT_STRENGTH_DB:g})",
+    )
+
+
+def add_mask_timing_argument(parser: argparse.ArgumentParser) -> None:
+    """``--same-hop-mask``, for the commands that run the live engine."""
+    parser.add_argument(
+        "--same-hop-mask", action="store_true",
+        help="filter each hop with its own frame's mask, the model stepping inside the audio callback, as in file "
+        "mode (default: the mask the model made from the frames before, on its own thread, so the callback never "
+        "waits for it)",
     )
 
 

@@ -14,7 +14,7 @@ from livedenoise.realtime.cli_types import int_in_range, positive_float
 from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.gate_options import add_gate_arguments, gate_settings
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_options import add_model_arguments
+from livedenoise.realtime.model_options import add_mask_timing_argument, add_model_arguments
 
 STATUS_PERIOD_S = 0.25
 MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
@@ -38,13 +38,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="channels, linked (default 1); both devices must have that many",
     )
     add_model_arguments(parser)
+    add_mask_timing_argument(parser)
     add_gate_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
 
 
 def status_line(state: dict) -> str:
     stats = state["stats"]
-    line = f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+    line = (f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+            f" | late masks {stats['n_late_masks']}")
     if state.get("gate_open") is not None:
         line += f" | gate {state['gate']['kind']} {'open' if state['gate_open'] else 'shut'}"
     return line
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     settings = EngineSettings(
         input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
         model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
-        gate=None if gate is None else gate.to_dict(),
+        gate=None if gate is None else gate.to_dict(), mask_ahead=not args.same_hop_mask,
     )
     engine = EngineProcess(settings)
     try:

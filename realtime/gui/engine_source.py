@@ -101,8 +101,8 @@ class EngineSource:
             running=bool(state.get("running")), bypass=bool(state.get("bypass")),
             strength_db=float(state.get("strength_db", 0.0)), model=str(state.get("model", "")),
             latency=None if latency is None else Latency.from_dict(latency), load=float(stats.get("load", 0.0)),
-            n_xruns=int(stats.get("n_xruns", 0)), n_overloads=int(stats.get("n_overloads", 0)), gate=state.get("gate"),
-            gate_open=state.get("gate_open"),
+            n_xruns=int(stats.get("n_xruns", 0)), n_overloads=int(stats.get("n_overloads", 0)),
+            n_late_masks=int(stats.get("n_late_masks", 0)), gate=state.get("gate"), gate_open=state.get("gate_open"),
         )
 
     def events(self) -> list[SourceEvent]:

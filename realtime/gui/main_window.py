@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         fields["latency"].setToolTip(latency)
         fields["load"].setText(f"load {100 * state.load:.0f}%")
         fields["xruns"].setText(f"xruns {state.n_xruns}")
-        fields["overloads"].setText(f"overloads {state.n_overloads}")
+        fields["overloads"].setText(f"overloads {state.n_overloads}, late masks {state.n_late_masks}")
         fields["fps"].setText(f"{self.fps:.0f} fps")
         self.controls.set_gate_open(state.gate_open)
 

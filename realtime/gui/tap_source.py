@@ -48,6 +48,7 @@ class SourceState:
     load: float  # share of the audio clock spent processing
     n_xruns: int
     n_overloads: int
+    n_late_masks: int = 0  # hops filtered with an older mask: the model's thread was late
     gate: dict | None = None  # the gate's settings, where the source has a gate
     gate_open: bool | None = None  # None: no gate
 

@@ -39,7 +39,8 @@ def main(model: str) -> dict:
     taps = Taps.create(n_freqs=513, hop_samples=128)
     try:
         now_ns = [0]
-        callback = EngineCallback(StreamingDenoiser(open_runtime(model), 2), 128, taps=taps,
+        # the model a hop ahead, on its own thread, as the engine runs it by default
+        callback = EngineCallback(StreamingDenoiser(open_runtime(model), 2, mask_ahead=True), 128, taps=taps,
                                   clock_ns=lambda: now_ns[0])
         callback.hook = gate.make_hop_hook(48000, 128, 2, 513, threshold_db=-30.0)
         incoming = StreamingDenoiser(open_runtime("identity"), 2)  # built by the owner, as a switch is
@@ -57,6 +58,7 @@ def main(model: str) -> dict:
         for _ in range(FADE_HOPS + 2):
             callback.process_block(device_in.T, device_out.T)
         after = n_compiled()
+        callback.close()
         return {
             "compiled_in_callbacks": {k: [before.get(k, 0), n] for k, n in after.items() if n != before.get(k, 0)},
             "n_model_switches": callback.n_model_switches,

@@ -273,7 +273,7 @@ def test_taps_are_computed_only_while_someone_reads_them(music_like):
         taps.close()
 
 
-@pytest.mark.parametrize("model", ["identity", "dsp"])
+@pytest.mark.parametrize("model", ["identity", "dsp", "default"])
 def test_the_devices_transposed_buffers_need_no_compiling_in_the_callback(model):
     """Audio devices hand over (frames, channels) buffers, seen as their transposes: every kernel a
     callback reaches (denoiser, STFT, rings, taps being read, the gate) is compiled for that layout
