@@ -34,6 +34,7 @@ from livedenoise.realtime.hop_layouts import hop_layouts
 from livedenoise.realtime.overload_guard import OverloadGuard
 from livedenoise.realtime.ring import RingBuffer
 from livedenoise.realtime.taps import Taps
+from livedenoise.realtime.timing_summary import timing_summary
 
 N_CALLBACK_TIMING_SLOTS = 8192
 FADE_HOPS = 16  # 43 ms at a 128-sample hop: long enough not to click, short enough to feel instant
@@ -79,6 +80,8 @@ class EngineCallback:
             max_backoff_hops=max(1, round(MAX_BACKOFF_MS * 1e6 / hop_ns)),
         )
         self._callback_ns = array.array("q", bytes(8 * N_CALLBACK_TIMING_SLOTS))
+        self._callback_timings = np.frombuffer(self._callback_ns, dtype=np.int64)
+        timing_summary(self._callback_timings, 1)  # compiled now, not at the first state request
         # Controls: written by the owner, applied by the callback when the sequence number moves.
         self._wanted_bypass = denoiser.bypass
         self._wanted_strength_db = denoiser.strength_db
@@ -172,8 +175,8 @@ class EngineCallback:
 
     def stats(self) -> dict:
         n = min(self.n_callbacks, N_CALLBACK_TIMING_SLOTS)
-        block_us = 1e6 * self.blocksize / self.sample_rate
-        callback_us = np.frombuffer(self._callback_ns, dtype=np.int64)[:n] / 1e3 if n else np.zeros(1)
+        block_ns = 1e9 * self.blocksize / self.sample_rate
+        p50_ns, p99_ns, max_ns, mean_ns = timing_summary(self._callback_timings, n)
         return {
             "n_callbacks": int(self.n_callbacks),
             "n_hops": int(self.n_hops),
@@ -187,10 +190,10 @@ class EngineCallback:
             "n_late_masks": int(self.denoiser.n_late_masks),
             "n_model_switches": int(self.n_model_switches),
             "n_sanitized_samples": int(self.denoiser.n_sanitized_samples),
-            "callback_p50_us": float(np.percentile(callback_us, 50)),
-            "callback_p99_us": float(np.percentile(callback_us, 99)),
-            "callback_max_us": float(callback_us.max()),
-            "load": float(callback_us.mean() / block_us),
+            "callback_p50_us": p50_ns / 1e3,
+            "callback_p99_us": p99_ns / 1e3,
+            "callback_max_us": max_ns / 1e3,
+            "load": mean_ns / block_ns,
         }
 
     @property
