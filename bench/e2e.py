@@ -54,6 +54,7 @@ SETTLE_S = 1.0  # after a client starts, before counting: connection and first c
 # The probe records from its start; wiring the loop (a few jack_lsp/jack_connect calls) takes
 # seconds on a loaded machine before the first burst, so its buffer holds that much more.
 WIRING_ALLOWANCE_S = 10.0
+RUN_CLI_STOP_TIMEOUT_S = 30.0  # Ctrl-C to exit: the engine stops in 5 s, or is terminated, then killed
 RUN_CLI_START_TIMEOUT_S = 60.0  # a cold start on a loaded machine: imports, model, warm-up
 SERVER_HINT = "install the Debian package jackd2 (`make system` installs what is missing)"
 
@@ -261,9 +262,17 @@ def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: 
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)  # what Ctrl-C does: stop, then print the summary
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=RUN_CLI_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         log.seek(0)
-        lines = log.read().splitlines()
+        output = log.read()
+        if process.returncode == -signal.SIGKILL:
+            raise EngineError(f"livedenoise run did not stop within {RUN_CLI_STOP_TIMEOUT_S:.0f} s of Ctrl-C; "
+                              f"its output ended: {output[-1000:].strip()}")
+        lines = output.splitlines()
     # its own closing account: "ran N s: load ... | xruns ... | overloads ..."
     summary = next((line for line in reversed(lines) if line.startswith("ran ")), "")
     return {"client": ENGINE_CLIENT, **window, "summary": summary}

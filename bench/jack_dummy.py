@@ -44,8 +44,9 @@ class DummyJackServer:
         deadline = time.monotonic() + START_TIMEOUT_S
         while subprocess.run(["jack_lsp"], capture_output=True, env=self.env()).returncode != 0:
             if self.process.poll() is not None or time.monotonic() > deadline:
+                log = self.log()  # stop() removes it
                 self.stop()
-                raise JackServerError(f"jackd did not start:\n{self.log()}")
+                raise JackServerError(f"jackd did not start:\n{log}")
             time.sleep(0.05)
 
     def env(self) -> dict[str, str]:
