@@ -74,7 +74,8 @@ def multi_resolution_stft(
     total = estimate.new_zeros(())
     for n_fft, (tgt, tgt_log, tgt_norm) in targets.items():
         est = stft_magnitude(estimate, n_fft)
-        convergence = torch.linalg.norm(tgt - est, dim=(-2, -1)) / tgt_norm
+        # a silent target (a noise-alone example) has no scale to converge to: the log term judges it
+        convergence = torch.where(tgt_norm > EPS, torch.linalg.norm(tgt - est, dim=(-2, -1)) / tgt_norm, 0.0)
         log_error = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs()
         if weights is not None:
             log_error = log_error * weights[n_fft]
@@ -148,7 +149,11 @@ class DenoiseLoss(torch.nn.Module):
             weights = None if self.uniform else {n: getattr(self, f"mrstft_{n}_weights") for n in c.mrstft_sizes}
             parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets, weights))
         if c.sisdr_weight:
-            parts["neg_sisdr"] = (c.sisdr_weight, -si_sdr(estimate, aligned_target(target, self.hop_samples)).mean())
+            reference = aligned_target(target, self.hop_samples)
+            # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
+            audible = reference.pow(2).sum(-1) > EPS
+            scores = torch.where(audible, si_sdr(estimate, reference), 0.0)
+            parts["neg_sisdr"] = (c.sisdr_weight, -scores.sum() / audible.sum().clamp_min(1))
         if c.logit_weight:
             if logits is None:
                 raise ValueError("loss.logit_weight is set: pass the mask's logits")

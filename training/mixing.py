@@ -90,6 +90,10 @@ class MixConfig:
     # shown, in every batch, that music passes untouched, so it cannot buy noise removal with
     # damage to music (transparency).
     clean_prob: float = 0.0
+    # With this probability an example is noise alone (the target is silence): the model is shown
+    # that a steady rumble with nothing above it is noise, which music's bass, always present
+    # otherwise, never lets it learn. Drawn after ``clean_prob``, on the examples it left noisy.
+    noise_only_prob: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = set(self.noise_weights) - set(MIX_NOISE_TYPES)
@@ -106,6 +110,7 @@ class MixConfig:
             "recording_reverb_prob",
             "recording_swell_prob",
             "clean_prob",
+            "noise_only_prob",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
@@ -433,5 +438,10 @@ def mix_example(
         noise32 = np.zeros_like(clean32)
         noisy32 = clean32.copy()
         target32 = clean32.copy()
+    elif config.noise_only_prob > 0.0 and rng.random() < config.noise_only_prob:
+        snr_db = float("-inf")
+        noisy32 = noise32.copy()
+        target32 = target32 - clean32  # silence (Noise2Noise: its second noise alone)
+        clean32 = np.zeros_like(clean32)
     metadata["snr_db"] = snr_db
     return Mixture(noisy=noisy32, target=target32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata)

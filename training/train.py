@@ -192,7 +192,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     # every validation example has noise: transparency is measured on its own, on the clean music
     val_set = MixtureDataset(
         data.manifest, "validation", n_items=data.n_validation_items, segment_s=data.segment_s,
-        config=dataclasses.replace(config.mix, clean_prob=0.0), seed=loop.seed + 1, cache=data.cache,
+        config=dataclasses.replace(config.mix, clean_prob=0.0, noise_only_prob=0.0), seed=loop.seed + 1,
+        cache=data.cache,
     )
     sampler = DistributedSampler(train_set, world, rank, shuffle=False) if world > 1 else None
     loader = DataLoader(

@@ -74,3 +74,4 @@ def test_the_uniform_weighting_is_the_plain_mean():
         est_c * estimate_spec / estimate_spec.abs().clamp_min(1e-8) - features["compressed_complex"]
     ).abs().mean()
     assert parts["compressed"] == pytest.approx(float(plain), rel=1e-6)
+

@@ -215,3 +215,26 @@ def test_clean_examples_are_music_alone_and_off_by_default_draw_nothing():
 def test_clean_share_is_checked():
     with pytest.raises(ValueError, match="clean_prob"):
         MixConfig(clean_prob=1.5)
+
+
+def test_noise_alone_examples_have_a_silent_target_and_off_draw_nothing():
+    clean, sources = _chord(SR), _sources()
+    alone = mix_example(clean, sources, np.random.default_rng(3), MixConfig(noise_only_prob=1.0))
+    assert np.any(alone.noise) and alone.snr_db == float("-inf")
+    np.testing.assert_array_equal(alone.noisy, alone.noise)
+    assert not np.any(alone.target) and not np.any(alone.clean)
+    # the noise is the noise a noisy draw would have carried
+    noisy = mix_example(clean, sources, np.random.default_rng(3), MixConfig())
+    np.testing.assert_array_equal(alone.noise, noisy.noise)
+    never = mix_example(clean, sources, np.random.default_rng(3), MixConfig(noise_only_prob=0.0))
+    np.testing.assert_array_equal(never.noisy, noisy.noisy)
+    # music alone is drawn first
+    both = mix_example(clean, sources, np.random.default_rng(3), MixConfig(clean_prob=1.0, noise_only_prob=1.0))
+    assert both.snr_db == float("inf")
+    shares = [
+        np.isneginf(mix_example(clean, sources, np.random.default_rng(seed), MixConfig(noise_only_prob=0.25)).snr_db)
+        for seed in range(200)
+    ]
+    assert 0.15 < np.mean(shares) < 0.35
+    with pytest.raises(ValueError, match="noise_only_prob"):
+        MixConfig(noise_only_prob=-0.1)
