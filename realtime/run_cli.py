@@ -15,6 +15,7 @@ from livedenoise.realtime.engine_process import EngineError, EngineProcess, Engi
 from livedenoise.realtime.gate_options import add_gate_arguments, gate_settings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.model_options import add_mask_timing_argument, add_model_arguments
+from livedenoise.realtime.stop_signals import StopSignals
 
 STATUS_PERIOD_S = 0.25
 MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
@@ -84,10 +85,10 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     code = 0
     state = engine.state()
-    try:  # from the first line on, Ctrl-C or SIGTERM stops the stream and prints the summary
+    with StopSignals() as stop:  # from the first line on, Ctrl-C or SIGTERM stops the stream, then the summary
         print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
         print(Latency.from_dict(state["latency"]).describe(), flush=True)
-        while args.seconds is None or time.monotonic() - t0 < args.seconds:
+        while not stop.requested and (args.seconds is None or time.monotonic() - t0 < args.seconds):
             time.sleep(STATUS_PERIOD_S)
             state = engine.state()
             events = engine.events()
@@ -97,8 +98,6 @@ def run(args: argparse.Namespace) -> int:
             if not engine.alive:
                 code = 1
                 break
-    except KeyboardInterrupt:
-        pass
     engine.stop()
     print()
     print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
