@@ -44,7 +44,6 @@ class ModelWorker:
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._write_fd, False)
         self._running = True
-        self.realtime = False
         self.restart(state)
         self._thread = threading.Thread(target=self._serve, name="livedenoise-model", daemon=True)
         self._thread.start()
@@ -115,7 +114,7 @@ class ModelWorker:
     # ---- worker thread ----------------------------------------------------------------------
 
     def _serve(self) -> None:
-        self.realtime = set_realtime(REALTIME_PRIORITY)
+        set_realtime(REALTIME_PRIORITY)  # where the system allows it; ordinary scheduling otherwise
         while True:
             os.read(self._read_fd, 4096)  # blocks, the GIL released, until a frame or close()
             if not self._running:
