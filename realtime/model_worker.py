@@ -44,6 +44,7 @@ class ModelWorker:
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._write_fd, False)
         self._running = True
+        self.n_submitted = self.n_stepped = 0
         self.restart(state)
         self._thread = threading.Thread(target=self._serve, name="livedenoise-model", daemon=True)
         self._thread.start()
@@ -51,8 +52,7 @@ class ModelWorker:
     def restart(self, state) -> None:
         """A new stream with ``state``, once the frames already submitted are stepped (the caller
         submits none meanwhile: the stream is not running)."""
-        if hasattr(self, "n_submitted"):
-            self.wait_idle()
+        self.wait_idle()
         self._state = state
         for mask in self._mask_slots:
             mask[0] = 1.0
