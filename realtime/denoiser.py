@@ -226,8 +226,9 @@ class StreamingDenoiser:
         self.n_hops = self.n_sanitized_samples = self.n_bad_mask_bins = self.n_model_errors = 0
 
     def start_worker(self) -> None:
-        """With ``mask_ahead``, step the model on its own thread from now on (``close()`` stops it)."""
-        if self.mask_ahead and self.calls_model and self.worker is None:
+        """With ``mask_ahead``, step the model on its own thread from now on (``close()`` stops it),
+        if its runtime says its step is worth one (``heavy_step``: ONNX Runtime's, hundreds of us)."""
+        if self.mask_ahead and getattr(self.runtime, "heavy_step", False) and self.worker is None:
             self.worker = ModelWorker(self.runtime, self._state, self.stft.n_freqs)
 
     def close(self) -> None:

@@ -75,6 +75,10 @@ class OnnxState:
 class OnnxRuntime:
     """Runs a step graph described by its model card (see ``ModelCard`` for the graph contract)."""
 
+    # A step costs hundreds of microseconds and releases the GIL while the graph runs: the live
+    # engine runs it on a thread of its own (``StreamingDenoiser.start_worker``).
+    heavy_step = True
+
     def __init__(self, path: str | Path, provider: str = "cpu") -> None:
         self.path = Path(path)
         if provider not in (*PROVIDERS, "auto"):
