@@ -14,6 +14,10 @@ might try instead (``bench/peers.py``: RNNoise, DeepFilterNet, noisereduce) are 
 - guitar notes: tuner hit rate of the clean notes, the noisy input and the output (frames pooled
   over examples).
 
+``--oracle`` adds the oracle gains (``bench/oracle.py``) beside the models: the ideal gain per bin
+of the real-time STFT, the ceiling for any of our models, and the same with the band below 200 or
+500 Hz left alone, which says what that band is worth.
+
 Without ``--set`` it reports all three figures: the unseen-source dev set (format 3, the
 headline), the in-distribution dev set (format 2), both under the data root, and the noise probe
 (``bench/probe.py``: band-limited Gaussian noise, alone and under a sustained note). ``--probe``
@@ -251,6 +255,47 @@ def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: floa
     }
 
 
+def _clean_part(example: dict[str, Any], folder: Path, noisy: np.ndarray) -> np.ndarray:
+    """What the oracle may keep of an example: its clean music (the input itself for clean music,
+    silence for noise alone)."""
+    if example["part"] == "clean":
+        return noisy
+    if example["part"] == "noise_only":
+        return np.zeros_like(noisy)
+    return _read(folder, example["clean"])
+
+
+def evaluate_oracles(folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
+                     progress: bool = True) -> list[dict[str, Any]]:
+    """The oracle gains (``oracle.ORACLES``) over the dev set, one result per oracle, as ``evaluate``
+    gives them for a model."""
+    from livedenoise.bench import oracle
+
+    sample_rate = devset["sample_rate"]
+    rows: dict[str, list] = {name: [] for name in oracle.ORACLES}
+    for example in tqdm(devset["examples"], desc="oracle", unit="example", disable=not progress):
+        noisy = _read(folder, example["input"])
+        outputs = oracle.oracle_outputs(noisy, _clean_part(example, folder, noisy), sample_rate, strength_db,
+                                        list(oracle.ORACLES.values()))
+        for name, out in zip(oracle.ORACLES, outputs):
+            rows[name].append(score_example(example, folder, lambda audio, out=out: out, inputs))
+    return [
+        {
+            "model": name,
+            "runtime": oracle.DESCRIPTION,
+            "hop_samples": None,
+            "causal": False,
+            "pass_below_hz": hz,
+            "max_attenuation_db": None if np.isinf(strength_db) else strength_db,
+            "latency": None,
+            **summarize(rows[name]),
+            "real_time_factor": None,
+            "examples": rows[name],
+        }
+        for name, hz in oracle.ORACLES.items()
+    ]
+
+
 def _json_safe(value: Any) -> Any:
     """NaN (no examples of a kind) becomes null, so the file is strict JSON."""
     if isinstance(value, float) and not np.isfinite(value):
@@ -273,6 +318,8 @@ def _tuner_cell(result: dict[str, Any], name: str) -> str:
 
 def _latency_cell(result: dict[str, Any]) -> str:
     """Algorithmic latency as a live effect; a peer that needs the whole clip has none."""
+    if result["latency"] is None:
+        return "-"
     return _fmt(result["latency"]["algorithmic_ms"], ".1f") if result["causal"] else "offline"
 
 
@@ -359,6 +406,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--probe", action="store_true",
                         help="the noise probe: alone, or with the --set dev sets")
+    parser.add_argument("--oracle", action="store_true",
+                        help="also score the oracle gains: the ideal gain per STFT bin (knows the clean music), "
+                        "and the same leaving the band below 200 or 500 Hz alone")
     parser.add_argument(
         "--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
         help="only the first N examples of each cell (part, noise type, SNR) of each dev set: a quicker, smaller run "
@@ -456,6 +506,8 @@ def run(args: argparse.Namespace) -> int:
             except ModelLoadError as exc:
                 if not any(s["model"] == model for s in skipped):
                     skipped.append({"model": model, "reason": str(exc)})
+        if args.oracle:
+            results += evaluate_oracles(folder, devset, args.strength_db, inputs)
         name = _set_name(devset, folder)
         print(f"\n== {name}", end="")
         print(tables(results, markdown=False), end="")

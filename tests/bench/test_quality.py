@@ -210,3 +210,19 @@ def test_per_cell_keeps_the_first_examples_of_each_cell(tmp_path):
     code, data = _run(folder, tmp_path, "identity", "--per-cell", "1")
     assert code == 0 and data["devset"]["n_examples"] == 8 and data["devset"]["per_cell"] == 1
     assert len(data["models"]["identity"]["examples"]) == 8
+
+
+def test_oracle_scores_beside_the_models(tmp_path):
+    folder = make_devset(tmp_path / "devset")
+    code, data = _run(folder, tmp_path, "identity", "--oracle")
+    assert code == 0
+    models = data["models"]
+    assert set(models) == {"identity", "oracle", "oracle-pass-200", "oracle-pass-500"}
+    ideal = models["oracle"]
+    assert ideal["headline"]["si_sdri_db"] > models["identity"]["headline"]["si_sdri_db"] + 5.0
+    # holding more of the band at one can only leave more noise
+    assert ideal["headline"]["si_sdri_db"] >= models["oracle-pass-200"]["headline"]["si_sdri_db"] - 0.1
+    assert models["oracle-pass-200"]["headline"]["si_sdri_db"] >= models["oracle-pass-500"]["headline"]["si_sdri_db"] - 0.1
+    assert ideal["transparency"]["si_sdr_db"] > 60.0
+    assert ideal["attenuation"]["mean_db"] == pytest.approx(40.0, abs=0.5)
+    assert ideal["tuner"]["out"]["hit_rate"] >= ideal["tuner"]["in"]["hit_rate"]
