@@ -35,6 +35,12 @@ class LossConfig:
     # How the per-bin spectral errors are averaged over frequency: "uniform" (every bin alike) or
     # "erb" (every band of hearing alike, so low frequencies weigh as much as they are heard).
     frequency_weighting: str = "uniform"
+    # Noise alone (a silent target) has no SI-SDR. What the estimate leaves of it, in dB of the noisy
+    # input's energy, is its energy-weighted counterpart: a dB counts alike wherever the noise lies,
+    # where the spectral terms average over bins and give the band below 500 Hz 2% of their weight.
+    # No lower than residual_noise_floor_db, as the engine floors a mask.
+    residual_noise_weight: float = 0.0
+    residual_noise_floor_db: float = -40.0
 
     def __post_init__(self) -> None:
         if self.frequency_weighting not in FREQUENCY_WEIGHTINGS:
@@ -89,6 +95,18 @@ def logit_excess(logits: torch.Tensor, limit: float) -> torch.Tensor:
     return torch.relu(logits.abs() - limit).pow(2).mean()
 
 
+def residual_noise_db(
+    estimate_spec: torch.Tensor, noisy_spec: torch.Tensor, silent: torch.Tensor, floor_db: float
+) -> torch.Tensor:
+    """Mean over the examples with a silent target (``silent (batch,)``) of the estimate's energy in
+    dB of the noisy input's, no lower than ``floor_db``; spectra ``(batch, freqs, frames)``. Zero
+    when no example is silent."""
+    energy_out = estimate_spec.abs().pow(2).sum(dim=(-2, -1))
+    energy_in = noisy_spec.abs().pow(2).sum(dim=(-2, -1))
+    level = (10 * torch.log10((energy_out + EPS) / (energy_in + EPS))).clamp_min(floor_db)
+    return torch.where(silent, level, 0.0).sum() / silent.sum().clamp_min(1)
+
+
 def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``."""
     reference = reference - reference.mean(dim=-1, keepdim=True)
@@ -103,12 +121,12 @@ class DenoiseLoss(torch.nn.Module):
     """The weighted sum of the losses, for the model's STFT (``n_fft``, ``hop_samples``) at
     ``sample_rate``.
 
-    ``forward(estimate_spec, estimate_wave, target, features=None, logits=None)``: the estimate
-    spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as ``Denoiser`` returns
-    them (the waveform one hop late), the clean target ``(batch, samples)`` of the noisy input,
-    optionally its ``TargetFeatures`` computed beforehand (without them they are computed here, with
-    the same result), and the mask's logits for the ``logit_weight`` term. Returns the loss and each
-    part's value.
+    ``forward(estimate_spec, estimate_wave, target, features=None, logits=None, noisy_spec=None)``:
+    the estimate spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as
+    ``Denoiser`` returns them (the waveform one hop late), the clean target ``(batch, samples)`` of
+    the noisy input, optionally its ``TargetFeatures`` computed beforehand (without them they are
+    computed here, with the same result), the mask's logits for the ``logit_weight`` term and the
+    noisy spectrum for the ``residual_noise_weight`` term. Returns the loss and each part's value.
     """
 
     def __init__(self, config: LossConfig, n_fft: int, hop_samples: int, sample_rate: int) -> None:
@@ -129,11 +147,14 @@ class DenoiseLoss(torch.nn.Module):
         target: torch.Tensor,
         features: Mapping[str, torch.Tensor] | None = None,
         logits: torch.Tensor | None = None,
+        noisy_spec: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         c = self.config
         if features is None:
             features = self.target_features(target)
         estimate = estimate_wave[:, self.hop_samples :]
+        reference = aligned_target(target, self.hop_samples)
+        audible = reference.pow(2).sum(-1) > EPS
         parts = {}
         if c.compressed_weight:
             loss = compressed_spectral_l1(
@@ -149,14 +170,17 @@ class DenoiseLoss(torch.nn.Module):
             weights = None if self.uniform else {n: getattr(self, f"mrstft_{n}_weights") for n in c.mrstft_sizes}
             parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets, weights))
         if c.sisdr_weight:
-            reference = aligned_target(target, self.hop_samples)
             # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
-            audible = reference.pow(2).sum(-1) > EPS
             scores = torch.where(audible, si_sdr(estimate, reference), 0.0)
             parts["neg_sisdr"] = (c.sisdr_weight, -scores.sum() / audible.sum().clamp_min(1))
         if c.logit_weight:
             if logits is None:
                 raise ValueError("loss.logit_weight is set: pass the mask's logits")
             parts["logit_excess"] = (c.logit_weight, logit_excess(logits, c.logit_limit))
+        if c.residual_noise_weight:
+            if noisy_spec is None:
+                raise ValueError("loss.residual_noise_weight is set: pass the noisy spectrum")
+            residual = residual_noise_db(estimate_spec, noisy_spec, ~audible, c.residual_noise_floor_db)
+            parts["residual_noise_db"] = (c.residual_noise_weight, residual)
         total = sum(weight * value for weight, value in parts.values())
         return total, {name: float(value.detach()) for name, (_, value) in parts.items()}

@@ -57,8 +57,8 @@ class _Stepper:
 
     def step(self) -> float:
         started = time.perf_counter()
-        estimate, _, wave, logits = self.denoiser(self.noisy)
-        loss, _ = self.loss_fn(estimate, wave, self.target, self.features, logits)
+        estimate, spec, wave, logits = self.denoiser(self.noisy)
+        loss, _ = self.loss_fn(estimate, wave, self.target, self.features, logits, spec)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()

@@ -226,8 +226,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             features = batch.get("target_features")
             if features is not None:
                 features = {name: value.to(device) for name, value in features.items()}
-            estimate, _, wave, logits = wrapped(noisy)
-            loss, parts = loss_fn(estimate, wave, target, features, logits)
+            estimate, spec, wave, logits = wrapped(noisy)
+            loss, parts = loss_fn(estimate, wave, target, features, logits, spec)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), loop.grad_clip)
