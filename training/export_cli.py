@@ -20,19 +20,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 DEV_SET_KEYS = ("headline", "overall", "by_snr_db", "by_noise_type", "transparency", "attenuation", "tuner", "real_time_factor")
+PROBE_KEYS = ("by_band", "min_stationary_db", "min_modulated_db", "worst_note_gain_db")
+
+
+def _models_summary(models: dict) -> dict:
+    return {name: {key: result[key] for key in DEV_SET_KEYS if key in result} for name, result in models.items()}
 
 
 def dev_set_metrics(report_path: Path) -> dict:
-    """Every model's summary in a quality report (the model and its baselines, measured side by side)."""
+    """A quality report's figures for the card (the model and its baselines, measured side by side):
+    ``dev_set``, its headline dev set; ``other_dev_sets``, the rest in the order it ran them; and
+    ``probe``, the noise probe, when the report has them."""
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    return {
-        "devset": report["devset"],
-        "strength_db": report["strength_db"],
-        "models": {
-            name: {key: result[key] for key in DEV_SET_KEYS if key in result}
-            for name, result in report["models"].items()
-        },
+    metrics = {
+        "dev_set": {"devset": report["devset"], "strength_db": report["strength_db"],
+                    "models": _models_summary(report["models"])},
     }
+    others = report.get("sets", [])[1:]
+    if others:
+        metrics["other_dev_sets"] = [
+            {"name": s["name"], "devset": s["devset"], "models": _models_summary(s["models"])} for s in others
+        ]
+    if report.get("probe"):
+        metrics["probe"] = {
+            name: {key: result[key] for key in PROBE_KEYS if key in result} for name, result in report["probe"].items()
+        }
+    return metrics
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         model, checkpoint = load_checkpoint_model(args.checkpoint)
         card_extra = card_extra_from_checkpoint(checkpoint)
         if args.dev_set_report:
-            card_extra["metrics"] = {**card_extra.get("metrics", {}), "dev_set": dev_set_metrics(args.dev_set_report)}
+            card_extra["metrics"] = {**card_extra.get("metrics", {}), **dev_set_metrics(args.dev_set_report)}
         if args.name:
             card_extra["name"] = args.name
         card = export_onnx(model, output, card_extra)

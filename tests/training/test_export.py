@@ -173,6 +173,23 @@ def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
     assert dev_set["models"]["exported.onnx"] == {"headline": {"si_sdri_db": 7.5}, "transparency": {"si_sdr_db": 21.0}}
     assert dev_set["models"]["dsp"]["headline"]["si_sdri_db"] == -2.8
     assert read_onnx_card(out).metrics["si_sdri_db"] == 2.0  # the checkpoint's own metrics stay
+    # A report of both dev sets and the probe: the headline set as before, the others and the probe beside it.
+    report.write_text(json.dumps({
+        "devset": {"path": "devset-unseen", "n_examples": 1}, "strength_db": 40.0,
+        "models": {"exported.onnx": summary},
+        "sets": [{"name": "unseen", "devset": {"path": "devset-unseen"}, "models": {"exported.onnx": summary}},
+                 {"name": "in-distribution", "devset": {"path": "devset"},
+                  "models": {"exported.onnx": {"headline": {"si_sdri_db": 9.0}, "examples": []}}}],
+        "probe": {"exported.onnx": {"model": "exported.onnx", "by_band": {"20-200 Hz": {"stationary_db": 3.0}},
+                                    "min_stationary_db": 3.0}},
+    }))
+    assert export_cli.run(parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])) == 0
+    capsys.readouterr()
+    metrics = read_onnx_card(out).metrics
+    assert metrics["dev_set"]["devset"]["path"] == "devset-unseen"
+    assert [s["name"] for s in metrics["other_dev_sets"]] == ["in-distribution"]
+    assert metrics["other_dev_sets"][0]["models"]["exported.onnx"] == {"headline": {"si_sdri_db": 9.0}}
+    assert metrics["probe"] == {"exported.onnx": {"by_band": {"20-200 Hz": {"stationary_db": 3.0}}, "min_stationary_db": 3.0}}
     report.write_text("{}")
     args = parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])
     assert export_cli.run(args) == 1
