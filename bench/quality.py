@@ -15,7 +15,7 @@ might try instead (``bench/peers.py``: RNNoise, DeepFilterNet, noisereduce) are 
   over examples).
 
 ``--oracle`` adds the oracle gains (``bench/oracle.py``) beside the models: the ideal gain per bin
-of the real-time STFT, the ceiling for any of our models, and the same with the band below 200 or
+of the real-time STFT, the best a gain like our models' can do, and the same with the band below 200 or
 500 Hz left alone, which says what that band is worth.
 
 Without ``--set`` it reports all three figures: the unseen-source dev set (format 3, the
