@@ -1,9 +1,9 @@
 """Oracle gains: what a gain per bin of the real-time STFT reaches when it knows the clean music.
 
 Our models output such gains, so the ideal one, ``min(|clean| / |noisy|, 1)`` per bin and frame of
-the same STFT, stands for the best any of them can do. Holding the gains at one below a frequency says what
-that band is worth: ``oracle-pass-500`` is a model perfect above 500 Hz that leaves the band below
-it as it came. ``bench quality --oracle`` scores them beside the models.
+the same STFT, stands for the best any of them can do. Holding the gains at one below a frequency
+says what that band is worth: ``oracle-pass-500`` is a model perfect above 500 Hz that leaves the
+band below it as it came. ``bench quality --oracle`` scores them beside the models.
 """
 
 from __future__ import annotations
