@@ -4,7 +4,9 @@ A runtime maps one analysis spectrum to one complex mask, carrying its own recur
 ``step`` must not allocate: it returns a buffer it owns (valid until its next call) and updates
 ``state`` in place. A runtime describes itself with a ``ModelCard`` (sample rate, STFT geometry),
 so the denoiser configures itself from it. A runtime whose mask is always the unit mask says so
-with a true ``passes_through`` attribute, and is then never called.
+with a true ``passes_through`` attribute, and is then never called. A runtime whose step is
+heavy (hundreds of microseconds, the GIL released while it runs) says so with a true
+``heavy_step`` attribute, and the live engine then steps it on a thread of its own.
 """
 
 from __future__ import annotations
