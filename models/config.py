@@ -62,6 +62,9 @@ class UNetConfig:
     # is spent on what a floor tracker gets wrong (held notes, noise that moves). Needs the
     # noise-floor channel and the gain output. "none": the network's logit alone.
     mask_prior: str = "none"
+    # Whether training may scale the prior's logit. Left free, it falls from 1 to 0.01 within
+    # 6,500 steps and the network turns into a gate for whole clips (all bins pass or none do).
+    learn_prior_weight: bool = True
     # Initial mask magnitude: close to pass-through so training starts from "do no harm".
     mask_init: float = 0.9
 

@@ -141,7 +141,11 @@ class CausalUNet(nn.Module):
         if config.mask_prior == "wiener":
             n_prior_rows = config.n_layout_channels * config.n_rows
             self.prior_log_bias = nn.Parameter(torch.full((n_prior_rows, 1), math.log(_PRIOR_INIT_BIAS)))
-            self.prior_weight = nn.Parameter(torch.ones(()))
+            if config.learn_prior_weight:
+                self.prior_weight = nn.Parameter(torch.ones(()))
+            else:
+                # a constant of the config, so checkpoints and exports need not carry it
+                self.register_buffer("prior_weight", torch.ones(()), persistent=False)
         self._init_weights()
 
     def _init_weights(self) -> None:

@@ -18,11 +18,19 @@ from test_export import random_spectra, small_model
 
 
 @pytest.mark.parametrize(
-    "skip, output, floor_rise, prior",
-    [("add", "gain", 6.0, "none"), ("add", "gain", 6.0, "wiener"), ("attention", "complex", 0.0, "none"), ("concat", "magnitude", 0.0, "none")],
+    "skip, output, floor_rise, prior, learn_prior",
+    [
+        ("add", "gain", 6.0, "none", True),
+        ("add", "gain", 6.0, "wiener", True),
+        ("add", "gain", 6.0, "wiener", False),
+        ("attention", "complex", 0.0, "none", True),
+        ("concat", "magnitude", 0.0, "none", True),
+    ],
 )
-def test_recovered_model_computes_what_the_exported_one_did(tmp_path, skip, output, floor_rise, prior):
-    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior)
+def test_recovered_model_computes_what_the_exported_one_did(tmp_path, skip, output, floor_rise, prior, learn_prior):
+    model = small_model(
+        skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior, learn_prior_weight=learn_prior
+    )
     path = tmp_path / "m.onnx"
     export_onnx(model, path, {"metrics": {"si_sdr_db": 1.0}})
     recovered, source = load_onnx_model(path)
