@@ -16,6 +16,7 @@ LAYOUTS = ("compressed", "multiband")
 SKIPS = ("concat", "add", "attention")
 OUTPUTS = ("gain", "complex", "magnitude")
 MASK_PRIORS = ("none", "wiener")
+GRU_SPANS = ("all_rows", "per_row")
 
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
 MULTIBAND_MAX_HZ = (24000.0, 5000.0, 1250.0, 500.0)
@@ -54,6 +55,10 @@ class UNetConfig:
     skip: str = "add"
     attention_channels: int = 8
     gru_hidden: int = 128
+    # The recurrence at the bottleneck: "all_rows" runs one GRU over every row at once, so each
+    # band's gain may depend on any other band; "per_row" runs the same GRU on each bottleneck
+    # row apart (its own state), so a band is judged from its neighbourhood only.
+    gru_span: str = "all_rows"
     output: str = "gain"
     mask_max: float = 1.0
     # "wiener": the gain's logit starts from the Wiener gain of the tracked noise floor (a DSP
@@ -104,6 +109,11 @@ class UNetConfig:
         return self.n_rows // 2**self.n_levels
 
     @property
+    def n_gru_streams(self) -> int:
+        """GRU sequences per audio stream: one, or one per bottleneck row."""
+        return self.bottleneck_rows if self.gru_span == "per_row" else 1
+
+    @property
     def norm_alpha(self) -> float:
         """Per-hop decay of the running normalization mean."""
         return math.exp(-self.hop_samples / (self.norm_time_s * self.sample_rate))
@@ -144,6 +154,8 @@ class UNetConfig:
             raise ValueError(f"freq_kernel must be odd and positive, got {self.freq_kernel}")
         if self.time_kernel < 1:
             raise ValueError(f"time_kernel must be >= 1, got {self.time_kernel}")
+        if self.gru_span not in GRU_SPANS:
+            raise ValueError(f"gru_span must be one of {GRU_SPANS}, got {self.gru_span!r}")
         if self.gru_hidden < 1 or self.attention_channels < 1:
             raise ValueError("gru_hidden and attention_channels must be positive")
         if not 0.0 < self.compression_exponent <= 1.0:

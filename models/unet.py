@@ -128,7 +128,7 @@ class CausalUNet(nn.Module):
             )
             for level in range(len(ch))
         )
-        n_bottleneck = ch[-1] * config.bottleneck_rows
+        n_bottleneck = ch[-1] * config.bottleneck_rows // config.n_gru_streams
         self.gru = nn.GRU(n_bottleneck, config.gru_hidden)
         self.gru_out = nn.Linear(config.gru_hidden, n_bottleneck)
         self.joins = nn.ModuleList(SkipJoin(config.skip, c, config.attention_channels) for c in ch)
@@ -176,9 +176,9 @@ class CausalUNet(nn.Module):
 
     def initial_states(self, batch: int = 1, device: torch.device | None = None) -> list[torch.Tensor]:
         """Zero states in ``state_specs`` order for ``batch`` streams: batch is the first
-        axis, except for the GRU state ``(1, batch, gru_hidden)``."""
+        axis, except for the GRU state ``(1, batch * n_gru_streams, gru_hidden)``."""
         shapes = [
-            (1, batch, *spec.shape[2:]) if spec.name == "gru" else (batch, *spec.shape[1:])
+            (1, batch * spec.shape[1], *spec.shape[2:]) if spec.name == "gru" else (batch, *spec.shape[1:])
             for spec in state_specs(self.config)
         ]
         return [torch.zeros(shape, device=device) for shape in shapes]
@@ -231,18 +231,7 @@ class CausalUNet(nn.Module):
             skips.append(x)
             new_caches.append(new_cache)
 
-        n_channels, n_rows = x.shape[1], x.shape[2]
-        # (frames, batch, channels * rows) for the GRU; a single frame needs only a reshape.
-        if n_frames == 1:
-            flat = x.reshape(1, batch, n_channels * n_rows)
-        else:
-            flat = x.permute(3, 0, 1, 2).reshape(n_frames, batch, n_channels * n_rows)
-        recurrent, gru_state = self.gru(flat, gru_state)
-        flat = flat + self.gru_out(recurrent)
-        if n_frames == 1:
-            x = flat.reshape(batch, n_channels, n_rows, 1)
-        else:
-            x = flat.reshape(n_frames, batch, n_channels, n_rows).permute(1, 2, 3, 0)
+        x, gru_state = self._recur(x, gru_state)
 
         for join, decoder, skip in zip(self.joins[:0:-1], self.decoders, skips[:0:-1]):
             x = decoder(join(x, skip))
@@ -254,6 +243,27 @@ class CausalUNet(nn.Module):
         if config.time_kernel == 1:
             new_caches = []
         return mask, StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state).join(), raw
+
+    def _recur(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The residual GRU over the bottleneck ``(batch, channels, rows, frames)``: one sequence
+        of ``channels * rows`` per stream, or (``gru_span = "per_row"``) one of ``channels`` per
+        row, the rows folded into the GRU's batch."""
+        batch, n_channels, n_rows, n_frames = x.shape
+        if self.config.gru_span == "per_row":
+            seq = x.permute(3, 0, 2, 1).reshape(n_frames, batch * n_rows, n_channels)
+            recurrent, state = self.gru(seq, state)
+            seq = seq + self.gru_out(recurrent)
+            return seq.reshape(n_frames, batch, n_rows, n_channels).permute(1, 3, 2, 0), state
+        # (frames, batch, channels * rows); a single frame needs only a reshape.
+        if n_frames == 1:
+            seq = x.reshape(1, batch, n_channels * n_rows)
+        else:
+            seq = x.permute(3, 0, 1, 2).reshape(n_frames, batch, n_channels * n_rows)
+        recurrent, state = self.gru(seq, state)
+        seq = seq + self.gru_out(recurrent)
+        if n_frames == 1:
+            return seq.reshape(batch, n_channels, n_rows, 1), state
+        return seq.reshape(n_frames, batch, n_channels, n_rows).permute(1, 2, 3, 0), state
 
     @staticmethod
     def _running_mean(

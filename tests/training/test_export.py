@@ -66,11 +66,17 @@ def onnx_steps(path, specs, spectra: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "skip, output, floor_rise, prior",
-    [("add", "gain", 6.0, "none"), ("add", "gain", 6.0, "wiener"), ("attention", "complex", 0.0, "none"), ("concat", "magnitude", 3.0, "none")],
+    "skip, output, floor_rise, prior, gru_span",
+    [
+        ("add", "gain", 6.0, "none", "all_rows"),
+        ("add", "gain", 6.0, "wiener", "all_rows"),
+        ("add", "gain", 6.0, "wiener", "per_row"),
+        ("attention", "complex", 0.0, "none", "all_rows"),
+        ("concat", "magnitude", 3.0, "none", "all_rows"),
+    ],
 )
-def test_onnx_step_matches_torch_sequence(tmp_path, skip, output, floor_rise, prior):
-    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior)
+def test_onnx_step_matches_torch_sequence(tmp_path, skip, output, floor_rise, prior, gru_span):
+    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior, gru_span=gru_span)
     path = tmp_path / "model.onnx"
     card = export_onnx(model, path, {"metrics": {"si_sdr_db": 1.5}})
     specs = state_specs(model.config)
