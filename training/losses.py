@@ -12,6 +12,7 @@ it is not given.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -26,6 +27,11 @@ class LossConfig:
     compressed_weight: float = 1.0
     mrstft_weight: float = 0.5
     sisdr_weight: float = 0.02
+    # SI-SDR in the loss saturates at this ceiling. Music alone (a clean_prob example) has an exact
+    # answer, the input itself, whose unbounded SI-SDR grows without end as the error shrinks: its
+    # gradient (1/error) then outweighs every noisy example's, and the model learns to pass anything
+    # that might be music untouched. Above the ceiling an example asks for nothing more.
+    sisdr_ceiling_db: float = math.inf
     compression_exponent: float = 0.3
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
     # The mask's output nonlinearity (a sigmoid for gains) passes almost no gradient far from zero:
@@ -107,14 +113,18 @@ def residual_noise_db(
     return torch.where(silent, level, 0.0).sum() / silent.sum().clamp_min(1)
 
 
-def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``."""
+def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, ceiling_db: float = math.inf) -> torch.Tensor:
+    """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``. A finite
+    ``ceiling_db`` adds that fraction of the reference's energy to the residual, so the score
+    approaches the ceiling smoothly and never passes it."""
     reference = reference - reference.mean(dim=-1, keepdim=True)
     estimate = estimate - estimate.mean(dim=-1, keepdim=True)
     scale = (estimate * reference).sum(-1, keepdim=True) / (reference.pow(2).sum(-1, keepdim=True) + EPS)
     projection = scale * reference
     residual = estimate - projection
-    return 10 * torch.log10((projection.pow(2).sum(-1) + EPS) / (residual.pow(2).sum(-1) + EPS))
+    energy = projection.pow(2).sum(-1)
+    floor = energy * 10 ** (-ceiling_db / 10)
+    return 10 * torch.log10((energy + EPS) / (residual.pow(2).sum(-1) + floor + EPS))
 
 
 class DenoiseLoss(torch.nn.Module):
@@ -171,7 +181,7 @@ class DenoiseLoss(torch.nn.Module):
             parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets, weights))
         if c.sisdr_weight:
             # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
-            scores = torch.where(audible, si_sdr(estimate, reference), 0.0)
+            scores = torch.where(audible, si_sdr(estimate, reference, c.sisdr_ceiling_db), 0.0)
             parts["neg_sisdr"] = (c.sisdr_weight, -scores.sum() / audible.sum().clamp_min(1))
         if c.logit_weight:
             if logits is None:
