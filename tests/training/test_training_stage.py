@@ -21,10 +21,12 @@ def stage():
     return model, checkpoint
 
 
-def test_the_stage_is_the_generalization_recipe_s_model(stage):
+def test_the_stage_is_the_generalization_recipe_s_model_and_loss(stage):
     model, checkpoint = stage
     assert model.config == load_config(RECIPE).model
-    assert load_config(STAGE / "config.toml").model == model.config
+    stage_config = load_config(STAGE / "config.toml")
+    assert stage_config.model == model.config
+    assert stage_config.loss == load_config(RECIPE).loss, "the stage's last run trained another loss"
 
 
 def test_the_stage_resumes_where_it_stopped(stage):
