@@ -49,6 +49,8 @@ class LossConfig:
     residual_noise_floor_db: float = -40.0
 
     def __post_init__(self) -> None:
+        if math.isnan(self.sisdr_ceiling_db):
+            raise ValueError("loss.sisdr_ceiling_db must be a number of dB or inf, got nan")
         if self.frequency_weighting not in FREQUENCY_WEIGHTINGS:
             raise ValueError(
                 f"loss.frequency_weighting must be one of {', '.join(FREQUENCY_WEIGHTINGS)}, "
@@ -115,7 +117,7 @@ def residual_noise_db(
 
 def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, ceiling_db: float = math.inf) -> torch.Tensor:
     """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``. A finite
-    ``ceiling_db`` adds that fraction of the reference's energy to the residual, so the score
+    ``ceiling_db`` adds that fraction of the projection's energy to the residual, so the score
     approaches the ceiling smoothly and never passes it."""
     reference = reference - reference.mean(dim=-1, keepdim=True)
     estimate = estimate - estimate.mean(dim=-1, keepdim=True)

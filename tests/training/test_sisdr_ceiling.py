@@ -44,3 +44,8 @@ def test_music_passed_almost_untouched_no_longer_outweighs_a_noisy_example():
     assert unbounded[0] > 100 * unbounded[1]
     assert bounded[0] < 0.1 * bounded[1]
     assert float(bounded[1]) == pytest.approx(float(unbounded[1]), rel=0.05)
+
+
+def test_a_ceiling_that_is_not_a_number_is_refused():
+    with pytest.raises(ValueError, match="sisdr_ceiling_db"):
+        LossConfig(sisdr_ceiling_db=math.nan)
