@@ -30,7 +30,7 @@ class LossConfig:
     # SI-SDR in the loss saturates at this ceiling. Music alone (a clean_prob example) has an exact
     # answer, the input itself, whose unbounded SI-SDR grows without end as the error shrinks: its
     # gradient (1/error) then outweighs every noisy example's, and the model learns to pass anything
-    # that might be music untouched. Above the ceiling an example asks for nothing more.
+    # that might be music untouched. Near the ceiling an example asks for little more.
     sisdr_ceiling_db: float = math.inf
     compression_exponent: float = 0.3
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
