@@ -53,6 +53,9 @@ class LoopConfig:
     # Also keep every epoch's weights as epoch_NNN.pt, so that any epoch can be exported later
     # (say, the one that scores best on the dev set).
     keep_epochs: bool = False
+    # Validate, keep and export an exponential moving average of the weights (decay per step;
+    # 0 keeps the trained weights themselves).
+    ema_decay: float = 0.0
 
 
 @dataclass(frozen=True)

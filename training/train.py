@@ -6,7 +6,9 @@ with the optimizer state, so an interrupted run resumes where it stopped (``trai
 starts a fresh run from another checkpoint's weights instead, or from an exported ``.onnx`` such
 as the shipped model); ``best.pt`` keeps the best validation SI-SDR improvement, and
 ``epoch_NNN.pt`` every epoch when ``train.keep_epochs`` asks for them. All are ordinary
-checkpoints that ``livedenoise export`` reads.
+checkpoints that ``livedenoise export`` reads. With ``train.ema_decay`` they hold the weights'
+moving average (``WeightAverage``), which is also what validation scores; ``last.pt`` keeps the
+trained weights beside it (``progress["training_state"]``) to resume from.
 The resolved config is saved beside them as ``config.toml``; ``history.jsonl`` has one line per epoch.
 """
 
@@ -36,6 +38,7 @@ from .losses import DenoiseLoss, si_sdr
 from .manifest import read_manifest
 from .onnx_weights import calibrate_batch_norms, load_onnx_model
 from .target_features import TargetFeatures
+from .weight_average import WeightAverage
 
 
 class Denoiser(torch.nn.Module):
@@ -147,7 +150,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
 
     model = CausalUNet(config.model)
     start_epoch, best, history, step = 0, -math.inf, [], 0
-    optimizer_state, lineage, needs_calibration = None, None, False
+    optimizer_state, lineage, needs_calibration, training_state = None, None, False, None
     last = out_dir / "last.pt"
     if last.is_file():
         model, saved = load_checkpoint_model(last)
@@ -155,6 +158,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
         progress = saved.get("progress", {})
         start_epoch, best, step = progress.get("epoch", 0), progress.get("best", -math.inf), progress.get("step", 0)
         history, optimizer_state = progress.get("history", []), progress.get("optimizer")
+        training_state = progress.get("training_state")
     elif loop.init_from:
         if Path(loop.init_from).suffix == ".onnx":
             source_model, source = load_onnx_model(loop.init_from)
@@ -208,6 +212,12 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     if needs_calibration:
         first = next(iter(loader))
         calibrate_batch_norms(model, lambda: denoiser(first["noisy"].to(device)))
+    # The average starts from the weights loaded (an average itself where the run kept one).
+    average = WeightAverage(model, loop.ema_decay) if loop.ema_decay else None
+    if training_state is not None:
+        model.load_state_dict(training_state)
+    scored = average.model if average else model
+    scoring = Denoiser(scored).to(device) if average else denoiser
     # Wrapped after calibration: DDP starts every rank from rank 0's weights.
     wrapped = torch.nn.parallel.DistributedDataParallel(denoiser) if world > 1 else denoiser
     record: dict[str, Any] = history[-1] if history else {}
@@ -232,6 +242,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), loop.grad_clip)
             optimizer.step()
+            if average is not None:
+                average.update(model)
             step += 1
             n_batches += 1
             losses.update(parts)
@@ -239,7 +251,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             if max_steps is not None and n_batches >= max_steps:
                 break
         if rank == 0:
-            metrics = validate(denoiser, val_batches, skip, device)
+            metrics = validate(scoring, val_batches, skip, device)
             record = {
                 "epoch": epoch + 1,
                 "step": step,
@@ -261,11 +273,13 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             card = {"training": {**card_training, "schedule": schedule}, "metrics": {"validation": metrics, "epoch": epoch + 1}}
             if metrics["sisdr_improvement_db"] > best:
                 best = metrics["sisdr_improvement_db"]
-                save_checkpoint(out_dir / "best.pt", model, card=card, train_config=config.to_dict())
+                save_checkpoint(out_dir / "best.pt", scored, card=card, train_config=config.to_dict())
             if loop.keep_epochs:
-                save_checkpoint(out_dir / f"epoch_{epoch + 1:03d}.pt", model, card=card, train_config=config.to_dict())
+                save_checkpoint(out_dir / f"epoch_{epoch + 1:03d}.pt", scored, card=card, train_config=config.to_dict())
             progress = {"epoch": epoch + 1, "best": best, "step": step, "history": history, "optimizer": optimizer.state_dict()}
-            save_checkpoint(last, model, card=card, train_config=config.to_dict(), extra={"progress": progress})
+            if average is not None:
+                progress["training_state"] = model.state_dict()
+            save_checkpoint(last, scored, card=card, train_config=config.to_dict(), extra={"progress": progress})
         if world > 1:
             dist.barrier()
     if dist.is_initialized():

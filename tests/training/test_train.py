@@ -116,6 +116,21 @@ def test_training_writes_checkpoints_history_and_resumes(tiny_manifest, tmp_path
     assert np.isfinite(saved["card"]["metrics"]["validation"]["sisdr_improvement_db"])
 
 
+def test_a_weight_average_is_scored_kept_and_resumed_as_if_never_stopped(tiny_manifest, tmp_path):
+    ema = ["train.ema_decay=0.5", "train.keep_epochs=true"]
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    train(tiny_config(tiny_manifest, straight, epochs=2, extra=ema))
+    train(tiny_config(tiny_manifest, resumed, epochs=1, extra=ema))
+    average, saved = load_checkpoint_model(resumed / "last.pt")
+    assert same_weights(average.state_dict(), load_checkpoint_model(resumed / "epoch_001.pt")[0].state_dict())
+    assert not same_weights(average.state_dict(), saved["progress"]["training_state"])
+    train(tiny_config(tiny_manifest, resumed, epochs=2, extra=ema))
+    (one, one_saved), (other, other_saved) = (load_checkpoint_model(run / "last.pt") for run in (straight, resumed))
+    assert same_weights(one.state_dict(), other.state_dict())
+    assert same_weights(one_saved["progress"]["training_state"], other_saved["progress"]["training_state"])
+    assert one_saved["card"]["metrics"]["validation"] == other_saved["card"]["metrics"]["validation"]
+
+
 def test_the_recipe_builds_the_shipped_model_so_it_can_be_fine_tuned():
     # read as the runtime reads it: keys the card predates take their defaults
     shipped = UNetConfig.from_dict(read_onnx_card(SHIPPED_MODEL).config)
