@@ -11,12 +11,14 @@ learned a few recordings removes only what sounds like them. For each band in ``
   the noise removed (the output less its projection on the note) and the note's gain, which is
   0 dB when the note keeps its level.
 
-Figures cover the last ``MEASURE_S`` seconds, once noise-floor trackers have settled.
+Figures cover the last ``MEASURE_S`` seconds, once noise-floor trackers have settled. The oracle
+gain (``bench/oracle.py``, which knows the note) runs the same signals: under the note, what it
+removes is the most any gain per bin of the real-time STFT can.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -107,11 +109,27 @@ def score_signal(signal: dict[str, Any], out: np.ndarray, sample_rate: int) -> d
 
 def run_probe(front: FrontEnd) -> dict[str, Any]:
     """Probe figures of one front end (``bench/front_end.py``), at the rate it runs at."""
-    sample_rate = front.sample_rate
+    return _probe_figures(lambda signal, audio: front.process_mono(audio, front.sample_rate), front.sample_rate)
+
+
+def run_oracle_probe(strength_db: float, sample_rate: int = 48000) -> dict[str, Any]:
+    """Probe figures of the oracle gain, at the models' rate, on the real-time STFT: it knows the
+    note (and that noise alone is all noise); its gains are floored at ``-strength_db``."""
+    from livedenoise.bench.oracle import oracle_outputs
+
+    def ideal(signal: dict[str, Any], audio: np.ndarray) -> np.ndarray:
+        clean = np.zeros_like(audio) if signal["note"] is None else signal["note"].astype(np.float32)
+        return oracle_outputs(audio, clean, sample_rate, strength_db, [0.0])[0]
+
+    return _probe_figures(ideal, sample_rate)
+
+
+def _probe_figures(process: Callable[[dict[str, Any], np.ndarray], np.ndarray], sample_rate: int) -> dict[str, Any]:
+    """Figures of ``process(signal, audio)``, which returns the output for one probe input."""
     by_band: dict[str, dict[str, float]] = {}
     for signal in probe_signals(sample_rate):
         audio = signal["noise"] if signal["note"] is None else signal["noise"] + signal["note"]
-        out = front.process_mono(audio.astype(np.float32), sample_rate)
+        out = process(signal, audio.astype(np.float32))
         scores = score_signal(signal, out, sample_rate)
         row = by_band.setdefault(signal["band"], {})
         if signal["kind"] == "note":

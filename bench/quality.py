@@ -16,7 +16,8 @@ might try instead (``bench/peers.py``: RNNoise, DeepFilterNet, noisereduce) are 
 
 ``--oracle`` adds the oracle gains (``bench/oracle.py``) beside the models: the ideal gain per bin
 of the real-time STFT, the best a gain like our models' can do, and the same with the band below 200 or
-500 Hz left alone, which says what that band is worth.
+500 Hz left alone, which says what that band is worth; with the probe, the ideal gain's row says
+how much noise under the note any such gain can remove.
 
 Without ``--set`` it reports all three figures: the unseen-source dev set (format 3, the
 headline), the in-distribution dev set (format 2), both under the data root, and the noise probe
@@ -408,7 +409,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the noise probe: alone, or with the --set dev sets")
     parser.add_argument("--oracle", action="store_true",
                         help="also score the oracle gains: the ideal gain per STFT bin (knows the clean music), "
-                        "and the same leaving the band below 200 or 500 Hz alone")
+                        "and the same leaving the band below 200 or 500 Hz alone; with the probe, the ideal gain there")
     parser.add_argument(
         "--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
         help="only the first N examples of each cell (part, noise type, SNR) of each dev set: a quicker, smaller run "
@@ -434,6 +435,13 @@ def evaluate_probe(model: str, strength_db: float, provider: str = "cpu") -> dic
     from livedenoise.bench import probe
 
     return {"model": model, **probe.run_probe(open_front_end(model, strength_db, provider))}
+
+
+def evaluate_oracle_probe(strength_db: float) -> dict[str, Any]:
+    """The noise probe through the oracle gain: the most a gain per bin removes under the note."""
+    from livedenoise.bench import probe
+
+    return {"model": "oracle", **probe.run_oracle_probe(strength_db)}
 
 
 def probe_table(results: list[dict[str, Any]], markdown: bool) -> str:
@@ -537,6 +545,8 @@ def run(args: argparse.Namespace) -> int:
             except ModelLoadError as exc:
                 if not any(s["model"] == model for s in skipped):
                     skipped.append({"model": model, "reason": str(exc)})
+        if args.oracle:
+            probe_results.append(evaluate_oracle_probe(args.strength_db))
         print(probe_table(probe_results, markdown=False), end="")
         markdown.append(probe_table(probe_results, markdown=True))
     for s in skipped:

@@ -53,3 +53,17 @@ def test_identity_removes_nothing_and_dsp_removes_stationary_noise(monkeypatch):
         assert abs(row["stationary_db"]) < 0.1 and abs(row["note_gain_db"]) < 0.3
     assert dsp["min_stationary_db"] > 10.0
     assert set(dsp["by_band"]) == {"100-1000 Hz", "20-20000 Hz"}
+
+
+def test_the_oracle_removes_noise_alone_to_the_floor_and_less_under_a_low_note(monkeypatch):
+    """Under the note the oracle is bounded by the STFT's resolution: the note's harmonics are 110 Hz
+    apart, closer than a 1024-sample window's main lobe, so low bins hold note and noise together."""
+    monkeypatch.setattr(probe, "PROBE_S", 3.0)
+    monkeypatch.setattr(probe, "MEASURE_S", 2.0)
+    monkeypatch.setattr(probe, "PROBE_BANDS_HZ", ((20.0, 500.0), (4000.0, 20000.0)))
+    figures = quality.evaluate_oracle_probe(40.0)
+    low, high = figures["by_band"]["20-500 Hz"], figures["by_band"]["4000-20000 Hz"]
+    for row in (low, high):
+        assert row["stationary_db"] == pytest.approx(40.0, abs=0.5)
+    assert high["note_noise_removed_db"] > 15.0 and abs(high["note_gain_db"]) < 0.5
+    assert low["note_noise_removed_db"] < high["note_noise_removed_db"] - 6.0

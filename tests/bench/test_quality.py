@@ -196,6 +196,11 @@ def test_plain_run_reports_the_dev_sets_under_the_data_root_and_the_probe(tmp_pa
     assert quality.run(args) == 0
     data = json.loads((tmp_path / "p.json").read_text())
     assert data["sets"] == [] and data["models"] == {} and "identity" in data["probe"]
+    args = parser.parse_args(["--probe", "--oracle", "--models", "identity", "--json", str(tmp_path / "o.json")])
+    assert quality.run(args) == 0
+    probed = json.loads((tmp_path / "o.json").read_text())["probe"]
+    assert set(probed) == {"identity", "oracle"}
+    assert probed["oracle"]["by_band"]["300-3000 Hz"]["note_noise_removed_db"] > 3.0
 
 
 def test_per_cell_keeps_the_first_examples_of_each_cell(tmp_path):
