@@ -56,8 +56,9 @@ def test_identity_removes_nothing_and_dsp_removes_stationary_noise(monkeypatch):
 
 
 def test_the_oracle_removes_noise_alone_to_the_floor_and_less_under_a_low_note(monkeypatch):
-    """Under the note the oracle is bounded by the STFT's resolution: the note's harmonics are 110 Hz
-    apart, closer than a 1024-sample window's main lobe, so low bins hold note and noise together."""
+    """Under the note the oracle is bounded by the STFT's resolution: the note's harmonics are 2.3
+    bins apart and the analysis window passes a tone 2.2 bins away at -20 dB, so low bins hold note
+    and noise together."""
     monkeypatch.setattr(probe, "PROBE_S", 3.0)
     monkeypatch.setattr(probe, "MEASURE_S", 2.0)
     monkeypatch.setattr(probe, "PROBE_BANDS_HZ", ((20.0, 500.0), (4000.0, 20000.0)))
