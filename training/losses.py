@@ -21,6 +21,9 @@ import torch
 from .frequency_weights import FREQUENCY_WEIGHTINGS, bin_weights
 from .target_features import EPS, LOG_FLOOR, TargetFeatures, aligned_target, stft_magnitude
 
+# an example holds noise when it is more than -60 dB of the input's energy (not float rounding)
+NOISE_PRESENT = 1e-6
+
 
 @dataclass(frozen=True)
 class LossConfig:
@@ -47,6 +50,13 @@ class LossConfig:
     # No lower than residual_noise_floor_db, as the engine floors a mask.
     residual_noise_weight: float = 0.0
     residual_noise_floor_db: float = -40.0
+    # Music with noise: what the mask lets through of the noise alone (the noisy input less the
+    # target), in dB of the noise's energy. The spectral terms judge the sum of music and noise, and
+    # near a loud note the noise under it barely moves them: a model then learns that music present
+    # means pass everything. No lower than noise_leak_floor_db, about what an ideal gain can take
+    # from under a held low note with this STFT (bench quality --probe --oracle).
+    noise_leak_weight: float = 0.0
+    noise_leak_floor_db: float = -20.0
 
     def __post_init__(self) -> None:
         if math.isnan(self.sisdr_ceiling_db):
@@ -115,6 +125,25 @@ def residual_noise_db(
     return torch.where(silent, level, 0.0).sum() / silent.sum().clamp_min(1)
 
 
+def noise_leak_db(
+    estimate_spec: torch.Tensor,
+    noisy_spec: torch.Tensor,
+    target_spec: torch.Tensor,
+    scored: torch.Tensor,
+    floor_db: float,
+) -> torch.Tensor:
+    """Mean over the ``scored (batch,)`` examples of the energy of the noise (``noisy - target``)
+    after the mask that made ``estimate_spec`` from ``noisy_spec``, in dB of the noise's energy, no
+    lower than ``floor_db``; spectra ``(batch, freqs, frames)``. Zero when none is scored."""
+    # the mask per bin: the estimate is the noisy spectrum times it (silent bins pass nothing)
+    mask = estimate_spec * noisy_spec.conj() / (noisy_spec.abs().pow(2) + EPS)
+    noise = noisy_spec - target_spec
+    energy_out = (mask * noise).abs().pow(2).sum(dim=(-2, -1))
+    energy_in = noise.abs().pow(2).sum(dim=(-2, -1))
+    level = (10 * torch.log10((energy_out + EPS) / (energy_in + EPS))).clamp_min(floor_db)
+    return torch.where(scored, level, 0.0).sum() / scored.sum().clamp_min(1)
+
+
 def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, ceiling_db: float = math.inf) -> torch.Tensor:
     """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``. A finite
     ``ceiling_db`` adds that fraction of the projection's energy to the residual, so the score
@@ -138,7 +167,7 @@ class DenoiseLoss(torch.nn.Module):
     ``Denoiser`` returns them (the waveform one hop late), the clean target ``(batch, samples)`` of
     the noisy input, optionally its ``TargetFeatures`` computed beforehand (without them they are
     computed here, with the same result), the mask's logits for the ``logit_weight`` term and the
-    noisy spectrum for the ``residual_noise_weight`` term. Returns the loss and each part's value.
+    noisy spectrum for the ``residual_noise_weight`` and ``noise_leak_weight`` terms. Returns the loss and each part's value.
     """
 
     def __init__(self, config: LossConfig, n_fft: int, hop_samples: int, sample_rate: int) -> None:
@@ -194,5 +223,15 @@ class DenoiseLoss(torch.nn.Module):
                 raise ValueError("loss.residual_noise_weight is set: pass the noisy spectrum")
             residual = residual_noise_db(estimate_spec, noisy_spec, ~audible, c.residual_noise_floor_db)
             parts["residual_noise_db"] = (c.residual_noise_weight, residual)
+        if c.noise_leak_weight:
+            if noisy_spec is None:
+                raise ValueError("loss.noise_leak_weight is set: pass the noisy spectrum")
+            with torch.no_grad():
+                target_spec = self.target_features.stft.analyze(target)
+                noise_energy = (noisy_spec - target_spec).abs().pow(2).sum(dim=(-2, -1))
+                # music alone has no noise to leak; noise alone is the residual_noise term's
+                noisy = noise_energy > NOISE_PRESENT * noisy_spec.abs().pow(2).sum(dim=(-2, -1))
+            leak = noise_leak_db(estimate_spec, noisy_spec, target_spec, audible & noisy, c.noise_leak_floor_db)
+            parts["noise_leak_db"] = (c.noise_leak_weight, leak)
         total = sum(weight * value for weight, value in parts.values())
         return total, {name: float(value.detach()) for name, (_, value) in parts.items()}
