@@ -117,7 +117,8 @@ def first_per_cell(examples: list[dict[str, Any]], n: int) -> list[dict[str, Any
     return kept
 
 
-def _read(folder: Path, relative: str) -> np.ndarray:
+def read_mono(folder: Path, relative: str) -> np.ndarray:
+    """A dev-set file ``(samples,)``, its channels averaged."""
     audio, _ = sf.read(folder / relative, dtype="float32", always_2d=True)
     return audio.mean(axis=1)
 
@@ -141,7 +142,7 @@ def score_example(
 ) -> dict[str, Any]:
     """One example's figures for one model; ``denoise`` maps mono ``(samples,)`` to its aligned output."""
     sample_rate = inputs.sample_rate
-    noisy = _read(folder, example["input"])
+    noisy = read_mono(folder, example["input"])
     out = denoise(noisy)
     part = example["part"]
     row: dict[str, Any] = {"id": example["id"], "part": part}
@@ -149,7 +150,7 @@ def score_example(
         if key in example:
             row[key] = example[key]
     if part in ("mixture", "tuner"):
-        clean = _read(folder, example["clean"])
+        clean = read_mono(folder, example["clean"])
         row["si_sdr_in_db"] = inputs.get(example, "si_sdr_in", lambda: si_sdr(noisy, clean))
         row["si_sdr_out_db"] = si_sdr(out, clean)
         row["si_sdri_db"] = row["si_sdr_out_db"] - row["si_sdr_in_db"]
@@ -263,7 +264,7 @@ def _clean_part(example: dict[str, Any], folder: Path, noisy: np.ndarray) -> np.
         return noisy
     if example["part"] == "noise_only":
         return np.zeros_like(noisy)
-    return _read(folder, example["clean"])
+    return read_mono(folder, example["clean"])
 
 
 def evaluate_oracles(folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
@@ -275,7 +276,7 @@ def evaluate_oracles(folder: Path, devset: dict[str, Any], strength_db: float, i
     sample_rate = devset["sample_rate"]
     rows: dict[str, list] = {name: [] for name in oracle.ORACLES}
     for example in tqdm(devset["examples"], desc="oracle", unit="example", disable=not progress):
-        noisy = _read(folder, example["input"])
+        noisy = read_mono(folder, example["input"])
         outputs = oracle.oracle_outputs(noisy, _clean_part(example, folder, noisy), sample_rate, strength_db,
                                         list(oracle.ORACLES.values()))
         for name, out in zip(oracle.ORACLES, outputs):

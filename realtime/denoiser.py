@@ -83,7 +83,7 @@ def _channel_mean(spec, out):
 
 
 @njit(cache=True, nogil=True)
-def _apply_mask(spec, mask, min_gain, out):
+def apply_mask(spec, mask, min_gain, out):
     """``out = spec * mask`` per channel, mask magnitude raised to ``min_gain``; count bad mask bins."""
     n_bad = 0
     for k in range(spec.shape[1]):
@@ -120,7 +120,7 @@ def _analyze_hop(hop_in, clean_hop, spectrum, model_input, *analyzer_buffers):
 @njit(cache=True, nogil=True)
 def _synthesize_hop(spectrum, mask, min_gain, out_spectrum, hop_out, *synthesizer_buffers):
     """Apply the mask and synthesise the hop: its second compiled call. Returns the bad mask bins."""
-    n_bad = _apply_mask(spectrum, mask, min_gain, out_spectrum)
+    n_bad = apply_mask(spectrum, mask, min_gain, out_spectrum)
     synthesize_frame(out_spectrum, hop_out, *synthesizer_buffers)
     return n_bad
 

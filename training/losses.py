@@ -57,6 +57,11 @@ class LossConfig:
     # from under a held low note with this STFT (bench quality --probe --oracle).
     noise_leak_weight: float = 0.0
     noise_leak_floor_db: float = -20.0
+    # Its counterpart: what the same mask does to the music alone, as the music's SDR after it (dB,
+    # saturating at music_kept_ceiling_db as SI-SDR does). The leak term alone buys noise removal
+    # with the music under it; weighed alike, a dB of music costs what a dB of noise gains.
+    music_kept_weight: float = 0.0
+    music_kept_ceiling_db: float = 20.0
 
     def __post_init__(self) -> None:
         if math.isnan(self.sisdr_ceiling_db):
@@ -125,6 +130,11 @@ def residual_noise_db(
     return torch.where(silent, level, 0.0).sum() / silent.sum().clamp_min(1)
 
 
+def _mask(estimate_spec: torch.Tensor, noisy_spec: torch.Tensor) -> torch.Tensor:
+    """The mask per bin that made the estimate from the noisy spectrum (silent bins pass nothing)."""
+    return estimate_spec * noisy_spec.conj() / (noisy_spec.abs().pow(2) + EPS)
+
+
 def noise_leak_db(
     estimate_spec: torch.Tensor,
     noisy_spec: torch.Tensor,
@@ -135,12 +145,23 @@ def noise_leak_db(
     """Mean over the ``scored (batch,)`` examples of the energy of the noise (``noisy - target``)
     after the mask that made ``estimate_spec`` from ``noisy_spec``, in dB of the noise's energy, no
     lower than ``floor_db``; spectra ``(batch, freqs, frames)``. Zero when none is scored."""
-    # the mask per bin: the estimate is the noisy spectrum times it (silent bins pass nothing)
-    mask = estimate_spec * noisy_spec.conj() / (noisy_spec.abs().pow(2) + EPS)
     noise = noisy_spec - target_spec
-    energy_out = (mask * noise).abs().pow(2).sum(dim=(-2, -1))
+    energy_out = (_mask(estimate_spec, noisy_spec) * noise).abs().pow(2).sum(dim=(-2, -1))
     energy_in = noise.abs().pow(2).sum(dim=(-2, -1))
     level = (10 * torch.log10((energy_out + EPS) / (energy_in + EPS))).clamp_min(floor_db)
+    return torch.where(scored, level, 0.0).sum() / scored.sum().clamp_min(1)
+
+
+def music_kept_db(
+    estimate_spec: torch.Tensor, noisy_spec: torch.Tensor, target_spec: torch.Tensor, scored: torch.Tensor, ceiling_db: float
+) -> torch.Tensor:
+    """Mean over the ``scored (batch,)`` examples of the SDR (dB) of the music (``target_spec``) after
+    the mask that made ``estimate_spec`` from ``noisy_spec``; the ceiling's share of the music's
+    energy joins the error, so it approaches ``ceiling_db`` smoothly. Zero when none is scored."""
+    masked = _mask(estimate_spec, noisy_spec) * target_spec
+    energy = target_spec.abs().pow(2).sum(dim=(-2, -1))
+    error = (masked - target_spec).abs().pow(2).sum(dim=(-2, -1)) + energy * 10 ** (-ceiling_db / 10)
+    level = 10 * torch.log10((energy + EPS) / (error + EPS))
     return torch.where(scored, level, 0.0).sum() / scored.sum().clamp_min(1)
 
 
@@ -167,7 +188,8 @@ class DenoiseLoss(torch.nn.Module):
     ``Denoiser`` returns them (the waveform one hop late), the clean target ``(batch, samples)`` of
     the noisy input, optionally its ``TargetFeatures`` computed beforehand (without them they are
     computed here, with the same result), the mask's logits for the ``logit_weight`` term and the
-    noisy spectrum for the ``residual_noise_weight`` and ``noise_leak_weight`` terms. Returns the loss and each part's value.
+    noisy spectrum for the ``residual_noise_weight``, ``noise_leak_weight`` and ``music_kept_weight``
+    terms. Returns the loss and each part's value.
     """
 
     def __init__(self, config: LossConfig, n_fft: int, hop_samples: int, sample_rate: int) -> None:
@@ -223,15 +245,19 @@ class DenoiseLoss(torch.nn.Module):
                 raise ValueError("loss.residual_noise_weight is set: pass the noisy spectrum")
             residual = residual_noise_db(estimate_spec, noisy_spec, ~audible, c.residual_noise_floor_db)
             parts["residual_noise_db"] = (c.residual_noise_weight, residual)
-        if c.noise_leak_weight:
+        if c.noise_leak_weight or c.music_kept_weight:
             if noisy_spec is None:
-                raise ValueError("loss.noise_leak_weight is set: pass the noisy spectrum")
+                raise ValueError("loss.noise_leak_weight and loss.music_kept_weight need the noisy spectrum")
             with torch.no_grad():
                 target_spec = self.target_features.stft.analyze(target)
                 noise_energy = (noisy_spec - target_spec).abs().pow(2).sum(dim=(-2, -1))
                 # music alone has no noise to leak; noise alone is the residual_noise term's
-                noisy = noise_energy > NOISE_PRESENT * noisy_spec.abs().pow(2).sum(dim=(-2, -1))
-            leak = noise_leak_db(estimate_spec, noisy_spec, target_spec, audible & noisy, c.noise_leak_floor_db)
-            parts["noise_leak_db"] = (c.noise_leak_weight, leak)
+                mixed = audible & (noise_energy > NOISE_PRESENT * noisy_spec.abs().pow(2).sum(dim=(-2, -1)))
+            if c.noise_leak_weight:
+                leak = noise_leak_db(estimate_spec, noisy_spec, target_spec, mixed, c.noise_leak_floor_db)
+                parts["noise_leak_db"] = (c.noise_leak_weight, leak)
+            if c.music_kept_weight:
+                kept = music_kept_db(estimate_spec, noisy_spec, target_spec, mixed, c.music_kept_ceiling_db)
+                parts["neg_music_kept_db"] = (c.music_kept_weight, -kept)
         total = sum(weight * value for weight, value in parts.values())
         return total, {name: float(value.detach()) for name, (_, value) in parts.items()}

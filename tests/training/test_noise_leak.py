@@ -1,5 +1,6 @@
-"""Music with noise: the noise-leak term scores what the mask lets through of the noise alone,
-whatever it does to the music, and counts only examples that hold both."""
+"""Music with noise: the noise-leak term scores what the mask lets through of the noise alone, the
+music-kept term what the same mask does to the music alone; both count only examples that hold
+both."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def _one_hop_late(wave: torch.Tensor) -> torch.Tensor:
 
 
 def _leak_loss(**overrides) -> DenoiseLoss:
-    config = LossConfig(compressed_weight=0.0, mrstft_weight=0.0, sisdr_weight=0.0, noise_leak_weight=1.0, **overrides)
+    weights = {"noise_leak_weight": 1.0, **overrides}
+    config = LossConfig(compressed_weight=0.0, mrstft_weight=0.0, sisdr_weight=0.0, **weights)
     return DenoiseLoss(config, N_FFT, HOP, SAMPLE_RATE)
 
 
@@ -79,3 +81,18 @@ def test_the_leak_term_needs_the_noisy_spectrum():
     spec = loss_fn.target_features.stft.analyze(music + noise)
     with pytest.raises(ValueError, match="noisy spectrum"):
         loss_fn(spec, _one_hop_late(music + noise), music)
+
+
+def test_the_music_kept_is_its_sdr_after_the_mask_and_pulls_the_gain_up_to_its_ceiling():
+    loss_fn = _leak_loss(noise_leak_weight=0.0, music_kept_weight=1.0, music_kept_ceiling_db=60.0)
+    music, noise = _music_and_noise(9)
+    noisy = music + noise
+    noisy_spec = loss_fn.target_features.stft.analyze(noisy)
+    gain = torch.tensor(0.5, requires_grad=True)
+    loss, parts = loss_fn(gain * noisy_spec, _one_hop_late(gain * noisy), music, noisy_spec=noisy_spec)
+    assert parts["neg_music_kept_db"] == pytest.approx(-6.02, abs=0.01)  # the music at half amplitude
+    loss.backward()
+    assert float(gain.grad) < 0.0  # more gain, more music kept
+    capped = _leak_loss(noise_leak_weight=0.0, music_kept_weight=1.0, music_kept_ceiling_db=20.0)
+    _, parts = capped(noisy_spec, _one_hop_late(noisy), music, noisy_spec=noisy_spec)
+    assert parts["neg_music_kept_db"] == pytest.approx(-20.0, abs=0.01)  # a unit mask keeps it whole
