@@ -3,7 +3,7 @@
 Our models' output is their input times a mask per bin and hop. The masks a model makes from a
 mixture, applied alike to the mixture's clean music and to its noise (the same STFT, floored as the
 engine floors them), split its output into two parts that sum to it: what became of the music and
-what is left of the noise. ``bench decompose`` reports both over a dev set's mixtures, by input SNR
+what is left of the noise. ``bench parts`` reports both over a dev set's mixtures, by input SNR
 and by noise type: the music's SDR after the mask (the higher, the less the mask took of it) and the
 noise left, in dB of the noise's energy. SI-SDR improvement needs both at once: a model that passes
 one noise whole and cuts another along with the music gains less than one that takes a few dB off
@@ -121,7 +121,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
                         help="only the first N examples of each cell (part, noise type, SNR): a quicker run")
     add_model_arguments(parser, several=("default",))
-    parser.add_argument("--json", type=Path, default=Path("bench-decompose.json"), help="where to write the figures")
+    parser.add_argument("--json", type=Path, default=Path("bench-parts.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
 
 
@@ -134,23 +134,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         devset = load_devset(folder)
     except DevsetError as exc:
-        print(f"bench decompose: {exc}", file=sys.stderr)
+        print(f"bench parts: {exc}", file=sys.stderr)
         return 2
     if args.per_cell is not None:
         devset["examples"] = first_per_cell(devset["examples"], args.per_cell)
     if not any(e["part"] == "mixture" for e in devset["examples"]):
-        print(f"bench decompose: {folder} has no mixtures to split", file=sys.stderr)
+        print(f"bench parts: {folder} has no mixtures to split", file=sys.stderr)
         return 2
     results = []
     for model in model_list(args):
         if model in peers.PEERS:
-            print(f"bench decompose: --model {model}: a peer's output is not a mask over our STFT; it cannot be split",
+            print(f"bench parts: --model {model}: a peer's output is not a mask over our STFT; it cannot be split",
                   file=sys.stderr)
             return 2
         try:
             results.append(decompose_devset(model, folder, devset, args.strength_db, args.provider))
         except (ModelLoadError, DevsetError) as exc:
-            print(f"bench decompose: --model {model}: {exc}", file=sys.stderr)
+            print(f"bench parts: --model {model}: {exc}", file=sys.stderr)
             return 2
     text = ("music SDR after the mask / noise left (dB), means over the mixtures of "
             f"{folder} ({sum(e['part'] == 'mixture' for e in devset['examples'])})\n\n" + table(results))
