@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from livedenoise.bench import peers
-from livedenoise.bench.quality import DevsetError, first_per_cell, load_devset, read_mono
+from livedenoise.bench.quality import DevsetError, load_devset, read_mono
 from livedenoise.realtime.cli_types import int_in_range
 from livedenoise.realtime.denoiser import StreamingDenoiser, apply_mask
 from livedenoise.realtime.model_choice import open_runtime
@@ -132,12 +132,10 @@ def run(args: argparse.Namespace) -> int:
 
         folder = default_data_root() / "devset-unseen"
     try:
-        devset = load_devset(folder)
+        devset = load_devset(folder, args.per_cell)
     except DevsetError as exc:
         print(f"bench parts: {exc}", file=sys.stderr)
         return 2
-    if args.per_cell is not None:
-        devset["examples"] = first_per_cell(devset["examples"], args.per_cell)
     if not any(e["part"] == "mixture" for e in devset["examples"]):
         print(f"bench parts: {folder} has no mixtures to split", file=sys.stderr)
         return 2

@@ -76,8 +76,9 @@ class DevsetError(ValueError):
     """The dev-set folder cannot be used; the message says why and how to build one."""
 
 
-def load_devset(folder: str | Path) -> dict[str, Any]:
-    """Read ``folder/devset.json`` and check that every file it names is there."""
+def load_devset(folder: str | Path, per_cell: int | None = None) -> dict[str, Any]:
+    """Read ``folder/devset.json`` and check that every file it names is there; with ``per_cell``,
+    keep only the first that many examples of each cell (``first_per_cell``)."""
     folder = Path(folder)
     path = folder / DEVSET_FILE
     if not path.is_file():
@@ -102,6 +103,8 @@ def load_devset(folder: str | Path) -> dict[str, Any]:
             if key in example and not (folder / example[key]).is_file():
                 raise DevsetError(f"{path}: example {example['id']} names {example[key]}, which is missing")
     devset["sample_rate"] = sample_rate
+    if per_cell is not None:
+        devset["examples"] = first_per_cell(examples, per_cell)
     return devset
 
 
@@ -490,12 +493,10 @@ def run(args: argparse.Namespace) -> int:
     devsets = []
     for folder in folders:
         try:
-            devset = load_devset(folder)
+            devset = load_devset(folder, args.per_cell)
         except DevsetError as exc:
             print(f"bench quality: {exc}", file=sys.stderr)
             return 2
-        if args.per_cell is not None:
-            devset["examples"] = first_per_cell(devset["examples"], args.per_cell)
         devsets.append((folder, devset))
     models = model_list(args)
     for model in models:
