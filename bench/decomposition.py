@@ -24,6 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from livedenoise.bench import peers
+from livedenoise.bench.metrics import noise_attenuation_db
 from livedenoise.bench.quality import DevsetError, load_devset, read_mono
 from livedenoise.realtime.cli_types import int_in_range
 from livedenoise.realtime.denoiser import StreamingDenoiser, apply_mask
@@ -71,8 +72,8 @@ def music_sdr_db(music_part: np.ndarray, clean: np.ndarray) -> float:
 
 
 def noise_left_db(noise_part: np.ndarray, noise: np.ndarray) -> float:
-    """What the mask left of the noise, in dB of the noise's energy."""
-    return float(10 * np.log10((np.sum(noise_part.astype(np.float64) ** 2) + EPS) / (np.sum(noise.astype(np.float64) ** 2) + EPS)))
+    """What the mask left of the noise, in dB of the noise's energy: the attenuation, negated."""
+    return -noise_attenuation_db(noise_part, noise)
 
 
 def decompose_devset(model: str, folder: Path, devset: dict[str, Any], strength_db: float, provider: str = "cpu",
