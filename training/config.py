@@ -32,6 +32,10 @@ class DataConfig:
     # The loss's target side (STFTs of the clean target) computed in the data-loader worker with
     # each item, not in the training step.
     target_features: bool = False
+    # Validation examples: "mixed" as training mixes them, "recorded" from the validation packages'
+    # recordings alone, dry, as the unseen-source dev set is mixed (training/validation_mix.py).
+    validation_noise: str = "mixed"
+    validation_segment_s: float = 0.0  # 0: segment_s
 
 
 @dataclass(frozen=True)

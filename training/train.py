@@ -14,7 +14,6 @@ The resolved config is saved beside them as ``config.toml``; ``history.jsonl`` h
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -38,6 +37,7 @@ from .losses import DenoiseLoss, si_sdr
 from .manifest import read_manifest
 from .onnx_weights import calibrate_batch_norms, load_onnx_model
 from .target_features import TargetFeatures
+from .validation_mix import validation_mix
 from .weight_average import WeightAverage
 
 
@@ -193,11 +193,10 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
         data.manifest, "train", n_items=data.n_train_items, segment_s=data.segment_s,
         config=config.mix, seed=loop.seed, cache=data.cache, target_features=target_features,
     )
-    # every validation example has noise: transparency is measured on its own, on the clean music
     val_set = MixtureDataset(
-        data.manifest, "validation", n_items=data.n_validation_items, segment_s=data.segment_s,
-        config=dataclasses.replace(config.mix, clean_prob=0.0, noise_only_prob=0.0), seed=loop.seed + 1,
-        cache=data.cache,
+        data.manifest, "validation", n_items=data.n_validation_items,
+        segment_s=data.validation_segment_s or data.segment_s,
+        config=validation_mix(data.validation_noise, config.mix), seed=loop.seed + 1, cache=data.cache,
     )
     sampler = DistributedSampler(train_set, world, rank, shuffle=False) if world > 1 else None
     loader = DataLoader(
