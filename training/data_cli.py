@@ -5,6 +5,8 @@
     livedenoise data add --layout esc50 PATH
     livedenoise data report                counts and minutes as Markdown -> data/SOURCES.md, and the
                                            spread of noise spectra per split -> data/noise-spectra.png
+    livedenoise data bundle OUT            train + validation splits as Opus clips under 60 MiB -> OUT/,
+                                           a data root another machine trains from
 
 Every action that changes a source manifest rewrites ``manifest.jsonl``: all sources merged,
 deduplicated by sha256 (Debian first, then renders, then user datasets).
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from livedenoise.training import devset_cli
+from livedenoise.training.bundle import BundleConfig, pack_bundle
 from livedenoise.training.dataset_layouts import LAYOUTS, ScanTally, dataset_candidates, describe
 from livedenoise.training.fetch import (
     DEBIAN_MANIFEST,
@@ -81,6 +84,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--name", default="", help="manifest name (default: layout-FOLDERNAME)")
     add.add_argument("path", type=Path)
     actions.add_parser("report", help=f"write counts and durations to DATA_ROOT/{REPORT_NAME}")
+    bundle = actions.add_parser(
+        "bundle", help="pack the train and validation splits small, for training on another machine"
+    )
+    bundle.add_argument("out", type=Path, help="folder to write (a data root of its own)")
+    bundle.add_argument("--max-mib", type=float, default=BundleConfig.max_bytes / 2**20)
+    bundle.add_argument("--music-kbps", type=float, default=BundleConfig.music_kbps)
+    bundle.add_argument("--noise-kbps", type=float, default=BundleConfig.noise_kbps)
     devset_cli.configure(
         actions.add_parser("devset", help="build the dev sets (unseen sources, in-distribution)")
     )
@@ -94,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
         return _report(data_root)
     if action == "devset":
         return devset_cli.run(args)
+    if action == "bundle":
+        return _bundle(data_root, args)
     if getattr(args, "workers", 1) < 1:
         raise SystemExit("--workers must be >= 1")
     if action == "fetch":
@@ -249,6 +261,24 @@ def sources_report(records: list[SourceFile], data_root: Path) -> str:
     ]
     lines += _table(["licence", "files", "minutes"], rows)
     return "\n".join(lines) + "\n"
+
+
+def _bundle(data_root: Path, args: argparse.Namespace) -> int:
+    manifest = data_root / MANIFEST_NAME
+    if not manifest.exists():
+        raise SystemExit(f"data bundle: {manifest} not found; run `livedenoise data fetch` first")
+    config = BundleConfig(
+        max_bytes=int(args.max_mib * 2**20), music_kbps=args.music_kbps, noise_kbps=args.noise_kbps
+    )
+    try:
+        records = pack_bundle(manifest, args.out, config, progress=print)
+    except (FileExistsError, ValueError) as exc:
+        raise SystemExit(f"data bundle: {exc}") from exc
+    (args.out / REPORT_NAME).write_text(sources_report(records, args.out), encoding="utf-8")
+    size = sum((args.out / r.path).stat().st_size for r in records)
+    print(f"wrote {args.out} ({len(records)} clips, {size / 2**20:.1f} MiB); train from it with "
+          f"--set data.manifest='\"{args.out / MANIFEST_NAME}\"'")
+    return 0
 
 
 def _report(data_root: Path) -> int:
