@@ -12,6 +12,7 @@ import torch
 from livedenoise.models.checkpoint import load_checkpoint_model
 from livedenoise.models.config import UNetConfig
 from livedenoise.realtime.model_choice import SHIPPED_MODEL
+from livedenoise.training.bundle import BundleConfig, pack_bundle
 from livedenoise.training.config import load_config, to_toml
 from livedenoise.training.export import read_onnx_card
 from livedenoise.training.manifest import SourceFile, write_manifest
@@ -198,4 +199,15 @@ def test_torchrun_shares_each_epoch_between_two_processes(tiny_manifest, tmp_pat
     (record,) = [json.loads(line) for line in (out_dir / "history.jsonl").read_text().splitlines()]
     assert record["step"] == 1  # 8 items, batches of 4, two ranks: one step each (one process takes 2)
     assert np.isfinite(record["val_sisdr_improvement_db"])
+    load_checkpoint_model(out_dir / "last.pt")
+
+
+def test_a_bundle_of_the_data_trains_as_a_data_root_of_its_own(tiny_manifest, tmp_path):
+    """What a machine without the sources trains from: the splits packed as Opus clips."""
+    bundle = tmp_path / "bundle"
+    records = pack_bundle(tiny_manifest, bundle, BundleConfig(max_bytes=120_000, piece_s=2.0))
+    assert {r.split for r in records} == {"train", "validation"}
+    out_dir = tmp_path / "from-bundle"
+    record = train(tiny_config(bundle / "manifest.jsonl", out_dir, 1))
+    assert record["epoch"] == 1 and np.isfinite(record["val_sisdr_improvement_db"])
     load_checkpoint_model(out_dir / "last.pt")
