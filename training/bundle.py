@@ -97,6 +97,13 @@ def _clip_record(source: SourceFile, path: str, digest: str, n_samples: int) -> 
     )
 
 
+def _no_room(noise_bytes: float, max_bytes: int, about: str = "") -> str:
+    return (
+        f"the noise alone takes {about}{noise_bytes / 2**20:.2f} MiB of {max_bytes / 2**20:.2f} and leaves no "
+        "room for music: lower noise_kbps or raise max_bytes"
+    )
+
+
 def pack_bundle(
     manifest: str | Path,
     out_dir: str | Path,
@@ -107,13 +114,23 @@ def pack_bundle(
     not hold one yet); returns its records. Raises ``ValueError`` when the noise leaves no room for
     music in ``config.max_bytes``, or the clips come out larger than planned."""
     manifest, out_dir = Path(manifest), Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"{out_dir} is a file, not a folder")
     if (out_dir / "manifest.jsonl").exists():
         raise FileExistsError(f"{out_dir} already holds a bundle")
+    opus_level(config.music_kbps), opus_level(config.noise_kbps)  # refuse a bad bitrate before any work
     records = [r for r in read_manifest(manifest) if r.split in SPLITS]
     music = [r for r in records if r.kind == "music"]
     noise = [r for r in records if r.kind == "noise"]
     if not any(r.split == "train" for r in music):
         raise ValueError(f"{manifest} has no training music")
+    # Variable-bitrate noise codes below its nominal rate (measured 15% below this estimate): refuse
+    # here only a size that half of it fills; the exact test follows the coding.
+    noise_estimate = sum(
+        r.duration_s * config.noise_kbps * 1000 / 8 * CONTAINER_MARGIN + CLIP_HEADER_BYTES for r in noise
+    )
+    if noise_estimate / 2 >= config.max_bytes:
+        raise ValueError(_no_room(noise_estimate, config.max_bytes, "about "))
     sources = CachedSources(manifest.parent, SAMPLE_RATE)
     clips = out_dir / CLIPS_DIR
     clips.mkdir(parents=True, exist_ok=True)
@@ -146,10 +163,7 @@ def pack_bundle(
         )
         header_s = n_pieces * CLIP_HEADER_BYTES * 8 / (config.music_kbps * 1000)
     if plan["train"] <= 0:
-        raise ValueError(
-            f"the noise alone takes {noise_bytes / 2**20:.2f} MiB of {config.max_bytes / 2**20:.2f} and "
-            "leaves no room for music: lower noise_kbps or raise max_bytes"
-        )
+        raise ValueError(_no_room(noise_bytes, config.max_bytes))
     for split in SPLITS:
         of_split = [r for r in music if r.split == split]
         take_s = plan[split]

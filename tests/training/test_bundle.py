@@ -125,3 +125,13 @@ def test_data_bundle_command_writes_a_data_root_with_its_sources(data_root, tmp_
     assert "train-music1" in report and "test-music" not in report
     with pytest.raises(SystemExit, match="already holds a bundle"):
         main(["data", "--data-root", str(data_root), "bundle", str(out)])
+
+
+def test_bundle_refuses_bad_settings_before_writing_anything(data_root, tmp_path):
+    with pytest.raises(ValueError, match="kb/s"):
+        pack_bundle(data_root / "manifest.jsonl", tmp_path / "a", BundleConfig(music_kbps=500.0))
+    a_file = tmp_path / "b"
+    a_file.write_text("not a folder")
+    with pytest.raises(FileExistsError, match="not a folder"):
+        pack_bundle(data_root / "manifest.jsonl", a_file)
+    assert not (tmp_path / "a").exists() and a_file.read_text() == "not a folder"
