@@ -88,9 +88,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "bundle", help="pack the train and validation splits small, for training on another machine"
     )
     bundle.add_argument("out", type=Path, help="folder to write (a data root of its own)")
-    bundle.add_argument("--max-mib", type=float, default=BundleConfig.max_bytes / 2**20)
-    bundle.add_argument("--music-kbps", type=float, default=BundleConfig.music_kbps)
-    bundle.add_argument("--noise-kbps", type=float, default=BundleConfig.noise_kbps)
+    bundle.add_argument("--max-mib", type=float, default=BundleConfig.max_bytes / 2**20,
+                        help="size of the bundle; music fills what the noise leaves (default %(default)g)")
+    bundle.add_argument("--music-kbps", type=float, default=BundleConfig.music_kbps,
+                        help="Opus bitrate of the music (default %(default)g)")
+    bundle.add_argument("--noise-kbps", type=float, default=BundleConfig.noise_kbps,
+                        help="Opus bitrate of the noise (default %(default)g)")
     devset_cli.configure(
         actions.add_parser("devset", help="build the dev sets (unseen sources, in-distribution)")
     )
