@@ -29,7 +29,7 @@ from .dataset import CachedSources
 from .manifest import SourceFile, read_manifest, write_manifest
 
 SAMPLE_RATE = 48_000
-SPLITS = ("train", "validation")
+BUNDLED_SPLITS = ("train", "validation")
 CLIPS_DIR = "clips"
 # libsndfile maps its compression level linearly onto Opus bitrates from 256 down to 6 kb/s
 # (measured: level 0.5 codes at 131 kb/s).
@@ -119,7 +119,7 @@ def pack_bundle(
     if (out_dir / "manifest.jsonl").exists():
         raise FileExistsError(f"{out_dir} already holds a bundle")
     opus_level(config.music_kbps), opus_level(config.noise_kbps)  # refuse a bad bitrate before any work
-    records = [r for r in read_manifest(manifest) if r.split in SPLITS]
+    records = [r for r in read_manifest(manifest) if r.split in BUNDLED_SPLITS]
     music = [r for r in records if r.kind == "music"]
     noise = [r for r in records if r.kind == "noise"]
     if not any(r.split == "train" for r in music):
@@ -145,7 +145,7 @@ def pack_bundle(
     noise_bytes = sum((out_dir / r.path).stat().st_size for r in packed)
     music_s = (config.max_bytes - noise_bytes) * 8 / (config.music_kbps * 1000 * CONTAINER_MARGIN)
     # Validation needs few examples: it gets the share of its minutes, at most a tenth.
-    minutes = {split: sum(r.duration_s for r in music if r.split == split) for split in SPLITS}
+    minutes = {split: sum(r.duration_s for r in music if r.split == split) for split in BUNDLED_SPLITS}
     val_fraction = min(0.1, minutes["validation"] / sum(minutes.values()))
     plan: dict[str, float] = {}
     header_s = 0.0  # the seconds of music that the pieces' headers cost, from the last plan
@@ -156,7 +156,7 @@ def pack_bundle(
                 [r.duration_s for r in music if r.split == split],
                 budget_s * (val_fraction if split == "validation" else 1 - val_fraction),
             )
-            for split in SPLITS
+            for split in BUNDLED_SPLITS
         }
         n_pieces = sum(
             len(excerpt_starts(r.duration_s, plan[r.split], config.piece_s)) for r in music if plan[r.split] > 0
@@ -164,7 +164,7 @@ def pack_bundle(
         header_s = n_pieces * CLIP_HEADER_BYTES * 8 / (config.music_kbps * 1000)
     if plan["train"] <= 0:
         raise ValueError(_no_room(noise_bytes, config.max_bytes))
-    for split in SPLITS:
+    for split in BUNDLED_SPLITS:
         of_split = [r for r in music if r.split == split]
         take_s = plan[split]
         if take_s <= 0:

@@ -3,9 +3,10 @@
 "mixed" draws noise as training does, from ``mix.noise_weights`` with every augmentation. In a
 recipe where most of the noise is synthetic (the procedural generator, colored noise, hum), that
 validation mostly scores the generator the model trains on, and it ranked models further from the
-unseen-source dev set's order than "recorded" does (neither matches it for every model). "recorded" draws only the validation packages' recordings, one noise per
-example, dry and unvaried, at the dev set's SNRs: the validation split mixed as the unseen-source
-dev set mixes its own split.
+unseen-source dev set's order than "recorded" does (neither matches it for every model).
+"recorded" draws only the validation packages' recordings, one noise per example, dry and
+unvaried, at the dev set's SNRs: the validation split mixed as the unseen-source dev set mixes
+its own split.
 
 Either way every validation example holds music and noise: transparency is measured on its own.
 """
