@@ -49,6 +49,12 @@ class UNetConfig:
     # denoiser tracks stationary noise). 0 leaves the channel out, as in models that predate it.
     floor_rise_db_per_s: float = 0.0
     floor_smooth_s: float = 0.04
+    # Two further input channels per layout channel: per row, the mean unit phasor of each bin's
+    # phase advance over phase_lag_hops hops, taken against the advance of the bin's centre
+    # frequency. At a lag of one window (n_fft / hop_samples) a held partial gives every bin near
+    # it the same advance, frame after frame, and noise a random one: the gain magnitudes alone
+    # cannot tell a low note from the noise in its bins. 0 leaves the channels out.
+    phase_lag_hops: int = 0
     channels: tuple[int, ...] = (16, 24, 32, 32)
     freq_kernel: int = 3
     time_kernel: int = 2
@@ -95,10 +101,15 @@ class UNetConfig:
         return self.floor_rise_db_per_s > 0.0
 
     @property
+    def has_phase_input(self) -> bool:
+        return self.phase_lag_hops > 0
+
+    @property
     def n_input_channels(self) -> int:
-        # Per layout channel: level-normalized and per-row-normalized compressed magnitude, and
-        # the magnitude over its noise floor.
-        return (3 if self.tracks_noise_floor else 2) * self.n_layout_channels
+        # Per layout channel: level-normalized and per-row-normalized compressed magnitude, the
+        # magnitude over its noise floor, and the phase advance's two components.
+        per_layout_channel = 2 + int(self.tracks_noise_floor) + 2 * int(self.has_phase_input)
+        return per_layout_channel * self.n_layout_channels
 
     @property
     def n_mask_components(self) -> int:
@@ -164,6 +175,8 @@ class UNetConfig:
             raise ValueError("floor_power, norm_time_s and floor_smooth_s must be positive")
         if self.floor_rise_db_per_s < 0.0:
             raise ValueError(f"floor_rise_db_per_s must be >= 0 (0: no noise-floor channel), got {self.floor_rise_db_per_s}")
+        if self.phase_lag_hops < 0:
+            raise ValueError(f"phase_lag_hops must be >= 0 (0: no phase channels), got {self.phase_lag_hops}")
         if not 0.0 < self.mask_init < self.mask_max:
             raise ValueError(f"need 0 < mask_init < mask_max, got {self.mask_init}, {self.mask_max}")
 

@@ -117,6 +117,13 @@ class CausalUNet(nn.Module):
         self.config = config = config or UNetConfig()
         self.register_buffer("analysis", band_analysis_matrix(config), persistent=False)
         self.register_buffer("synthesis", band_synthesis_matrix(config), persistent=False)
+        if config.has_phase_input:
+            # Each bin's centre frequency advances its phase by this much over the lag.
+            turns = torch.arange(config.n_freqs) * (config.phase_lag_hops * config.hop_samples / config.n_fft)
+            advance = 2.0 * math.pi * turns
+            # (cos, sin) of minus the advance, per bin: (2, n_freqs, 1)
+            rotation = torch.stack([torch.cos(advance), -torch.sin(advance)])[:, :, None]
+            self.register_buffer("centre_rotation", rotation, persistent=False)
         ch = config.channels
         self.encoders = nn.ModuleList(
             CausalConv(
@@ -204,7 +211,7 @@ class CausalUNet(nn.Module):
         self, spec: torch.Tensor, states: list[torch.Tensor]
     ) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
         config = self.config
-        norm_sum, norm_weight, floor_states, conv_caches, gru_state = StateGroups.split(config, states)
+        norm_sum, norm_weight, floor_states, past_spec, conv_caches, gru_state = StateGroups.split(config, states)
         if config.time_kernel == 1:
             conv_caches = [None] * len(self.encoders)
 
@@ -223,6 +230,9 @@ class CausalUNet(nn.Module):
             noise_floor, floor_states = self._noise_floor(rows, *floor_states)
             over_floor = rows / (noise_floor + floor)
             features.append(over_floor)
+        if config.has_phase_input:
+            advance, past_spec[0] = self._phase_advance(spec, past_spec[0])
+            features.extend(advance)
         x = torch.cat(features, dim=1)
 
         skips, new_caches = [], []
@@ -242,7 +252,32 @@ class CausalUNet(nn.Module):
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []
-        return mask, StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state).join(), raw
+        groups = StateGroups(norm_sum, norm_weight, list(floor_states), past_spec, new_caches, gru_state)
+        return mask, groups.join(), raw
+
+    def _phase_advance(self, spec: torch.Tensor, past: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Per row, the mean unit phasor of each bin's phase advance since ``phase_lag_hops``
+        frames ago, against its centre frequency's: two tensors ``(batch, n_layout_channels,
+        n_rows, frames)``, and the last frames' spectra as the new state.
+
+        ``spec (batch, 2, n_freqs, frames)``; ``past (batch, 2, n_freqs, phase_lag_hops)``. Zero
+        past (a fresh stream) gives a zero phasor until a lag's frames have passed."""
+        config = self.config
+        n_frames = spec.shape[-1]
+        full = torch.cat([past, spec], dim=-1)
+        earlier, latest = full[..., :n_frames], full[..., n_frames:]
+        # spec times the conjugate of the earlier frame, then turned back by the centre's advance
+        re = spec[:, 0] * earlier[:, 0] + spec[:, 1] * earlier[:, 1]
+        im = spec[:, 1] * earlier[:, 0] - spec[:, 0] * earlier[:, 1]
+        cos, sin = self.centre_rotation[0], self.centre_rotation[1]
+        re, im = re * cos - im * sin, re * sin + im * cos
+        length = torch.sqrt(re * re + im * im) + config.floor_power
+        batch = spec.shape[0]
+        phasors = [
+            torch.matmul(self.analysis, part / length).reshape(batch, config.n_layout_channels, config.n_rows, n_frames)
+            for part in (re, im)
+        ]
+        return phasors, latest
 
     def _recur(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The residual GRU over the bottleneck ``(batch, channels, rows, frames)``: one sequence

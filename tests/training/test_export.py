@@ -66,17 +66,18 @@ def onnx_steps(path, specs, spectra: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "skip, output, floor_rise, prior, gru_span",
+    "skip, output, floor_rise, prior, extra",
     [
-        ("add", "gain", 6.0, "none", "all_rows"),
-        ("add", "gain", 6.0, "wiener", "all_rows"),
-        ("add", "gain", 6.0, "wiener", "per_row"),
-        ("attention", "complex", 0.0, "none", "all_rows"),
-        ("concat", "magnitude", 3.0, "none", "all_rows"),
+        ("add", "gain", 6.0, "none", {}),
+        ("add", "gain", 6.0, "wiener", {}),
+        ("add", "gain", 6.0, "wiener", {"gru_span": "per_row"}),
+        ("add", "gain", 6.0, "wiener", {"phase_lag_hops": 8}),
+        ("attention", "complex", 0.0, "none", {}),
+        ("concat", "magnitude", 3.0, "none", {}),
     ],
 )
-def test_onnx_step_matches_torch_sequence(tmp_path, skip, output, floor_rise, prior, gru_span):
-    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior, gru_span=gru_span)
+def test_onnx_step_matches_torch_sequence(tmp_path, skip, output, floor_rise, prior, extra):
+    model = small_model(skip=skip, output=output, floor_rise_db_per_s=floor_rise, mask_prior=prior, **extra)
     path = tmp_path / "model.onnx"
     card = export_onnx(model, path, {"metrics": {"si_sdr_db": 1.5}})
     specs = state_specs(model.config)
