@@ -272,12 +272,11 @@ class CausalUNet(nn.Module):
         cos, sin = self.centre_rotation[0], self.centre_rotation[1]
         re, im = re * cos - im * sin, re * sin + im * cos
         length = torch.sqrt(re * re + im * im) + config.floor_power
-        batch = spec.shape[0]
-        phasors = [
-            torch.matmul(self.analysis, part / length).reshape(batch, config.n_layout_channels, config.n_rows, n_frames)
-            for part in (re, im)
-        ]
-        return phasors, latest
+        # both parts through one matmul, so the graph holds the band matrix once
+        phasors = torch.matmul(self.analysis, torch.stack([re, im], dim=1) / length.unsqueeze(1))
+        batch, n_layout_channels = spec.shape[0], config.n_layout_channels
+        phasors = phasors.reshape(batch, 2, n_layout_channels, config.n_rows, n_frames)
+        return [phasors[:, 0], phasors[:, 1]], latest
 
     def _recur(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The residual GRU over the bottleneck ``(batch, channels, rows, frames)``: one sequence
@@ -413,5 +412,6 @@ class CausalUNet(nn.Module):
                 handle.remove()
         n_in, n_hidden = self.gru.input_size, self.gru.hidden_size
         gru = 3 * (n_in * n_hidden + n_hidden * n_hidden)
-        bands = self.analysis.numel() + self.synthesis.numel() * config.n_mask_components
+        n_analysed = 3 if config.has_phase_input else 1  # power, and the phasor's two parts
+        bands = self.analysis.numel() * n_analysed + self.synthesis.numel() * config.n_mask_components
         return sum(counts) + gru + self.gru_out.weight.numel() + bands
