@@ -52,8 +52,8 @@ class UNetConfig:
     # Two further input channels per layout channel: per row, the mean unit phasor of each bin's
     # phase advance over phase_lag_hops hops, taken against the advance of the bin's centre
     # frequency. At a lag of one window (n_fft / hop_samples) a held partial gives every bin near
-    # it the same advance, frame after frame, and noise a random one: the gain magnitudes alone
-    # cannot tell a low note from the noise in its bins. 0 leaves the channels out.
+    # it the same advance, frame after frame, and noise a random one: magnitudes alone cannot
+    # tell a low note from the noise in its bins. 0 leaves the channels out.
     phase_lag_hops: int = 0
     channels: tuple[int, ...] = (16, 24, 32, 32)
     freq_kernel: int = 3

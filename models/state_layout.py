@@ -57,10 +57,9 @@ class StateGroups(NamedTuple):
         if len(states) != len(names):
             raise ValueError(f"expected {len(names)} states ({', '.join(names)}), got {len(states)}")
         n_floor = sum(name.startswith("floor_") for name in names)
-        n_past = int(config.has_phase_input)
-        caches = 2 + n_floor + n_past
-        past = list(states[2 + n_floor : caches])
-        return cls(states[0], states[1], list(states[2 : 2 + n_floor]), past, list(states[caches:-1]), states[-1])
+        first_cache = 2 + n_floor + int(config.has_phase_input)
+        past = list(states[2 + n_floor : first_cache])
+        return cls(states[0], states[1], list(states[2 : 2 + n_floor]), past, list(states[first_cache:-1]), states[-1])
 
     def join(self) -> list[torch.Tensor]:
         """Back to ``state_specs`` order."""

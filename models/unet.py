@@ -272,7 +272,7 @@ class CausalUNet(nn.Module):
         cos, sin = self.centre_rotation[0], self.centre_rotation[1]
         re, im = re * cos - im * sin, re * sin + im * cos
         length = torch.sqrt(re * re + im * im) + config.floor_power
-        # both parts through one matmul, so the graph holds the band matrix once
+        # both parts through one band matmul
         phasors = torch.matmul(self.analysis, torch.stack([re, im], dim=1) / length.unsqueeze(1))
         batch, n_layout_channels = spec.shape[0], config.n_layout_channels
         phasors = phasors.reshape(batch, 2, n_layout_channels, config.n_rows, n_frames)
