@@ -19,6 +19,8 @@ from .config import UNetConfig
 from .unet import CausalUNet
 
 REQUIRED_KEYS = ("model_config", "model_state")
+# Weights that leave the function unchanged at their zero initialization: a grown model may lack them.
+_IDENTITY_AT_ZERO = ("prior_gate.",)
 
 
 class CheckpointError(ValueError):
@@ -89,7 +91,8 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
     """Copy the weights of a related model into ``model`` (fine-tuning, a new input channel, a
     wider recurrent bottleneck), so that ``model`` starts as the same function as ``source``.
 
-    Tensors of the same shape are copied. A tensor that differs only by having more entries on
+    Tensors of the same shape are copied. A gate on the prior the source lacks keeps its zero
+    initialization, a gate of one (``UNetConfig.gate_prior``). A tensor that differs only by having more entries on
     axis 1 (a convolution with more input channels, the GRU read-out of more hidden units) takes
     the source's and keeps zeros for the rest, so the new inputs start with no effect. A GRU with
     more hidden units (``_grow_gru``) keeps the source's units as they were and adds units that
@@ -97,12 +100,14 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
     """
     theirs = source.state_dict()
     ours = model.state_dict()
-    missing = sorted(set(ours) - set(theirs))
+    missing = sorted(name for name in set(ours) - set(theirs) if not name.startswith(_IDENTITY_AT_ZERO))
     if missing:
         raise CheckpointError(f"{label} has no weights for {missing}")
     n_old, n_new = source.config.gru_hidden, model.config.gru_hidden
     with torch.no_grad():
         for name, tensor in ours.items():
+            if name not in theirs:
+                continue
             old = theirs[name]
             if old.shape == tensor.shape:
                 tensor.copy_(old)

@@ -76,6 +76,11 @@ class UNetConfig:
     # Whether training may scale the prior's logit. Left free, it falls from 1 to 0.01 within
     # 6,500 steps and the network turns into a gate for whole clips (all bins pass or none do).
     learn_prior_weight: bool = True
+    # A gate on the prior per row and frame, from the network: the prior's logit is scaled by
+    # softplus(gate) / log(2) on top of the prior's weight, one at a gate of zero. A held note and
+    # a stationary noise both sit on their floor; a single weight for every row must trade one for
+    # the other, a gate can pass the note and hand the noise to the floor tracker.
+    gate_prior: bool = False
     # Initial mask magnitude: close to pass-through so training starts from "do no harm".
     mask_init: float = 0.9
 
@@ -151,6 +156,8 @@ class UNetConfig:
             raise ValueError(f"mask_prior must be one of {MASK_PRIORS}, got {self.mask_prior!r}")
         if self.mask_prior == "wiener" and (self.output != "gain" or not self.tracks_noise_floor):
             raise ValueError("mask_prior='wiener' needs output='gain' and floor_rise_db_per_s > 0")
+        if self.gate_prior and self.mask_prior != "wiener":
+            raise ValueError("gate_prior needs mask_prior='wiener'")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
             raise ValueError(f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be <= n_fft/2")
         if len(self.channels) < 2 or min(self.channels) < 1:

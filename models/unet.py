@@ -153,6 +153,11 @@ class CausalUNet(nn.Module):
             else:
                 # a constant of the config, so checkpoints and exports need not carry it
                 self.register_buffer("prior_weight", torch.ones(()), persistent=False)
+            if config.gate_prior:
+                self.prior_gate = nn.Conv2d(
+                    self.joins[0].out_channels(ch[0]), config.n_layout_channels, (config.freq_kernel, 1),
+                    padding=(config.freq_kernel // 2, 0),
+                )
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -167,6 +172,10 @@ class CausalUNet(nn.Module):
         nn.init.zeros_(self.gru_out.bias)
         # A small head with a bias at mask_init: the untrained model is a near pass-through.
         nn.init.normal_(self.head.weight, std=0.01)
+        if config.gate_prior:
+            # zero: the gate starts at one everywhere, whatever the input (growing a model keeps its function)
+            nn.init.zeros_(self.prior_gate.weight)
+            nn.init.zeros_(self.prior_gate.bias)
         with torch.no_grad():
             bias = self.head.bias.view(config.n_mask_components, config.n_layout_channels)
             bias.zero_()
@@ -245,10 +254,15 @@ class CausalUNet(nn.Module):
 
         for join, decoder, skip in zip(self.joins[:0:-1], self.decoders, skips[:0:-1]):
             x = decoder(join(x, skip))
-        raw = self.head(self.joins[0](x, skips[0]))
+        joined = self.joins[0](x, skips[0])
+        raw = self.head(joined)
 
         if config.mask_prior == "wiener":
-            raw = raw + self.prior_weight * self._wiener_logit(over_floor)
+            prior = self.prior_weight * self._wiener_logit(over_floor)
+            if config.gate_prior:
+                gate = F.softplus(self.prior_gate(joined)) / math.log(2.0)
+                prior = prior * gate.reshape(prior.shape)
+            raw = raw + prior
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []
