@@ -28,6 +28,10 @@ _LEAKY_SLOPE = 0.1
 # one half, per row; a running minimum sits below the noise's mean) and the lowest gain it asks for.
 _PRIOR_INIT_BIAS = 4.0
 _PRIOR_MIN_GAIN = 0.01
+# The prior's gate is the gate head's output times this: a gate grown at zero into a trained model
+# moves as fast as one of its weights would at this many times the learning rate (Adam's steps do
+# not scale with the gradient), or it would barely open or shut within a schedule.
+_PRIOR_GATE_SCALE = 10.0
 
 
 def _activation(x: torch.Tensor) -> torch.Tensor:
@@ -260,7 +264,7 @@ class CausalUNet(nn.Module):
         if config.mask_prior == "wiener":
             prior = self.prior_weight * self._wiener_logit(over_floor)
             if config.gate_prior:
-                gate = F.softplus(self.prior_gate(joined)) / math.log(2.0)
+                gate = F.softplus(_PRIOR_GATE_SCALE * self.prior_gate(joined)) / math.log(2.0)
                 prior = prior * gate.reshape(prior.shape)
             raw = raw + prior
         mask = self._mask(raw, by_row_mean)
