@@ -92,11 +92,12 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
     wider recurrent bottleneck), so that ``model`` starts as the same function as ``source``.
 
     Tensors of the same shape are copied. A gate on the prior the source lacks keeps its zero
-    initialization, a gate of one (``UNetConfig.gate_prior``). A tensor that differs only by having more entries on
-    axis 1 (a convolution with more input channels, the GRU read-out of more hidden units) takes
-    the source's and keeps zeros for the rest, so the new inputs start with no effect. A GRU with
-    more hidden units (``_grow_gru``) keeps the source's units as they were and adds units that
-    nothing reads yet. Any other mismatch is an error naming ``label`` (where the source came from).
+    initialization, a gate of one (``UNetConfig.gate_prior``). A tensor that differs only by having
+    more entries on axis 1 (a convolution with more input channels, the GRU read-out of more hidden
+    units) takes the source's and keeps zeros for the rest, so the new inputs start with no effect.
+    A GRU with more hidden units (``_grow_gru``) keeps the source's units as they were and adds
+    units that nothing reads yet. Any other mismatch is an error naming ``label`` (where the source
+    came from).
     """
     theirs = source.state_dict()
     ours = model.state_dict()

@@ -76,8 +76,8 @@ class UNetConfig:
     # Whether training may scale the prior's logit. Left free, it falls from 1 to 0.01 within
     # 6,500 steps and the network turns into a gate for whole clips (all bins pass or none do).
     learn_prior_weight: bool = True
-    # A gate on the prior per row and frame, from the network: the prior's logit is scaled by
-    # softplus(gate) / log(2) on top of the prior's weight, one at a gate of zero. A held note and
+    # A gate on the prior per row and frame, from a head of its own: the prior's logit is scaled
+    # by softplus(head output) / log(2) on top of the prior's weight, one at zero. A held note and
     # a stationary noise both sit on their floor; a single weight for every row must trade one for
     # the other, a gate can pass the note and hand the noise to the floor tracker.
     gate_prior: bool = False
