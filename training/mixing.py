@@ -86,6 +86,12 @@ class MixConfig:
     recording_eq_db: float = 12.0
     recording_reverb_prob: float = 0.0
     recording_swell_prob: float = 0.0
+    # Each music segment, with this probability, is played at another speed (drawn log-uniformly:
+    # transposed, faster or slower) through a random EQ of up to +-music_eq_db per band; the target
+    # is the varied music. A few hundred recordings then stand for more music than they are.
+    music_variation_prob: float = 0.0
+    music_speed_range: tuple[float, float] = (0.84, 1.19)
+    music_eq_db: float = 6.0
     # With this probability an example is music alone (noisy == target == clean): the model is
     # shown, in every batch, that music passes untouched, so it cannot buy noise removal with
     # damage to music (transparency).
@@ -109,6 +115,7 @@ class MixConfig:
             "recording_eq_prob",
             "recording_reverb_prob",
             "recording_swell_prob",
+            "music_variation_prob",
             "clean_prob",
             "noise_only_prob",
         ):
@@ -124,16 +131,19 @@ class MixConfig:
             "level_dbfs_range",
             "noise_speed_range",
             "noise_tilt_db_per_octave_range",
+            "music_speed_range",
         ):
             low, high = getattr(self, name)
             if low > high:
                 raise ValueError(f"{name} must be (low, high), got {(low, high)}")
         if self.high_cut_hz_range[1] >= self.sample_rate / 2:
             raise ValueError("high_cut_hz_range must stay below Nyquist")
-        if self.recording_eq_db < 0.0:
-            raise ValueError(f"recording_eq_db must be >= 0, got {self.recording_eq_db}")
-        if self.noise_speed_range[0] <= 0.0:
-            raise ValueError(f"noise_speed_range must be positive, got {self.noise_speed_range}")
+        for name in ("recording_eq_db", "music_eq_db"):
+            if getattr(self, name) < 0.0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("noise_speed_range", "music_speed_range"):
+            if getattr(self, name)[0] <= 0.0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0.0 < self.peak_limit <= 1.0:
             raise ValueError(f"peak_limit must be in (0, 1], got {self.peak_limit}")
 
