@@ -21,9 +21,9 @@ import torch
 from tqdm import tqdm
 from torch.utils.data import Dataset
 
+from . import noise_variation
 from .manifest import SourceFile, read_manifest
 from .mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example
-from . import noise_variation
 from .noise_pools import NoisePools
 from .recording_augment import random_eq
 from .target_features import TargetFeatures
@@ -230,7 +230,7 @@ class MixtureDataset(Dataset):
             raise RuntimeError(f"{MAX_CLEAN_TRIES} music segments in split {self.split!r} were all digital silence")
         segment = best[1]
         if speed != 1.0:
-            segment = noise_variation.change_speed(np.pad(segment, (0, max(0, n_read - segment.size))), speed, self.n_segment)
+            segment = noise_variation.change_speed(segment, speed, self.n_segment)  # reads are padded to n_read
             segment, gains_db = random_eq(segment, rng, config.sample_rate, config.music_eq_db)
             variation = {"music_speed": round(speed, 4), "music_eq_db": gains_db}
         return segment, best[2], best[3], variation
