@@ -117,7 +117,7 @@ def test_prior_gate_scales_the_prior_alone():
         gated.prior_gate.bias.fill_(-4.0)
         plain.prior_weight.zero_()
         torch.testing.assert_close(gated(spectra), plain(spectra), atol=1e-6, rtol=0.0)
-        gated.prior_gate.bias.fill_(4.0)  # a gate of 40: softplus(40) / log(2), the prior's weight times 57.7
+        gated.prior_gate.bias.fill_(4.0)  # times the gate scale of 10: softplus(40) / log(2) = 57.7
         plain.prior_weight.mul_(0.0).add_(gated.prior_weight * 40.0 / math.log(2.0))
         torch.testing.assert_close(gated(spectra), plain(spectra), atol=1e-5, rtol=0.0)
 
