@@ -8,12 +8,12 @@ import importlib
 BENCHMARKS = {
     "latency": ("livedenoise.bench.latency", "per-hop compute time and real-time factor of the denoiser"),
     "e2e": ("livedenoise.bench.e2e", "round trip through an audio device: end-to-end latency, xruns"),
-    "gui": ("livedenoise.bench.gui_fps", "frame rate of the desktop app while it animates (off screen)"),
-    "parts": ("livedenoise.bench.decomposition",
+    "gui": ("livedenoise.bench.gui", "frame rate of the desktop app while it animates (off screen)"),
+    "parts": ("livedenoise.bench.parts",
               "music kept and noise left, apart: a model's masks from each mixture applied to its music and its noise"),
     "quality": ("livedenoise.bench.quality", "SI-SDR, LSD, transparency, attenuation and tuner hit rate on a dev set"),
-    "stft": ("livedenoise.bench.stft_cost", "cost of one STFT analysis and one synthesis call, warm and after a sleep (cold caches)"),
-    "tuner": ("livedenoise.bench.tuner_bench", "the tuner and the noise gate on plucked guitar notes in noise, front ends side by side"),
+    "stft": ("livedenoise.bench.stft", "cost of one STFT analysis and one synthesis call, warm and after a sleep (cold caches)"),
+    "tuner": ("livedenoise.bench.tuner", "the tuner and the noise gate on plucked guitar notes in noise, front ends side by side"),
 }
 
 

@@ -36,11 +36,11 @@ import numpy as np
 from scipy.signal import max_len_seq
 
 from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
-from livedenoise.realtime.cli_types import int_in_range, positive_float
-from livedenoise.realtime.devices import find_device
-from livedenoise.realtime.engine_process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.engine.devices import find_device
+from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_options import add_mask_timing_argument, add_model_arguments
+from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 
 MLS_ORDER = 12  # 4095 samples: a sharp, unambiguous correlation peak
 MLS_LEVEL = 0.25
@@ -247,7 +247,7 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
 def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: float, alongside: bool = False) -> dict:
     """``livedenoise run`` as a user starts it, in its own process with its status line, counted for
     ``seconds`` once its stream runs (``alongside``: with the C client running at the same time)."""
-    command = [sys.executable, "-m", "livedenoise.realtime.cli", "run", "--input", settings.input_device,
+    command = [sys.executable, "-m", "livedenoise.realtime.cli.main", "run", "--input", settings.input_device,
                "--output", settings.output_device, "--blocksize", str(settings.blocksize), "--model", settings.model,
                "--provider", settings.provider, "--strength-db", str(settings.strength_db)]
     if not settings.mask_ahead:
@@ -334,7 +334,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from livedenoise.realtime.devices import release_portaudio, use_jack_client_name
+    from livedenoise.realtime.engine.devices import release_portaudio, use_jack_client_name
 
     try:
         server = DummyJackServer(48000, args.blocksize)

@@ -20,8 +20,8 @@ import numpy as np
 from livedenoise.bench import peers
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_choice import open_runtime
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 
 class FrontEnd(Protocol):

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from livedenoise.realtime import __version__
-from livedenoise.realtime.cli_types import int_in_range, positive_float
+from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_choice import open_runtime
-from livedenoise.realtime.model_options import add_model_arguments, model_list
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 
 def test_signal(sample_rate: int, n_channels: int, seconds: float) -> np.ndarray:

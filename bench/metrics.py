@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from livedenoise.realtime.tuner import PitchTracker, cents_off
+from livedenoise.realtime.tuner.pitch_tracker import PitchTracker, cents_off
 
 EPS = 1e-12
 LSD_FRAME_S = 1024 / 48000  # the definition's 1024-sample frames, at our rate; half-frame hop

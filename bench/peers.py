@@ -40,7 +40,7 @@ import soxr
 from scipy.signal import correlate
 
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 EXTRA = "peers"
 MEASURE_RATE = 48000

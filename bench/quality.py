@@ -54,9 +54,9 @@ from livedenoise.bench.metrics import (
     tuner_score,
 )
 from livedenoise.realtime import __version__
-from livedenoise.realtime.cli_types import int_in_range
-from livedenoise.realtime.model_options import add_model_arguments, model_list
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.cli.arg_types import int_in_range
+from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 DEVSET_FILE = "devset.json"
 # Dev-set folders under the data root that a plain run reports, headline first.

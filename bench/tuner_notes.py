@@ -97,7 +97,7 @@ def plucked_note(name: str, instrument: str, midi: int, hz: float, audio: np.nda
 
 def played_hz(audio: np.ndarray, onset_s: float, end_s: float) -> float:
     """The pitch a clean note plays: the median of the pitch tracker over its settled part."""
-    from livedenoise.realtime.tuner import track_pitch
+    from livedenoise.realtime.tuner.pitch_tracker import track_pitch
 
     times_s, hz, _ = track_pitch(audio)
     settled = (times_s >= onset_s + SETTLE_S) & (times_s <= end_s) & np.isfinite(hz)

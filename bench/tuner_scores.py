@@ -28,8 +28,8 @@ import numpy as np
 
 from livedenoise.bench.tuner_notes import SETTLE_S, PluckedNote
 from livedenoise.realtime.gate import GateSettings, NoiseGate
-from livedenoise.realtime.tuner import cents_off
-from livedenoise.realtime.tuner_readout import IN_TUNE_CENTS, Tuner
+from livedenoise.realtime.tuner.pitch_tracker import cents_off
+from livedenoise.realtime.tuner.tuner import IN_TUNE_CENTS, Tuner
 
 OCTAVE_TOLERANCE_CENTS = 50.0
 MAX_OPEN_DELAY_S = 0.2  # a gate later than this missed the pluck

@@ -28,9 +28,9 @@ import numpy as np
 from numba import njit
 
 from livedenoise.realtime.hop_hook import HopHook
-from livedenoise.realtime.hop_layouts import hop_layouts
-from livedenoise.realtime.model_worker import ModelWorker
-from livedenoise.realtime.runtime import ModelRuntime
+from livedenoise.realtime.engine.hop_layouts import hop_layouts
+from livedenoise.realtime.engine.model_worker import ModelWorker
+from livedenoise.realtime.runtimes.protocol import ModelRuntime
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, analyze_frame, synthesize_frame
 
 SAMPLE_LIMIT = 16.0  # anything beyond +-16 full scale is not audio: clamp it

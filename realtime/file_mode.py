@@ -30,7 +30,7 @@ from tqdm import tqdm
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.runtime import ModelRuntime
+from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
 BLOCK_FRAMES = 1 << 16
 PROGRESS_MIN_S = 30.0  # shorter files finish before a bar would help

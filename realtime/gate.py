@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 from numba import njit
 
-from livedenoise.realtime.hop_layouts import hop_layouts
+from livedenoise.realtime.engine.hop_layouts import hop_layouts
 from livedenoise.realtime.stft import dual_windows
 
 GATE_KINDS = ("level", "mask")

@@ -16,7 +16,7 @@ import numpy as np
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.gate import GateSettings, NoiseGate
-from livedenoise.realtime.runtime import ModelRuntime
+from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
 
 @dataclass(frozen=True)

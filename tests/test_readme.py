@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from livedenoise.realtime.cli import SUBCOMMANDS, main
+from livedenoise.realtime.cli.main import SUBCOMMANDS, main
 from livedenoise.realtime.latency import Latency
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -55,7 +55,7 @@ def audio_devices() -> list:
     as it is initialised, and only the engine process should be one.
     """
     try:
-        from livedenoise.realtime.devices import list_devices, release_portaudio
+        from livedenoise.realtime.engine.devices import list_devices, release_portaudio
     except (OSError, ImportError):
         return []
     try:

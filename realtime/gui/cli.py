@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from livedenoise.realtime.cli_types import positive_float
+from livedenoise.realtime.cli.arg_types import positive_float
 from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GATE_CHOICES, MODES
-from livedenoise.realtime.model_options import add_model_arguments
+from livedenoise.realtime.cli.model_flags import add_model_arguments
 
 DEFAULT_SCREENSHOT_AFTER_S = 3.0
 

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 from livedenoise.realtime.gui.gui_settings import (
     BLOCK_SIZES, GATE_RELEASE_RANGE_MS, GATE_THRESHOLD_RANGE_DB, GuiSettings,
 )
-from livedenoise.realtime.model_choice import BUILTIN_MODELS
+from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
-    from livedenoise.realtime.devices import Device
+    from livedenoise.realtime.engine.devices import Device
 
 MODE_LABELS = {
     "live": "Live: input device",

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from livedenoise.realtime.engine_events import EngineError
-from livedenoise.realtime.engine_process import EngineProcess, EngineSettings
+from livedenoise.realtime.engine.events import EngineError
+from livedenoise.realtime.engine.process import EngineProcess, EngineSettings
 from livedenoise.realtime.gui.gui_settings import GuiSettings
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_choice import BUILTIN_MODELS
+from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
 MAX_FILE_CHANNELS = 2
 

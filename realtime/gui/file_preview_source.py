@@ -26,8 +26,8 @@ from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.model_choice import open_runtime
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 MAX_CATCH_UP_S = 0.1  # a worker later than this skips ahead
 KEPT_S = 1.0  # what an idle reader finds waiting, at most

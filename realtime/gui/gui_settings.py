@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from livedenoise.realtime.gate import DEFAULT_THRESHOLD_DB, GATE_KINDS, GateSettings
-from livedenoise.realtime.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
+from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 
 DEMO_CLIP = Path(__file__).resolve().parent.parent / "data" / "demo-guitar-vinyl.flac"
 MODES = ("live", "file", "preview")  # input device; file to the output device; file in the window only

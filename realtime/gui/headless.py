@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
 
-from livedenoise.realtime.engine_process import EngineProcess
+from livedenoise.realtime.engine.process import EngineProcess
 from livedenoise.realtime.gui.app import application, open_window, settings_store
 from livedenoise.realtime.gui.engine_source import EngineSource
 from livedenoise.realtime.gui.tap_source import SourceError

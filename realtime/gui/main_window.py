@@ -25,10 +25,10 @@ from livedenoise.realtime.gui.sources import open_source
 from livedenoise.realtime.gui.spectrogram_view import SpectrogramView
 from livedenoise.realtime.gui.tap_source import SourceError, TapSource
 from livedenoise.realtime.gui.tuner_panel import TunerPanel
-from livedenoise.realtime.tuner_readout import Tuner
+from livedenoise.realtime.tuner.tuner import Tuner
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
-    from livedenoise.realtime.devices import Device
+    from livedenoise.realtime.engine.devices import Device
 
 FRAME_INTERVAL_MS = 16  # ~60 fps asked for; the status bar shows what is reached
 STATE_INTERVAL_S = 0.5  # each state request wakes the engine process's main thread: ask only as often as a reader reads

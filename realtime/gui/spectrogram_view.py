@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from livedenoise.realtime.notes import midi_to_hz, midi_to_name
+from livedenoise.realtime.tuner.notes import midi_to_hz, midi_to_name
 
 N_ROWS = 256
 MIN_HZ = 40.0

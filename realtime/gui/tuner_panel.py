@@ -8,8 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from livedenoise.realtime.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
-from livedenoise.realtime.tuner_readout import IN_TUNE_CENTS, TunerReading
+from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
+from livedenoise.realtime.tuner.tuner import IN_TUNE_CENTS, TunerReading
 
 NEEDLE_SPAN_DEG = 60.0  # the needle swings this far either side at +-50 cents
 

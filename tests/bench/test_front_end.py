@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from livedenoise.bench.front_end import ModelFrontEnd, open_front_end
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 
 def test_a_model_front_end_is_aligned_and_refuses_another_rate():

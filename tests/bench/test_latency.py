@@ -6,7 +6,7 @@ import subprocess
 def test_latency_bench_prints_and_writes_its_figures(tmp_path):
     out = tmp_path / "latency.json"
     result = subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli", "bench", "latency", "--model", "dsp,identity",
+        [sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "latency", "--model", "dsp,identity",
          "--hops", "128,256", "--seconds", "0.5", "--json", str(out)],
         capture_output=True, text=True,
     )
@@ -25,7 +25,7 @@ def test_latency_bench_prints_and_writes_its_figures(tmp_path):
 
 def test_a_model_that_cannot_run_at_a_hop_is_skipped_with_the_reason(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli", "bench", "latency", "--models", "default",
+        [sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "latency", "--models", "default",
          "--hops", "256", "--seconds", "0.2", "--json", str(tmp_path / "l.json")],
         capture_output=True, text=True,
     )

@@ -126,7 +126,7 @@ def test_a_missing_wheel_is_one_line_naming_the_extra(tmp_path):
     # The wheel made unimportable in a child process, as if it were not installed.
     program = (
         "import sys; sys.modules['pyrnnoise'] = None\n"
-        "from livedenoise.realtime.cli import main\n"
+        "from livedenoise.realtime.cli.main import main\n"
         f"sys.exit(main(sys.argv[1:]))"
     )
     folder = make_devset(tmp_path / "devset")

@@ -15,7 +15,7 @@ from scipy.io import wavfile
 from livedenoise.bench import quality
 from livedenoise.bench.front_end import denoise_aligned
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 SAMPLE_RATE = 48000
 N_SAMPLES = 2 * SAMPLE_RATE
@@ -162,7 +162,7 @@ def test_a_bad_manifest_is_one_clear_line_and_exit_2(tmp_path, damage):
         manifest["examples"][0]["part"] = "karaoke"
     (folder / "devset.json").write_text(json.dumps(manifest))
     result = subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli", "bench", "quality", "--set", str(folder), "--model", "identity",
+        [sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "quality", "--set", str(folder), "--model", "identity",
          "--json", str(tmp_path / "q.json")],
         capture_output=True, text=True,
     )

@@ -5,8 +5,8 @@ import pytest
 
 from livedenoise.bench.metrics import noise_attenuation_db, si_sdr
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.model_choice import SHIPPED_MODEL, open_runtime
-from livedenoise.realtime.onnx_runtime import OnnxRuntime
+from livedenoise.realtime.runtimes.model_choice import SHIPPED_MODEL, open_runtime
+from livedenoise.realtime.runtimes.onnx_runtime import OnnxRuntime
 from livedenoise.training.packages import RESERVED_PACKAGES
 
 

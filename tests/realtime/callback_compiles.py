@@ -17,11 +17,12 @@ import sys
 import numba
 import numpy as np
 
-from livedenoise.realtime import denoiser, gate, real_fft, ring, stft, taps as taps_module
+from livedenoise.realtime import denoiser, gate, real_fft, stft
+from livedenoise.realtime.engine import ring, taps as taps_module
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.engine_callback import FADE_HOPS, EngineCallback
-from livedenoise.realtime.model_choice import open_runtime
-from livedenoise.realtime.taps import Taps
+from livedenoise.realtime.engine.callback import FADE_HOPS, EngineCallback
+from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.engine.taps import Taps
 
 KERNEL_MODULES = (denoiser, gate, real_fft, ring, stft, taps_module)
 

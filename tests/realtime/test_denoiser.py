@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.dsp_estimator import DspEstimator
-from livedenoise.realtime.identity_runtime import IdentityRuntime
-from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.runtimes.dsp_wiener import DspEstimator
+from livedenoise.realtime.runtimes.identity import IdentityRuntime
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 HOP = 128
 

@@ -7,8 +7,8 @@ import soundfile as sf
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.file_mode import AudioFileError, denoise_file
-from livedenoise.realtime.identity_runtime import IdentityRuntime
-from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.runtimes.identity import IdentityRuntime
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 HOP = 128
 
@@ -31,7 +31,7 @@ def noise_like(n_channels, n_frames, seed=0):
 
 def livedenoise(*args):
     return subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli", *map(str, args)], capture_output=True, text=True
+        [sys.executable, "-m", "livedenoise.realtime.cli.main", *map(str, args)], capture_output=True, text=True
     )
 
 

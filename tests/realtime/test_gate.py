@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.engine_callback import EngineCallback
+from livedenoise.realtime.engine.callback import EngineCallback
 from livedenoise.realtime.gate import MIN_RAMP_MS, GateSettings, NoiseGate, make_hop_hook
 from livedenoise.realtime.gated_signal import gate_signal
-from livedenoise.realtime.model_choice import open_runtime
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 SAMPLE_RATE = 48000
 HOP = 128

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from livedenoise.realtime import model_choice
+from livedenoise.realtime.runtimes import model_choice
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.identity_runtime import IdentityRuntime
+from livedenoise.realtime.runtimes.identity import IdentityRuntime
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.runtime import ModelLoadError
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 

@@ -26,9 +26,9 @@ import numpy as np
 from plucks import C7_MIDI, E1_MIDI, SAMPLE_RATE, additive_pluck, karplus_strong, midi_hz, mix_at_snr
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.model_choice import open_runtime
-from livedenoise.realtime.tuner import HOP_SAMPLES, PitchTracker, cents_off
-from livedenoise.realtime.tuner_readout import IN_TUNE_CENTS, tune_signal
+from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.tuner.pitch_tracker import HOP_SAMPLES, PitchTracker, cents_off
+from livedenoise.realtime.tuner.tuner import IN_TUNE_CENTS, tune_signal
 from livedenoise.training.procedural_noise import procedural_noise
 
 STRINGS_MIDI = (40, 45, 50, 55, 59, 64)  # E2 A2 D3 G3 B3 E4

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from livedenoise.realtime.cli import main
+from livedenoise.realtime.cli.main import main
 from livedenoise.training.bundle import BundleConfig, excerpt_starts, opus_level, pack_bundle, seconds_per_file
 from livedenoise.training.dataset import MixtureDataset
 from livedenoise.training.manifest import SourceFile, read_manifest, write_manifest

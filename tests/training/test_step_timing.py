@@ -4,7 +4,7 @@ and the bytes reported per item are what the data loader really hands over."""
 import pytest
 import torch
 
-from livedenoise.realtime.cli import main
+from livedenoise.realtime.cli.main import main
 from livedenoise.training.config import to_toml
 from livedenoise.training.dataset import MixtureDataset
 from livedenoise.training.step_timing import item_bytes, time_steps

@@ -11,7 +11,7 @@ import torch
 
 from livedenoise.models.checkpoint import load_checkpoint_model
 from livedenoise.models.config import UNetConfig
-from livedenoise.realtime.model_choice import SHIPPED_MODEL
+from livedenoise.realtime.runtimes.model_choice import SHIPPED_MODEL
 from livedenoise.training.bundle import BundleConfig, pack_bundle
 from livedenoise.training.config import load_config, to_toml
 from livedenoise.training.export import read_onnx_card
@@ -191,7 +191,7 @@ def test_init_from_an_exported_model_fine_tunes_it(tiny_manifest, tmp_path):
 def test_torchrun_shares_each_epoch_between_two_processes(tiny_manifest, tmp_path):
     """DDP on the CPU (gloo), started the way a multi-GPU run is: each rank takes half the epoch."""
     out_dir = tmp_path / "ddp"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "livedenoise.realtime.cli", "train"]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "livedenoise.realtime.cli.main", "train"]
     for override in tiny_overrides(tiny_manifest, out_dir, epochs=1):
         command += ["--set", override]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)

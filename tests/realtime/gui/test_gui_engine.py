@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from livedenoise.realtime.devices import Device
+from livedenoise.realtime.engine.devices import Device
 from livedenoise.realtime.gui.gui_settings import DEMO_CLIP
 from livedenoise.realtime.latency import Latency
 
@@ -175,7 +175,7 @@ def test_a_model_that_does_not_load_is_reported_and_the_old_one_keeps_running(se
 
 
 def test_the_bench_can_open_the_window_on_its_engine(server, qtbot):
-    from livedenoise.realtime.engine_process import EngineProcess, EngineSettings
+    from livedenoise.realtime.engine.process import EngineProcess, EngineSettings
     from livedenoise.realtime.gui.headless import HeadlessGui
 
     engine = EngineProcess(EngineSettings(model="dsp", source_file=DEMO_CLIP))

@@ -58,7 +58,7 @@ def test_screenshot_shows_both_spectrograms_filled(make_window, qtbot, tmp_path)
 def test_cli_screenshot_without_an_audio_device(tmp_path):
     out = tmp_path / "shot.png"
     result = subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli", "gui", "--mode", "preview", "--model", "dsp",
+        [sys.executable, "-m", "livedenoise.realtime.cli.main", "gui", "--mode", "preview", "--model", "dsp",
          "--settings", str(tmp_path / "gui.ini"), "--screenshot", str(out), "--quit-after", "3"],
         capture_output=True, text=True, timeout=120,
     )

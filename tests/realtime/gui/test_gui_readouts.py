@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livedenoise.realtime.notes import midi_to_name, nearest_note
-from livedenoise.realtime.tuner_readout import Tuner
+from livedenoise.realtime.tuner.notes import midi_to_name, nearest_note
+from livedenoise.realtime.tuner.tuner import Tuner
 
 SAMPLE_RATE = 48000
 

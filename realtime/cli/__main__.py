@@ -1,0 +1,5 @@
+import sys
+
+from livedenoise.realtime.cli.main import main
+
+sys.exit(main())

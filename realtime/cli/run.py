@@ -1,0 +1,106 @@
+"""``livedenoise run``: headless live denoising with a one-line status refreshed in place.
+
+The engine runs in its own process (``EngineProcess``); this one only prints its state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
+from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
+from livedenoise.realtime.cli.stop_signals import StopSignals
+
+STATUS_PERIOD_S = 0.25
+MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
+MAX_CHANNELS = 64
+ENVIRONMENT_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or plug a device in"
+# EngineSettings fields a start-up error can blame, and the flag that sets each here
+SETTING_FLAGS = {"channels": "--channels", "model": "--model", "source_file": "--file"}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
+    parser.add_argument("--output", default=None, metavar="DEV", help="output device: index or name substring")
+    parser.add_argument("--file", type=Path, default=None, metavar="PATH",
+                        help="play this audio file in a loop instead of listening to the input device")
+    parser.add_argument(
+        "--blocksize", type=int_in_range(1, MAX_BLOCKSIZE), default=128,
+        help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)",
+    )
+    parser.add_argument(
+        "--channels", type=int_in_range(1, MAX_CHANNELS), default=1,
+        help="channels, linked (default 1); both devices must have that many",
+    )
+    add_model_arguments(parser)
+    add_mask_timing_argument(parser)
+    add_gate_arguments(parser)
+    parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
+
+
+def status_line(state: dict) -> str:
+    stats = state["stats"]
+    line = (f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+            f" | late masks {stats['n_late_masks']}")
+    if state.get("gate_open") is not None:
+        line += f" | gate {state['gate']['kind']} {'open' if state['gate_open'] else 'shut'}"
+    return line
+
+
+def print_events(events) -> None:
+    """The engine's events on their own lines, under the status line the terminal shows."""
+    if events:
+        print()
+        for event in events:
+            print(f"{event.kind}: {event.message}", file=sys.stderr)
+
+
+def start_error(exc: EngineError, args: argparse.Namespace, command: str = "run") -> str:
+    """The one line (and hint) for an engine that did not start: the flag at fault, or the environment."""
+    flag = SETTING_FLAGS.get(exc.setting)
+    if flag is not None and hasattr(args, flag.removeprefix("--")):
+        value = getattr(args, flag.removeprefix("--"))
+        return f"livedenoise {command}: error: {flag} {value}: {exc}\n"
+    return f"livedenoise {command}: error: {exc}\n  hint: {ENVIRONMENT_HINT}\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    gate = gate_settings(args)
+    settings = EngineSettings(
+        input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
+        model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
+        gate=None if gate is None else gate.to_dict(), mask_ahead=not args.same_hop_mask,
+    )
+    engine = EngineProcess(settings)
+    try:
+        engine.start()
+    except EngineError as exc:
+        args.parser.exit(1, start_error(exc, args))
+    t0 = time.monotonic()
+    code = 0
+    state = engine.state()
+    with StopSignals() as stop:  # from the first line on, Ctrl-C or SIGTERM stops the stream, then the summary
+        print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
+        print(Latency.from_dict(state["latency"]).describe(), flush=True)
+        while not stop.requested and (args.seconds is None or time.monotonic() - t0 < args.seconds):
+            time.sleep(STATUS_PERIOD_S)
+            state = engine.state()
+            events = engine.events()
+            if state["running"]:
+                print("\r" + status_line(state), end="", flush=True)
+            print_events(events)
+            if not engine.alive:
+                code = 1
+                break
+    engine.stop()
+    print()
+    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
+          f"{state['stats']['n_sanitized_samples']}")
+    print(Latency.from_dict(state["latency"]).describe())
+    return code

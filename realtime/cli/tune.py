@@ -1,0 +1,176 @@
+"""``livedenoise tune``: a tuner on the denoised signal, live in the terminal or over a recording.
+
+Live, the engine runs in its own process as for ``run`` (the denoised signal also goes to
+``--output``, for a tuner of one's own to listen to), and this one redraws one line from the
+engine's denoised tap: the note, a cents bar, Hz and confidence. ``--file`` reads a recording
+through the same denoiser instead and prints one line per reading (JSON lines with ``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.file_mode import AudioFileError
+from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.cli.model_flags import add_model_arguments
+from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
+from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, print_events, start_error
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
+from livedenoise.realtime.tuner.feeds import engine_readings, file_readings
+from livedenoise.realtime.tuner.pitch_tracker import SAMPLE_RATE
+from livedenoise.realtime.tuner.tuner import Tuner, TunerReading
+
+REDRAW_S = 0.05
+BAR_HALF_CELLS = 10  # each side of the centre: 5 cents a cell over +-50 cents
+
+
+def reference_hz(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of Hz, got {text!r}") from None
+    if not MIN_REFERENCE_HZ <= value <= MAX_REFERENCE_HZ:
+        raise argparse.ArgumentTypeError(f"must be {MIN_REFERENCE_HZ:g}-{MAX_REFERENCE_HZ:g} Hz, got {text}")
+    return value
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reference", type=reference_hz, default=A4_HZ, metavar="HZ",
+                        help=f"the pitch of A4 in Hz, {MIN_REFERENCE_HZ:g}-{MAX_REFERENCE_HZ:g} (default {A4_HZ:g})")
+    parser.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
+    parser.add_argument("--output", default=None, metavar="DEV",
+                        help="output device the denoised signal plays to, for another tuner to listen to: index or name substring")
+    parser.add_argument("--blocksize", type=int_in_range(1, MAX_BLOCKSIZE), default=128,
+                        help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)")
+    add_model_arguments(parser)
+    parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
+    parser.add_argument("--file", type=Path, default=None, metavar="IN",
+                        help="tune a recording instead of listening: one line per reading (every 10 ms)")
+    parser.add_argument("--json", default=None, metavar="OUT",
+                        help="with --file: write the readings as JSON lines to OUT (- for standard output)")
+
+
+def cents_bar(cents: float | None) -> str:
+    """``[---------|---------]`` with ``*`` where ``cents`` (-50..+50) falls; ``<``/``>`` beyond."""
+    cells = [" "] * (2 * BAR_HALF_CELLS + 1)
+    cells[BAR_HALF_CELLS] = "|"
+    if cents is not None and math.isfinite(cents):
+        position = BAR_HALF_CELLS + round(cents / (50.0 / BAR_HALF_CELLS))
+        if position < 0:
+            cells[0] = "<"
+        elif position > 2 * BAR_HALF_CELLS:
+            cells[-1] = ">"
+        else:
+            cells[position] = "*"
+    return "[" + "".join(cells) + "]"
+
+
+def live_line(reading: TunerReading | None) -> str:
+    if reading is None or reading.note is None:
+        return f"{'-':<4} {cents_bar(None)}   no pitch"
+    hz = f"{reading.shown_hz:8.2f} Hz" if reading.voiced else f"{'-':>8} Hz"
+    mark = "  in tune" if reading.in_tune else ("  stable" if reading.stable else "")
+    return (f"{reading.note:<4} {cents_bar(reading.cents)} {reading.cents:+6.1f} cents {hz}  "
+            f"confidence {reading.confidence:.2f}{mark}")
+
+
+def file_line(reading: TunerReading) -> str:
+    note = reading.note or "-"
+    cents = f"{reading.cents:+6.1f}" if reading.note is not None else f"{'-':>6}"
+    hz = f"{reading.shown_hz:8.2f}" if reading.voiced and reading.note is not None else f"{'-':>8}"
+    return (f"{reading.time_s:8.2f} s  {note:<4} {cents} cents {hz} Hz  confidence {reading.confidence:.2f}"
+            f"{'  stable' if reading.stable else ''}")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.file is None:
+        if args.json is not None:
+            args.parser.error("--json needs --file (live readings go to the terminal)")
+        return run_live(args)
+    return run_file(args)
+
+
+def run_file(args: argparse.Namespace) -> int:
+    if args.json not in (None, "-") and Path(args.json).resolve() == args.file.resolve():
+        args.parser.exit(1, f"livedenoise tune: error: --json {args.json} is the input file; choose another path\n")
+    readings = file_readings(args.file, model=args.model, provider=args.provider, strength_db=args.strength_db,
+                             reference_hz=args.reference)
+    try:
+        if args.json is None:
+            for reading in readings:
+                print(file_line(reading))
+        elif args.json == "-":
+            for reading in readings:
+                print(json.dumps(reading.to_dict()))
+        else:
+            write_json_lines(Path(args.json), readings)
+    except (AudioFileError, ModelLoadError) as exc:
+        args.parser.exit(1, f"livedenoise tune: error: {exc}\n")
+    except OSError as exc:
+        args.parser.exit(1, f"livedenoise tune: error: cannot write {args.json}: {exc.strerror or exc}\n")
+    return 0
+
+
+def write_json_lines(path: Path, readings) -> None:
+    """One JSON object per reading, written beside ``path`` and renamed into place when complete."""
+    if path.is_dir():
+        raise OSError(f"{path} is a folder")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for reading in readings:
+                out.write(json.dumps(reading.to_dict()) + "\n")
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def run_live(args: argparse.Namespace) -> int:
+    tuner = Tuner(SAMPLE_RATE, reference_hz=args.reference)  # ready before the engine streams
+    settings = EngineSettings(
+        input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=1,
+        model=args.model, provider=args.provider, strength_db=args.strength_db,
+    )
+    engine = EngineProcess(settings)
+    try:
+        engine.start()
+    except EngineError as exc:
+        args.parser.exit(1, start_error(exc, args, command="tune"))
+    t0 = time.monotonic()
+    code = 0
+    n_readings = 0
+    try:
+        state = engine.state()
+        print(f"tuning {state['input']} (engine process {engine.pid}), A4 = {args.reference:g} Hz; Ctrl-C stops", flush=True)
+        print(Latency.from_dict(state["latency"]).describe(), flush=True)
+        shown_t = 0.0
+        stop = threading.Event()
+        if args.seconds is not None:
+            timer = threading.Timer(max(0.0, args.seconds - (time.monotonic() - t0)), stop.set)
+            timer.daemon = True
+            timer.start()
+        for reading in engine_readings(engine, stop=stop, tuner=tuner):
+            n_readings += 1
+            now = time.monotonic()
+            if now - shown_t >= REDRAW_S:
+                shown_t = now
+                print("\r" + live_line(reading) + "\033[K", end="", flush=True)
+            print_events(engine.events())
+        if not engine.alive:
+            code = 1
+    except KeyboardInterrupt:
+        pass
+    engine.stop()
+    print()
+    print(f"tuned {time.monotonic() - t0:.1f} s: {n_readings} readings")
+    return code

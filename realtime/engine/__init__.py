@@ -1,0 +1,1 @@
+"""The live engine: the audio callback, its process, the model's thread, rings, taps and devices."""

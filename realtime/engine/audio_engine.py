@@ -1,0 +1,199 @@
+"""AudioEngine: a sounddevice stream around an ``EngineCallback``, and what happens to the device.
+
+The engine opens a duplex stream from the input device to the output device (or an output-only
+stream fed by a ``LoopingSource``) at the model's rate, and hands each callback's buffers to the
+``EngineCallback``. It runs inside the engine process (``engine_process``), which nothing else
+keeps busy.
+
+Processing is inline, in the callback. Measured with ``livedenoise bench e2e --model dsp --seconds 20
+--load-procs 2`` (JACK dummy server, period and block 128, on the shared 2-core dev machine): inline
+gave a 10.67 ms round trip; a worker thread doubled it to 21.33 ms (a block of queued output plus
+its polling lag, past the ~12 ms a guitarist tolerates) without buying headroom, since Python
+threads share one interpreter lock.
+
+Sample rate: the stream runs at the model's rate (48 kHz). A device that cannot is refused with a
+message that says so, rather than resampled: soxr's streaming resampler returns new arrays on every
+call, which the callback may not do.
+
+Device loss: PortAudio's finished callback, or callbacks that stop arriving, produce an
+``EngineEvent`` (``poll()``). PortAudio's JACK back end cannot stop or close a stream whose server
+has died (``Pa_AbortStream`` never returns), nor be re-initialised in that process: after a device
+loss the engine process reports it and exits, and the parent starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import numpy as np
+import sounddevice as sd
+
+from livedenoise.realtime.engine.devices import Device, find_device
+from livedenoise.realtime.engine.callback import EngineCallback
+from livedenoise.realtime.engine.events import EngineError, EngineEvent
+from livedenoise.realtime.engine.looping_source import LoopingSource
+
+# Another thread holding the GIL keeps it until the switch interval (5 ms by default) runs out,
+# longer than a 128-sample block: ask for hand-overs well inside one block while streaming.
+GIL_SWITCH_BLOCK_FRACTION = 0.1
+SILENT_STREAM_S = 0.5  # callbacks absent this long while running: the device is gone
+# Streams whose release never returned: kept referenced so no finaliser touches them again.
+_abandoned_streams: list = []
+
+
+class AudioEngine:
+    """Live audio from ``input_device`` (or ``source``) through ``callback`` to ``output_device``."""
+
+    def __init__(
+        self,
+        callback: EngineCallback,
+        input_device: int | str | None = None,
+        output_device: int | str | None = None,
+        source: LoopingSource | None = None,
+    ) -> None:
+        self.callback = callback
+        self.source = source
+        self.input_device: Device | None = None if source is not None else find_device(input_device, "input")
+        self.output_device: Device = find_device(output_device, "output")
+        self.sample_rate = callback.sample_rate
+        self.n_channels = callback.n_channels
+        self.blocksize = callback.blocksize
+        self._source_block = np.zeros((self.n_channels, self.blocksize), dtype=np.float32)
+        self._stream = None
+        self._stopping = False
+        self._events: list[EngineEvent] = []
+        self._n_events_seen = 0
+        self._model_failed_reported = False
+
+    @property
+    def running(self) -> bool:
+        return self._stream is not None
+
+    @property
+    def device_latency_samples(self) -> int:
+        """Input plus output latency that PortAudio reports for the open stream (0 when stopped)."""
+        if self._stream is None:
+            return 0
+        latency = self._stream.latency
+        total_s = sum(latency) if isinstance(latency, tuple) else latency
+        return round(total_s * self.sample_rate)
+
+    @property
+    def device_lost(self) -> bool:
+        return any(e.kind == "device_lost" for e in self._events)
+
+    def describe(self) -> str:
+        source = f"file {self.source.path}" if self.source is not None else repr(self.input_device.name)
+        return f"{source} -> {self.output_device.name!r}"
+
+    def start(self) -> None:
+        if self._stream is not None:
+            return
+        self._check_devices()
+        self.callback.reset()
+        self._events.clear()
+        self._n_events_seen = 0
+        self._stopping = False
+        common = dict(samplerate=self.sample_rate, blocksize=self.blocksize, channels=self.n_channels,
+                      dtype="float32", latency="low", finished_callback=self._on_finished)
+        try:
+            if self.source is None:
+                stream = sd.Stream(device=(self.input_device.index, self.output_device.index),
+                                   callback=self._duplex_callback, **common)
+            else:
+                stream = sd.OutputStream(device=self.output_device.index, callback=self._source_callback, **common)
+        except sd.PortAudioError as exc:
+            raise EngineError(
+                f"cannot open {self.describe()} at {self.sample_rate} Hz, {self.n_channels} channel(s), "
+                f"block {self.blocksize}: {exc}"
+            ) from exc
+        self._stream = stream
+        self._saved_switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._saved_switch_interval, GIL_SWITCH_BLOCK_FRACTION * self.blocksize / self.sample_rate))
+        self.callback.last_callback_ns = time.perf_counter_ns()
+        stream.start()
+
+    def stop(self) -> None:
+        """Stop and close the stream; after a device loss, release it without waiting on it."""
+        stream, self._stream = self._stream, None
+        self._stopping = True
+        if stream is None:
+            return
+        sys.setswitchinterval(self._saved_switch_interval)
+        if self.device_lost:
+            releaser = threading.Thread(target=_release, args=(stream,), daemon=True)
+            releaser.start()
+            releaser.join(timeout=1.0)
+            if releaser.is_alive():
+                _abandoned_streams.append(stream)
+            return
+        stream.stop()
+        stream.close()
+
+    def poll(self) -> list[EngineEvent]:
+        """New events since the last call; also notices a device that stopped calling back."""
+        if self._stream is not None and not self._stopping and not self.device_lost:
+            silent_s = (time.perf_counter_ns() - self.callback.last_callback_ns) / 1e9
+            if silent_s > SILENT_STREAM_S or not self._stream.active:
+                self._post("device_lost", f"the audio device stopped responding ({silent_s:.1f} s without a callback)")
+        if self.callback.model_failed and not self._model_failed_reported:
+            self._model_failed_reported = True
+            self._post("error", "the model failed on this input; audio passes through dry until the model is switched")
+        elif not self.callback.model_failed:
+            self._model_failed_reported = False
+        events = self._events[self._n_events_seen :]
+        self._n_events_seen = len(self._events)
+        return events
+
+    def _duplex_callback(self, indata, outdata, frames, time_info, status) -> None:
+        if status:
+            self.callback.process_block(indata.T, outdata.T, status.input_overflow, status.output_underflow)
+        else:
+            self.callback.process_block(indata.T, outdata.T)
+
+    def _source_callback(self, outdata, frames, time_info, status) -> None:
+        block = self._source_block if frames == self.blocksize else self._source_block[:, :frames]
+        self.source.read_into(block)
+        if status:
+            self.callback.process_block(block, outdata.T, False, status.output_underflow)
+        else:
+            self.callback.process_block(block, outdata.T)
+
+    def _on_finished(self) -> None:
+        if not self._stopping:
+            self._post("device_lost", "the audio stream ended by itself: the device is gone")
+
+    def _post(self, kind: str, message: str) -> None:
+        self._events.append(EngineEvent(kind, message, time.time()))
+
+    def _check_devices(self) -> None:
+        """Channels, then the rate: each refused with a message naming what to change."""
+        devices = [(self.output_device, "output")]
+        if self.input_device is not None:
+            devices.insert(0, (self.input_device, "input"))
+        for device, kind in devices:
+            n_device = device.n_input_channels if kind == "input" else device.n_output_channels
+            if self.n_channels > n_device:
+                raise EngineError(f"{kind} device {device.describe()} has {n_device} channel(s), "
+                                  f"{self.n_channels} asked for; give {n_device} or fewer", setting="channels")
+        for device, kind in devices:
+            check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+            try:
+                check(device=device.index, channels=self.n_channels, dtype="float32", samplerate=self.sample_rate)
+            except sd.PortAudioError as exc:
+                raise EngineError(
+                    f"{kind} device {device.describe()} cannot run at {self.sample_rate} Hz with "
+                    f"{self.n_channels} channel(s) ({exc}); the model needs {self.sample_rate} Hz: set the "
+                    f"device (or the JACK server) to {self.sample_rate} Hz, or use `livedenoise file` for "
+                    "recordings at other rates"
+                ) from exc
+
+
+def _release(stream) -> None:
+    try:
+        stream.abort()
+        stream.close()
+    except sd.PortAudioError:
+        pass

@@ -1,0 +1,68 @@
+"""Tuner readings without the app: from a recording through the denoiser, or from a running engine.
+
+``file_readings`` reads a file in blocks, brings it to the model's rate, denoises it with the same
+``StreamingDenoiser`` the live path runs (any ``--model``), and tunes the channel mean of the output,
+as the engine's denoised tap does. ``engine_readings`` tunes an ``EngineProcess``'s denoised tap
+while it runs. Both yield every reading in order (``TunerReading.index`` 0, 1, 2, ...); ``time_s``
+is when the reading is ready in the denoised stream, so it includes the denoiser's latency, as a
+tuner listening live would see it. Hops the engine's tap dropped (a reader that fell behind by
+seconds) are skipped in time, and the analysis starts afresh after them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import soundfile as sf
+
+from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.file_mode import BLOCK_FRAMES, Resampler, check_input, read_blocks
+from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.tuner.notes import A4_HZ
+from livedenoise.realtime.tuner.tuner import Tuner, TunerReading
+
+POLL_S = 0.02
+READ_MAX_SAMPLES = 1 << 15
+
+
+def file_readings(path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
+                  reference_hz: float = A4_HZ, block_frames: int = BLOCK_FRAMES) -> Iterator[TunerReading]:
+    """Tuner readings of the recording at ``path``, denoised by ``model`` (``"identity"``: as it is)."""
+    path = Path(path)
+    info = check_input(path)
+    runtime = open_runtime(model, provider)
+    rate = runtime.card.sample_rate
+    denoiser = StreamingDenoiser(runtime, n_channels=info.channels, strength_db=strength_db)
+    tuner = Tuner(rate, reference_hz=reference_hz)
+    to_model = Resampler(info.samplerate, rate, info.channels)
+    with sf.SoundFile(str(path)) as src:
+        for block in read_blocks(src, block_frames):
+            yield from tuner.feed(denoiser.process(to_model(block).T).mean(axis=0))
+        yield from tuner.feed(denoiser.process(to_model(np.zeros((0, info.channels), np.float32), last=True).T).mean(axis=0))
+        yield from tuner.feed(denoiser.flush().mean(axis=0))
+
+
+def engine_readings(engine, reference_hz: float = A4_HZ, stop: threading.Event | None = None,
+                    poll_s: float = POLL_S, tuner: Tuner | None = None) -> Iterator[TunerReading]:
+    """Tuner readings of a started ``EngineProcess``'s denoised audio, until it ends or ``stop`` is set.
+    ``tuner``: one made (and warmed up) beforehand, at the engine's rate; else a new one."""
+    sample_rate = int(engine.state()["sample_rate"])
+    if tuner is None:
+        tuner = Tuner(sample_rate, reference_hz=reference_hz)
+    elif tuner.sample_rate != sample_rate:
+        raise ValueError(f"the tuner runs at {tuner.sample_rate} Hz and the engine at {sample_rate} Hz")
+    n_dropped = engine.n_dropped_denoised_samples
+    while engine.alive and not (stop is not None and stop.is_set()):
+        audio = engine.read_denoised(READ_MAX_SAMPLES)
+        dropped = engine.n_dropped_denoised_samples
+        if dropped > n_dropped:
+            tuner.skip(dropped - n_dropped)
+            n_dropped = dropped
+        if audio.size == 0:
+            time.sleep(poll_s)
+            continue
+        yield from tuner.feed(audio)
