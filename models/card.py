@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from livedenoise.realtime.stft import n_freqs
+from livedenoise.models.stft_geometry import n_freqs
 
 CARD_METADATA_KEY = "model_card"
 CARD_FORMAT_VERSION = 1

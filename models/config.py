@@ -10,14 +10,17 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from livedenoise.realtime.stft import n_freqs
+from livedenoise.models.stft_geometry import n_freqs
 
 LAYOUTS = ("compressed", "multiband")
 SKIPS = ("concat", "add", "attention")
 OUTPUTS = ("gain", "complex", "magnitude")
 MASK_PRIORS = ("none", "wiener")
 GRU_SPANS = ("all_rows", "per_row")
+PRINT_CONDITIONINGS = ("none", "input", "film")
 
+# Input channels the noise print adds: rows over its power, its spread, whether one is given.
+N_PRINT_CHANNELS = 3
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
 MULTIBAND_MAX_HZ = (24000.0, 5000.0, 1250.0, 500.0)
 
@@ -83,6 +86,14 @@ class UNetConfig:
     gate_prior: bool = False
     # Initial mask magnitude: close to pass-through so training starts from "do no harm".
     mask_init: float = 0.9
+    # The noise print (per-bin mean log power, spread and mean power of the room's noise alone) as
+    # a condition. "input": three further input channels (rows over the print's power, the
+    # print's spread, whether a print is given); "film": those, and a scale and shift per channel
+    # of every encoder and decoder level computed from the print's shape. Without a print the
+    # model reads a learned "no print" input instead and runs blind. "none": no print input.
+    print_conditioning: str = "none"
+    # With a print, the Wiener prior divides by the print's power instead of the tracked floor.
+    print_prior: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
@@ -110,11 +121,16 @@ class UNetConfig:
         return self.phase_lag_hops > 0
 
     @property
+    def takes_print(self) -> bool:
+        return self.print_conditioning != "none"
+
+    @property
     def n_input_channels(self) -> int:
         # Per layout channel: level-normalized and per-row-normalized compressed magnitude, the
-        # magnitude over its noise floor, and the phase advance's two components.
+        # magnitude over its noise floor, and the phase advance's two components; then the print's
+        # three channels (over the print, its spread, whether it is given).
         per_layout_channel = 2 + int(self.tracks_noise_floor) + 2 * int(self.has_phase_input)
-        return per_layout_channel * self.n_layout_channels
+        return per_layout_channel * self.n_layout_channels + N_PRINT_CHANNELS * int(self.takes_print)
 
     @property
     def n_mask_components(self) -> int:
@@ -158,6 +174,12 @@ class UNetConfig:
             raise ValueError("mask_prior='wiener' needs output='gain' and floor_rise_db_per_s > 0")
         if self.gate_prior and self.mask_prior != "wiener":
             raise ValueError("gate_prior needs mask_prior='wiener'")
+        if self.print_conditioning not in PRINT_CONDITIONINGS:
+            raise ValueError(f"print_conditioning must be one of {PRINT_CONDITIONINGS}, got {self.print_conditioning!r}")
+        if self.print_prior and (self.mask_prior != "wiener" or not self.takes_print):
+            raise ValueError("print_prior needs mask_prior='wiener' and a print_conditioning")
+        if self.takes_print and self.layout != "compressed":
+            raise ValueError("a noise print conditions the compressed layout only")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
             raise ValueError(f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be <= n_fft/2")
         if len(self.channels) < 2 or min(self.channels) < 1:

@@ -1,15 +1,15 @@
 """The torch mirror of ``realtime.stft``: whole signals at once, for training.
 
-Same windows (taken from ``realtime.stft``), same frame positions, same overlap-add: a spectrum
-sequence from ``analyze`` is what the streaming analyzer yields hop by hop, and ``synthesize``
-returns what the streaming synthesizer would, delayed by one hop. A test pins the two together.
+Same windows (``models.stft_geometry``, as the streaming one), same frame positions, same
+overlap-add: a spectrum sequence from ``analyze`` is what the streaming analyzer yields hop by hop,
+and ``synthesize`` returns what the streaming synthesizer would, delayed by one hop. A test pins the two together.
 """
 
 from __future__ import annotations
 
 import torch
 
-from livedenoise.realtime.stft import StftConfig, dual_windows
+from livedenoise.models.stft_geometry import StftConfig, dual_windows
 
 
 class TorchStft(torch.nn.Module):

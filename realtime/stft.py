@@ -5,7 +5,8 @@ The analysis window spans ``n_fft`` samples (fine frequency resolution: 46.9 Hz 
 the last ``2 * hop`` samples of the frame, and the pair is designed so that their product there is a
 periodic Hann window of length ``2 * hop``, which overlap-adds to one at that hop: analysis followed
 by synthesis reconstructs the input exactly, delayed by ``hop`` samples. Latency is set by the hop,
-not by the analysis window (Mauler & Martin 2007; Wang et al. 2022).
+not by the analysis window (Mauler & Martin 2007; Wang et al. 2022). The geometry and the window
+pair are the model's (``models.stft_geometry``); this module runs them one frame per hop.
 
 Each of ``analyze_into`` and ``synthesize_into`` is one compiled call (``real_fft`` says why).
 
@@ -15,64 +16,14 @@ Spectra are ``(channels, n_freqs)`` complex64, hops ``(channels, hop_samples)`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numba import njit
 
+from livedenoise.models.stft_geometry import StftConfig, dual_windows
 from livedenoise.realtime.real_fft import irfft_in_place, irfft_sample, shared_tables, windowed_rfft_into
 
-
-def n_freqs(n_fft: int) -> int:
-    """Bins of a real FFT of ``n_fft`` samples: DC to Nyquist. The one definition, for configs and cards too."""
-    return n_fft // 2 + 1
-
-
-@dataclass(frozen=True)
-class StftConfig:
-    """Frame geometry. ``latency_samples`` is the delay from a sample entering to it leaving."""
-
-    n_fft: int = 1024
-    hop_samples: int = 128
-
-    def __post_init__(self) -> None:
-        if self.hop_samples <= 0 or self.n_fft <= 0:
-            raise ValueError("n_fft and hop_samples must be positive")
-        if self.n_fft & (self.n_fft - 1):
-            raise ValueError(f"n_fft={self.n_fft} must be a power of two (the real-time FFT is radix-2)")
-        if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
-            raise ValueError(
-                f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be at most n_fft/2"
-            )
-
-    @property
-    def n_freqs(self) -> int:
-        return n_freqs(self.n_fft)
-
-    @property
-    def latency_samples(self) -> int:
-        # The newest hop's first half is completed by the next frame's overlap-add.
-        return self.hop_samples
-
-
-def dual_windows(n_fft: int, hop_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """The analysis window ``(n_fft,)`` and the synthesis window ``(n_fft,)`` (zero but the last 2*hop).
-
-    Analysis: square-root Hann rising over ``n_fft - hop`` samples, then falling over ``hop``.
-    Synthesis: periodic Hann of length ``2 * hop`` divided by the analysis window where it applies.
-    """
-    StftConfig(n_fft, hop_samples)
-    n_rise = n_fft - hop_samples
-    rise = np.sqrt(0.5 - 0.5 * np.cos(np.pi * np.arange(n_rise) / n_rise))
-    fall = np.sqrt(0.5 + 0.5 * np.cos(np.pi * np.arange(hop_samples) / hop_samples))
-    analysis = np.concatenate([rise, fall])
-
-    product = 0.5 - 0.5 * np.cos(np.pi * np.arange(2 * hop_samples) / hop_samples)
-    synthesis = np.zeros(n_fft)
-    tail = analysis[-2 * hop_samples :]
-    # Where both vanish (only the first sample when n_fft == 2 * hop) the product is zero too.
-    np.divide(product, tail, out=synthesis[-2 * hop_samples :], where=tail > 0)
-    return analysis.astype(np.float32), synthesis.astype(np.float32)
+# The geometry is the model's; callers of the streaming STFT find it here too.
+__all__ = ["StftAnalyzer", "StftConfig", "StftSynthesizer", "analyze_frame", "dual_windows", "synthesize_frame"]
 
 
 class StftAnalyzer:
