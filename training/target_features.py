@@ -14,14 +14,12 @@ features collate into a batch's like any other tensor.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import Protocol
 
 import torch
 
 from livedenoise.models.stft_torch import TorchStft
-
-if TYPE_CHECKING:
-    from .losses import LossConfig
 
 EPS = 1e-8
 LOG_FLOOR = 1e-5  # log-magnitudes are floored here, about -100 dB
@@ -56,6 +54,15 @@ def mrstft_target(wave: torch.Tensor, n_fft: int) -> tuple[torch.Tensor, torch.T
     return magnitude, torch.log(magnitude.clamp_min(LOG_FLOOR)), norm
 
 
+class FeatureChoice(Protocol):
+    """The part of a loss config that decides which features to compute (``LossConfig`` has it)."""
+
+    compressed_weight: float
+    compression_exponent: float
+    mrstft_weight: float
+    mrstft_sizes: tuple[int, ...]
+
+
 class TargetFeatures(torch.nn.Module):
     """``forward(target (..., samples))`` -> a dict of tensors, only for the losses ``config``
     weighs: ``compressed_magnitude`` and ``compressed_complex`` ``(..., freqs, frames)`` of the
@@ -64,7 +71,7 @@ class TargetFeatures(torch.nn.Module):
     ``mrstft_N_norm`` ``(...)`` of the ``aligned_target``.
     """
 
-    def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:
+    def __init__(self, config: FeatureChoice, n_fft: int, hop_samples: int) -> None:
         super().__init__()
         self.config = config
         self.stft = TorchStft(n_fft, hop_samples)
