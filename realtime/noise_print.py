@@ -197,9 +197,10 @@ class PrintAccumulator:
     def to_print(self, source: str = "") -> NoisePrint:
         """The print of everything added so far; refused when too short or silent."""
         n = self.n_frames
-        if self.seconds < MIN_SECONDS - 1e-9:
+        # a last partial hop is never analysed: audio of exactly MIN_SECONDS spans up to a hop less
+        if self.seconds < MIN_SECONDS - self.config.hop_samples / self.sample_rate:
             raise NoisePrintError(
-                f"{self.seconds:.2f} s of noise is too short for a noise print: give at least {MIN_SECONDS} s"
+                f"{self.seconds:.3f} s of noise is too short for a noise print: give at least {MIN_SECONDS} s"
             )
         mean_power = self._sums[2] / n
         level = float(np.sum(self._bin_weights * mean_power) * self._level_scale)
