@@ -16,7 +16,10 @@ SYSTEM_PACKAGES := libportaudio2 jackd2 fluidsynth libsndfile1 \
 run: venv
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(BIN)/livedenoise gui; else $(BIN)/livedenoise demo; fi
 
+# Lint and format first (ruff, settings in pyproject.toml): the import contract is a test.
 test: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 system: $(VENV)/.system
