@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .card import ModelCard
-from .features import describe_features
-from .state_layout import state_specs
-from .unet import CausalUNet
+from livedenoise.models.card import ModelCard
+from livedenoise.models.features import describe_features
+from livedenoise.models.state_layout import state_specs
+from livedenoise.models.unet import CausalUNet
 
 CARD_EXTRA_KEYS = ("name", "training", "metrics")
 

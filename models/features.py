@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import MULTIBAND_MAX_HZ, UNetConfig
+from livedenoise.models.config import MULTIBAND_MAX_HZ, UNetConfig
 
 
 def bin_hz(config: UNetConfig) -> float:

@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import torch
 
-from .card import StateSpec
-from .config import UNetConfig
+from livedenoise.models.card import StateSpec
+from livedenoise.models.config import UNetConfig
 
 
 def state_specs(config: UNetConfig) -> tuple[StateSpec, ...]:

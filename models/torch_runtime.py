@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .card_builder import build_card
-from .checkpoint import load_checkpoint_model
-from .streaming import UNetStep
-from .unet import CausalUNet
+from livedenoise.models.card_builder import build_card
+from livedenoise.models.checkpoint import load_checkpoint_model
+from livedenoise.models.streaming import UNetStep
+from livedenoise.models.unet import CausalUNet
 
 
 class TorchState:

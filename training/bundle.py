@@ -25,8 +25,8 @@ from typing import Callable, Sequence
 import numpy as np
 import soundfile as sf
 
-from .dataset import CachedSources
-from .manifest import SourceFile, read_manifest, write_manifest
+from livedenoise.training.dataset import CachedSources
+from livedenoise.training.manifest import SourceFile, read_manifest, write_manifest
 
 SAMPLE_RATE = 48_000
 BUNDLED_SPLITS = ("train", "validation")

@@ -8,15 +8,15 @@ next to every checkpoint.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from livedenoise.models.config import UNetConfig
+import tomllib
 
-from .losses import LossConfig
-from .mixing import MixConfig
+from livedenoise.models.config import UNetConfig
+from livedenoise.training.losses import LossConfig
+from livedenoise.training.mixing import MixConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.toml"
 

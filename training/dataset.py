@@ -18,15 +18,15 @@ import numpy as np
 import soundfile as sf
 import soxr
 import torch
-from tqdm import tqdm
 from torch.utils.data import Dataset
+from tqdm import tqdm
 
-from . import noise_variation
-from .manifest import SourceFile, read_manifest
-from .mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example
-from .noise_pools import NoisePools
-from .recording_augment import random_eq
-from .target_features import TargetFeatures
+from livedenoise.training import noise_variation
+from livedenoise.training.manifest import SourceFile, read_manifest
+from livedenoise.training.mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example
+from livedenoise.training.noise_pools import NoisePools
+from livedenoise.training.recording_augment import random_eq
+from livedenoise.training.target_features import TargetFeatures
 
 MAX_CLEAN_TRIES = 10
 
@@ -132,8 +132,11 @@ class MixtureDataset(Dataset):
 
     ``__getitem__`` returns a dict of tensors: ``noisy``, ``target``, ``clean`` of shape
     (n_samples,) and ``snr_db`` (scalar); with ``target_features``, also ``target_features``: the
-    dict its ``forward`` makes of the target, so the loss's target side runs in the loader's worker. ``mixture(index)`` returns the full ``Mixture`` with its
-    metadata (source files, offsets, noise types, degradations).
+    dict its ``forward`` makes of the target, so the loss's target side runs in the loader's worker.
+    When the mix draws prints, also ``noise_print`` ``(3, n_freqs)`` (the print's mean log power,
+    spread and mean power in dB, made by the real-time ``NoisePrint`` code at ``print_stft``) and
+    ``print_present`` (scalar, 0 where the example has none). ``mixture(index)`` returns the full
+    ``Mixture`` with its metadata (source files, offsets, noise types, degradations, print).
     """
 
     def __init__(
@@ -150,6 +153,7 @@ class MixtureDataset(Dataset):
         cache: bool = True,
         cache_dir: str | Path | None = None,
         target_features: TargetFeatures | None = None,
+        print_stft: tuple[int, int] = (1024, 128),
     ) -> None:
         if isinstance(manifest, (str, Path)):
             data_root = Path(manifest).parent if data_root is None else data_root
@@ -170,6 +174,7 @@ class MixtureDataset(Dataset):
         self.epoch = epoch
         self.min_rms_dbfs = min_rms_dbfs
         self.target_features = target_features
+        self.print_stft = print_stft
         self.sources = (
             CachedSources(data_root, config.sample_rate, cache_dir)
             if cache
@@ -266,4 +271,19 @@ class MixtureDataset(Dataset):
         }
         if self.target_features is not None:
             item["target_features"] = self.target_features(item["target"])
+        if self.config.draws_prints:
+            item["noise_print"], item["print_present"] = self._print_tensors(mixture)
         return item
+
+    def _print_tensors(self, mixture: Mixture) -> tuple[torch.Tensor, torch.Tensor]:
+        n_fft, hop_samples = self.print_stft
+        n_freqs = n_fft // 2 + 1
+        if mixture.print_audio is not None:
+            try:
+                made = print_from_audio(mixture.print_audio, self.config.sample_rate, n_fft, hop_samples)
+            except NoisePrintError:  # a print of silence (a band-limited gap): the example runs blind
+                made = None
+            if made is not None:
+                stats = np.stack([made.mean_db, made.spread_db, made.power_db])
+                return torch.from_numpy(stats), torch.tensor(1.0)
+        return torch.zeros(3, n_freqs), torch.tensor(0.0)

@@ -45,12 +45,12 @@ import numpy as np
 from scipy.io import wavfile
 from tqdm import tqdm
 
-from .dataset import FileSources
-from .manifest import SourceFile, read_manifest
-from .mixing import NOISE_TYPES, RECORDED_TYPES, MixConfig, NoiseSources, fill_segment, mix_example
-from .noise_pools import NoisePools
-from .packages import HELD_OUT_CATEGORIES, SEEN_TEST_SPLIT
-from .render import notes_sidecar_path, read_notes_sidecar
+from livedenoise.training.dataset import FileSources
+from livedenoise.training.manifest import SourceFile, read_manifest
+from livedenoise.training.mixing import NOISE_TYPES, RECORDED_TYPES, MixConfig, NoiseSources, fill_segment, mix_example
+from livedenoise.training.noise_pools import NoisePools
+from livedenoise.training.packages import HELD_OUT_CATEGORIES, SEEN_TEST_SPLIT
+from livedenoise.training.render import notes_sidecar_path, read_notes_sidecar
 
 DEVSET_FILE = "devset.json"
 SNRS_DB = (-5.0, 0.0, 5.0, 10.0)

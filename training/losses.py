@@ -18,8 +18,8 @@ from typing import Mapping
 
 import torch
 
-from .frequency_weights import FREQUENCY_WEIGHTINGS, bin_weights
-from .target_features import EPS, LOG_FLOOR, TargetFeatures, aligned_target, stft_magnitude
+from livedenoise.training.frequency_weights import FREQUENCY_WEIGHTINGS, bin_weights
+from livedenoise.training.target_features import EPS, LOG_FLOOR, TargetFeatures, aligned_target, stft_magnitude
 
 # an example holds noise when it is more than -60 dB of the input's energy (not float rounding)
 NOISE_PRESENT = 1e-6

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .manifest import SourceFile
-from .render import OTHER_PROGRAMS
+from livedenoise.training.manifest import SourceFile
+from livedenoise.training.render import OTHER_PROGRAMS
 
 SPEECH_CATEGORIES = frozenset({"speech", "voice", "babble"})
 HARMONIC_NOISE_CATEGORIES = frozenset({"instrument", "music", "tonal", "chime", "interference"})

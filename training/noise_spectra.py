@@ -16,7 +16,7 @@ import numpy as np
 import scipy.signal
 import soundfile as sf
 
-from .manifest import SourceFile
+from livedenoise.training.manifest import SourceFile
 
 GRID_HZ = np.geomspace(20.0, 20000.0, 64)
 PERCENTILES = (10, 50, 90)

@@ -28,8 +28,7 @@ from livedenoise.models.card import ModelCardError
 from livedenoise.models.checkpoint import CheckpointError
 from livedenoise.models.config import UNetConfig
 from livedenoise.models.unet import CausalUNet
-
-from .export import ExportError, check_onnx_parity, read_onnx_card
+from livedenoise.training.export import ExportError, check_onnx_parity, read_onnx_card
 
 # The step graph's wrapper (``UNetStep``) holds the network under this attribute, so parameters
 # the exporter keeps as plain initializers are named after it.

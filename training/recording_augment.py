@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
-from . import degradations
-from .procedural_noise import smooth_curve
+from livedenoise.training import degradations
+from livedenoise.training.procedural_noise import smooth_curve
 
 EQ_RANGE_HZ = (40.0, 16_000.0)
 

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.signal
 from tqdm import tqdm
 
-from .mixing import Mixture
+from livedenoise.training.mixing import Mixture
 
 SHORTCUT_R = 0.3
 LOW_BAND_HZ = 500.0

@@ -18,10 +18,9 @@ import torch
 from torch.utils.data import default_collate
 
 from livedenoise.models.unet import CausalUNet
-
-from .config import TrainConfig
-from .losses import DenoiseLoss
-from .train import Denoiser
+from livedenoise.training.config import TrainConfig
+from livedenoise.training.losses import DenoiseLoss
+from livedenoise.training.train import Denoiser
 
 
 def item_bytes(item: Mapping[str, object]) -> int:

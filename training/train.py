@@ -30,23 +30,22 @@ from tqdm import tqdm
 from livedenoise.models.checkpoint import init_from_checkpoint, init_from_model, load_checkpoint_model, save_checkpoint
 from livedenoise.models.stft_torch import TorchStft
 from livedenoise.models.unet import CausalUNet
-
-from .config import TrainConfig, to_toml
-from .dataset import MixtureDataset
-from .losses import DenoiseLoss, si_sdr
-from .manifest import read_manifest
-from .onnx_weights import calibrate_batch_norms, load_onnx_model
-from .target_features import TargetFeatures
-from .validation_mix import validation_mix
-from .weight_average import WeightAverage
+from livedenoise.training.config import TrainConfig, to_toml
+from livedenoise.training.dataset import MixtureDataset
+from livedenoise.training.losses import DenoiseLoss, si_sdr
+from livedenoise.training.manifest import read_manifest
+from livedenoise.training.onnx_weights import calibrate_batch_norms, load_onnx_model
+from livedenoise.training.target_features import TargetFeatures
+from livedenoise.training.validation_mix import validation_mix
+from livedenoise.training.weight_average import WeightAverage
 
 
 class Denoiser(torch.nn.Module):
     """Waveform in, waveform out: the training view of STFT + U-Net mask + synthesis.
 
-    ``forward(noisy (batch, samples))`` returns the estimate spectrum ``(batch, freqs, frames)``,
-    the noisy spectrum, the waveform ``(batch, frames * hop)`` delayed by one hop, and the mask's
-    logits (``CausalUNet.forward_with_logits``).
+    ``forward(noisy (batch, samples), noise_print=None, print_present=None)`` returns the estimate
+    spectrum ``(batch, freqs, frames)``, the noisy spectrum, the waveform ``(batch, frames * hop)``
+    delayed by one hop, and the mask's logits (``CausalUNet.forward_with_logits``).
     """
 
     def __init__(self, model: CausalUNet) -> None:
@@ -54,9 +53,11 @@ class Denoiser(torch.nn.Module):
         self.model = model
         self.stft = TorchStft(model.config.n_fft, model.config.hop_samples)
 
-    def forward(self, noisy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, noisy: torch.Tensor, noise_print: torch.Tensor | None = None, print_present: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         spec = self.stft.analyze(noisy)
-        mask, logits = self.model.forward_with_logits(torch.stack([spec.real, spec.imag], dim=1))
+        mask, logits = self.model.forward_with_logits(torch.stack([spec.real, spec.imag], dim=1), noise_print, print_present)
         estimate = spec * torch.complex(mask[:, 0], mask[:, 1])
         return estimate, spec, self.stft.synthesize(estimate), logits
 
@@ -111,6 +112,13 @@ def _schedule(checkpoint: dict[str, Any]) -> dict[str, Any]:
     return (checkpoint.get("card") or {}).get("training", {}).get("schedule") or {}
 
 
+def _print_condition(batch: dict[str, torch.Tensor], device: torch.device) -> tuple[torch.Tensor | None, ...]:
+    """The batch's print and whether each example has one, or nothing for a mix without prints."""
+    if "noise_print" not in batch:
+        return ()
+    return batch["noise_print"].to(device), batch["print_present"].to(device)
+
+
 @torch.no_grad()
 def validate(denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_samples: int, device: torch.device) -> dict[str, float]:
     """Mean SI-SDR of input and output against the clean target, and transparency on clean input."""
@@ -120,13 +128,14 @@ def validate(denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_sa
     n = 0
     for batch in batches:
         noisy, target = batch["noisy"].to(device), batch["target"].to(device)
-        _, _, estimate, _ = denoiser(noisy)
+        condition = _print_condition(batch, device)
+        _, _, estimate, _ = denoiser(noisy, *condition)
         length = estimate.shape[-1] - hop
         ref = target[:, skip_samples:length]
         out = estimate[:, hop + skip_samples : hop + length]
         sums["sisdr_in_db"] += float(si_sdr(noisy[:, skip_samples:length], ref).sum())
         sums["sisdr_out_db"] += float(si_sdr(out, ref).sum())
-        _, _, passed, _ = denoiser(target)
+        _, _, passed, _ = denoiser(target, *condition)
         sums["transparency_db"] += float(si_sdr(passed[:, hop + skip_samples : hop + length], ref).sum())
         n += noisy.shape[0]
     metrics = {k: v / n for k, v in sums.items()}
@@ -192,11 +201,13 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     train_set = MixtureDataset(
         data.manifest, "train", n_items=data.n_train_items, segment_s=data.segment_s,
         config=config.mix, seed=loop.seed, cache=data.cache, target_features=target_features,
+        print_stft=(config.model.n_fft, config.model.hop_samples),
     )
     val_set = MixtureDataset(
         data.manifest, "validation", n_items=data.n_validation_items,
         segment_s=data.validation_segment_s or data.segment_s,
         config=validation_mix(data.validation_noise, config.mix), seed=loop.seed + 1, cache=data.cache,
+        print_stft=(config.model.n_fft, config.model.hop_samples),
     )
     sampler = DistributedSampler(train_set, world, rank, shuffle=False) if world > 1 else None
     loader = DataLoader(
@@ -235,7 +246,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             features = batch.get("target_features")
             if features is not None:
                 features = {name: value.to(device) for name, value in features.items()}
-            estimate, spec, wave, logits = wrapped(noisy)
+            estimate, spec, wave, logits = wrapped(noisy, *_print_condition(batch, device))
             loss, parts = loss_fn(estimate, wave, target, features, logits, spec)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from .config import DEFAULT_CONFIG, load_config, to_toml
+from livedenoise.training.config import DEFAULT_CONFIG, load_config, to_toml
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.time_steps is not None:
         return _time_steps(args, config)
-    from .train import train  # torch loads only when training really starts
+    from livedenoise.training.train import train  # torch loads only when training really starts
 
     record = train(config)
     if record:
@@ -54,7 +54,7 @@ def _time_steps(args: argparse.Namespace, config) -> int:
             configs[args.against if args.against != label else f"{args.against} (again)"] = load_config(args.against)
         except (ValueError, TypeError) as exc:
             args.parser.error(f"--against: {exc}")
-    from .step_timing import time_steps
+    from livedenoise.training.step_timing import time_steps
 
     results = time_steps(configs, args.time_steps, args.threads)
     names = list(results)

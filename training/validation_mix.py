@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from .devset import SNRS_DB
-from .mixing import RECORDED_TYPES, MixConfig
+from livedenoise.training.devset import SNRS_DB
+from livedenoise.training.mixing import RECORDED_TYPES, MixConfig
 
 VALIDATION_NOISE_KINDS = ("mixed", "recorded")
 
@@ -24,6 +24,12 @@ VALIDATION_NOISE_KINDS = ("mixed", "recorded")
 def validation_mix(kind: str, mix: MixConfig) -> MixConfig:
     """The ``MixConfig`` of validation examples, given the training run's ``mix``."""
     noisy_only = dataclasses.replace(mix, clean_prob=0.0, noise_only_prob=0.0)
+    if mix.draws_prints:
+        # every example with its own print, unjittered: checkpoints are chosen by what a print gives
+        noisy_only = dataclasses.replace(
+            noisy_only, print_none_prob=0.0, print_mismatch_prob=0.0, print_music_prob=0.0, print_level_jitter_db=0.0,
+            print_tilt_jitter_db_per_octave=0.0, print_drift_db=0.0, print_s_range=(3.0, 3.0),
+        )
     if kind == "mixed":
         return noisy_only
     if kind != "recorded":
