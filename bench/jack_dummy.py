@@ -17,11 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from livedenoise.models.errors import LivedenoiseError
+
 START_TIMEOUT_S = 10.0
 UNFINISHED = re.compile(r"client = (.+?) was not finished")
 
 
-class JackServerError(RuntimeError):
+class JackServerError(LivedenoiseError, RuntimeError):
     """jackd is missing or did not start; the message says what to install or check."""
 
 

@@ -53,6 +53,7 @@ from livedenoise.bench.metrics import (
     transparency_db,
     tuner_score,
 )
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime import __version__
 from livedenoise.realtime.cli.arg_types import int_in_range
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
@@ -72,7 +73,7 @@ REQUIRED_KEYS = {
 }
 
 
-class DevsetError(ValueError):
+class DevsetError(LivedenoiseError, ValueError):
     """The dev-set folder cannot be used; the message says why and how to build one."""
 
 

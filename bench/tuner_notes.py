@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from livedenoise.models.errors import LivedenoiseError
+
 SAMPLE_RATE = 48000
 STRINGS_MIDI = (40, 45, 50, 55, 59, 64)  # E2 A2 D3 G3 B3 E4
 GUITAR_PROGRAMS = {"nylon": 24, "steel": 25, "electric": 27}  # General MIDI: nylon, steel, clean electric
@@ -40,7 +42,7 @@ VELOCITY = 90
 SETTLE_S = 0.15  # after the pluck's attack
 
 
-class NoteSetError(ValueError):
+class NoteSetError(LivedenoiseError, ValueError):
     """The note set or its noise cannot be built; the message says from what."""
 
 

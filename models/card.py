@@ -12,13 +12,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.models.stft_geometry import n_freqs
 
 CARD_METADATA_KEY = "model_card"
 CARD_FORMAT_VERSION = 1
 
 
-class ModelCardError(ValueError):
+class ModelCardError(LivedenoiseError, ValueError):
     """A card is missing, malformed or does not match the model it describes."""
 
 

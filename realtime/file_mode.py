@@ -27,6 +27,7 @@ import soundfile as sf
 import soxr
 from tqdm import tqdm
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.latency import Latency
@@ -43,7 +44,7 @@ MP3_MAX_CHANNELS = 2
 PLAIN_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
 
 
-class AudioFileError(ValueError):
+class AudioFileError(LivedenoiseError, ValueError):
     """An input or output file cannot be used; the message says why and what to do."""
 
 

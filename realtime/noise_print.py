@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.file_mode import AudioFileError, Resampler, check_input, read_blocks
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, dual_windows
 
@@ -36,7 +37,7 @@ SILENCE_DBFS = -110.0  # below this there is no noise to learn (digital silence,
 POWER_FLOOR = 1e-20  # keeps log10 finite in bins a band-limited noise leaves empty
 
 
-class NoisePrintError(ValueError):
+class NoisePrintError(LivedenoiseError, ValueError):
     """A print cannot be made or used: too short, silent, not audio, or another STFT geometry."""
 
 

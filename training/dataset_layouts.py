@@ -29,6 +29,7 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.training.manifest import KINDS, SPLITS, SourceFile
 from livedenoise.training.splits import DEFAULT_FRACTIONS, assign_splits
 
@@ -41,7 +42,7 @@ MIN_SAMPLE_RATE_HZ = {"music": 44100, "noise": 16000}
 _BLOCK_FRAMES = 1 << 16
 
 
-class ProbeError(Exception):
+class ProbeError(LivedenoiseError):
     """A file that cannot be used; the message says why."""
 
 

@@ -26,6 +26,7 @@ from typing import Sequence
 
 from tqdm import tqdm
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.training.dataset_layouts import Candidate, ProbeCache, ScanTally, describe
 from livedenoise.training.manifest import SourceFile, read_manifest, write_manifest
 from livedenoise.training.packages import (
@@ -46,7 +47,7 @@ _DONE_MARKER = ".extracted"
 _MAX_LINK_HOPS = 40
 
 
-class FetchError(RuntimeError):
+class FetchError(LivedenoiseError, RuntimeError):
     """A package could not be downloaded or extracted."""
 
 

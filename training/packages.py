@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from livedenoise.models.errors import LivedenoiseError
 
 RESERVED_PACKAGES = frozenset(
     {
@@ -54,7 +55,7 @@ SEEN_TEST_SPLIT = "test_seen"
 ARCHIVE_MARK = "!/"
 
 
-class ReservedPackageError(ValueError):
+class ReservedPackageError(LivedenoiseError, ValueError):
     """Raised when code is asked to touch a package reserved for evaluation."""
 
 

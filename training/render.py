@@ -25,6 +25,7 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.training.dataset_layouts import Candidate, ScanTally, describe
 from livedenoise.training.fetch import MANIFESTS_DIR, fetch_package, probe_cache
 from livedenoise.training.manifest import SPLITS, SourceFile, write_manifest
@@ -87,7 +88,7 @@ _PROGRESSIONS = (
 )
 
 
-class RenderError(RuntimeError):
+class RenderError(LivedenoiseError, RuntimeError):
     """fluidsynth failed or produced no audio."""
 
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import sounddevice as sd
 
+from livedenoise.models.errors import LivedenoiseError
+
 _jack_client_name = None  # PortAudio keeps the pointer, not a copy: the buffer must outlive it
 
 
-class DeviceError(ValueError):
+class DeviceError(LivedenoiseError, ValueError):
     """No device matches the user's choice, or the choice is ambiguous."""
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from livedenoise.models.errors import LivedenoiseError
 
-class EngineError(RuntimeError):
+
+class EngineError(LivedenoiseError, RuntimeError):
     """The engine cannot start or run with these settings; the message says how to fix it.
     ``setting``: the ``EngineSettings`` field at fault, where one is (a command line names its flag)."""
 

@@ -17,12 +17,13 @@ from typing import Protocol
 
 import numpy as np
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.latency import Latency
 
 NOTICE_KINDS = ("model_switched",)  # events that report success, not a fault
 
 
-class SourceError(RuntimeError):
+class SourceError(LivedenoiseError, RuntimeError):
     """A source cannot start or take a setting; the message says why and what to do."""
 
 
