@@ -27,7 +27,7 @@ from livedenoise.bench import peers
 from livedenoise.bench.metrics import noise_attenuation_db
 from livedenoise.bench.quality import DevsetError, load_devset, read_mono
 from livedenoise.realtime.cli.arg_types import int_in_range
-from livedenoise.realtime.denoiser import StreamingDenoiser, apply_mask
+from livedenoise.realtime.denoiser import StreamingDenoiser, apply_mask, strength_min_gain
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
@@ -50,7 +50,7 @@ def split_output(denoiser: StreamingDenoiser, clean: np.ndarray, noise: np.ndarr
     signals = np.zeros((3, n_hops * hop), dtype=np.float32)
     signals[1, :n_samples], signals[2, :n_samples] = clean, noise
     signals[0] = signals[1] + signals[2]
-    min_gain = 0.0 if math.isinf(denoiser.strength_db) else 10.0 ** (-denoiser.strength_db / 20.0)
+    min_gain = strength_min_gain(denoiser.strength_db)
     analyzer, synthesizer = StftAnalyzer(config, 2), StftSynthesizer(config, 2)
     spectrum = np.zeros((2, config.n_freqs), dtype=np.complex64)
     masked = np.zeros_like(spectrum)

@@ -37,6 +37,11 @@ SAMPLE_LIMIT = 16.0  # anything beyond +-16 full scale is not audio: clamp it
 N_TIMING_SLOTS = 8192
 
 
+def strength_min_gain(strength_db: float) -> float:
+    """The smallest gain the strength limit lets through: at most ``strength_db`` removed (``inf``: no limit)."""
+    return 0.0 if math.isinf(strength_db) else 10.0 ** (-strength_db / 20.0)
+
+
 @njit(cache=True, nogil=True)
 def _sanitize_into(src, dst, limit):
     """Copy ``src`` to ``dst`` with non-finite samples zeroed and huge ones clamped; count them."""
@@ -213,7 +218,7 @@ class StreamingDenoiser:
         if not value >= 0.0:
             raise ValueError(f"strength_db must be >= 0, got {value}")
         self._strength_db = float(value)
-        self._min_gain = 0.0 if math.isinf(value) else 10.0 ** (-value / 20.0)
+        self._min_gain = strength_min_gain(value)
 
     def _warm_up(self) -> None:
         # Compile the numba kernels now, not on the first audio callback, for every hop layout.
