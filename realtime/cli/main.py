@@ -3,7 +3,8 @@
 Each subcommand module exposes ``configure(parser)`` and ``run(args) -> int`` and is imported only
 when its command runs, so ``livedenoise file`` never loads Qt and ``livedenoise run`` never loads torch.
 
-A mistake on the command line ends in one line that names the flag, with exit status 2. SIGTERM
+A mistake on the command line ends in one line that names the flag, with exit status 2; a
+``LivedenoiseError`` that a command does not catch itself, in one line with exit status 1. SIGTERM
 is handled as Ctrl-C is: the command cleans up (no half-written file is left), says
 "interrupted", and exits with 128 + the signal's number.
 """
@@ -15,6 +16,7 @@ import importlib
 import signal
 import sys
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime import __version__
 
 # name -> (module, one-line help)
@@ -79,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         return int(module.run(sub_args) or 0)
+    except LivedenoiseError as exc:  # what a command did not word itself still ends in one line
+        print(f"livedenoise {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as exc:
         print(f"\nlivedenoise {args.command}: interrupted", file=sys.stderr)
         return 128 + getattr(exc, "signal_number", signal.SIGINT)
