@@ -60,7 +60,9 @@ class NoisePrint:
         for name in ("mean_db", "spread_db", "power_db"):
             values = np.ascontiguousarray(getattr(self, name), dtype=np.float32)
             if values.shape != (n,) or not np.all(np.isfinite(values)):
-                raise NoisePrintError(f"noise print: {name} must be {n} finite values, one per bin of n_fft={self.n_fft}")
+                raise NoisePrintError(
+                    f"noise print: {name} must be {n} finite values, one per bin of n_fft={self.n_fft}"
+                )
             object.__setattr__(self, name, values)
 
     @property
@@ -92,14 +94,28 @@ class NoisePrint:
 
     def with_gain_db(self, gain_db: float) -> NoisePrint:
         """The same print for the noise played ``gain_db`` louder."""
-        return NoisePrint(self.sample_rate, self.n_fft, self.hop_samples, self.mean_db + gain_db, self.spread_db,
-                          self.power_db + gain_db, self.duration_s, self.level_dbfs + gain_db, self.source)
+        return NoisePrint(
+            self.sample_rate,
+            self.n_fft,
+            self.hop_samples,
+            self.mean_db + gain_db,
+            self.spread_db,
+            self.power_db + gain_db,
+            self.duration_s,
+            self.level_dbfs + gain_db,
+            self.source,
+        )
 
     def to_dict(self) -> dict:
         return {
-            "format": PRINT_FORMAT, "version": PRINT_VERSION, "sample_rate": self.sample_rate, "n_fft": self.n_fft,
-            "hop_samples": self.hop_samples, "duration_s": round(self.duration_s, 4),
-            "level_dbfs": round(self.level_dbfs, 3), "source": self.source,
+            "format": PRINT_FORMAT,
+            "version": PRINT_VERSION,
+            "sample_rate": self.sample_rate,
+            "n_fft": self.n_fft,
+            "hop_samples": self.hop_samples,
+            "duration_s": round(self.duration_s, 4),
+            "level_dbfs": round(self.level_dbfs, 3),
+            "source": self.source,
             "mean_db": [round(float(v), 3) for v in self.mean_db],
             "spread_db": [round(float(v), 3) for v in self.spread_db],
             "power_db": [round(float(v), 3) for v in self.power_db],
@@ -112,9 +128,17 @@ class NoisePrint:
         if data.get("version") != PRINT_VERSION:
             raise NoisePrintError(f"noise print version {data.get('version')} is not {PRINT_VERSION}: make it again")
         try:
-            return cls(int(data["sample_rate"]), int(data["n_fft"]), int(data["hop_samples"]),
-                       np.asarray(data["mean_db"]), np.asarray(data["spread_db"]), np.asarray(data["power_db"]),
-                       float(data["duration_s"]), float(data["level_dbfs"]), str(data.get("source", "")))
+            return cls(
+                int(data["sample_rate"]),
+                int(data["n_fft"]),
+                int(data["hop_samples"]),
+                np.asarray(data["mean_db"]),
+                np.asarray(data["spread_db"]),
+                np.asarray(data["power_db"]),
+                float(data["duration_s"]),
+                float(data["level_dbfs"]),
+                str(data.get("source", "")),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, NoisePrintError):
                 raise
@@ -211,8 +235,17 @@ class PrintAccumulator:
         mean_db = self._sums[0] / n
         spread_db = np.sqrt(np.maximum(self._sums[1] / n - mean_db * mean_db, 0.0))
         power_db = 10.0 * np.log10(np.maximum(mean_power, POWER_FLOOR))
-        return NoisePrint(self.sample_rate, self.config.n_fft, self.config.hop_samples, mean_db, spread_db, power_db,
-                          self.seconds, level_dbfs, source)
+        return NoisePrint(
+            self.sample_rate,
+            self.config.n_fft,
+            self.config.hop_samples,
+            mean_db,
+            spread_db,
+            power_db,
+            self.seconds,
+            level_dbfs,
+            source,
+        )
 
 
 def model_input_spectra(audio: np.ndarray, n_fft: int = 1024, hop_samples: int = 128):
@@ -237,8 +270,9 @@ def model_input_spectra(audio: np.ndarray, n_fft: int = 1024, hop_samples: int =
         yield model_input
 
 
-def print_from_audio(audio: np.ndarray, sample_rate: int = 48000, n_fft: int = 1024, hop_samples: int = 128,
-                     source: str = "") -> NoisePrint:
+def print_from_audio(
+    audio: np.ndarray, sample_rate: int = 48000, n_fft: int = 1024, hop_samples: int = 128, source: str = ""
+) -> NoisePrint:
     """A print of ``audio`` ``(channels, samples)`` or ``(samples,)``, already at the model's rate."""
     audio = np.atleast_2d(np.asarray(audio, dtype=np.float32))
     if not np.all(np.isfinite(audio)):
@@ -249,8 +283,14 @@ def print_from_audio(audio: np.ndarray, sample_rate: int = 48000, n_fft: int = 1
     return accumulator.to_print(source)
 
 
-def print_from_file(path: str | Path, start_s: float | None = None, end_s: float | None = None,
-                    sample_rate: int = 48000, n_fft: int = 1024, hop_samples: int = 128) -> NoisePrint:
+def print_from_file(
+    path: str | Path,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    sample_rate: int = 48000,
+    n_fft: int = 1024,
+    hop_samples: int = 128,
+) -> NoisePrint:
     """A print of an audio file, or of its region ``start_s``..``end_s`` (seconds), at the model's rate.
 
     The file is resampled as ``livedenoise file`` resamples it; the region is cut at the file's own
@@ -264,7 +304,9 @@ def print_from_file(path: str | Path, start_s: float | None = None, end_s: float
     first = 0 if start_s is None else round(start_s * info.samplerate)
     last = info.frames if end_s is None else min(info.frames, round(end_s * info.samplerate))
     if start_s is not None and (start_s < 0 or first >= info.frames):
-        raise NoisePrintError(f"the print's region starts at {start_s:g} s, but {path} lasts {info.frames / info.samplerate:.2f} s")
+        raise NoisePrintError(
+            f"the print's region starts at {start_s:g} s, but {path} lasts {info.frames / info.samplerate:.2f} s"
+        )
     if last <= first:
         raise NoisePrintError(f"the print's region {start_s or 0:g}:{end_s:g} s of {path} is empty")
     import soundfile as sf
@@ -289,7 +331,9 @@ def print_from_file(path: str | Path, start_s: float | None = None, end_s: float
     return print_from_audio(audio, sample_rate, n_fft, hop_samples, source=f"{path.name}{region}")
 
 
-def load_noise_print(path: str | Path, sample_rate: int = 48000, n_fft: int = 1024, hop_samples: int = 128) -> NoisePrint:
+def load_noise_print(
+    path: str | Path, sample_rate: int = 48000, n_fft: int = 1024, hop_samples: int = 128
+) -> NoisePrint:
     """``path`` is a saved print or a recording of the noise alone; either way, a print for this geometry."""
     path = Path(path)
     if not path.is_file():

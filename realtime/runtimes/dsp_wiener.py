@@ -7,6 +7,11 @@ longer than the window are taken for noise: the price every noise-floor tracker 
 the reason a trained model is the default. The gain is the Wiener gain of a decision-directed
 a-priori SNR (Ephraim & Malah), which keeps musical noise low. Same protocol as a trained model, so
 every downstream part runs with it and the neural model has something to beat.
+
+Given a noise print (``set_noise_print``), the gain is the print-Wiener's (``print_wiener``): the
+print's PSD stands in for the tracked floor, so a held note is no longer taken for noise. The
+tracker keeps running underneath, so taking the print away again returns to a floor that is
+current. Without a print the runtime is exactly the floor tracker.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import numpy as np
 from numba import njit
 
 from livedenoise.models.card import ModelCard
+from livedenoise.realtime.noise_print import NoisePrint
+from livedenoise.realtime.runtimes.print_wiener import noise_power_of, print_wiener_step
 
 SMOOTHING = 0.95  # power smoothing per hop (about 50 ms at hop 128)
 WINDOW_S = 2.0
@@ -31,6 +38,8 @@ class DspEstimatorState:
         self.tracks = np.zeros((4, n_freqs), dtype=np.float32)
         self.subwindow_minima = np.full((N_SUBWINDOWS, n_freqs), np.inf, dtype=np.float32)
         self.mask = np.zeros((2, n_freqs), dtype=np.float32)
+        self.gains = self.mask[0]  # the view the print-Wiener writes, made once
+        self.print_output_power = np.zeros(n_freqs, dtype=np.float32)  # the print-Wiener's last output
         self.n_steps = np.zeros(1, dtype=np.int64)
 
 
@@ -75,6 +84,8 @@ def _wiener_step(spec, tracks, subwindow_minima, mask, n_steps, subwindow_hops, 
 class DspEstimator:
     """The baseline runtime. ``card`` describes the STFT it expects, like a model's card."""
 
+    accepts_noise_print = True
+
     def __init__(self, sample_rate: int = 48000, n_fft: int = 1024, hop_samples: int = 128) -> None:
         self.card = ModelCard(
             name="dsp-wiener",
@@ -85,15 +96,37 @@ class DspEstimator:
         )
         self._n_fill_hops = n_fft // hop_samples
         self._subwindow_hops = max(1, round(WINDOW_S * sample_rate / hop_samples / N_SUBWINDOWS))
+        self._noise_power: np.ndarray | None = None
+        self.noise_print: NoisePrint | None = None
         self._warm_up()
 
     def _warm_up(self) -> None:
         # Compile (or load from the numba cache) before any audio thread calls it.
-        self.step(np.ones((2, self.card.n_freqs), dtype=np.float32), self.initial_state())
+        state = self.initial_state()
+        spec = np.ones((2, self.card.n_freqs), dtype=np.float32)
+        self.step(spec, state)
+        print_wiener_step(spec, np.ones(self.card.n_freqs, dtype=np.float32), state.print_output_power, state.gains)
+
+    def set_noise_print(self, noise_print: NoisePrint | None) -> None:
+        """Use ``noise_print``'s PSD from the next step on (None: track the floor); refused when its STFT differs."""
+        noise_power = None if noise_print is None else noise_power_of(noise_print, self.card)
+        self._noise_power = noise_power  # one assignment: a step sees the old print or the new one
+        self.noise_print = noise_print
 
     def initial_state(self) -> DspEstimatorState:
         return DspEstimatorState(self.card.n_freqs)
 
     def step(self, spec: np.ndarray, state: DspEstimatorState) -> np.ndarray:
-        _wiener_step(spec, state.tracks, state.subwindow_minima, state.mask, state.n_steps, self._subwindow_hops, self._n_fill_hops)
+        noise_power = self._noise_power
+        _wiener_step(
+            spec,
+            state.tracks,
+            state.subwindow_minima,
+            state.mask,
+            state.n_steps,
+            self._subwindow_hops,
+            self._n_fill_hops,
+        )
+        if noise_power is not None:
+            print_wiener_step(spec, noise_power, state.print_output_power, state.gains)
         return state.mask

@@ -61,13 +61,15 @@ def test_a_hum_shows_its_lines_and_their_steadiness():
     background = 1e-4 * np.random.default_rng(1).standard_normal((1, t.size))
     noise_print = print_from_audio((hum + background).astype(np.float32))
     floor_db = float(np.median(noise_print.mean_db))
-    lines = [int(np.floor(f / BIN_HZ)) + int(np.argmax(noise_print.mean_db[int(f / BIN_HZ) : int(f / BIN_HZ) + 2]))
-             for f in harmonics_hz]
+    lines = [
+        int(np.floor(f / BIN_HZ)) + int(np.argmax(noise_print.mean_db[int(f / BIN_HZ) : int(f / BIN_HZ) + 2]))
+        for f in harmonics_hz
+    ]
     for k in lines:
         assert noise_print.mean_db[k] > floor_db + 30.0, f"no line at bin {k}"
         # steadier than noise (5.6 dB): a line's power hardly moves from frame to frame
         assert noise_print.spread_db[k] < 3.0, f"the line at bin {k} is not steady"
-    for k, following in zip(lines, lines[1:]):
+    for k, following in zip(lines[:-1], lines[1:], strict=True):
         assert noise_print.mean_db[(k + following) // 2] < noise_print.mean_db[k] - 8.0, f"no dip after bin {k}"
     high = slice(round(10000 / BIN_HZ), -1)  # far from the lines, the print is the background's
     alone = print_from_audio(background.astype(np.float32))
