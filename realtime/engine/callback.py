@@ -2,6 +2,7 @@
 
 Each block: apply pending controls, push the input into a ring, process every whole hop through the
 denoiser (under the overload guard, through the gate hook, crossfading after a model switch),
+show each hop's input spectrum to a noise print's learner or refiner when one is hung here,
 publish the taps that someone reads, and fill the output from the out-ring. A device stream, a
 file player or a test calls ``process_block`` with its buffers; the clock is passed in, so tests
 drive it with a fake one.
@@ -32,6 +33,8 @@ from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.hop_hook import HopHook
 from livedenoise.realtime.engine.hop_layouts import hop_layouts
 from livedenoise.realtime.engine.overload_guard import OverloadGuard
+from livedenoise.realtime.engine.print_learner import PrintLearner
+from livedenoise.realtime.engine.print_refiner import PrintRefiner
 from livedenoise.realtime.engine.ring import RingBuffer
 from livedenoise.realtime.engine.taps import Taps
 from livedenoise.realtime.engine.timing_summary import timing_summary
@@ -63,6 +66,9 @@ class EngineCallback:
         self.hop_samples = h = denoiser.hop_samples
         self.taps = taps
         self.hook: HopHook | None = None
+        # hung here by the owner while it learns the room (``PrintLearner``) or refines a print (``PrintRefiner``)
+        self.print_learner: PrintLearner | None = None
+        self.print_refiner: PrintRefiner | None = None
         self.clock_ns = clock_ns
         self.prefill_samples = h - math.gcd(blocksize, h)
         capacity = 4 * (blocksize + h) + self.prefill_samples
@@ -257,6 +263,12 @@ class EngineCallback:
         hook = self.hook
         if hook is not None:
             hook.process_into(hop_out, denoiser.mask, denoiser.input_spectrum)
+        learner = self.print_learner
+        if learner is not None:
+            learner.observe(denoiser.input_spectrum)
+        refiner = self.print_refiner
+        if refiner is not None:
+            refiner.observe(denoiser.input_spectrum, hook is not None and hook.is_open)
         if self.taps is not None:
             self.taps.publish(start_ns, hop_in, hop_out, denoiser.input_spectrum,
                               denoiser.output_spectrum, denoiser.mask)

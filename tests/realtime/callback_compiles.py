@@ -3,7 +3,8 @@
 In the test process, other tests may already have compiled (or loaded from numba's cache) whatever
 a callback needs, and the check could not fail there. Here nothing ran before: the callback is built
 as the engine builds it (taps read, the gate on), then fed the transposed ``(frames, channels)``
-buffers that devices hand over, with bypass on and off and a model switch. Prints JSON: each kernel
+buffers that devices hand over, with bypass on and off and a model switch, while a noise print is
+learned and refined. Prints JSON: each kernel
 whose compiled signatures grew during the callbacks, with the counts before and after.
 
 Usage: ``python callback_compiles.py MODEL``
@@ -17,14 +18,14 @@ import sys
 import numba
 import numpy as np
 
-from livedenoise.realtime import denoiser, gate, real_fft, stft
-from livedenoise.realtime.engine import ring, taps as taps_module
+from livedenoise.realtime import denoiser, gate, noise_print, real_fft, stft
+from livedenoise.realtime.engine import print_learner, print_refiner, ring, taps as taps_module
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.engine.callback import FADE_HOPS, EngineCallback
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.engine.taps import Taps
 
-KERNEL_MODULES = (denoiser, gate, real_fft, ring, stft, taps_module)
+KERNEL_MODULES = (denoiser, gate, noise_print, print_learner, print_refiner, real_fft, ring, stft, taps_module)
 
 
 def n_compiled() -> dict[str, int]:
@@ -44,6 +45,12 @@ def main(model: str) -> dict:
         callback = EngineCallback(StreamingDenoiser(open_runtime(model), 2, mask_ahead=True), 128, taps=taps,
                                   clock_ns=lambda: now_ns[0])
         callback.hook = gate.make_hop_hook(48000, 128, 2, 513, threshold_db=-30.0)
+        # learning the room and refining a print, as the engine hangs them on the callback
+        callback.print_learner = print_learner.PrintLearner(48000, 1024, 128, 2)
+        callback.print_learner.learn(1.0)
+        callback.print_refiner = print_refiner.PrintRefiner(48000, 1024, 128, 2)
+        rng = np.random.default_rng(1)
+        callback.print_refiner.seed(noise_print.print_from_audio(0.01 * rng.standard_normal((2, 48000)).astype(np.float32)))
         incoming = StreamingDenoiser(open_runtime("identity"), 2)  # built by the owner, as a switch is
         for tap_ring in (taps.spectra, taps.levels, taps.denoised):
             tap_ring.touch()
