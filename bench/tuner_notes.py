@@ -28,8 +28,8 @@ import numpy as np
 import soundfile as sf
 
 from livedenoise.models.errors import LivedenoiseError
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 
-SAMPLE_RATE = 48000
 STRINGS_MIDI = (40, 45, 50, 55, 59, 64)  # E2 A2 D3 G3 B3 E4
 GUITAR_PROGRAMS = {"nylon": 24, "steel": 25, "electric": 27}  # General MIDI: nylon, steel, clean electric
 SNRS_DB = (-5.0, 0.0, 5.0, 10.0)

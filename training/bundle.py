@@ -25,10 +25,10 @@ from typing import Callable, Sequence
 import numpy as np
 import soundfile as sf
 
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.training.dataset import CachedSources
 from livedenoise.training.manifest import SourceFile, read_manifest, write_manifest
 
-SAMPLE_RATE = 48_000
 BUNDLED_SPLITS = ("train", "validation")
 CLIPS_DIR = "clips"
 # libsndfile maps its compression level linearly onto Opus bitrates from 256 down to 6 kb/s

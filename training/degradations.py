@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-SAMPLE_RATE = 48_000
+from livedenoise.models.stft_geometry import SAMPLE_RATE
+
 DECAY_60_DB = np.log(1000.0)  # amplitude decays by 60 dB = a factor 1000 over RT60
 
 

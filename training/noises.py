@@ -14,7 +14,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-SAMPLE_RATE = 48_000
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 
 
 def _unit_rms(audio: np.ndarray) -> np.ndarray:

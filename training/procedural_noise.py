@@ -28,7 +28,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-from livedenoise.training.noises import SAMPLE_RATE
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 
 FAMILIES = ("stationary", "modulated", "machine", "impulsive", "babble", "mixture")
 MIN_HZ = 20.0

@@ -26,6 +26,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from livedenoise.models.errors import LivedenoiseError
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.training.dataset_layouts import Candidate, ScanTally, describe
 from livedenoise.training.fetch import MANIFESTS_DIR, fetch_package, probe_cache
 from livedenoise.training.manifest import SPLITS, SourceFile, write_manifest
@@ -39,7 +40,6 @@ from livedenoise.training.packages import (
 
 log = logging.getLogger(__name__)
 
-RENDER_SAMPLE_RATE = 48000
 RENDER_GAIN = 0.5
 RENDERED_DIR = "rendered"
 RENDER_MANIFEST = "render.jsonl"
@@ -270,7 +270,7 @@ def fluidsynth_command(
     soundfont: Path,
     midi_path: Path,
     out_wav: Path,
-    sample_rate: int = RENDER_SAMPLE_RATE,
+    sample_rate: int = SAMPLE_RATE,
     gain: float = RENDER_GAIN,
 ) -> list[str]:
     """Dry, float render with an explicit SoundFont.

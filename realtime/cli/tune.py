@@ -17,16 +17,16 @@ import threading
 import time
 from pathlib import Path
 
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.cli.model_flags import add_model_arguments
+from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, print_events, start_error
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.cli.model_flags import add_model_arguments
-from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
-from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, print_events, start_error
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.tuner.feeds import engine_readings, file_readings
-from livedenoise.realtime.tuner.pitch_tracker import SAMPLE_RATE
+from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 from livedenoise.realtime.tuner.tuner import Tuner, TunerReading
 
 REDRAW_S = 0.05

@@ -27,7 +27,8 @@ import numpy as np
 import scipy.fft
 from numba import njit
 
-SAMPLE_RATE = 48000
+from livedenoise.models.stft_geometry import SAMPLE_RATE
+
 MIN_HZ = 38.0  # E1 (41.2 Hz, a bass's low string) with a semitone's margin
 MAX_HZ = 2200.0  # C7 (2093 Hz) with a semitone's margin
 WINDOW_SAMPLES = 1024  # integration window: 2 periods at E2 (82 Hz), 0.9 at E1

@@ -35,8 +35,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.tuner.notes import A4_HZ, check_reference_hz, hz_to_midi, midi_to_hz, midi_to_name
-from livedenoise.realtime.tuner.pitch_tracker import HOP_SAMPLES, SAMPLE_RATE, PitchTracker
+from livedenoise.realtime.tuner.pitch_tracker import HOP_SAMPLES, PitchTracker
 
 HYSTERESIS_CENTS = 15.0
 CONFIRM_STEPS = 3  # readings in a row on a new note before it is shown
