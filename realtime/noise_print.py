@@ -231,7 +231,8 @@ class PrintAccumulator:
         level = float(np.sum(self._bin_weights * mean_power) * self._level_scale)
         level_dbfs = 10.0 * math.log10(max(level, 1e-30))
         if level_dbfs < SILENCE_DBFS:
-            raise NoisePrintError(f"the noise is digital silence ({level_dbfs:.0f} dBFS): nothing to learn from it")
+            how_quiet = "every sample is zero" if level == 0.0 else f"{level_dbfs:.0f} dBFS"
+            raise NoisePrintError(f"the noise is digital silence ({how_quiet}): nothing to learn from it")
         mean_db = self._sums[0] / n
         spread_db = np.sqrt(np.maximum(self._sums[1] / n - mean_db * mean_db, 0.0))
         power_db = 10.0 * np.log10(np.maximum(mean_power, POWER_FLOOR))

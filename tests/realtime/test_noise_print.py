@@ -130,11 +130,12 @@ def test_a_print_made_with_more_gain_is_the_same_print_louder():
     ("audio", "message"),
     [
         (white_noise(MIN_SECONDS - 0.01), "too short"),
-        (np.zeros((1, SAMPLE_RATE), dtype=np.float32), "digital silence"),
+        (np.zeros((1, SAMPLE_RATE), dtype=np.float32), r"digital silence \(every sample is zero\)"),
+        (np.full((1, SAMPLE_RATE), 1e-7, dtype=np.float32), r"digital silence \(-1\d\d dBFS\)"),
         (np.full((1, SAMPLE_RATE), np.nan, dtype=np.float32), "not audio"),
         (np.zeros((1, 0), dtype=np.float32), "too short"),
     ],
-    ids=["short", "silence", "nan", "empty"],
+    ids=["short", "silence", "dc", "nan", "empty"],
 )
 def test_audio_that_cannot_make_a_print_is_refused(audio, message):
     with pytest.raises(NoisePrintError, match=message):
