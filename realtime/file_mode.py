@@ -154,6 +154,19 @@ def _new_file_mode(output_path: Path) -> int:
         return 0o666 & ~umask
 
 
+def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
+    """A whole audio file at ``sample_rate``, ``(channels, samples)`` float32; ``AudioFileError`` if unusable."""
+    path = Path(path)
+    check_input(path)
+    try:
+        audio, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        raise AudioFileError(f"cannot read {path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
+    if file_rate != sample_rate:
+        audio = soxr.resample(audio, file_rate, sample_rate).astype(np.float32, copy=False)
+    return np.ascontiguousarray(audio.T)
+
+
 def read_blocks(src: sf.SoundFile, block_frames: int):
     """Blocks ``(samples, channels)``; by reads, not ``blocks()``, which needs a seekable file (GSM 6.10 is not)."""
     while True:

@@ -11,25 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
-import soxr
 
-from livedenoise.realtime.file_mode import AudioFileError
+from livedenoise.realtime.file_mode import read_audio
 
 
 class LoopingSource:
     """``audio`` ``(channels, samples)`` float32 at the engine's rate, read in a loop."""
 
     def __init__(self, path: Path, sample_rate: int, n_channels: int) -> None:
-        try:
-            audio, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
-        except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-            raise AudioFileError(f"cannot read {path}: {exc}") from exc
-        if audio.shape[0] == 0:
-            raise AudioFileError(f"{path} holds no audio")
-        if file_rate != sample_rate:
-            audio = soxr.resample(audio, file_rate, sample_rate).astype(np.float32)
-        audio = audio.T
+        audio = read_audio(path, sample_rate)  # AudioFileError if unusable
         if audio.shape[0] != n_channels:
             mono = audio.mean(axis=0, keepdims=True)
             audio = np.repeat(mono, n_channels, axis=0)

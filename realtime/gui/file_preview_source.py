@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
-import soxr
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.engine.taps import DB_FLOOR, spectrum_db_into
+from livedenoise.realtime.file_mode import AudioFileError, read_audio
 from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
 from livedenoise.realtime.latency import Latency
@@ -32,34 +32,6 @@ from livedenoise.realtime.runtimes.protocol import ModelLoadError
 MAX_CATCH_UP_S = 0.1  # a worker later than this skips ahead
 KEPT_S = 1.0  # what an idle reader finds waiting, at most
 LOAD_WINDOW_S = 1.0
-DB_FLOOR = -120.0
-
-
-def load_clip(path: str | Path, sample_rate: int) -> np.ndarray:
-    """A whole audio file at ``sample_rate``, ``(channels, samples)`` float32; ``SourceError`` if unusable."""
-    path = Path(path)
-    if not path.is_file():
-        raise SourceError(f"file not found: {path}")
-    try:
-        audio, file_rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise SourceError(f"cannot read {path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
-    if audio.shape[0] == 0:
-        raise SourceError(f"{path} contains no audio frames")
-    if file_rate != sample_rate:
-        audio = soxr.resample(audio, file_rate, sample_rate).astype(np.float32, copy=False)
-    return np.ascontiguousarray(audio.T)
-
-
-def spectrum_columns_db(input_spectra: np.ndarray, output_spectra: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """Hops' spectra ``(n, channels, n_freqs)`` complex and masks ``(n, 2, n_freqs)`` -> ``(n, 3, n_freqs)`` dB:
-    input power, output power (channel means), mask gain."""
-    columns = np.empty((input_spectra.shape[0], 3, input_spectra.shape[2]))
-    columns[:, 0] = np.mean(input_spectra.real ** 2 + input_spectra.imag ** 2, axis=1)
-    columns[:, 1] = np.mean(output_spectra.real ** 2 + output_spectra.imag ** 2, axis=1)
-    columns[:, 2] = masks[:, 0] ** 2 + masks[:, 1] ** 2
-    columns[~np.isfinite(columns)] = 1.0  # the denoiser passed such bins through unchanged
-    return 10.0 * np.log10(np.maximum(columns, 10.0 ** (DB_FLOOR / 10.0)), dtype=np.float32)
 
 
 class FilePreviewSource:
@@ -94,7 +66,10 @@ class FilePreviewSource:
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._clip = load_clip(self.path, self.sample_rate)
+        try:
+            self._clip = read_audio(self.path, self.sample_rate)
+        except AudioFileError as exc:
+            raise SourceError(str(exc)) from exc
         self._denoiser = self._new_denoiser(self._runtime)
         self._gate = None if self._gate_params is None else self._new_gate(self._gate_params)
         self._running = True
@@ -249,7 +224,11 @@ class FilePreviewSource:
                     masks[k] = denoiser.mask
                     peak_in = max(peak_in, float(np.abs(hop_in).max()))
                 n_done += n_due
-                columns = list(spectrum_columns_db(input_spectra[:n_due], output_spectra[:n_due], masks[:n_due]))
+                columns = []
+                for k in range(n_due):  # the columns the engine's taps publish, hop by hop
+                    column = np.empty((3, self.n_freqs), np.float32)
+                    spectrum_db_into(input_spectra[k], output_spectra[k], masks[k], column)
+                    columns.append(column)
                 denoised = list(outputs[:n_due].mean(axis=1))
                 peak_out = float(np.abs(outputs[:n_due]).max())
                 with self._lock:
