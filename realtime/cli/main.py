@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "run": ("livedenoise.realtime.cli.run", "denoise live audio from an input device to an output device"),
     "tune": ("livedenoise.realtime.cli.tune", "a tuner on the denoised signal: live in the terminal, or over a recording"),
     "devices": ("livedenoise.realtime.cli.devices", "list audio devices"),
+    "print": ("livedenoise.realtime.cli.print", "learn, make and show noise prints: what the room sounds like"),
     "gui": ("livedenoise.realtime.gui.cli", "the desktop app: live spectrograms, meters, tuner and controls"),
     "bench": ("livedenoise.bench.cli", "measure latency, end-to-end timing and quality"),
     "data": ("livedenoise.training.data_cli", "fetch and manage training data (needs the [train] extra)"),
