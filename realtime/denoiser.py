@@ -191,7 +191,6 @@ class StreamingDenoiser:
         self._pending = np.zeros((n_channels, self.hop_samples), dtype=np.float32)
         self._n_pending = 0
         self._n_in = 0
-        self._n_out = 0
         self._one_dimensional = False  # flush answers in the layout process was given
         # instrumentation
         self._hop_ns = array.array("q", bytes(8 * N_TIMING_SLOTS))
@@ -253,7 +252,6 @@ class StreamingDenoiser:
             self.worker.restart(self._state)
         self._n_pending = 0
         self._n_in = 0
-        self._n_out = 0
         if self.hop_hook is not None:
             self.hop_hook.reset()
 
@@ -363,7 +361,6 @@ class StreamingDenoiser:
         self._pending[:, self._n_pending : self._n_pending + rest] = block[:, pos:]
         self._n_pending += rest
         self._n_in += n
-        self._n_out += out.shape[1]
         return out[0] if squeeze else out
 
     def flush(self) -> np.ndarray:

@@ -34,15 +34,6 @@ class GatedSignal:
         flags = self.is_open.astype(np.int8)
         return np.flatnonzero(np.diff(flags, prepend=0) == 1)
 
-    @property
-    def closes(self) -> np.ndarray:
-        """Samples where the gate shuts again (its first shut sample each time)."""
-        flags = self.is_open.astype(np.int8)
-        return np.flatnonzero(np.diff(flags, prepend=flags[:1]) == -1)
-
-    def opens_per_minute(self) -> float:
-        return 60.0 * self.opens.size * self.sample_rate / max(1, self.is_open.size)
-
 
 class _Recorder:
     """Runs the gate as the denoiser's hook and keeps each hop's input, gains and decision."""

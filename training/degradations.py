@@ -86,8 +86,3 @@ def band_limit(
             scipy.signal.butter(order, high_cut_hz, "lowpass", fs=sample_rate, output="sos"), out
         )
     return out.astype(np.float32)
-
-
-def apply_gain_db(audio: np.ndarray, gain_db: float) -> np.ndarray:
-    """Scale by ``gain_db`` decibels. Shape unchanged."""
-    return (np.asarray(audio, dtype=np.float32) * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)

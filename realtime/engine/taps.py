@@ -117,9 +117,6 @@ class Taps:
     def specs(self) -> TapSpecs:
         return TapSpecs(self.spectra.spec, self.levels.spec, self.denoised.spec)
 
-    def fits(self, n_freqs: int, hop_samples: int) -> bool:
-        return self.spectra.item_shape == (3, n_freqs) and self.denoised.item_shape == (hop_samples,)
-
     def publish(self, now_ns: int, hop_in, hop_out, input_spectrum, output_spectrum, mask) -> None:
         """One hop's taps, each only if its reader is there. Hops ``(channels, hop_samples)``."""
         if self.spectra.wanted(now_ns):
