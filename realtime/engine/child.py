@@ -6,11 +6,15 @@ collect what little garbage the pipe's messages leave (automatic collection is o
 whichever thread allocates, the audio callback included). Models for a switch are opened on a
 short-lived loader thread, so the pipe stays answered meanwhile.
 
+The noise print is ``LivePrint``'s, served from the same loop: a print given, learned or refined
+reaches the model the way a model switch does, off the audio thread.
+
 Messages in: ("taps", TapSpecs), ("bypass", bool), ("strength_db", float), ("model", str),
-("gate", dict), ("state",), ("stop",). Out: ("geometry", n_freqs, hop_samples), ("running", state),
-("state", state), ("event", kind, message), ("failed", reason, setting) before the stream runs
-(``setting``: the ``EngineSettings`` field at fault, or None), ("crash", reason) when the process
-dies of an error.
+("gate", dict), ("noise_print", NoisePrint | None, made_at), ("learn", seconds), ("print_mode", mode),
+("state",), ("stop",). Out: ("geometry", n_freqs, hop_samples), ("running", state), ("state", state),
+("event", kind, message), ("print", NoisePrint | None, made_at), ("failed", reason, setting) before
+the stream runs (``setting``: the ``EngineSettings`` field at fault, or None), ("crash", reason) when
+the process dies of an error.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from livedenoise.realtime.engine.audio_engine import AudioEngine, EngineError
 from livedenoise.realtime.engine.callback import EngineCallback
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.engine.live_print import LivePrint, uses_prints
 from livedenoise.realtime.engine.looping_source import LoopingSource
+from livedenoise.realtime.noise_print import NoisePrintError
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.engine.taps import Taps
@@ -45,6 +51,17 @@ MAIN_THREAD_RT_PRIORITY = 5
 GC_PERIOD_S = 2.0
 WARM_UP_S = 0.2  # let the first callbacks run before freezing what warm-up allocated
 SETUP_ERRORS = (DeviceError, EngineError, ModelLoadError, AudioFileError, ValueError, OSError, ImportError)
+
+
+def open_live_runtime(model: str, provider: str):
+    """``model`` ready to take a noise print while it runs: a blind model is joined with the print-Wiener,
+    whose mask is the model's own until a print comes (the identity path passes through, print or not)."""
+    runtime = open_runtime(model, provider)
+    if uses_prints(runtime) or getattr(runtime, "passes_through", False):
+        return runtime
+    from livedenoise.realtime.runtimes.print_combined import PrintCombined
+
+    return PrintCombined(runtime)
 
 
 def main(settings, conn: Connection) -> None:
@@ -94,7 +111,7 @@ class EngineChild:
     def _open(self) -> AudioEngine | None:
         s = self.settings
         try:
-            denoiser = StreamingDenoiser(open_runtime(s.model, s.provider), s.channels, s.strength_db, s.bypass,
+            denoiser = StreamingDenoiser(open_live_runtime(s.model, s.provider), s.channels, s.strength_db, s.bypass,
                                          s.mask_ahead)
         except SETUP_ERRORS as exc:
             self.conn.send(("failed", f"cannot open model {s.model!r}: {exc}", "model"))
@@ -106,9 +123,16 @@ class EngineChild:
             self.callback = EngineCallback(denoiser, s.blocksize, taps, deadline_fraction=s.deadline_fraction)
             if s.gate is not None:
                 self._configure_gate(dict(s.gate))
+            self.live_print = LivePrint(self.callback, self.conn.send, s.print_mode)
+            self.live_print.give(s.noise_print, s.print_made_at)
+            if s.learn_seconds is not None:
+                self.live_print.learn(s.learn_seconds)
             source = None if s.source_file is None else LoopingSource(s.source_file, denoiser.sample_rate, s.channels)
             engine = AudioEngine(self.callback, s.input_device, s.output_device, source)
             engine.start()
+        except NoisePrintError as exc:
+            self.conn.send(("failed", str(exc), "noise_print"))
+            return None
         except AudioFileError as exc:
             self.conn.send(("failed", str(exc), "source_file"))
             return None
@@ -144,11 +168,14 @@ class EngineChild:
                     self._wanted_model = message[1]
                 elif kind == "gate":
                     self._configure_gate(message[1])
+                elif kind in ("noise_print", "learn", "print_mode"):
+                    self._control_print(message)
             for event in engine.poll():
                 conn.send(("event", event.kind, event.message))
             if engine.device_lost:
                 return
             self._advance_model_switch()
+            self.live_print.advance()
             if time.monotonic() > next_gc:
                 gc.collect()
                 next_gc = time.monotonic() + GC_PERIOD_S
@@ -169,6 +196,7 @@ class EngineChild:
                 self.conn.send(("event", "error", f"cannot switch to model {name!r}: {error}; {self.model!r} keeps running"))
             else:
                 try:
+                    self.live_print.apply_to(denoiser.runtime)
                     callback.offer_denoiser(denoiser)
                     self._switching_to = name
                 except ValueError as exc:
@@ -183,11 +211,25 @@ class EngineChild:
         set_ordinary()  # threads inherit the main thread's real-time class: loading is not urgent
         s = self.settings
         try:
-            denoiser = StreamingDenoiser(open_runtime(name, s.provider), s.channels, mask_ahead=s.mask_ahead)
+            denoiser = StreamingDenoiser(open_live_runtime(name, s.provider), s.channels, mask_ahead=s.mask_ahead)
             result = (name, denoiser, "")
         except (*SETUP_ERRORS, RuntimeError) as exc:
             result = (name, None, str(exc))
         self._loaded = result
+
+    def _control_print(self, message: tuple) -> None:
+        kind = message[0]
+        try:
+            if kind == "noise_print":
+                self.live_print.give(message[1], message[2])
+                if message[1] is not None:
+                    self.conn.send(("event", "print_set", f"using {message[1].describe()}"))
+            elif kind == "learn":
+                self.live_print.learn(message[1])
+            else:
+                self.live_print.set_mode(message[1])
+        except (NoisePrintError, ValueError) as exc:
+            self.conn.send(("event", "error", f"noise print: {exc}"))
 
     def _configure_gate(self, params: dict) -> None:
         enabled = params.pop("enabled", True)
@@ -224,6 +266,7 @@ class EngineChild:
             "switching": c.switching or self._loader is not None,
             "gate": None if c.hook is None else self.gate_params,
             "gate_open": None if c.hook is None else bool(c.hook.is_open),
+            "print": self.live_print.state(),
             "input": engine.describe(),
             "sample_rate": c.sample_rate,
             "blocksize": c.blocksize,

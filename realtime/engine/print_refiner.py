@@ -43,6 +43,7 @@ from numba import njit
 from livedenoise.realtime.noise_print import POWER_FLOOR, NoisePrint
 from livedenoise.realtime.stft import StftConfig
 
+PRINT_MODES = ("freeze", "auto")  # how the live engine treats its print: kept as it is, or refined here
 TIME_CONSTANT_S = 4.0
 JUDGE_SMOOTHING_MS = 200.0
 BAND_RISE_DB = 6.0

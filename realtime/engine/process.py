@@ -18,6 +18,12 @@ A child that dies is reported as a "crashed" event with its reason (its last err
 or exit code); ``restart()`` starts a fresh one, which is also how a lost device is recovered
 (PortAudio cannot re-open JACK in a process whose server died).
 
+The noise print: ``EngineSettings.noise_print`` starts with one, ``learn_seconds`` learns one from
+the first seconds of the input, ``print_mode`` "auto" refines it from hops of noise alone;
+``set_noise_print``, ``learn_noise_print`` and ``set_print_mode`` do the same while it runs. The
+engine sends back every print it uses (``noise_print``, ``noise_print_made_at``), so its owner can
+keep and show it; ``state()["print"]`` says which one and how old it is.
+
 The gate is a hook: ``EngineSettings.gate`` (its parameters) makes the child build a ``HopHook``
 with ``gate_factory`` (``"module:callable"``, called with ``sample_rate``, ``hop_samples``,
 ``n_channels``, ``n_freqs`` and the parameters; see ``hop_hook``); ``set_gate(**params)`` reconfigures it.
@@ -36,7 +42,11 @@ from typing import Any
 import numpy as np
 
 from livedenoise.realtime.engine.events import EngineError, EngineEvent
+from livedenoise.realtime.engine.print_learner import MAX_SECONDS as MAX_LEARN_SECONDS
+from livedenoise.realtime.engine.print_refiner import PRINT_MODES
 from livedenoise.realtime.engine.taps import DB_FLOOR, Taps
+from livedenoise.realtime.noise_print import MIN_SECONDS as MIN_LEARN_SECONDS
+from livedenoise.realtime.noise_print import NoisePrint
 
 __all__ = ["EngineSettings", "EngineProcess", "EngineError", "EngineEvent", "DEFAULT_GATE_FACTORY"]
 
@@ -50,7 +60,9 @@ STOP_TIMEOUT_S = 5.0
 class EngineSettings:
     """Everything the engine process needs to start. Devices: an index, a name substring, or None
     for the default. ``model``: "default", "dsp", "identity" or a path to a model file.
-    ``source_file``: play this file in a loop instead of listening to the input device."""
+    ``source_file``: play this file in a loop instead of listening to the input device.
+    ``noise_print``: the room's noise to start with (``print_made_at``: when it was made, seconds since
+    the epoch; None: now); ``learn_seconds``: learn one from the input's first seconds instead."""
 
     input_device: int | str | None = None
     output_device: int | str | None = None
@@ -67,6 +79,10 @@ class EngineSettings:
     # The model steps on its own thread and makes the next hop's mask, so the callback never waits
     # for it (``StreamingDenoiser``'s ``mask_ahead``); off, each hop waits for its own frame's mask.
     mask_ahead: bool = True
+    noise_print: NoisePrint | None = None
+    print_made_at: float | None = None
+    learn_seconds: float | None = None
+    print_mode: str = "freeze"
 
     def __post_init__(self) -> None:
         if self.blocksize <= 0:
@@ -75,6 +91,15 @@ class EngineSettings:
             raise ValueError(f"channels must be positive, got {self.channels}")
         if not self.strength_db >= 0.0:
             raise ValueError(f"strength_db must be >= 0, got {self.strength_db}")
+        if self.print_mode not in PRINT_MODES:
+            raise ValueError(f"print_mode must be one of {', '.join(PRINT_MODES)}, got {self.print_mode!r}")
+        if self.learn_seconds is not None:
+            check_learn_seconds(self.learn_seconds)
+
+
+def check_learn_seconds(seconds: float) -> None:
+    if not MIN_LEARN_SECONDS <= seconds <= MAX_LEARN_SECONDS:
+        raise ValueError(f"learning the room takes {MIN_LEARN_SECONDS:g} to {MAX_LEARN_SECONDS:g} s, got {seconds:g}")
 
 
 class EngineProcess:
@@ -92,6 +117,8 @@ class EngineProcess:
         self._denoised_rest = np.zeros(0, dtype=np.float32)
         self._crash_reason: str | None = None
         self._exit_reported = False
+        self._noise_print: NoisePrint | None = settings.noise_print  # the newest print the engine said it uses
+        self._noise_print_made_at: float | None = settings.print_made_at
         self._lock = threading.RLock()
 
     # ---- lifetime ---------------------------------------------------------------------------
@@ -157,6 +184,12 @@ class EngineProcess:
             if "bypass" in state:
                 settings = replace(settings, bypass=state["bypass"], strength_db=state["strength_db"],
                                     model=state["model"], gate=state.get("gate"))
+                if "print" in state:
+                    settings = replace(settings, print_mode=state["print"]["mode"])
+            # the print in use goes on; one that was being learned is learned again
+            learning = state.get("print", {}).get("learning_left_s") is not None
+            settings = replace(settings, noise_print=self._noise_print, print_made_at=self._noise_print_made_at,
+                               learn_seconds=settings.learn_seconds if learning else None)
             self.settings = settings
             self.start()
 
@@ -186,11 +219,42 @@ class EngineProcess:
         """Turn the gate on with these parameters, or change them; ``enabled=False`` turns it off."""
         self._send(("gate", dict(params)))
 
+    def set_noise_print(self, noise_print: NoisePrint | None, made_at: float | None = None) -> None:
+        """Use ``noise_print`` (made at ``made_at``, seconds since the epoch; None: now), or none; a
+        "print_set" event follows, or an "error" event saying why not."""
+        self._send(("noise_print", noise_print, made_at))
+
+    def learn_noise_print(self, seconds: float) -> None:
+        """Learn the room from the next ``seconds`` of input, then use that print ("print_learned" event)."""
+        check_learn_seconds(seconds)
+        self._send(("learn", float(seconds)))
+
+    def set_print_mode(self, mode: str) -> None:
+        """"auto": refine the print from hops of noise alone; "freeze": keep it as it is."""
+        if mode not in PRINT_MODES:
+            raise ValueError(f"print mode must be one of {', '.join(PRINT_MODES)}, got {mode!r}")
+        self._send(("print_mode", mode))
+
     # ---- reading back -----------------------------------------------------------------------
+
+    @property
+    def noise_print(self) -> NoisePrint | None:
+        """The newest print the engine said it uses (learned, refined or given), None when it has none."""
+        with self._lock:
+            self._pump()
+            return self._noise_print
+
+    @property
+    def noise_print_made_at(self) -> float | None:
+        """When that print was made, in seconds since the epoch (refining keeps the time it was made)."""
+        with self._lock:
+            self._pump()
+            return self._noise_print_made_at
 
     def state(self) -> dict:
         """What the engine runs with now, read back from it: ``running``, ``bypass``, ``strength_db``,
-        ``model``, ``gate`` (its parameters, None when off), ``gate_open`` (None when off), ``latency`` (``Latency.to_dict()``; ``Latency.from_dict`` reads it back),
+        ``model``, ``gate`` (its parameters, None when off), ``gate_open`` (None when off), ``print`` (``LivePrint.state``;
+        ``print_status`` makes it one line), ``latency`` (``Latency.to_dict()``; ``Latency.from_dict`` reads it back),
         ``stats`` (``load``, ``n_xruns``, ``n_overloads``, ``n_hops``, ``callback_p50_us``...)."""
         with self._lock:
             if self.alive:
@@ -289,6 +353,8 @@ class EngineProcess:
                 message = conn.recv()
                 if message[0] == "event":
                     self._events.append(EngineEvent(message[1], message[2], time.time()))
+                elif message[0] == "print":
+                    self._noise_print, self._noise_print_made_at = message[1], message[2]
                 elif message[0] == "crash":
                     self._crash_reason = message[1]
                 else:
