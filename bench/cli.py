@@ -7,6 +7,8 @@ import importlib
 
 BENCHMARKS = {
     "latency": ("livedenoise.bench.latency", "per-hop compute time and real-time factor of the denoiser"),
+    "batch": ("livedenoise.bench.batch",
+              "throughput of batch at 1 and N jobs and on a Dask LocalCluster, in audio-hours per hour"),
     "e2e": ("livedenoise.bench.e2e", "round trip through an audio device: end-to-end latency, xruns"),
     "gui": ("livedenoise.bench.gui", "frame rate of the desktop app while it animates (off screen)"),
     "parts": ("livedenoise.bench.parts",
