@@ -10,9 +10,10 @@ or three times its lag wins, against octave-up errors on low strings whose funda
 difference function around it. A frame is voiced when that dip is below ``threshold`` and the frame
 is louder than ``min_rms_db``; ``confidence = 1 - normalized difference`` at the chosen lag.
 
-Why this tracker: measured against aubio's YIN and YIN-FFT on clean plucked notes E1..C7 (README,
-"Tune"), its per-note median error is at most 0.70 cent (aubio's YIN 0.77; YIN-FFT reads some notes
-an octave off), and it installs with the project (aubio builds from source with a C compiler).
+Why this tracker: measured against aubio's YIN and YIN-FFT on clean plucked notes E1..C7
+(docs/benchmarks.md), its per-note median error is at most 0.70 cent (aubio's YIN 0.77; YIN-FFT
+reads some notes an octave off), and it installs with the project (aubio builds from source with a
+C compiler).
 
 ``PitchTracker.push(hop)`` is the streaming form; ``track_pitch`` runs the same per-frame analysis
 over a whole signal, frame ``k`` ending after hop ``k``, so the two agree exactly. The tracker

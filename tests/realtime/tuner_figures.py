@@ -1,4 +1,4 @@
-"""The tuner's figures in the README, measured on plucked notes made here (``plucks.py``).
+"""The tuner's figures in docs/benchmarks.md, measured on plucked notes made here (``plucks.py``).
 
     .venv/bin/python tests/realtime/tuner_figures.py [--json OUT] [--aubio]
 
