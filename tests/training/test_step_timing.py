@@ -9,8 +9,7 @@ from livedenoise.training.config import to_toml
 from livedenoise.training.dataset import MixtureDataset
 from livedenoise.training.step_timing import item_bytes, time_steps
 from livedenoise.training.target_features import TargetFeatures
-
-from test_train import tiny_config, tiny_manifest  # noqa: F401  (tiny_manifest is a fixture)
+from test_train import tiny_config
 
 
 @pytest.fixture(autouse=True)

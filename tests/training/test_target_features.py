@@ -12,8 +12,7 @@ from livedenoise.training.dataset import MixtureDataset
 from livedenoise.training.losses import DenoiseLoss, LossConfig
 from livedenoise.training.target_features import TargetFeatures
 from livedenoise.training.train import Denoiser, train
-
-from test_train import tiny_config, tiny_manifest  # noqa: F401  (tiny_manifest is a fixture)
+from test_train import tiny_config
 
 # every loss on, two resolutions: each feature the loss reads is exercised
 LOSS = LossConfig(compressed_weight=1.0, mrstft_weight=0.5, sisdr_weight=0.3, mrstft_sizes=(256, 512))
