@@ -8,6 +8,12 @@ commands add their own ways to learn one (the first seconds of the input) to the
 
 ``noise_print_from_args`` resolves the flags into a ``NoisePrint`` made at the model's STFT (or
 None), and ``print_use_lines`` says which print is used and warns when it is short.
+
+The live commands (``run``, ``tune``, ``gui``) take ``add_live_print_arguments``: ``--noise-print``,
+``--learn-seconds S`` (learn the room from the input's first S seconds) and ``--print auto|freeze``
+(refine the print from moments of noise alone, or keep it). ``live_print_settings`` turns them into
+the engine's settings; the engine opens its model in its own process, so a print from a file is made
+at the STFT every shipped model runs at, and the engine refuses one that does not fit its model.
 """
 
 from __future__ import annotations
@@ -17,7 +23,13 @@ import math
 from pathlib import Path
 
 from livedenoise.models.card import ModelCard
-from livedenoise.realtime.noise_print import SHORT_SECONDS, NoisePrint, load_noise_print, print_from_file
+from livedenoise.models.stft_geometry import SAMPLE_RATE, StftConfig
+from livedenoise.realtime.cli.arg_types import float_in_range
+from livedenoise.realtime.engine.print_learner import MAX_SECONDS as MAX_LEARN_SECONDS
+from livedenoise.realtime.engine.print_refiner import PRINT_MODES
+from livedenoise.realtime.noise_print import (
+    MIN_SECONDS, SHORT_SECONDS, NoisePrint, NoisePrintError, load_noise_print, print_from_file,
+)
 
 
 def seconds_region(text: str) -> tuple[float, float]:
@@ -80,3 +92,41 @@ def print_use_lines(noise_print: NoisePrint) -> tuple[str, str | None]:
             "noise alone give a steadier print"
         )
     return f"using {noise_print.describe()}", warning
+
+
+def add_live_print_arguments(parser: argparse.ArgumentParser, remembered: bool = False) -> None:
+    """``--noise-print``, ``--learn-seconds`` and ``--print`` for a live command; ``remembered``: the app, whose
+    defaults are what it used last time."""
+    group = add_print_arguments(parser)
+    group.add_argument(
+        "--learn-seconds", type=float_in_range(MIN_SECONDS, MAX_LEARN_SECONDS), default=None, metavar="S",
+        help=f"learn the room from the first S seconds of the input ({MIN_SECONDS:g}-{MAX_LEARN_SECONDS:g}; 3 is "
+        "plenty; play nothing meanwhile), then denoise with that print",
+    )
+    default = "as last time" if remembered else "freeze"
+    group.add_argument(
+        "--print", dest="print_mode", choices=PRINT_MODES, default=None,
+        help="auto: keep refining the print from moments that hold the room's noise alone (never from a note), "
+        f"with a time constant of seconds; freeze: keep it as it is (default: {default})",
+    )
+
+
+def live_print_settings(args: argparse.Namespace, needs_print_for_auto: bool = True) -> dict:
+    """The ``EngineSettings`` fields the live flags ask for: ``noise_print``, ``print_made_at``,
+    ``learn_seconds``, ``print_mode``. A print that cannot be made, or a mistake, ends through the parser."""
+    if args.noise_print is not None and args.learn_seconds is not None:
+        args.parser.error("--noise-print and --learn-seconds: give one (a print, or learn one now)")
+    mode = args.print_mode or "freeze"
+    if needs_print_for_auto and mode == "auto" and args.noise_print is None and args.learn_seconds is None:
+        args.parser.error("--print auto refines a print: give one with --noise-print PATH or learn one with "
+                          "--learn-seconds S")
+    noise_print, made_at = None, None
+    if args.noise_print is not None:
+        config = StftConfig()
+        try:
+            noise_print = load_noise_print(args.noise_print, SAMPLE_RATE, config.n_fft, config.hop_samples)
+        except NoisePrintError as exc:
+            args.parser.exit(1, f"{args.parser.prog}: error: --noise-print {args.noise_print}: {exc}\n")
+        made_at = args.noise_print.stat().st_mtime  # a saved print, or the noise's recording: made when written
+    return {"noise_print": noise_print, "print_made_at": made_at, "learn_seconds": args.learn_seconds,
+            "print_mode": mode}

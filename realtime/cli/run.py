@@ -1,6 +1,8 @@
 """``livedenoise run``: headless live denoising with a one-line status refreshed in place.
 
-The engine runs in its own process (``EngineProcess``); this one only prints its state.
+The engine runs in its own process (``EngineProcess``); this one only prints its state. With
+``--learn-seconds S`` it first says "learning the room, keep quiet for S s", then one line with the
+learned print's level and duration; the status line says which print is in use and how old it is.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from livedenoise.realtime.engine.process import EngineError, EngineProcess, Engi
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
+from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings, print_use_lines
 from livedenoise.realtime.cli.stop_signals import StopSignals
+from livedenoise.realtime.print_status import print_status
 
 STATUS_PERIOD_S = 0.25
 MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
 MAX_CHANNELS = 64
 ENVIRONMENT_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or plug a device in"
 # EngineSettings fields a start-up error can blame, and the flag that sets each here
-SETTING_FLAGS = {"channels": "--channels", "model": "--model", "source_file": "--file"}
+SETTING_FLAGS = {"channels": "--channels", "model": "--model", "source_file": "--file", "noise_print": "--noise-print"}
+PRINT_NOTICES = ("print_learned", "print_set")  # events a user reads as news, not as faults
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     add_mask_timing_argument(parser)
     add_gate_arguments(parser)
+    add_live_print_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
 
 
@@ -50,22 +56,41 @@ def status_line(state: dict) -> str:
             f" | late masks {stats['n_late_masks']}")
     if state.get("gate_open") is not None:
         line += f" | gate {state['gate']['kind']} {'open' if state['gate_open'] else 'shut'}"
+    noise_print = print_status(state.get("print"))
+    if noise_print:
+        line += f" | {noise_print}"
     return line
 
 
 def print_events(events) -> None:
-    """The engine's events on their own lines, under the status line the terminal shows."""
+    """The engine's events on their own lines, under the status line the terminal shows: a print learned
+    or set as news, on standard output; the rest on standard error, by kind."""
     if events:
         print()
         for event in events:
-            print(f"{event.kind}: {event.message}", file=sys.stderr)
+            if event.kind in PRINT_NOTICES:
+                print(event.message, flush=True)
+            else:
+                print(f"{event.kind}: {event.message}", file=sys.stderr)
+
+
+def announce_print(settings: EngineSettings) -> None:
+    """What the engine starts with: learning the room, or the print given (with a warning when short)."""
+    if settings.learn_seconds is not None:
+        print(f"learning the room, keep quiet for {settings.learn_seconds:g} s", flush=True)
+    elif settings.noise_print is not None:
+        line, warning = print_use_lines(settings.noise_print)
+        print(line, flush=True)
+        if warning is not None:
+            print(warning, file=sys.stderr)
 
 
 def start_error(exc: EngineError, args: argparse.Namespace, command: str = "run") -> str:
     """The one line (and hint) for an engine that did not start: the flag at fault, or the environment."""
     flag = SETTING_FLAGS.get(exc.setting)
-    if flag is not None and hasattr(args, flag.removeprefix("--")):
-        value = getattr(args, flag.removeprefix("--"))
+    name = None if flag is None else flag.removeprefix("--").replace("-", "_")
+    if name is not None and hasattr(args, name):
+        value = getattr(args, name)
         return f"livedenoise {command}: error: {flag} {value}: {exc}\n"
     return f"livedenoise {command}: error: {exc}\n  hint: {ENVIRONMENT_HINT}\n"
 
@@ -75,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     settings = EngineSettings(
         input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
         model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
-        gate=None if gate is None else gate.to_dict(), mask_ahead=not args.same_hop_mask,
+        gate=None if gate is None else gate.to_dict(), mask_ahead=not args.same_hop_mask, **live_print_settings(args),
     )
     engine = EngineProcess(settings)
     try:
@@ -88,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     with StopSignals() as stop:  # from the first line on, Ctrl-C or SIGTERM stops the stream, then the summary
         print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
         print(Latency.from_dict(state["latency"]).describe(), flush=True)
+        announce_print(settings)
         while not stop.requested and (args.seconds is None or time.monotonic() - t0 < args.seconds):
             time.sleep(STATUS_PERIOD_S)
             state = engine.state()
