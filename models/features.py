@@ -97,7 +97,7 @@ def band_analysis_matrix(config: UNetConfig) -> torch.Tensor:
             matrix[r, edges[r] : edges[r + 1]] = 1.0 / (edges[r + 1] - edges[r])
     else:
         blocks = []
-        for centers, n_bins in zip(row_centers_bins(config), _multiband_n_bins(config)):
+        for centers, n_bins in zip(row_centers_bins(config), _multiband_n_bins(config), strict=True):
             block = np.zeros((config.n_rows, n_freqs))
             block[:, :n_bins] = _resample_weights(centers, n_bins)
             blocks.append(block)

@@ -215,7 +215,7 @@ def describe(
             probed = list(tqdm(pool.map(_probe_or_reason, paths, chunksize=1), **bar))
     else:
         probed = [_probe_or_reason(p) for p in tqdm(paths, **bar)]
-    for i, result in zip(todo, probed):
+    for i, result in zip(todo, probed, strict=True):
         results[i] = result
         if cache is not None and isinstance(result, AudioProbe):
             cache.put(candidates[i].path, result)
@@ -224,7 +224,7 @@ def describe(
 
     kept: list[tuple[Candidate, AudioProbe]] = []
     seen: set[str] = set()
-    for candidate, result in zip(candidates, results):
+    for candidate, result in zip(candidates, results, strict=True):
         if isinstance(result, str):
             tally.n_unreadable += 1
             tally.problems.append(f"unreadable: {result}")
@@ -263,7 +263,7 @@ def describe(
             duration_s=round(p.duration_s, 4),
             split=split_of[key],
         )
-        for (c, p), key in zip(kept, keys)
+        for (c, p), key in zip(kept, keys, strict=True)
     ]
     tally.n_kept = len(records)
     return records, tally

@@ -87,7 +87,8 @@ def plot_spread(bands: dict[str, np.ndarray], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, axis = plt.subplots(figsize=(9, 4.5))
-    for (name, band), colour in zip(bands.items(), ("tab:blue", "tab:orange", "tab:green", "tab:red")):
+    # up to four splits, one colour each
+    for (name, band), colour in zip(bands.items(), ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=False):
         axis.fill_between(GRID_HZ, band[0], band[-1], color=colour, alpha=0.2, linewidth=0)
         axis.plot(GRID_HZ, band[len(PERCENTILES) // 2], color=colour, label=f"{name}: median, 10-90 %")
     axis.set_xscale("log")

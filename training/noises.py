@@ -138,7 +138,7 @@ def mains_hum(
     drift = drift_ratio * _slow_wander(n_samples, rng, sample_rate, period_s=rng.uniform(0.5, 2.0))
     phase = 2.0 * np.pi * np.cumsum(fundamental_hz * (1.0 + drift)) / sample_rate
     hum = np.zeros(n_samples)
-    for order, amplitude, offset in zip(orders, amplitudes, phases):
+    for order, amplitude, offset in zip(orders, amplitudes, phases, strict=True):
         hum += amplitude * np.sin(order * phase + offset)
     return _unit_rms(hum)
 

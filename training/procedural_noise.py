@@ -166,7 +166,7 @@ def machine(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_
     amplitudes = 10.0 ** (levels_db / 20.0)
     offsets = rng.uniform(0.0, 2.0 * np.pi, orders.size)
     tone = np.zeros(n_samples)
-    for order, amplitude, offset in zip(orders, amplitudes, offsets):
+    for order, amplitude, offset in zip(orders, amplitudes, offsets, strict=True):
         tone += amplitude * np.sin(order * phase + offset)
     bed_db = float(rng.uniform(-30.0, 5.0))
     out = _unit_rms(tone) + 10.0 ** (bed_db / 20.0) * _unit_rms(_shaped(n_samples, rng, envelope, sample_rate))

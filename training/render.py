@@ -219,7 +219,7 @@ def melody_with_chords(
     index = int(rng.integers(low_third, len(scale)))
     notes, time_s = [], 0.1
     durations_s = (0.25, 0.5, 0.5, 1.0)
-    for bar in range(n_bars):
+    for _ in range(n_bars):
         if with_chords:
             root = scale[int(rng.integers(0, max(1, low_third)))]
             triad = [root, root + (3 if rng.random() < 0.4 else 4), root + 7]

@@ -127,7 +127,7 @@ def _snr_histogram(snr_db: np.ndarray, bin_db: float = 2.0) -> list[str]:
     counts, _ = np.histogram(snr_db, edges)
     width = 40 / max(1, counts.max())
     lines = ["| SNR (dB) | count | |", "|---|---:|---|"]
-    for start, count in zip(edges[:-1], counts):
+    for start, count in zip(edges[:-1], counts, strict=True):
         lines.append(f"| {start:+.0f} .. {start + bin_db:+.0f} | {count} | `{'#' * int(round(count * width))}` |")
     return lines
 
