@@ -19,8 +19,9 @@ from .config import UNetConfig
 from .unet import CausalUNet
 
 REQUIRED_KEYS = ("model_config", "model_state")
-# Weights that leave the function unchanged at their zero initialization: a grown model may lack them.
-_IDENTITY_AT_ZERO = ("prior_gate.",)
+# Weights a grown model may lack: at their initialization they leave the function unchanged (the print's
+# weights act only where a print is given, or start at zero).
+_IDENTITY_AT_ZERO = ("prior_gate.", "print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias")
 
 
 class CheckpointError(ValueError):

@@ -2,6 +2,9 @@
 
 This is what gets exported to ONNX. It wraps a ``CausalUNet`` and shares its weights; the graph
 reads ``{name}_state`` and writes ``{name}_state_out`` for every ``StateSpec`` of ``state_specs``, in order.
+A model that takes a noise print reads it after the spectrum, as ``noise_print`` ``(1, 3, n_freqs)``
+(mean log power, spread, mean power, dB) and ``print_present`` ``(1,)`` (0: run blind); the runtime
+sets both once per stream and again on each change of print.
 """
 
 from __future__ import annotations
@@ -13,11 +16,22 @@ from .config import UNetConfig
 from .state_layout import state_specs
 from .unet import CausalUNet
 
-__all__ = ["UNetStep", "state_specs"]
+__all__ = ["PRINT_INPUTS", "UNetStep", "print_input_shapes", "state_specs"]
+
+PRINT_INPUTS = ("noise_print", "print_present")
+
+
+def print_input_shapes(config: UNetConfig) -> dict[str, tuple[int, ...]]:
+    """The step graph's print inputs and their shapes; empty for a model that takes no print."""
+    if not config.takes_print:
+        return {}
+    return {"noise_print": (1, 3, config.n_freqs), "print_present": (1,)}
 
 
 class UNetStep(nn.Module):
-    """``forward(spec, *states) -> (mask, *states_out)``; spec and mask ``(1, 2, n_freqs)``."""
+    """``forward(spec, *states) -> (mask, *states_out)``; spec and mask ``(1, 2, n_freqs)``.
+
+    A model that takes a print: ``forward(spec, noise_print, print_present, *states)``."""
 
     def __init__(self, model: CausalUNet):
         super().__init__()
@@ -27,6 +41,10 @@ class UNetStep(nn.Module):
     def config(self) -> UNetConfig:
         return self.model.config
 
-    def forward(self, spec: torch.Tensor, *states: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        mask, states_out = self.model.forward_with_state(spec.unsqueeze(-1), list(states))
+    def forward(self, spec: torch.Tensor, *inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if self.config.takes_print:
+            noise_print, print_present, *states = inputs
+            mask, states_out = self.model.forward_with_state(spec.unsqueeze(-1), states, noise_print, print_present)
+        else:
+            mask, states_out = self.model.forward_with_state(spec.unsqueeze(-1), list(inputs))
         return (mask.squeeze(-1), *states_out)

@@ -32,6 +32,12 @@ _PRIOR_MIN_GAIN = 0.01
 # moves as fast as one of its weights would at this many times the learning rate (Adam's steps do
 # not scale with the gradient), or it would barely open or shut within a schedule.
 _PRIOR_GATE_SCALE = 10.0
+# The print's prior: power over the print's mean power at which the gain is one half, at start (the
+# print-Wiener's over-subtraction).
+_PRINT_PRIOR_INIT_BIAS = 1.5
+# Spread of a steady Gaussian noise's log power, in dB: the print's spread channel is zero there.
+_STEADY_SPREAD_DB = 5.57
+_FILM_HIDDEN = 64
 
 
 def _activation(x: torch.Tensor) -> torch.Tensor:
@@ -162,6 +168,18 @@ class CausalUNet(nn.Module):
                     self.joins[0].out_channels(ch[0]), config.n_layout_channels, (config.freq_kernel, 1),
                     padding=(config.freq_kernel // 2, 0),
                 )
+        if config.takes_print:
+            # What the print's channels read when no print is given: learned, zero at start.
+            self.no_print_rows = nn.Parameter(torch.zeros(2, config.n_rows, 1))
+            if config.print_conditioning == "film":
+                self.no_print_shape = nn.Parameter(torch.zeros(2 * config.n_rows))
+                n_film = 2 * (sum(ch) + sum(ch[:-1]))
+                self.print_film = nn.Sequential(
+                    nn.Linear(2 * config.n_rows + 1, _FILM_HIDDEN), nn.LeakyReLU(_LEAKY_SLOPE),
+                    nn.Linear(_FILM_HIDDEN, n_film),
+                )
+            if config.print_prior:
+                self.print_prior_log_bias = nn.Parameter(torch.full((config.n_rows, 1), math.log(_PRINT_PRIOR_INIT_BIAS)))
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -176,6 +194,10 @@ class CausalUNet(nn.Module):
         nn.init.zeros_(self.gru_out.bias)
         # A small head with a bias at mask_init: the untrained model is a near pass-through.
         nn.init.normal_(self.head.weight, std=0.01)
+        if config.print_conditioning == "film":
+            # zero: every level's scale starts at one and its shift at zero, whatever the print
+            nn.init.zeros_(self.print_film[-1].weight)
+            nn.init.zeros_(self.print_film[-1].bias)
         if config.gate_prior:
             # zero: the gate starts at one everywhere, whatever the input (growing a model keeps its function)
             nn.init.zeros_(self.prior_gate.weight)
@@ -203,25 +225,85 @@ class CausalUNet(nn.Module):
         ]
         return [torch.zeros(shape, device=device) for shape in shapes]
 
-    def forward(self, spec: torch.Tensor) -> torch.Tensor:
-        return self.forward_with_logits(spec)[0]
+    def forward(self, spec: torch.Tensor, noise_print: torch.Tensor | None = None,
+                print_present: torch.Tensor | None = None) -> torch.Tensor:
+        return self.forward_with_logits(spec, noise_print, print_present)[0]
 
-    def forward_with_logits(self, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward_with_logits(
+        self, spec: torch.Tensor, noise_print: torch.Tensor | None = None, print_present: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """The mask, and what its output nonlinearity was given ``(batch, n_mask_components *
-        n_layout_channels, n_rows, frames)``: training keeps those in the range where it passes a gradient."""
-        mask, _, logits = self._run(spec, self.initial_states(spec.shape[0], spec.device))
+        n_layout_channels, n_rows, frames)``: training keeps those in the range where it passes a gradient.
+
+        ``noise_print`` ``(batch, 3, n_freqs)``: the print's mean log power, spread and mean power,
+        in dB (``NoisePrint.mean_db``, ``spread_db``, ``power_db``); ``print_present`` ``(batch,)``:
+        1 where the row of ``noise_print`` holds a print, 0 where the model runs blind. Both are
+        ignored by a model that takes no print; leaving them out means no print."""
+        states = self.initial_states(spec.shape[0], spec.device)
+        mask, _, logits = self._run(spec, states, noise_print, print_present)
         return mask, logits
 
     def forward_with_state(
-        self, spec: torch.Tensor, states: list[torch.Tensor]
+        self, spec: torch.Tensor, states: list[torch.Tensor], noise_print: torch.Tensor | None = None,
+        print_present: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """spec ``(batch, 2, n_freqs, frames)`` and states (``state_specs`` order) ->
         mask ``(batch, 2, n_freqs, frames)`` and the states after the last frame."""
-        mask, states_out, _ = self._run(spec, states)
+        mask, states_out, _ = self._run(spec, states, noise_print, print_present)
         return mask, states_out
 
+    def _print_inputs(
+        self, rows: torch.Tensor, noise_print: torch.Tensor | None, print_present: torch.Tensor | None
+    ) -> tuple[list[torch.Tensor], torch.Tensor | None, torch.Tensor | None, torch.Tensor]:
+        """The print's input channels ``(batch, 1, n_rows, frames)`` each, the FiLM scales and shifts
+        ``(batch, n_film)`` (None without FiLM), the rows over the print's power (None without a
+        print prior) and ``present`` ``(batch, 1, 1, 1)``.
+
+        Where no print is given the channels read the learned ``no_print_rows`` instead."""
+        config = self.config
+        batch, n_frames = rows.shape[0], rows.shape[-1]
+        if noise_print is None:
+            noise_print = torch.zeros(batch, 3, config.n_freqs, device=rows.device)
+            print_present = torch.zeros(batch, device=rows.device)
+        elif print_present is None:
+            print_present = torch.ones(batch, device=rows.device)
+        present = print_present.reshape(batch, 1, 1, 1).to(rows.dtype)
+        mean_db, spread_db, power_db = noise_print[:, 0], noise_print[:, 1], noise_print[:, 2]
+        # (batch, n_rows, 1) each: the print in the rows the network reads
+        print_power = torch.matmul(self.analysis, torch.pow(10.0, power_db / 10.0).unsqueeze(-1))
+        print_rows = compress_power(print_power, config.compression_exponent, config.floor_power).unsqueeze(1)
+        spread_rows = torch.matmul(self.analysis, spread_db.unsqueeze(-1)) / _STEADY_SPREAD_DB - 1.0
+        floor = config.floor_power ** (0.5 * config.compression_exponent)
+        over_print = rows / (print_rows + floor)
+        absent = 1.0 - present
+        channels = [
+            present * over_print + absent * self.no_print_rows[0],
+            (present * spread_rows.unsqueeze(1) + absent * self.no_print_rows[1]).expand(-1, -1, -1, n_frames),
+            present.expand(-1, 1, config.n_rows, n_frames),
+        ]
+        film = None
+        if config.print_conditioning == "film":
+            # the print's shape across rows (its level is the input channels' business), in tens of dB
+            mean_rows = torch.matmul(self.analysis, mean_db.unsqueeze(-1)).squeeze(-1) / 10.0
+            shape = torch.cat([mean_rows - mean_rows.mean(dim=1, keepdim=True), spread_rows.squeeze(-1)], dim=1)
+            shape = present.reshape(batch, 1) * shape + absent.reshape(batch, 1) * self.no_print_shape
+            film = self.print_film(torch.cat([shape, present.reshape(batch, 1)], dim=1))
+        return channels, film, over_print if config.print_prior else None, present
+
+    @staticmethod
+    def _film(x: torch.Tensor, film: torch.Tensor | None, offset: int) -> tuple[torch.Tensor, int]:
+        """Scale and shift each channel of ``x`` ``(batch, channels, rows, frames)`` by the next
+        ``2 * channels`` entries of ``film`` from ``offset``; returns the next offset."""
+        if film is None:
+            return x, offset
+        n = x.shape[1]
+        scale = film[:, offset : offset + n].reshape(-1, n, 1, 1)
+        shift = film[:, offset + n : offset + 2 * n].reshape(-1, n, 1, 1)
+        return x * (1.0 + scale) + shift, offset + 2 * n
+
     def _run(
-        self, spec: torch.Tensor, states: list[torch.Tensor]
+        self, spec: torch.Tensor, states: list[torch.Tensor], noise_print: torch.Tensor | None = None,
+        print_present: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
         config = self.config
         norm_sum, norm_weight, floor_states, past_spec, conv_caches, gru_state = StateGroups.split(config, states)
@@ -246,23 +328,32 @@ class CausalUNet(nn.Module):
         if config.has_phase_input:
             advance, past_spec[0] = self._phase_advance(spec, past_spec[0])
             features.extend(advance)
+        film, over_print, present = None, None, None
+        if config.takes_print:
+            print_channels, film, over_print, present = self._print_inputs(rows, noise_print, print_present)
+            features.extend(print_channels)
         x = torch.cat(features, dim=1)
 
-        skips, new_caches = [], []
+        skips, new_caches, film_offset = [], [], 0
         for encoder, cache in zip(self.encoders, conv_caches):
             x, new_cache = encoder(x, cache)
+            x, film_offset = self._film(x, film, film_offset)
             skips.append(x)
             new_caches.append(new_cache)
 
         x, gru_state = self._recur(x, gru_state)
 
         for join, decoder, skip in zip(self.joins[:0:-1], self.decoders, skips[:0:-1]):
-            x = decoder(join(x, skip))
+            x, film_offset = self._film(decoder(join(x, skip)), film, film_offset)
         joined = self.joins[0](x, skips[0])
         raw = self.head(joined)
 
         if config.mask_prior == "wiener":
-            prior = self.prior_weight * self._wiener_logit(over_floor)
+            floor_logit = self._wiener_logit(over_floor, self.prior_log_bias)
+            if over_print is not None:
+                print_logit = self._wiener_logit(over_print, self.print_prior_log_bias)
+                floor_logit = present * print_logit + (1.0 - present) * floor_logit
+            prior = self.prior_weight * floor_logit
             if config.gate_prior:
                 gate = F.softplus(_PRIOR_GATE_SCALE * self.prior_gate(joined)) / math.log(2.0)
                 prior = prior * gate.reshape(prior.shape)
@@ -367,9 +458,10 @@ class CausalUNet(nn.Module):
         inverse = torch.exp(log_inverse)
         return 1.0 / inverse, [smooth_sum, smooth_weight, inverse[..., -1:]]
 
-    def _wiener_logit(self, over_floor: torch.Tensor) -> torch.Tensor:
+    def _wiener_logit(self, over_floor: torch.Tensor, log_bias: torch.Tensor) -> torch.Tensor:
         """Logit of the Wiener gain ``1 - bias / snr`` for compressed rows over their noise floor
-        ``(batch, n_layout_channels, n_rows, frames)`` -> ``(batch, 1, n_layout_channels * n_rows, frames)``.
+        (the tracked floor, or the print) ``(batch, n_layout_channels, n_rows, frames)`` ->
+        ``(batch, 1, n_layout_channels * n_rows, frames)``; ``log_bias`` ``(rows, 1)``.
 
         With ``x = log(snr / bias)`` the logit is ``log(snr / bias - 1) = x + log(1 - exp(-x))``,
         taken in the log domain (the power ratio of a loud row overflows float32) and held at the
@@ -378,7 +470,7 @@ class CausalUNet(nn.Module):
         batch, _, _, n_frames = over_floor.shape
         ratio = over_floor.reshape(batch, 1, config.n_layout_channels * config.n_rows, n_frames)
         # rows are compressed power (power ** (exponent / 2)): back to a power ratio, in logs
-        x = torch.log(ratio + 1e-12) * (2.0 / config.compression_exponent) - self.prior_log_bias
+        x = torch.log(ratio + 1e-12) * (2.0 / config.compression_exponent) - log_bias
         lowest = math.log(_PRIOR_MIN_GAIN / (1.0 - _PRIOR_MIN_GAIN))
         x = torch.clamp(x, min=_PRIOR_MIN_GAIN)
         return torch.clamp(x + torch.log(1.0 - torch.exp(-x)), min=lowest)
@@ -431,5 +523,7 @@ class CausalUNet(nn.Module):
         n_in, n_hidden = self.gru.input_size, self.gru.hidden_size
         gru = 3 * (n_in * n_hidden + n_hidden * n_hidden)
         n_analysed = 3 if config.has_phase_input else 1  # power, and the phasor's two parts
+        n_analysed += 3 * int(config.takes_print)  # the print's power, spread and mean, each step
         bands = self.analysis.numel() * n_analysed + self.synthesis.numel() * config.n_mask_components
-        return sum(counts) + gru + self.gru_out.weight.numel() + bands
+        film = sum(m.weight.numel() for m in self.print_film if isinstance(m, nn.Linear)) if config.print_conditioning == "film" else 0
+        return sum(counts) + gru + self.gru_out.weight.numel() + bands + film

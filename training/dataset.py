@@ -21,6 +21,7 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
+from livedenoise.realtime.noise_print import NoisePrintError, print_from_audio
 from livedenoise.training import noise_variation
 from livedenoise.training.manifest import SourceFile, read_manifest
 from livedenoise.training.mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example

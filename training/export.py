@@ -21,7 +21,7 @@ import torch
 from livedenoise.models.card import CARD_METADATA_KEY, ModelCard, ModelCardError
 from livedenoise.models.checkpoint import CheckpointError, load_checkpoint_model
 from livedenoise.models.card_builder import build_card
-from livedenoise.models.streaming import UNetStep, state_specs
+from livedenoise.models.streaming import PRINT_INPUTS, UNetStep, print_input_shapes, state_specs
 from livedenoise.models.unet import CausalUNet
 
 __all__ = [
@@ -56,6 +56,8 @@ def _export_graph(model: CausalUNet, path: Path) -> None:
     step = UNetStep(model).eval()
     specs = state_specs(model.config)
     spec = torch.zeros(1, 2, model.config.n_freqs)
+    print_inputs = print_input_shapes(model.config)
+    prints = tuple(torch.zeros(shape) for shape in print_inputs.values())
     states = tuple(torch.zeros(s.shape) for s in specs)
     with warnings.catch_warnings():
         # The TorchScript-based exporter (kept for its compact fixed-shape graph with one GRU node
@@ -68,11 +70,11 @@ def _export_graph(model: CausalUNet, path: Path) -> None:
         warnings.filterwarnings("ignore", message=r"Exporting a model to ONNX with a batch_size other than 1")
         torch.onnx.export(
             step,
-            (spec, *states),
+            (spec, *prints, *states),
             str(path),
             dynamo=False,
             opset_version=OPSET_VERSION,
-            input_names=["spec", *(s.input_name for s in specs)],
+            input_names=["spec", *print_inputs, *(s.input_name for s in specs)],
             output_names=["mask", *(s.output_name for s in specs)],
             do_constant_folding=True,
         )
@@ -87,6 +89,13 @@ def _random_spectra(n_freqs: int, n_frames: int, seed: int) -> np.ndarray:
     return spectra.astype(np.float32)
 
 
+def _random_print(n_freqs: int, seed: int) -> np.ndarray:
+    """A print ``(1, 3, n_freqs)`` (mean, spread, power in dB) of a noise with a wandering spectrum."""
+    rng = np.random.default_rng(seed)
+    power_db = np.cumsum(rng.normal(0.0, 1.0, n_freqs)) - 40.0
+    return np.stack([power_db - 2.5, rng.uniform(4.0, 8.0, n_freqs), power_db])[None].astype(np.float32)
+
+
 def check_onnx_parity(
     model: CausalUNet,
     onnx_path: str | Path,
@@ -95,8 +104,18 @@ def check_onnx_parity(
     seed: int = 0,
 ) -> float:
     """Run the ONNX step graph over ``n_frames`` random frames with explicit state feeding and
-    compare with the torch sequence form. Returns the max abs mask difference; raises
-    ``ExportError`` above ``tolerance``."""
+    compare with the torch sequence form; a model that takes a print runs once with a print and
+    once blind. Returns the max abs mask difference; raises ``ExportError`` above ``tolerance``."""
+    if not model.config.takes_print:
+        return _check_parity(model, onnx_path, n_frames, tolerance, seed, {})
+    noise_print = _random_print(model.config.n_freqs, seed)
+    given = {"noise_print": noise_print, "print_present": np.ones(1, dtype=np.float32)}
+    blind = {"noise_print": np.zeros_like(noise_print), "print_present": np.zeros(1, dtype=np.float32)}
+    return max(_check_parity(model, onnx_path, n_frames, tolerance, seed, prints) for prints in (given, blind))
+
+
+def _check_parity(model: CausalUNet, onnx_path: str | Path, n_frames: int, tolerance: float, seed: int,
+                  prints: dict[str, np.ndarray]) -> float:
     import onnxruntime as ort
 
     specs = state_specs(model.config)
@@ -107,23 +126,25 @@ def check_onnx_parity(
         session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # ORT raises its own exception types for unreadable graphs
         raise ExportError(f"ONNX Runtime cannot load {onnx_path}: {exc}") from exc
-    expected_inputs = ["spec", *(s.input_name for s in specs)]
+    expected_inputs = ["spec", *prints, *(s.input_name for s in specs)]
     if [i.name for i in session.get_inputs()] != expected_inputs:
         raise ExportError(f"{onnx_path} inputs {[i.name for i in session.get_inputs()]} != {expected_inputs}")
 
     spectra = _random_spectra(model.config.n_freqs, n_frames, seed)
     with torch.no_grad():
-        expected = model.eval()(torch.from_numpy(spectra)).numpy()
+        condition = [torch.from_numpy(prints[name]) for name in PRINT_INPUTS] if prints else []
+        expected = model.eval()(torch.from_numpy(spectra), *condition).numpy()
     states = {s.input_name: np.zeros(s.shape, dtype=np.float32) for s in specs}
     output_names = ["mask", *(s.output_name for s in specs)]
     worst = 0.0
     for frame in range(n_frames):
-        outputs = session.run(output_names, {"spec": spectra[..., frame], **states})
+        outputs = session.run(output_names, {"spec": spectra[..., frame], **prints, **states})
         states = {s.input_name: out for s, out in zip(specs, outputs[1:])}
         difference = float(np.abs(outputs[0] - expected[..., frame]).max())
         if not difference <= tolerance:  # also catches NaN
+            with_print = " (with a print)" if prints.get("print_present", [0])[0] else ""
             raise ExportError(
-                f"ONNX step differs from the torch sequence form at frame {frame}: "
+                f"ONNX step differs from the torch sequence form{with_print} at frame {frame}: "
                 f"max abs mask difference {difference:.3g} > tolerance {tolerance:.3g}"
             )
         worst = max(worst, difference)

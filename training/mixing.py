@@ -100,6 +100,20 @@ class MixConfig:
     # that a steady rumble with nothing above it is noise, which music's bass, always present
     # otherwise, never lets it learn. Drawn after ``clean_prob``, on the examples it left noisy.
     noise_only_prob: float = 0.0
+    # The noise print: each example's print is a stretch of its own noise (the same draw, with every
+    # variation, reverb and band limit, just before the mixed stretch, so it never overlaps it),
+    # print_s_range long and jittered in level, tilt and a slow drift. Of all examples,
+    # print_none_prob get no print (the model runs blind), print_mismatch_prob a print of another
+    # noise drawn apart (a wrong print must not be trusted blindly), print_music_prob a print with
+    # faint music in it. 1.0 for print_none_prob draws no print at all, as before prints existed.
+    print_none_prob: float = 1.0
+    print_mismatch_prob: float = 0.0
+    print_music_prob: float = 0.0
+    print_s_range: tuple[float, float] = (0.5, 6.0)
+    print_level_jitter_db: float = 6.0
+    print_tilt_jitter_db_per_octave: float = 2.0
+    print_drift_db: float = 3.0
+    print_music_db_range: tuple[float, float] = (-30.0, -12.0)  # music in a print, re the print's noise
 
     def __post_init__(self) -> None:
         unknown = set(self.noise_weights) - set(MIX_NOISE_TYPES)
@@ -118,6 +132,9 @@ class MixConfig:
             "music_variation_prob",
             "clean_prob",
             "noise_only_prob",
+            "print_none_prob",
+            "print_mismatch_prob",
+            "print_music_prob",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
@@ -132,6 +149,8 @@ class MixConfig:
             "noise_speed_range",
             "noise_tilt_db_per_octave_range",
             "music_speed_range",
+            "print_s_range",
+            "print_music_db_range",
         ):
             low, high = getattr(self, name)
             if low > high:
@@ -146,6 +165,14 @@ class MixConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0.0 < self.peak_limit <= 1.0:
             raise ValueError(f"peak_limit must be in (0, 1], got {self.peak_limit}")
+        if self.print_none_prob + self.print_mismatch_prob + self.print_music_prob > 1.0 + 1e-9:
+            raise ValueError("print_none_prob + print_mismatch_prob + print_music_prob must be at most 1")
+        if self.print_s_range[0] < 0.5:
+            raise ValueError(f"print_s_range must start at 0.5 s or more (a print's least), got {self.print_s_range}")
+
+    @property
+    def draws_prints(self) -> bool:
+        return self.print_none_prob < 1.0
 
 
 @dataclass(frozen=True)
@@ -186,6 +213,8 @@ class Mixture:
 
     ``noisy`` is the model input, ``target`` what it should output (``clean`` unless Noise2Noise),
     ``clean`` the degraded music, ``noise`` the scaled degraded noise, ``noisy == clean + noise``.
+    ``print_audio`` is the noise alone that the example's print is made from (None: no print), at
+    the mixture's scale; ``metadata["print"]`` says how it was drawn.
     """
 
     noisy: np.ndarray
@@ -194,6 +223,7 @@ class Mixture:
     noise: np.ndarray
     snr_db: float
     metadata: dict[str, Any]
+    print_audio: np.ndarray | None = None
 
 
 def fill_segment(
@@ -377,7 +407,10 @@ def mix_example(
         raise ValueError("no noise type available: give recordings or weight a synthetic type")
     n_types = 2 if rng.random() < config.second_noise_prob else 1
     noise_types = _draw_types(rng, weights, n_types)
-    noise, details = _noise(noise_types, n_samples, noise_sources, rng, config)
+    print_kind, n_print = _draw_print_kind(rng, config)
+    # A print of the example's own noise is the stretch drawn just before the mixed one.
+    n_own_print = n_print if print_kind in ("given", "music") else 0
+    noise, details = _noise(noise_types, n_own_print + n_samples, noise_sources, rng, config)
     second_noise = None
     if config.noise2noise:
         second_noise, _ = _noise(noise_types, n_samples, noise_sources, rng, config)
@@ -415,13 +448,16 @@ def mix_example(
         if second_noise is not None:
             second_noise = degradations.band_limit(second_noise, sr, **band)
     metadata["band_limit"] = band
+    own_print, noise = noise[:n_own_print], noise[n_own_print:]
 
     clean_rms = _rms(clean)
     noise_rms = _rms(noise)
     if clean_rms <= SILENCE_RMS or noise_rms <= SILENCE_RMS:
         raise ValueError("music or noise became silent after degradation")
     snr_db = float(rng.uniform(*config.snr_db_range))
-    noise = np.asarray(noise, dtype=np.float64) * (clean_rms / (noise_rms * 10.0 ** (snr_db / 20.0)))
+    noise_scale = clean_rms / (noise_rms * 10.0 ** (snr_db / 20.0))
+    noise = np.asarray(noise, dtype=np.float64) * noise_scale
+    own_print = own_print * noise_scale
     if second_noise is not None:
         second_noise = np.asarray(second_noise, dtype=np.float64) * (
             clean_rms / (_rms(second_noise) * 10.0 ** (snr_db / 20.0))
@@ -437,6 +473,23 @@ def mix_example(
     metadata.update(
         level_dbfs=level_dbfs, peak_gain_db=float(20.0 * np.log10(peak_gain)), peak_normalized=bool(peak_gain < 1.0)
     )
+
+    print_audio = None
+    if print_kind != "none":
+        if print_kind == "mismatched":
+            # another kind of noise where the recipe has one: a wrong print, not a print of a neighbour
+            others = {name: weight for name, weight in weights.items() if name not in noise_types} or weights
+            other_types = _draw_types(rng, others, 1)
+            other, _ = _noise(other_types, n_print, noise_sources, rng, config)
+            own_print = other * (_rms(noise) / max(_rms(other), SILENCE_RMS))
+            metadata["print_types"] = other_types
+        elif print_kind == "music":
+            music = np.resize(clean, n_print)
+            level_db = float(rng.uniform(*config.print_music_db_range))
+            own_print = own_print + music * (_rms(own_print) / max(_rms(music), SILENCE_RMS)) * 10.0 ** (level_db / 20.0)
+            metadata["print_music_db"] = round(level_db, 2)
+        print_audio, jitter = _jitter_print(own_print * gain, rng, config)
+        metadata["print"] = {"kind": print_kind, "seconds": round(n_print / sr, 3), **jitter}
 
     clean32 = (clean * gain).astype(np.float32)
     noise32 = (noise * gain).astype(np.float32)
@@ -454,4 +507,34 @@ def mix_example(
         target32 = target32 - clean32  # silence (Noise2Noise: its second noise alone)
         clean32 = np.zeros_like(clean32)
     metadata["snr_db"] = snr_db
-    return Mixture(noisy=noisy32, target=target32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata)
+    return Mixture(noisy=noisy32, target=target32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata,
+                   print_audio=print_audio)
+
+
+def _draw_print_kind(rng: np.random.Generator, config: MixConfig) -> tuple[str, int]:
+    """Which print an example gets ("none", "given", "mismatched", "music") and its length in samples.
+    Draws nothing when the config draws no prints, so earlier recipes' examples stay the same."""
+    if not config.draws_prints:
+        return "none", 0
+    u = rng.random()
+    if u < config.print_none_prob:
+        return "none", 0
+    n_print = int(rng.uniform(*config.print_s_range) * config.sample_rate)
+    if u < config.print_none_prob + config.print_mismatch_prob:
+        return "mismatched", n_print
+    if u < config.print_none_prob + config.print_mismatch_prob + config.print_music_prob:
+        return "music", n_print
+    return "given", n_print
+
+
+def _jitter_print(audio: np.ndarray, rng: np.random.Generator, config: MixConfig) -> tuple[np.ndarray, dict[str, float]]:
+    """The print's noise with its level, tilt and a slow drift changed, as a print taken at another
+    moment in the same room would be; returns float32 audio and what was drawn."""
+    level_db = float(rng.uniform(-config.print_level_jitter_db, config.print_level_jitter_db))
+    tilt = float(rng.uniform(-config.print_tilt_jitter_db_per_octave, config.print_tilt_jitter_db_per_octave))
+    drift_db = float(rng.uniform(-config.print_drift_db, config.print_drift_db))
+    audio = noise_variation.tilt_spectrum(np.asarray(audio, dtype=np.float64), config.sample_rate, tilt)
+    ramp_db = level_db + drift_db * np.linspace(-0.5, 0.5, audio.size)
+    audio = audio * 10.0 ** (ramp_db / 20.0)
+    return audio.astype(np.float32), {"level_db": round(level_db, 2), "tilt_db_per_octave": round(tilt, 2),
+                                      "drift_db": round(drift_db, 2)}
