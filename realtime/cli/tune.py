@@ -4,6 +4,8 @@ Live, the engine runs in its own process as for ``run`` (the denoised signal als
 ``--output``, for a tuner of one's own to listen to), and this one redraws one line from the
 engine's denoised tap: the note, a cents bar, Hz and confidence. ``--file`` reads a recording
 through the same denoiser instead and prints one line per reading (JSON lines with ``--json``).
+A noise print (``--noise-print``; live also ``--learn-seconds`` and ``--print auto``) is used as
+``run`` uses it, and the live line ends with which print is in use and how old it is.
 """
 
 from __future__ import annotations
@@ -20,16 +22,20 @@ from pathlib import Path
 from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.model_flags import add_model_arguments
-from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, print_events, start_error
+from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
+from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, announce_print, print_events, start_error
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.noise_print import NoisePrintError
+from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.tuner.feeds import engine_readings, file_readings
 from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 from livedenoise.realtime.tuner.tuner import Tuner, TunerReading
 
 REDRAW_S = 0.05
+STATE_PERIOD_S = 0.5  # the print's line: each state request wakes the engine process, so not at every redraw
 BAR_HALF_CELLS = 10  # each side of the centre: 5 cents a cell over +-50 cents
 
 
@@ -52,6 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blocksize", type=int_in_range(1, MAX_BLOCKSIZE), default=128,
                         help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)")
     add_model_arguments(parser)
+    add_live_print_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
     parser.add_argument("--file", type=Path, default=None, metavar="IN",
                         help="tune a recording instead of listening: one line per reading (every 10 ms)")
@@ -102,8 +109,11 @@ def run(args: argparse.Namespace) -> int:
 def run_file(args: argparse.Namespace) -> int:
     if args.json not in (None, "-") and Path(args.json).resolve() == args.file.resolve():
         args.parser.exit(1, f"livedenoise tune: error: --json {args.json} is the input file; choose another path\n")
+    if args.learn_seconds is not None or args.print_mode == "auto":
+        args.parser.error("--learn-seconds and --print auto listen live; with --file give --noise-print")
+    noise_print = live_print_settings(args)["noise_print"]
     readings = file_readings(args.file, model=args.model, provider=args.provider, strength_db=args.strength_db,
-                             reference_hz=args.reference)
+                             reference_hz=args.reference, noise_print=noise_print)
     try:
         if args.json is None:
             for reading in readings:
@@ -113,7 +123,7 @@ def run_file(args: argparse.Namespace) -> int:
                 print(json.dumps(reading.to_dict()))
         else:
             write_json_lines(Path(args.json), readings)
-    except (AudioFileError, ModelLoadError) as exc:
+    except (AudioFileError, ModelLoadError, NoisePrintError) as exc:
         args.parser.exit(1, f"livedenoise tune: error: {exc}\n")
     except OSError as exc:
         args.parser.exit(1, f"livedenoise tune: error: cannot write {args.json}: {exc.strerror or exc}\n")
@@ -139,7 +149,7 @@ def run_live(args: argparse.Namespace) -> int:
     tuner = Tuner(SAMPLE_RATE, reference_hz=args.reference)  # ready before the engine streams
     settings = EngineSettings(
         input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=1,
-        model=args.model, provider=args.provider, strength_db=args.strength_db,
+        model=args.model, provider=args.provider, strength_db=args.strength_db, **live_print_settings(args),
     )
     engine = EngineProcess(settings)
     try:
@@ -153,7 +163,9 @@ def run_live(args: argparse.Namespace) -> int:
         state = engine.state()
         print(f"tuning {state['input']} (engine process {engine.pid}), A4 = {args.reference:g} Hz; Ctrl-C stops", flush=True)
         print(Latency.from_dict(state["latency"]).describe(), flush=True)
-        shown_t = 0.0
+        announce_print(settings)
+        shown_t = state_t = 0.0
+        print_line = ""
         stop = threading.Event()
         if args.seconds is not None:
             timer = threading.Timer(max(0.0, args.seconds - (time.monotonic() - t0)), stop.set)
@@ -162,9 +174,13 @@ def run_live(args: argparse.Namespace) -> int:
         for reading in engine_readings(engine, stop=stop, tuner=tuner):
             n_readings += 1
             now = time.monotonic()
+            if now - state_t >= STATE_PERIOD_S:
+                state_t = now
+                print_line = print_status(engine.state().get("print"))
             if now - shown_t >= REDRAW_S:
                 shown_t = now
-                print("\r" + live_line(reading) + "\033[K", end="", flush=True)
+                print("\r" + live_line(reading) + (f"  | {print_line}" if print_line else "") + "\033[K", end="",
+                      flush=True)
             print_events(engine.events())
         if not engine.alive:
             code = 1

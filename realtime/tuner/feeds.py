@@ -21,6 +21,7 @@ import soundfile as sf
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.file_mode import BLOCK_FRAMES, Resampler, check_input, read_blocks
+from livedenoise.realtime.noise_print import NoisePrint
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.tuner.notes import A4_HZ
 from livedenoise.realtime.tuner.tuner import Tuner, TunerReading
@@ -30,11 +31,13 @@ READ_MAX_SAMPLES = 1 << 15
 
 
 def file_readings(path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
-                  reference_hz: float = A4_HZ, block_frames: int = BLOCK_FRAMES) -> Iterator[TunerReading]:
-    """Tuner readings of the recording at ``path``, denoised by ``model`` (``"identity"``: as it is)."""
+                  reference_hz: float = A4_HZ, block_frames: int = BLOCK_FRAMES,
+                  noise_print: NoisePrint | None = None) -> Iterator[TunerReading]:
+    """Tuner readings of the recording at ``path``, denoised by ``model`` (``"identity"``: as it is), with
+    ``noise_print`` where one is given."""
     path = Path(path)
     info = check_input(path)
-    runtime = open_runtime(model, provider)
+    runtime = open_runtime(model, provider, noise_print=noise_print)
     rate = runtime.card.sample_rate
     denoiser = StreamingDenoiser(runtime, n_channels=info.channels, strength_db=strength_db)
     tuner = Tuner(rate, reference_hz=reference_hz)
