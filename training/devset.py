@@ -2,11 +2,12 @@
 
 Two sets, built alike from different splits (see ``manifest``):
 
-- unseen sources (format 3, the headline): the ``test`` split, whose music and noise come from
+- unseen sources (format 4, the headline): the ``test`` split, whose music and noise come from
   packages training and validation never touch, including noise categories held out entirely
   (fire, thunder). Its noise types are named after what the noise is (engine, wind, rain, ...;
   ``UNSEEN_NOISE_TYPES``), the stationary ones marked, so reports can say where a model stands on
-  each against the DSP baseline.
+  each against the DSP baseline. Format 4 adds to every example with noise a noise print and a
+  lead-in of the same noise from outside the example (``devset_prints``); format 3 had neither.
 - in-distribution (format 2): the ``test_seen`` split, recordings of the training sources held
   apart from training, with the mixer's own noise types.
 
@@ -28,7 +29,10 @@ noise category is ambience (in the unseen set, only the categories its noise typ
 
 Layout: ``noisy/<id>.wav`` (the model input), ``clean/<id>.wav``, ``noise/<id>.wav``, float32 mono
 at 48 kHz, and ``devset.json``: per example its id, part, files, noise type, SNR, sources with
-their licences, seed, notes and the mixer's record of what it drew. The same manifest, arguments and
+their licences, seed, notes and the mixer's record of what it drew. With prints (format 4) also
+``print/<id>.wav`` (the print's noise), ``print/<id>.json`` (its ``NoisePrint``) and
+``lead_in/<id>.wav``, and per example ``print``, ``lead_in`` and ``noise_voices``: the stretches of
+recordings (path, start and end seconds) and the gain of each. The same manifest, arguments and
 seed give identical bytes.
 """
 
@@ -37,15 +41,34 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.io import wavfile
 from tqdm import tqdm
 
 from livedenoise.training.dataset import FileSources
+from livedenoise.training.devset_prints import (
+    LEAD_IN_S,
+    LEAD_IN_STREAM,
+    MIN_PRINT_S,
+    PRINT_HOP_SAMPLES,
+    PRINT_N_FFT,
+    PRINT_S,
+    PRINT_STREAM,
+    FreshRealization,
+    Piece,
+    TakeMaker,
+    Voice,
+    audible_span,
+    generated_take,
+    make_print,
+    noise_record,
+    voice_gains,
+)
 from livedenoise.training.manifest import SourceFile, read_manifest
 from livedenoise.training.mixing import NOISE_TYPES, RECORDED_TYPES, MixConfig, NoiseSources, fill_segment, mix_example
 from livedenoise.training.noise_pools import NoisePools
@@ -61,7 +84,7 @@ MAX_MUSIC_TRIES = 10
 NOTE_LEAD_S = 0.1  # segments of note renders start this long before a note onset
 MIN_NOTE_S = 0.3  # shorter notes left after cutting the segment give no settled tuner frames
 PARTS = ("mixture", "clean", "noise_only", "tuner")
-SUBDIRS = ("noisy", "clean", "noise")
+SUBDIRS = ("noisy", "clean", "noise", "print", "lead_in")
 
 
 @dataclass(frozen=True)
@@ -113,10 +136,12 @@ class DevsetFormat:
     split: str
     noise_types: tuple[NoiseType, ...]
     default_folder: str
+    prints: bool = False  # a noise print and a lead-in for every example with noise
 
 
 FORMATS = {
-    "unseen": DevsetFormat(3, "test", UNSEEN_NOISE_TYPES, "devset-unseen"),
+    # 4: a noise print and a lead-in per example with noise
+    "unseen": DevsetFormat(4, "test", UNSEEN_NOISE_TYPES, "devset-unseen", prints=True),
     # 2: harmonic noise draws on the rendered other instruments too
     "seen": DevsetFormat(2, SEEN_TEST_SPLIT, tuple(NoiseType(t, t) for t in NOISE_TYPES), "devset"),
 }
@@ -169,6 +194,7 @@ class _Draws:
 
     records: list[SourceFile] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+    voices: list[Voice] = field(default_factory=list)  # one per call of a noise sampler
 
     def add(self, record: SourceFile, role: str) -> None:
         if record not in self.records:
@@ -178,7 +204,7 @@ class _Draws:
     def sources(self) -> list[dict[str, str]]:
         return [
             {"path": r.path, "role": role, "category": r.category, "origin": r.origin, "licence": r.licence}
-            for r, role in zip(self.records, self.roles)
+            for r, role in zip(self.records, self.roles, strict=True)
         ]
 
     def licences(self) -> list[str]:
@@ -193,6 +219,7 @@ class _Builder:
         self.n_segment = int(round(segment_s * SAMPLE_RATE))
         durations = np.array([r.duration_s for r in split.music])
         self._music_probs = durations / durations.sum() if split.music else durations
+        self._spans: dict[str, tuple[int, int]] = {}
 
     def ambience_of(self, noise_type: NoiseType) -> list[SourceFile]:
         pool = self.split.pools.ambience
@@ -213,14 +240,22 @@ class _Builder:
         if not pool:
             return None
 
-        def draw_piece(n_max: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+        def draw_piece(voice: Voice, n_max: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
             record = pool[int(rng.integers(len(pool)))]
             draws.add(record, "noise")
             n_file = self.sources.n_samples(record)
             start = int(rng.integers(0, n_file - n_max + 1)) if n_file > n_max else 0
-            return self.sources.read(record, start, min(n_max, max(n_file, 1))), record.path
+            voice.pieces.append(Piece(record, start, min(n_max, max(n_file, 1))))
+            return self.sources.read(record, start, voice.pieces[-1].n), record.path
 
-        return lambda n_samples, rng: fill_segment(n_samples, rng, draw_piece, SAMPLE_RATE)
+        def sample(n_samples: int, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+            voice = Voice(tuple(pool))
+            draws.voices.append(voice)
+            audio, label = fill_segment(n_samples, rng, lambda n_max, r: draw_piece(voice, n_max, r), SAMPLE_RATE)
+            voice.audio = audio.copy()
+            return audio, label
+
+        return sample
 
     def noise_sources(self, draws: _Draws, music: SourceFile | None, noise_type: NoiseType) -> NoiseSources:
         return NoiseSources(
@@ -264,6 +299,60 @@ class _Builder:
                 notes.append({"onset_s": onset, "offset_s": offset, "midi": label.midi, "hz": label.hz})
         draws.add(record, "music")
         return self.sources.read(record, start, self.n_segment), record, start_s, notes
+
+    def audible_span(self, record: SourceFile) -> tuple[int, int]:
+        """The recording's ``devset_prints.audible_span``, read once."""
+        if record.path not in self._spans:
+            audio = self.sources.read(record, 0, self.sources.n_samples(record))
+            self._spans[record.path] = audible_span(audio, SAMPLE_RATE)
+        return self._spans[record.path]
+
+    def takes(self, example_id: str, mixture, draws: _Draws, replay, example_seed: list[int]) -> dict[str, Any]:
+        """The example's print and lead-in (``devset_prints``), written; what the manifest says of them.
+
+        ``replay(seed)`` mixes the example again with its generator's realization drawn from ``seed``.
+        """
+        n_print, n_least, n_lead = (int(round(s * SAMPLE_RATE)) for s in (PRINT_S, MIN_PRINT_S, LEAD_IN_S))
+        gains = voice_gains(draws.voices, mixture.noise)
+        record: dict[str, Any] = {}
+        if gains:
+            maker = TakeMaker(draws.voices, self.sources.n_samples, self.sources.read, self.audible_span, SAMPLE_RATE)
+            # The lead-in just before the example's own stretch, where there is room; then the print; then
+            # a lead-in from elsewhere for the voices that had no room before.
+            leads = [maker.before(voice, n_lead) for voice, _ in gains]
+            print_rng = np.random.default_rng([*example_seed, PRINT_STREAM])
+            prints = [maker.find(voice, n_print, n_least, print_rng) for voice, _ in gains]
+            lead_rng = np.random.default_rng([*example_seed, LEAD_IN_STREAM])
+            voices = [voice for voice, _ in gains]
+            leads = [lead or maker.find(v, n_lead, n_lead, lead_rng) for lead, v in zip(leads, voices, strict=True)]
+            print_audio, print_record = maker.assemble(gains, prints)
+            lead_in, lead_record = maker.assemble(gains, leads)
+            by_path = {r.path: r for voice in draws.voices for r in voice.pool}
+            for role, found in (("print", prints), ("lead-in", leads)):
+                for _, pieces in found:
+                    for piece in pieces:
+                        draws.add(by_path[piece.record.path], role)
+            record["noise_voices"] = noise_record(gains, SAMPLE_RATE)
+        else:
+            seeds = [[*example_seed, stream] for stream in (LEAD_IN_STREAM, PRINT_STREAM)]
+            lead_in, lead_record = generated_take(replay(seeds[0]), mixture.noise, n_lead, seeds[0])
+            print_audio, print_record = generated_take(replay(seeds[1]), mixture.noise, n_print, seeds[1])
+        noise_print = make_print(print_audio, SAMPLE_RATE, f"{example_id} noise print")
+        print_path = f"print/{example_id}.json"
+        noise_print.save(self.out_dir / print_path)
+        record["print"] = {
+            "audio": self.write("print", example_id, print_audio),
+            "print": print_path,
+            "duration_s": print_audio.size / SAMPLE_RATE,
+            "level_dbfs": noise_print.level_dbfs,
+            **print_record,
+        }
+        record["lead_in"] = {
+            "audio": self.write("lead_in", example_id, lead_in),
+            "duration_s": lead_in.size / SAMPLE_RATE,
+            **lead_record,
+        }
+        return record
 
     def write(self, subdir: str, example_id: str, audio: np.ndarray) -> str:
         relative = f"{subdir}/{example_id}.wav"
@@ -328,7 +417,7 @@ def build_devset(
     split = _TestSplit.from_records(read_manifest(manifest_path), data_root, form.split)
     if not split.music:
         raise ValueError(f"{manifest_path} has no music in the {form.split!r} split")
-    for subdir in SUBDIRS:
+    for subdir in SUBDIRS if form.prints else SUBDIRS[:3]:
         (out_dir / subdir).mkdir(parents=True, exist_ok=True)
 
     builder = _Builder(split, FileSources(data_root, SAMPLE_RATE), out_dir, segment_s)
@@ -362,11 +451,25 @@ def build_devset(
         examples.append(example)
         bar.update()
 
-    def mixed(part: str, example_id: str, clean, music, noise_type, snr_db, rng, draws) -> dict[str, Any]:
+    def mix(example_id: str, clean, music, noise_type: str, snr_db: float, rng, draws, example_seed):
+        """The example's mixture and, with prints, its print and lead-in (``_Builder.takes``)."""
         kind = by_name[noise_type]
-        mixture = mix_example(
-            clean, builder.noise_sources(draws, music, kind), rng, pinned_config(kind.mix_type, snr_db)
-        )
+        config = pinned_config(kind.mix_type, snr_db)
+        state = rng.bit_generator.state
+        mixture = mix_example(clean, builder.noise_sources(draws, music, kind), rng, config)
+        if not form.prints:
+            return mixture, {}
+
+        def replay(seed: list[int]) -> np.ndarray:
+            again = np.random.default_rng()
+            again.bit_generator.state = state
+            fresh = FreshRealization(again, np.random.default_rng(seed))
+            return mix_example(clean, builder.noise_sources(_Draws(), music, kind), fresh, config).noise
+
+        return mixture, builder.takes(example_id, mixture, draws, replay, example_seed)
+
+    def mixed(part: str, example_id: str, clean, music, noise_type, snr_db, rng, draws, example_seed) -> dict[str, Any]:
+        mixture, takes = mix(example_id, clean, music, noise_type, snr_db, rng, draws, example_seed)
         return {
             "id": example_id,
             "part": part,
@@ -376,6 +479,7 @@ def build_devset(
             "noise_type": noise_type,
             "snr_db": snr_db,
             "mix": mixture.metadata,
+            **takes,
         }
 
     for t_index, noise_type in enumerate(by_name):
@@ -387,7 +491,7 @@ def build_devset(
                 rng, draws = np.random.default_rng(example_seed), _Draws()
                 clean, music, start_s = builder.music_segment(rng, draws)
                 example_id = f"{noise_type}_snr{snr_db:+03.0f}_{k:02d}"
-                example = mixed("mixture", example_id, clean, music, noise_type, snr_db, rng, draws)
+                example = mixed("mixture", example_id, clean, music, noise_type, snr_db, rng, draws, example_seed)
                 add({**example, "music_start_s": start_s}, draws, example_seed)
 
     for k in range(len(SNRS_DB) * n_per_cell):
@@ -396,24 +500,22 @@ def build_devset(
         clean, _, start_s = builder.music_segment(rng, draws)
         example_id = f"clean_{k:02d}"
         path = builder.write("clean", example_id, _level(clean, rng, MixConfig()))
-        add({"id": example_id, "part": "clean", "input": path, "clean": path, "music_start_s": start_s}, draws, example_seed)
+        example = {"id": example_id, "part": "clean", "input": path, "clean": path, "music_start_s": start_s}
+        add(example, draws, example_seed)
 
     for t_index, noise_type in enumerate(by_name):
         if noise_type not in types:
             continue
-        kind = by_name[noise_type]
         for k in range(n_per_cell):
             # The noise of a 0 dB mixture: recordings and levels drawn exactly as in the mixtures.
             example_seed = [seed, PARTS.index("noise_only"), t_index, k]
             rng, draws = np.random.default_rng(example_seed), _Draws()
             clean, music, _ = builder.music_segment(rng, draws)
-            mixture = mix_example(
-                clean, builder.noise_sources(draws, music, kind), rng, pinned_config(kind.mix_type, 0.0)
-            )
             example_id = f"noise_{noise_type}_{k:02d}"
+            mixture, takes = mix(example_id, clean, music, noise_type, 0.0, rng, draws, example_seed)
             path = builder.write("noise", example_id, mixture.noise)
             example = {"id": example_id, "part": "noise_only", "input": path, "noise": path, "noise_type": noise_type}
-            add({**example, "mix": mixture.metadata}, draws, example_seed)
+            add({**example, "mix": mixture.metadata, **takes}, draws, example_seed)
 
     for s_index, snr_db in enumerate(SNRS_DB if split.labelled_guitar else ()):
         for k in range(n_per_cell):
@@ -422,7 +524,7 @@ def build_devset(
             clean, music, start_s, notes = builder.note_segment(rng, draws)
             noise_type = types[(s_index * n_per_cell + k) % len(types)]
             example_id = f"tuner_snr{snr_db:+03.0f}_{k:02d}"
-            example = mixed("tuner", example_id, clean, music, noise_type, snr_db, rng, draws)
+            example = mixed("tuner", example_id, clean, music, noise_type, snr_db, rng, draws, example_seed)
             add({**example, "music_start_s": start_s, "notes": notes}, draws, example_seed)
     bar.close()
 
@@ -439,6 +541,20 @@ def build_devset(
         "noise_type_info": {name: by_name[name].describe() for name in types},
         "stationary_noise_types": [name for name in types if by_name[name].stationary],
         "manifest": {"name": manifest_path.name, "sha256": _file_sha256(manifest_path)},
+        **(
+            {
+                "prints": {
+                    "print_s": PRINT_S,
+                    "min_print_s": MIN_PRINT_S,
+                    "lead_in_s": LEAD_IN_S,
+                    "sample_rate": SAMPLE_RATE,
+                    "n_fft": PRINT_N_FFT,
+                    "hop_samples": PRINT_HOP_SAMPLES,
+                }
+            }
+            if form.prints
+            else {}
+        ),
         "skipped": skipped,
         "licences": sorted({licence for example in examples for licence in example["licences"]}),
         "examples": examples,

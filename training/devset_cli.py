@@ -1,8 +1,8 @@
 """``livedenoise data devset``: build the dev sets from the held-apart splits.
 
-``--sources unseen`` builds the unseen-source set (format 3, from the test split) into
-``<data root>/devset-unseen``; ``--sources seen`` the in-distribution set (format 2, from
-test_seen) into ``<data root>/devset``; the default builds both.
+``--sources unseen`` builds the unseen-source set (format 4, with noise prints, from the test
+split) into ``<data root>/devset-unseen``; ``--sources seen`` the in-distribution set (format 2,
+from test_seen) into ``<data root>/devset``; the default builds both.
 """
 
 from __future__ import annotations
@@ -16,14 +16,20 @@ from livedenoise.training.fetch import default_data_root
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--manifest", type=Path, default=None, help="source manifest (default: <data root>/manifest.jsonl)")
     parser.add_argument(
-        "--sources", choices=(*FORMATS, "both"), default="both",
-        help="unseen: sources training never touches (format 3); seen: held-apart recordings of the "
+        "--manifest", type=Path, default=None, help="source manifest (default: <data root>/manifest.jsonl)"
+    )
+    parser.add_argument(
+        "--sources",
+        choices=(*FORMATS, "both"),
+        default="both",
+        help="unseen: sources training never touches (format 4, with noise prints); seen: held-apart recordings of the "
         "training sources (format 2); both (default)",
     )
     parser.add_argument(
-        "--out", type=Path, default=None,
+        "--out",
+        type=Path,
+        default=None,
         help="dev-set folder, with one --sources (default: <data root>/devset-unseen or <data root>/devset)",
     )
     parser.add_argument("--n-per-cell", type=int, default=6, help="examples per noise type and SNR")
@@ -44,8 +50,14 @@ def run(args: argparse.Namespace) -> int:
         out_dir = args.out or data_root / FORMATS[name].default_folder
         try:
             devset_path = build_devset(
-                manifest, out_dir, n_per_cell=args.n_per_cell, segment_s=args.segment_s, seed=args.seed,
-                overwrite=args.overwrite, progress=True, sources=name,
+                manifest,
+                out_dir,
+                n_per_cell=args.n_per_cell,
+                segment_s=args.segment_s,
+                seed=args.seed,
+                overwrite=args.overwrite,
+                progress=True,
+                sources=name,
             )
         except (FileExistsError, ValueError) as exc:
             raise SystemExit(f"devset ({name}): {exc}") from exc
@@ -53,8 +65,12 @@ def run(args: argparse.Namespace) -> int:
         counts: dict[str, int] = {}
         for example in devset["examples"]:
             counts[example["part"]] = counts.get(example["part"], 0) + 1
-        print(f"wrote {devset_path} ({name} sources, format {devset['format']}): "
-              + ", ".join(f"{n} {part}" for part, n in counts.items()))
+        print(
+            f"wrote {devset_path} ({name} sources, format {devset['format']}): "
+            + ", ".join(f"{n} {part}" for part, n in counts.items())
+        )
         for skip in devset["skipped"]:
-            print(f"  skipped {skip['part']}{' ' + skip['noise_type'] if 'noise_type' in skip else ''}: {skip['reason']}")
+            print(
+                f"  skipped {skip['part']}{' ' + skip['noise_type'] if 'noise_type' in skip else ''}: {skip['reason']}"
+            )
     return 0
