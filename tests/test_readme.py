@@ -205,6 +205,15 @@ def test_the_model_figure_table_is_the_cards():
     assert f"(`{devset['path']}`, format {devset['format']}, {devset['n_examples']} examples" in text
 
 
+def test_the_model_s_size_is_the_shipped_model_s():
+    pytest.importorskip("torch")
+    from livedenoise.training.onnx_weights import load_onnx_model
+
+    model, _ = load_onnx_model(ROOT / "models" / "weights" / "default.onnx")
+    size = f"{model.n_parameters() / 1000:.0f} k parameters, {model.macs_per_frame() / 1e6:.2f} M multiply-adds per hop"
+    assert f"`{CARD['name']}`: {size}" in " ".join(page_text(ROOT / "docs" / "model.md").split())
+
+
 def test_the_readme_has_one_table_of_figures_with_the_command_that_measured_it():
     tables = re.findall(r"^\|[-| ]+\|$", README, re.M)
     assert len(tables) == 2, "the README holds the headline table and the command table; the rest is in docs/"
