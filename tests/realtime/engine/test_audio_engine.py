@@ -85,7 +85,8 @@ def test_round_trip_is_device_buffering_plus_engine_latency(engine_factory, jack
     # own period to what the engine expects through the device.
     assert latency.device_samples == 2 * jack_server.period_samples
     expected = latency.through_device_samples + jack_server.period_samples
-    assert abs(int(np.median(lags)) - expected) <= 128, f"round trip {lags}, expected {expected}"
+    # deterministic to the sample: the median holds even if an xrun disturbs one burst of three
+    assert int(np.median(lags)) == expected, f"round trip {lags}, expected {expected}"
 
 
 def test_no_sample_lost_or_duplicated_and_a_model_switch_leaves_no_gap_and_no_jump(engine_factory, jack_server):
@@ -127,20 +128,49 @@ def test_no_sample_lost_or_duplicated_and_a_model_switch_leaves_no_gap_and_no_ju
         assert error.max() <= 1e-3, f"first mismatch at sample {first_bad}: {received[first_bad]} != {sent[first_bad]}"
 
 
-def test_every_control_reaches_the_engine_process_and_is_read_back(engine_factory):
-    engine = engine_factory(model="dsp", gate_factory="gain_gate:make")
+@pytest.fixture
+def white_noise_file(tmp_path) -> Path:
+    """3 s of white noise at -26 dBFS RMS, which the engine plays in a loop."""
+    path = tmp_path / "white-noise.wav"
+    sf.write(path, 0.05 * np.random.default_rng(8).standard_normal(3 * 48000), 48000, subtype="FLOAT")
+    return path
+
+
+def removed_db(engine: EngineProcess, source: Path) -> float:
+    """dB the engine takes off its looping ``source`` now: the denoised tap over half a second, after
+    what it held from before is read away, against the file's own level."""
+    engine.read_denoised(10 * 48000)
+    time.sleep(0.6)
+    heard = engine.read_denoised(10 * 48000).astype(np.float64)
+    assert heard.size > 12000, heard.size
+    played = sf.read(source)[0]
+    return float(10 * np.log10(np.mean(played**2) / np.mean(heard**2)))
+
+
+def test_every_control_reaches_the_engine_process_and_is_read_back(engine_factory, white_noise_file):
+    """Each control read back, and heard on the denoised tap: the gate's gain, bypass, the strength."""
+    engine = engine_factory(model="default", gate_factory="gain_gate:make", source_file=white_noise_file,
+                            input_device=None)
     engine.start()
     state = engine.state()
-    assert (state["running"], state["bypass"], state["strength_db"], state["model"], state["gate"]) == (True, False, 40.0, "dsp", None)
+    assert (state["running"], state["bypass"], state["strength_db"], state["model"], state["gate"]) == (True, False, 40.0, "default", None)
     engine.set_bypass(True)
     engine.set_strength_db(12.5)
     engine.set_gate(gain=0.5)
     assert wait_for(lambda: engine.state()["bypass"] and engine.state()["strength_db"] == 12.5)
     assert engine.state()["gate"] == {"gain": 0.5}
+    assert removed_db(engine, white_noise_file) == pytest.approx(20 * np.log10(2.0), abs=0.2)
     engine.set_gate(gain=0.25)
     assert wait_for(lambda: engine.state()["gate"] == {"gain": 0.25})
+    assert removed_db(engine, white_noise_file) == pytest.approx(20 * np.log10(4.0), abs=0.2)
     engine.set_gate(enabled=False)
     assert wait_for(lambda: engine.state()["gate"] is None)
+    assert removed_db(engine, white_noise_file) == pytest.approx(0.0, abs=0.2)
+    engine.set_bypass(False)  # the shipped model takes about 27 dB off this noise: 12.5 dB go
+    assert wait_for(lambda: engine.state()["bypass"] is False)
+    assert removed_db(engine, white_noise_file) == pytest.approx(12.5, abs=0.5)
+    engine.set_bypass(True)
+    assert wait_for(lambda: engine.state()["bypass"])
     engine.set_model("identity")
     assert wait_for(lambda: engine.state()["model"] == "identity")
     assert [e.kind for e in engine.events()] == ["model_switched"]
@@ -152,6 +182,32 @@ def test_every_control_reaches_the_engine_process_and_is_read_back(engine_factor
     assert engine.state()["model"] == "identity"
     with pytest.raises(ValueError):
         engine.set_strength_db(-3.0)
+
+
+@pytest.mark.parametrize("strength_db", [3.0, 6.0, 12.0])
+def test_the_strength_set_in_the_engine_process_is_what_it_takes_off_noise(engine_factory, white_noise_file, strength_db):
+    engine = engine_factory(model="default", source_file=white_noise_file, input_device=None)
+    engine.start()
+    engine.set_strength_db(strength_db)
+    assert wait_for(lambda: engine.state()["strength_db"] == strength_db)
+    assert not engine.state()["bypass"]
+    assert removed_db(engine, white_noise_file) == pytest.approx(strength_db, abs=0.5)
+
+
+@pytest.mark.parametrize("mask_ahead", [False, True], ids=["same-hop-mask", "mask-ahead"])
+def test_same_hop_masks_put_the_shipped_model_under_the_overload_guard(engine_factory, white_noise_file, mask_ahead):
+    """A deadline of a thousandth of a hop, far below any step of the shipped model: with
+    ``--same-hop-mask`` (the model steps in the callback) its hops overload and the guard sends the
+    hops after them dry; stepping on its own thread, no hop of the callback is the model's to time."""
+    engine = engine_factory(model="default", source_file=white_noise_file, input_device=None, mask_ahead=mask_ahead,
+                            deadline_fraction=0.001)
+    engine.start()
+    assert wait_for(lambda: engine.state()["stats"]["n_hops"] > 400)
+    stats = engine.state()["stats"]
+    if mask_ahead:
+        assert stats["n_overloads"] == 0 and stats["n_dry_hops"] == 0, stats
+    else:
+        assert stats["n_overloads"] >= 2 and stats["n_dry_hops"] > stats["n_overloads"], stats
 
 
 def test_the_noise_gate_runs_in_the_engine_and_is_set_and_read_back(engine_factory, tmp_path):

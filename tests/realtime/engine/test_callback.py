@@ -4,9 +4,11 @@ switch, taps and the gate hook, every block accounted for, no device and no slee
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ import pytest
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.engine.callback import FADE_HOPS, EngineCallback
+from livedenoise.realtime.gate import make_hop_hook
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.engine.overload_guard import OverloadGuard
 from livedenoise.realtime.engine.shared_ring import READER_IDLE_NS
@@ -190,6 +193,153 @@ def test_controls_take_effect_at_the_next_block_and_bypass_gives_the_input_back(
     assert_close(out, delayed(signal, callback.latency_samples))
     with pytest.raises(ValueError):
         callback.set_strength_db(-1.0)
+    # and the 12 dB read back is what the audio gets once bypass is off
+    callback.set_bypass(False)
+    assert removed_db(callback, white_noise(3.0), settled_s=2.0) == pytest.approx(12.0, abs=0.5)
+
+
+def white_noise(seconds: float, seed: int = 4) -> np.ndarray:
+    """``(1, samples)`` float32, a whole number of 128-sample blocks."""
+    n = int(seconds * 48000) // 128 * 128
+    return (0.05 * np.random.default_rng(seed).standard_normal((1, n))).astype(np.float32)
+
+
+def removed_db(callback: EngineCallback, noise: np.ndarray, settled_s: float) -> float:
+    """dB of ``noise`` the callback takes off, from ``settled_s`` on, its latency accounted for."""
+    out = stream(callback, noise)[:, callback.latency_samples :]
+    settled = slice(int(settled_s * 48000), out.shape[1])
+    kept = np.sum(out[:, settled].astype(np.float64) ** 2) / np.sum(noise[:, settled].astype(np.float64) ** 2)
+    return -10 * math.log10(kept)
+
+
+@pytest.mark.parametrize("strength_db", [3.0, 6.0, 12.0])
+def test_the_strength_control_sets_how_much_noise_the_engine_removes(strength_db):
+    """The shipped model (each hop's own mask, as ``--same-hop-mask`` runs it) takes about 27 dB off
+    white noise: set through the control with bypass off, the strength is what it takes."""
+    callback = EngineCallback(StreamingDenoiser(open_runtime("default"), 1), 128, clock_ns=FakeClock())
+    callback.set_strength_db(strength_db)
+    assert removed_db(callback, white_noise(1.5), settled_s=0.5) == pytest.approx(strength_db, abs=0.5)
+    assert not callback.bypass and callback.strength_db == strength_db
+
+
+class SlowClock(FakeClock):
+    """A fake clock that, while ``slow``, moves on by ``step_ns`` at every reading: every hop the
+    callback times then seems to take that long, whatever model runs it."""
+
+    def __init__(self, step_ns: int) -> None:
+        super().__init__()
+        self.step_ns = step_ns
+        self.slow = False
+
+    def __call__(self) -> int:
+        if self.slow:
+            self.now_ns += self.step_ns
+        return self.now_ns
+
+
+def hop_by_hop(denoiser: StreamingDenoiser, signal: np.ndarray) -> np.ndarray:
+    """``signal`` through ``denoiser`` from a fresh stream, whole hops, not trimmed: hop k of the
+    output is the callback's block k at a one-hop block size."""
+    denoiser.reset()
+    return denoiser.process(signal)
+
+
+@pytest.mark.parametrize("model,mask_ahead", [
+    ("dsp", False),
+    ("dsp", True),  # a step too light for a thread of its own runs in line, under the guard
+    ("default", False),  # the shipped model with --same-hop-mask
+])
+def test_the_guards_dry_hops_are_the_bypass_output_and_the_rest_the_models(music_like, model, mask_ahead):
+    """A model whose mask is audible, too slow for 150 blocks: the hops the guard sends dry are the
+    bypass output sample for sample, the hops before the first overload are the one-shot output,
+    and after the load drops the model takes over again."""
+    clock = SlowClock(step_ns=2 * HOP_NS)
+    runtime = open_runtime(model)
+    callback = EngineCallback(StreamingDenoiser(runtime, 1, mask_ahead=mask_ahead), 128, clock_ns=clock)
+    rng = np.random.default_rng(5)
+    signal = music_like(seconds=1.5)[:, : 128 * 560] + (0.05 * rng.standard_normal((1, 128 * 560))).astype(np.float32)
+    out = np.zeros_like(signal)
+    block_out = np.zeros((1, 128), np.float32)
+    dry = np.zeros(560, dtype=bool)
+    for k in range(560):
+        clock.slow = 200 <= k < 350
+        n_dry_hops = callback.guard.n_dry_hops
+        callback.process_block(signal[:, k * 128 : (k + 1) * 128], block_out)
+        out[:, k * 128 : (k + 1) * 128] = block_out
+        dry[k] = callback.guard.n_dry_hops > n_dry_hops
+    assert callback.latency_samples == 128 and callback.guard.n_overloads >= 3
+    one_shot_out = hop_by_hop(StreamingDenoiser(runtime, 1, mask_ahead=mask_ahead), signal)
+    bypass_out = hop_by_hop(StreamingDenoiser(runtime, 1, bypass=True), signal)
+    first_dry = int(np.argmax(dry))
+    assert 200 <= first_dry <= 202, first_dry
+    before = slice(0, first_dry * 128)
+    np.testing.assert_array_equal(out[:, before], one_shot_out[:, before])
+    assert np.abs(one_shot_out[:, before] - bypass_out[:, before]).max() > 0.01  # the mask is audible
+    # a dry hop that follows a dry hop: its synthesis overlaps no masked frame
+    for k in np.flatnonzero(dry[1:] & dry[:-1]) + 1:
+        hop = slice(k * 128, (k + 1) * 128)
+        np.testing.assert_array_equal(out[:, hop], bypass_out[:, hop], err_msg=f"dry hop {k}")
+    assert np.count_nonzero(dry[1:] & dry[:-1]) > 50
+    assert not dry[-60:].any(), "the model did not take over again once fast"
+    tail = slice(500 * 128, 560 * 128)
+    assert np.sum(out[:, tail] ** 2) < 0.8 * np.sum(bypass_out[:, tail] ** 2)
+
+
+def test_a_model_on_its_own_thread_is_not_put_under_the_guard(music_like):
+    """Without ``--same-hop-mask`` the shipped model steps on its own thread: a late mask is counted
+    where it is used, and however long the callback's hops take, no hop goes dry."""
+    clock = SlowClock(step_ns=2 * HOP_NS)
+    callback = EngineCallback(StreamingDenoiser(open_runtime("default"), 1, mask_ahead=True), 128, clock_ns=clock)
+    try:
+        assert callback.denoiser.worker is not None
+        clock.slow = True
+        stream(callback, music_like(seconds=0.3)[:, : 128 * 100])
+        assert callback.guard.n_overloads == 0 and callback.guard.n_dry_hops == 0
+    finally:
+        callback.close()
+
+
+# Each call into a compiled kernel checks its arguments' types with a few small objects that are
+# freed at once (a few hundred bytes); no array as large as a hop of eight channels (4 KiB) may come
+# and go in a callback, not once in thousands.
+N_CHANNELS_FOR_PEAK = 8
+HOP_BYTES = N_CHANNELS_FOR_PEAK * 128 * 4
+
+
+@pytest.mark.parametrize("model", ["identity", "dsp", "default"])
+@pytest.mark.parametrize("blocksize", [128, 100])
+def test_the_callback_allocates_no_hop_over_thousands_of_blocks(model, blocksize):
+    """The whole callback: rings, denoiser (the shipped model in line), gate, and every tap being
+    read. tracemalloc's peak, reset before the blocks, catches what is allocated and freed again."""
+    taps = Taps.create(n_freqs=513, hop_samples=128)
+    clock = FakeClock(start_ns=0)
+    denoiser = StreamingDenoiser(open_runtime(model), N_CHANNELS_FOR_PEAK)
+    callback = EngineCallback(denoiser, blocksize, taps=taps, clock_ns=clock)
+    try:
+        callback.hook = make_hop_hook(48000, 128, N_CHANNELS_FOR_PEAK, 513, kind="level", threshold_db=-30.0)
+        signal = (0.1 * np.random.default_rng(6).standard_normal((N_CHANNELS_FOR_PEAK, blocksize * 2100))).astype(np.float32)
+        blocks = [signal[:, k * blocksize : (k + 1) * blocksize] for k in range(2100)]
+        warm, measured = blocks[:100], blocks[100:]
+        block_out = np.zeros((N_CHANNELS_FOR_PEAK, blocksize), np.float32)
+        for ring in (taps.spectra, taps.levels, taps.denoised):
+            ring.touch()
+        clock.now_ns = taps.spectra._header[1]  # the readers were here just now
+        for block in warm:
+            callback.process_block(block, block_out)
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            for block in measured:
+                callback.process_block(block, block_out)
+            peak = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+        assert taps.spectra.n_written == taps.denoised.n_written == callback.n_hops > 1500
+        assert peak < HOP_BYTES, f"{peak} bytes held at once over 2000 blocks"
+    finally:
+        callback.close()
+        taps.close()
 
 
 def one_shot(model: str, signal: np.ndarray) -> np.ndarray:
