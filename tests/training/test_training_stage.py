@@ -1,6 +1,9 @@
 """The next default's training, kept in the repository between runs (training/stage/): it is
-generalize.toml's model, it resumes, and nothing in it or in its lineage heard a reserved package."""
+generalize.toml's model, it holds weights only (no optimizer state goes into git), a run starts
+from it or resumes from it, and nothing in it or in its lineage heard a reserved package."""
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,12 @@ torch = pytest.importorskip("torch")
 from livedenoise.models.checkpoint import load_checkpoint_model
 from livedenoise.training.config import load_config
 from livedenoise.training.packages import RESERVED_PACKAGES
+from livedenoise.training.train import train
 
 STAGE = Path(__file__).resolve().parents[2] / "training" / "stage"
 RECIPE = Path(__file__).resolve().parents[2] / "training" / "configs" / "generalize.toml"
+# What `train.keep_epochs` writes for each epoch: the weights, their card and the resolved config.
+WEIGHTS_ONLY_KEYS = {"model_config", "model_state", "card", "train_config"}
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +35,52 @@ def test_the_stage_is_the_generalization_recipe_s_model_and_loss(stage):
     assert stage_config.loss == load_config(RECIPE).loss, "the stage's last run trained another loss"
 
 
-def test_the_stage_resumes_where_it_stopped(stage):
+def test_the_stage_holds_weights_only(stage):
     _, checkpoint = stage
-    progress = checkpoint["progress"]
-    assert progress["step"] > 0 and progress["epoch"] == len(progress["history"])
-    assert progress["optimizer"]["state"], "no optimizer state: a resume would restart Adam's moments"
-    history = (STAGE / "history.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(history) == progress["epoch"]
+    assert set(checkpoint) == WEIGHTS_ONLY_KEYS, (
+        f"training/stage/last.pt holds {sorted(set(checkpoint) - WEIGHTS_ONLY_KEYS)}: commit an epoch_NNN.pt, "
+        "never a resumable last.pt (optimizer state stays out of git)"
+    )
+
+
+def test_the_stage_s_history_is_the_run_that_made_it(stage):
+    _, checkpoint = stage
+    history = [json.loads(line) for line in (STAGE / "history.jsonl").read_text(encoding="utf-8").splitlines()]
+    metrics = checkpoint["card"]["metrics"]
+    assert history[-1]["epoch"] == metrics["epoch"] == len(history)
+    assert history[-1]["val_sisdr_improvement_db"] == metrics["validation"]["sisdr_improvement_db"]
+
+
+def stage_run_overrides(manifest: Path, out_dir: Path, extra=()) -> list[str]:
+    """The stage's own config, on the tiny manifest, for one short epoch."""
+    return [
+        f'data.manifest="{manifest}"', "data.segment_s=0.5", "data.n_train_items=4", "data.n_validation_items=2",
+        "data.cache=false", "data.n_workers=0", "data.validation_segment_s=0.5",
+        "mix.noise_weights={ambience = 1.0, colored = 1.0}", "train.batch_size=4", "train.epochs=1",
+        f'train.out_dir="{out_dir}"', "train.validation_skip_s=0.1", *extra,
+    ]
+
+
+def test_a_run_starts_from_the_weights_only_stage_and_resumes_from_it(tiny_manifest, tmp_path, stage):
+    stage_model, _ = stage
+    started = tmp_path / "started"
+    config = load_config(STAGE / "config.toml", stage_run_overrides(
+        tiny_manifest, started, [f'train.init_from="{STAGE / "last.pt"}"', "train.learning_rate=0.0", "train.min_learning_rate=0.0"]))
+    record = train(config)
+    assert record["step"] == 1
+    model, checkpoint = load_checkpoint_model(started / "last.pt")
+    assert checkpoint["card"]["training"]["schedule"]["initialised_from"]["checkpoint"] == str(STAGE / "last.pt")
+    # at a learning rate of zero the run's weights are the stage's
+    theirs = stage_model.state_dict()
+    assert all(torch.equal(value, theirs[name]) for name, value in model.state_dict().items()
+               if not name.endswith("num_batches_tracked") and "norm.running" not in name)
+
+    # A copy of the stage as a run's last.pt resumes: Adam starts afresh, the weights carry on.
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    shutil.copy(STAGE / "last.pt", resumed / "last.pt")
+    record = train(load_config(STAGE / "config.toml", stage_run_overrides(tiny_manifest, resumed)))
+    assert record["epoch"] == 1 and record["step"] == 1
 
 
 def test_nothing_in_the_stage_or_its_lineage_heard_a_reserved_package(stage):
