@@ -12,7 +12,10 @@ so the engine's unfinished cycles can be read against a reference measured in th
 delays every client now and then; only the ratio means something). ``--alongside`` also runs it
 during the engine's window, so that a load that comes and goes hits both alike. ``--gui`` measures a second
 window with the desktop app open on the engine. ``--run-cli`` counts one more window with ``livedenoise
-run`` started as a user starts it (its own process, printing its status line). ``--load-procs N``
+run`` started as a user starts it (its own process, printing its status line). ``--print-swaps N``
+swaps the engine's noise print N times in one more window, with the C client running, and counts the
+cycles each client left unfinished in the half second after each swap: a new print reaches the
+model off the audio thread, so a swap must cost the server nothing. ``--load-procs N``
 keeps N busy processes running through every phase. Figures are printed and written as JSON (``--json``).
 """
 
@@ -41,6 +44,7 @@ from livedenoise.realtime.engine.devices import find_device
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
+from livedenoise.realtime.noise_print import NoisePrint, print_from_audio
 
 MLS_ORDER = 12  # 4095 samples: a sharp, unambiguous correlation peak
 MLS_LEVEL = 0.25
@@ -57,6 +61,7 @@ WIRING_ALLOWANCE_S = 10.0
 RUN_CLI_STOP_TIMEOUT_S = 30.0  # Ctrl-C to exit: the engine stops in 5 s, or is terminated, then killed
 RUN_CLI_START_TIMEOUT_S = 60.0  # a cold start on a loaded machine: imports, model, warm-up
 SERVER_HINT = "install the Debian package jackd2 (`make system` installs what is missing)"
+PRINT_SWAP_WINDOW_S = 0.5  # counted after each swap: the engine's main loop applies it within 0.1 s
 
 
 def mls() -> np.ndarray:
@@ -203,10 +208,47 @@ def measure_c_client(server: DummyJackServer, seconds: float) -> dict:
         return {"client": C_CLIENT, **count_window(server, C_CLIENT, seconds)}
 
 
+def swap_prints() -> tuple[NoisePrint, NoisePrint]:
+    """Two prints the engine's model takes (48 kHz, 1024/128): white noise, and a louder, darker one."""
+    rng = np.random.default_rng(0)
+    white = 0.003 * rng.standard_normal(48000)
+    dark = np.cumsum(0.002 * rng.standard_normal(48000))
+    dark -= np.convolve(dark, np.ones(480) / 480, mode="same")  # a brown noise without its drift
+    return print_from_audio(white, source="white noise"), print_from_audio(dark, source="dark noise")
+
+
+def measure_print_swaps(server: DummyJackServer, engine: EngineProcess, n_swaps: int, seconds: float) -> dict:
+    """Swap the engine's print ``n_swaps`` times over ``seconds``, the C client running: the cycles each left
+    unfinished in the ``PRINT_SWAP_WINDOW_S`` after each swap, summed, and the swaps the engine confirmed."""
+    prints = swap_prints()
+    interval_s = max(seconds / n_swaps, PRINT_SWAP_WINDOW_S)
+    n_engine = n_c_client = 0
+    with c_client_running(server):
+        engine.events()  # what came before is not about the swaps
+        for k in range(n_swaps):
+            before = server.n_unfinished()
+            engine.set_noise_print(prints[k % 2])
+            time.sleep(PRINT_SWAP_WINDOW_S)
+            after = server.n_unfinished()
+            n_engine += after.get(ENGINE_CLIENT, 0) - before.get(ENGINE_CLIENT, 0)
+            n_c_client += after.get(C_CLIENT, 0) - before.get(C_CLIENT, 0)
+            time.sleep(interval_s - PRINT_SWAP_WINDOW_S)
+        time.sleep(PRINT_SWAP_WINDOW_S)
+        events = engine.events()
+    return {
+        "n_swaps": n_swaps,
+        "n_confirmed": sum(e.kind == "print_set" for e in events),
+        "window_s": PRINT_SWAP_WINDOW_S,
+        "n_unfinished": n_engine,
+        "n_c_client_unfinished": n_c_client,
+        "errors": [e.message for e in events if e.kind == "error"],
+    }
+
+
 def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: float, gui: bool,
-                   alongside: bool = False) -> dict:
+                   alongside: bool = False, print_swaps: int = 0) -> dict:
     """The engine process with the probe looped through it: round trip, then counted windows
-    (``alongside``: with the C client running at the same time)."""
+    (``alongside``: with the C client running at the same time; ``print_swaps``: a window of print swaps)."""
     engine = EngineProcess(settings)
     engine.start()
     try:
@@ -237,6 +279,8 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
             watch = _gui_watch()
             with_gui = count_window(server, ENGINE_CLIENT, seconds, wait=lambda s: watch(engine, s))
             result["with_gui"] = {**with_gui, **_engine_counts(stats0, engine.state()["stats"])}
+        if print_swaps:
+            result["print_swaps"] = measure_print_swaps(server, engine, print_swaps, seconds)
         events = engine.events()
         result["events"] = [[e.kind, e.message] for e in events]
         return result
@@ -328,6 +372,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gui", action="store_true", help="count a second window with the desktop app open")
     parser.add_argument("--run-cli", action="store_true",
                         help="count one more window with `livedenoise run` in its own process, as a user starts it")
+    parser.add_argument("--print-swaps", type=int_in_range(0, 1000), default=0, metavar="N",
+                        help=f"swap the engine's noise print N times in one more window beside {C_CLIENT}, counting "
+                        f"the unfinished cycles in the {PRINT_SWAP_WINDOW_S:g} s after each swap (default 0: none)")
     parser.add_argument("--load-procs", type=int_in_range(0, 64), default=0,
                         help="busy processes to run through every phase, 0-64 (default 0)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
@@ -351,7 +398,7 @@ def run(args: argparse.Namespace) -> int:
         settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize,
                                   model=args.model, provider=args.provider, strength_db=args.strength_db,
                                   mask_ahead=not args.same_hop_mask)
-        engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside)
+        engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside, args.print_swaps)
         run_cli = measure_run_cli(server, settings, args.seconds, args.alongside) if args.run_cli else None
     except (EngineError, JackServerError) as exc:
         print(f"livedenoise bench e2e: error: {exc}", file=sys.stderr)
@@ -416,6 +463,12 @@ def report(result: dict) -> str:
                 n_c = window["n_c_client_unfinished"]
                 lines.append(f"{C_CLIENT} alongside {name}, same window: {n_c} unfinished; {name} / C client "
                              f"{window['n_unfinished'] / max(n_c, floor):.2f}")
+    swaps = engine.get("print_swaps")
+    if swaps is not None:
+        lines.append(f"print swaps: {swaps['n_confirmed']} of {swaps['n_swaps']} confirmed by the engine; unfinished "
+                     f"cycles in the {swaps['window_s']:g} s after each swap: engine {swaps['n_unfinished']}, "
+                     f"{C_CLIENT} {swaps['n_c_client_unfinished']} (target: engine 0)")
+        lines.extend(f"print swap error: {message}" for message in swaps["errors"])
     if run_cli is not None and run_cli["summary"]:
         lines.append(f"livedenoise run's own summary: {run_cli['summary']}")
     for kind, message in engine.get("events", []):
