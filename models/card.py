@@ -17,6 +17,13 @@ from livedenoise.models.stft_geometry import n_freqs
 
 CARD_METADATA_KEY = "model_card"
 CARD_FORMAT_VERSION = 1
+# A model that takes a noise print reads it after the spectrum, in this order (see models/streaming.py).
+PRINT_INPUT_NAMES = ("noise_print", "print_present")
+
+
+def print_input_shapes(n_freqs: int) -> dict[str, tuple[int, ...]]:
+    """The step graph's print inputs: the print's mean, spread and mean power in dB per bin, and 1 or 0."""
+    return {"noise_print": (1, 3, n_freqs), "print_present": (1,)}
 
 
 class ModelCardError(LivedenoiseError, ValueError):

@@ -12,20 +12,20 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import UNetConfig
-from .state_layout import state_specs
-from .unet import CausalUNet
+from livedenoise.models.card import PRINT_INPUT_NAMES
+from livedenoise.models.card import print_input_shapes as card_print_input_shapes
+from livedenoise.models.config import UNetConfig
+from livedenoise.models.state_layout import state_specs
+from livedenoise.models.unet import CausalUNet
 
 __all__ = ["PRINT_INPUTS", "UNetStep", "print_input_shapes", "state_specs"]
 
-PRINT_INPUTS = ("noise_print", "print_present")
+PRINT_INPUTS = PRINT_INPUT_NAMES
 
 
 def print_input_shapes(config: UNetConfig) -> dict[str, tuple[int, ...]]:
     """The step graph's print inputs and their shapes; empty for a model that takes no print."""
-    if not config.takes_print:
-        return {}
-    return {"noise_print": (1, 3, config.n_freqs), "print_present": (1,)}
+    return card_print_input_shapes(config.n_freqs) if config.takes_print else {}
 
 
 class UNetStep(nn.Module):
