@@ -171,7 +171,7 @@ def test_mixtures_are_at_their_snr_and_cells_take_notes_in_turn():
     one_each = noisy_examples(notes, noise, [-5.0, 5.0], per_cell=1, seed=4)
     assert len(one_each) == 4 and {e.note.name for e in one_each[2:]} == {n.name for n in notes}
     again = noisy_examples(notes, noise, [-5.0, 5.0], per_cell=1, seed=4)
-    assert all(np.array_equal(a.audio, b.audio) for a, b in zip(one_each, again))
+    assert all(np.array_equal(a.audio, b.audio) for a, b in zip(one_each, again, strict=True))
 
 
 @pytest.mark.parametrize("flags, message", [

@@ -57,7 +57,7 @@ def test_excerpts_are_spread_over_the_file_and_add_up():
     assert len(pieces) == 3
     assert sum(length for _, length in pieces) == pytest.approx(24.0)
     ends = [start + length for start, length in pieces]
-    assert all(end <= next_start for end, (next_start, _) in zip(ends, pieces[1:]))
+    assert all(end <= next_start for end, (next_start, _) in zip(ends, pieces[1:], strict=False))
     assert pieces[0][0] > 0 and ends[-1] < 100.0
     assert excerpt_starts(5.0, 24.0, 8.0) == [(0.0, 5.0)]
 

@@ -60,7 +60,7 @@ def onnx_steps(path, specs, spectra: np.ndarray) -> np.ndarray:
     masks = []
     for frame in range(spectra.shape[-1]):
         mask, *outs = session.run(["mask", *(s.output_name for s in specs)], {"spec": spectra[..., frame], **states})
-        states = {s.input_name: out for s, out in zip(specs, outs)}
+        states = {s.input_name: out for s, out in zip(specs, outs, strict=True)}
         masks.append(mask)
     return np.stack(masks, axis=-1)
 

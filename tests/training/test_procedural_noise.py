@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -37,7 +39,7 @@ def _band_shares(audio: np.ndarray) -> np.ndarray:
     """Share of power in octave bands 20-40, 40-80, ... 10-20 kHz. Shape (10,)."""
     freqs, power = scipy.signal.welch(audio, SR, nperseg=8192)
     edges = 20.0 * 2.0 ** np.arange(11)
-    bands = np.array([power[(freqs >= lo) & (freqs < hi)].sum() for lo, hi in zip(edges[:-1], edges[1:])])
+    bands = np.array([power[(freqs >= lo) & (freqs < hi)].sum() for lo, hi in pairwise(edges)])
     return bands / bands.sum()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import mido
@@ -51,14 +52,14 @@ def test_written_midi_matches_its_labels(tmp_path):
     ons = [(t, n) for t, kind, n in events if kind == "on"]
     offs = [(t, n) for t, kind, n in events if kind == "off"]
     assert [n for _, n in ons] == [lab.midi for lab in labels]
-    for (t_on, _), (t_off, _), label in zip(ons, offs, labels):
+    for (t_on, _), (t_off, _), label in zip(ons, offs, labels, strict=True):
         assert t_on == pytest.approx(label.onset_s, abs=1e-6)
         assert t_off == pytest.approx(label.offset_s, abs=1e-6)
         assert label.hz == pytest.approx(midi_to_hz(label.midi))
     programs = [m.program for m in mido.MidiFile(str(tmp_path / "n.mid")).tracks[0]
                 if m.type == "program_change"]
     assert programs == [25]
-    assert all(b.onset_s >= a.offset_s for a, b in zip(labels, labels[1:]))
+    assert all(b.onset_s >= a.offset_s for a, b in pairwise(labels))
 
 
 def test_single_notes_span_the_guitar_range():
@@ -87,7 +88,7 @@ def test_guitar_phrases_are_seeded_and_playable(phrase):
 def test_melodies_stay_in_the_instrument_range():
     notes = render.melody_with_chords(np.random.default_rng(0), 60, 96, with_chords=False)
     assert all(60 <= n.midi <= 96 for n in notes)
-    assert all(b.onset_s >= a.onset_s for a, b in zip(notes, notes[1:]))
+    assert all(b.onset_s >= a.onset_s for a, b in pairwise(notes))
 
 
 def test_forced_program_drops_drums_and_keeps_timing(tmp_path):
@@ -129,7 +130,7 @@ def test_generated_jobs_label_every_guitar_single_note_file(tmp_path):
     assert {j.category for j in jobs} >= {"guitar", "piano", "strings", "organ", "brass", "flute"}
     assert all(j.origin == "fluid-soundfont-gm+generated" and "MIT" in j.licence for j in jobs)
     again = render.generated_jobs(tmp_path / "again")
-    for a, b in zip(jobs, again):
+    for a, b in zip(jobs, again, strict=True):
         assert a.midi_path.read_bytes() == b.midi_path.read_bytes()
 
 

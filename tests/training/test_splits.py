@@ -38,7 +38,7 @@ def test_adding_files_never_moves_existing_ones():
 def test_order_of_input_does_not_matter():
     keys = [f"k{i}" for i in range(50)]
     strata = [("noise", "rain" if i % 2 else "wind") for i in range(50)]
-    pairs = list(zip(keys, strata))
+    pairs = list(zip(keys, strata, strict=True))
     random.Random(1).shuffle(pairs)
     shuffled = assign_splits([k for k, _ in pairs], [s for _, s in pairs])
     assert shuffled == assign_splits(keys, strata)
