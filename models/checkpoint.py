@@ -15,8 +15,9 @@ from typing import Any
 
 import torch
 
-from .config import UNetConfig
-from .unet import CausalUNet
+from livedenoise.models.config import UNetConfig
+from livedenoise.models.errors import LivedenoiseError
+from livedenoise.models.unet import CausalUNet
 
 REQUIRED_KEYS = ("model_config", "model_state")
 # Weights a grown model may lack: at their initialization they leave the function unchanged (the print's
@@ -24,7 +25,7 @@ REQUIRED_KEYS = ("model_config", "model_state")
 _IDENTITY_AT_ZERO = ("prior_gate.", "print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(LivedenoiseError, ValueError):
     """A checkpoint is missing, unreadable or does not describe a CausalUNet."""
 
 

@@ -17,9 +17,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .config import UNetConfig
-from .features import band_analysis_matrix, band_synthesis_matrix, compress_power
-from .state_layout import StateGroups, state_specs
+from livedenoise.models.config import UNetConfig
+from livedenoise.models.features import band_analysis_matrix, band_synthesis_matrix, compress_power
+from livedenoise.models.state_layout import StateGroups, state_specs
 
 # Frames per block of the sequence-form running mean: a block is one small matmul.
 _NORM_BLOCK_FRAMES = 64

@@ -50,6 +50,7 @@ import numpy as np
 from scipy.io import wavfile
 from tqdm import tqdm
 
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.training.dataset import FileSources
 from livedenoise.training.devset_prints import (
     LEAD_IN_S,
@@ -77,7 +78,6 @@ from livedenoise.training.render import notes_sidecar_path, read_notes_sidecar
 
 DEVSET_FILE = "devset.json"
 SNRS_DB = (-5.0, 0.0, 5.0, 10.0)
-SAMPLE_RATE = 48000
 RENDER_ORIGIN_PREFIX = "fluid-soundfont-gm"
 MIN_MUSIC_RMS_DBFS = -45.0
 MAX_MUSIC_TRIES = 10

@@ -19,8 +19,9 @@ import onnx
 import torch
 
 from livedenoise.models.card import CARD_METADATA_KEY, ModelCard, ModelCardError
-from livedenoise.models.checkpoint import CheckpointError, load_checkpoint_model
 from livedenoise.models.card_builder import build_card
+from livedenoise.models.checkpoint import CheckpointError, load_checkpoint_model
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.models.streaming import PRINT_INPUTS, UNetStep, print_input_shapes, state_specs
 from livedenoise.models.unet import CausalUNet
 
@@ -40,7 +41,7 @@ PARITY_FRAMES = 512
 PARITY_TOLERANCE = 1e-3
 
 
-class ExportError(RuntimeError):
+class ExportError(LivedenoiseError, RuntimeError):
     """The exported graph is invalid or does not compute what the torch model computes."""
 
 

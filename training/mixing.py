@@ -27,9 +27,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import degradations, noise_variation, noises
-from .procedural_noise import procedural_noise
-from .recording_augment import vary_recording
+from livedenoise.training import degradations, noise_variation, noises
+from livedenoise.training.procedural_noise import procedural_noise
+from livedenoise.training.recording_augment import vary_recording
 
 # The noise types the dev set measures one by one.
 NOISE_TYPES = ("ambience", "babble", "harmonic", "colored", "hiss", "hum", "clicks", "fan")
