@@ -8,8 +8,8 @@ that the figures are the steady throughput of a long batch, not the seconds it t
 processes and load the model.
 
 Figures: audio-hours per hour (audio denoised over wall time), the same per worker, and the speed-up
-over one job. The load average at the start is printed beside them: other work on the machine takes
-cores from the workers.
+over one job. The load averages at the start and the end are printed beside them: other work on
+the machine takes cores from the workers, and a load that changes during the run moves the ratios.
 """
 
 from __future__ import annotations
@@ -116,9 +116,11 @@ def run(args: argparse.Namespace) -> int:
                 with DaskPool(cluster) as pool:
                     rows[f"dask {args.jobs}"] = measure("dask", pool, takes_folder, work, options)
     one = rows["jobs 1"]["audio_hours_per_hour"]
+    load_end = os.getloadavg()
     print(
         f"bench batch: model {args.model}, {rows['jobs 1']['audio_s'] / 60:.1f} min of audio; load average "
-        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start on {os.cpu_count()} cores"
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start, {load_end[0]:.2f} {load_end[1]:.2f} "
+        f"{load_end[2]:.2f} at the end, on {os.cpu_count()} cores"
     )
     print(f"{'run':<10} {'workers':>7} {'time s':>8} {'audio-h/h':>10} {'per worker':>10} {'vs 1 job':>8}")
     for name, row in rows.items():
@@ -127,5 +129,7 @@ def run(args: argparse.Namespace) -> int:
             f"{row['audio_hours_per_hour_per_worker']:>10.1f} {row['audio_hours_per_hour'] / one:>7.2f}x"
         )
     if args.json is not None:
-        args.json.write_text(json.dumps({"model": args.model, "load_average": load, "runs": rows}, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps({"model": args.model, "load_average": [load, load_end], "runs": rows}, indent=1) + "\n"
+        )
     return 0

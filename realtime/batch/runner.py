@@ -128,10 +128,10 @@ def run_batch(
         _say(f"{n_skipped} take{'s' if n_skipped != 1 else ''} already done, skipped (--force redoes them)")
 
     bar = _Bar(len(to_do), sum(d for _, _, d in to_do), progress)
-    pending = {pool.submit(take, options): (index, take, duration_s, 1) for index, take, duration_s in to_do}
     signal_number = None
     try:
         with StopSignals() as stop:
+            pending = {pool.submit(take, options): (index, take, duration_s, 1) for index, take, duration_s in to_do}
             while pending and not stop.requested:
                 done = [future for future in pending if future.done()]
                 if not done:

@@ -23,6 +23,7 @@ from livedenoise.realtime import __version__
 SUBCOMMANDS = {
     "demo": ("livedenoise.realtime.cli.demo", "denoise the bundled demo clip and report what happened"),
     "file": ("livedenoise.realtime.cli.file", "denoise an audio file"),
+    "batch": ("livedenoise.realtime.cli.batch", "denoise a folder of takes on every core, or on a Dask cluster"),
     "run": ("livedenoise.realtime.cli.run", "denoise live audio from an input device to an output device"),
     "tune": ("livedenoise.realtime.cli.tune", "a tuner on the denoised signal: live in the terminal, or over a recording"),
     "devices": ("livedenoise.realtime.cli.devices", "list audio devices"),
