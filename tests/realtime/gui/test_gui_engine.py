@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from PySide6.QtCore import Qt
 
 from livedenoise.realtime.engine.devices import Device
@@ -42,18 +43,53 @@ JACK_SYSTEM = Device(index=0, name="system", host_api="JACK Audio Connection Kit
                      n_output_channels=2, default_sample_rate=48000)
 
 
-def test_every_control_reaches_the_engine(server, make_window, qtbot, note_file):
-    window = make_window(devices=[JACK_SYSTEM], mode="file", file_path=str(DEMO_CLIP), model="dsp", blocksize=128)
+@pytest.fixture
+def white_noise_file(tmp_path) -> Path:
+    """3 s of white noise at -26 dBFS RMS, which the engine plays in a loop."""
+    path = tmp_path / "white-noise.wav"
+    sf.write(path, 0.05 * np.random.default_rng(8).standard_normal(3 * 48000), 48000, subtype="FLOAT")
+    return path
+
+
+def removed_db(window, qtbot, played: Path) -> float:
+    """dB the engine takes off the file it loops, heard on its denoised tap over half a second (the
+    window's own reader of that tap, the tuner, pauses meanwhile), against the file's own level."""
+    window.timer.stop()
+    try:
+        window.source.read_denoised(10 * 48000)  # what the tap held from before
+        qtbot.wait(600)
+        heard = window.source.read_denoised(10 * 48000).astype(np.float64)
+    finally:
+        window.timer.start()
+    assert heard.size > 12000, heard.size
+    return float(10 * np.log10(np.mean(sf.read(played)[0] ** 2) / np.mean(heard**2)))
+
+
+def test_the_strength_slider_sets_how_much_noise_the_engine_removes(server, make_window, qtbot, white_noise_file):
+    """The shipped model takes about 27 dB off white noise: the slider is what leaves the rest."""
+    window = make_window(mode="file", file_path=str(white_noise_file), model="default")
+    start(window, qtbot)
+    for strength_db in (3, 6, 12):
+        window.controls.strength.setValue(strength_db)
+        qtbot.waitUntil(lambda: engine_state(window)["strength_db"] == strength_db, timeout=READ_BACK_TIMEOUT_MS)
+        assert removed_db(window, qtbot, white_noise_file) == pytest.approx(strength_db, abs=0.5)
+
+
+def test_every_control_reaches_the_engine(server, make_window, qtbot, note_file, white_noise_file):
+    window = make_window(devices=[JACK_SYSTEM], mode="file", file_path=str(white_noise_file), model="default",
+                         blocksize=128)
     start(window, qtbot)
     controls = window.controls
 
     controls.bypass.setChecked(True)
     qtbot.waitUntil(lambda: engine_state(window)["bypass"] is True, timeout=READ_BACK_TIMEOUT_MS)
+    assert removed_db(window, qtbot, white_noise_file) == pytest.approx(0.0, abs=0.2)
     controls.bypass.setChecked(False)
     qtbot.waitUntil(lambda: engine_state(window)["bypass"] is False, timeout=READ_BACK_TIMEOUT_MS)
 
     controls.strength.setValue(12)
     qtbot.waitUntil(lambda: engine_state(window)["strength_db"] == 12.0, timeout=READ_BACK_TIMEOUT_MS)
+    assert removed_db(window, qtbot, white_noise_file) == pytest.approx(12.0, abs=0.5)
 
     controls.model.setCurrentIndex(controls.model.findData("identity"))
     qtbot.waitUntil(lambda: engine_state(window)["model"] == "identity", timeout=START_TIMEOUT_MS)

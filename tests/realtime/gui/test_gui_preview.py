@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -119,22 +120,37 @@ def test_space_starts_and_stops_and_b_toggles_bypass(make_window, qtbot):
     assert not window.running
 
 
-WINDOW_WITHOUT_PORTAUDIO = """
+WINDOW_BESIDE_A_SERVER = """
+import json
 import sys
 from livedenoise.realtime.gui.app import application, open_window, settings_store
 from livedenoise.realtime.gui.headless import HeadlessGui  # what the e2e bench opens
 app = application(headless=True)
-window = open_window(settings_store(sys.argv[1]), {"mode": "preview", "model": "dsp"}, devices=[])
+window = open_window(settings_store(sys.argv[1]), {"mode": "preview", "model": "dsp"})  # lists the devices
 assert window.start(), window.banner.text()
+portaudio = sys.modules.get("sounddevice")
+print(json.dumps({"devices": [d.name for d in window.devices],
+                  "portaudio_initialized": None if portaudio is None else portaudio._initialized}), flush=True)
+sys.stdin.readline()  # the audio server goes away meanwhile
 window.close()
-print("sounddevice" in sys.modules)
 """
 
 
-def test_the_window_keeps_out_of_the_audio_server(tmp_path):
-    # PortAudio's JACK back end joins the server's graph as soon as it is initialised: only the
-    # engine process may load it (the window does, briefly, to list devices; then it shuts it down).
-    result = subprocess.run([sys.executable, "-c", WINDOW_WITHOUT_PORTAUDIO, str(tmp_path / "gui.ini")],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
+def test_the_window_lists_the_devices_and_keeps_out_of_the_audio_server(jack_servers, tmp_path):
+    """PortAudio's JACK back end joins the server's graph as soon as it is initialised: only the
+    engine process may stay there. The window loads it to list the devices, then shuts it down. A
+    process left in the graph aborts in PortAudio when it exits after the server went away; the
+    window's process, which found the server's device, exits cleanly."""
+    server = jack_servers()
+    window = subprocess.Popen([sys.executable, "-c", WINDOW_BESIDE_A_SERVER, str(tmp_path / "gui.ini")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        listed = json.loads(window.stdout.readline() or "{}")
+        assert "system" in listed.get("devices", []) and listed["portaudio_initialized"] == 0, listed
+        server.kill()
+        _, stderr = window.communicate("closing\n", timeout=120)
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+    assert window.returncode == 0, stderr
