@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-# PortAudio + JACK (dummy server for tests), fluidsynth (instrument renders), libsndfile, Qt's xcb needs.
-SYSTEM_PACKAGES := libportaudio2 jackd2 fluidsynth libsndfile1 \
+# PortAudio + JACK (dummy server for tests), fluidsynth (instrument renders) and a small GM SoundFont for
+# its test (fluidr3mono-gm-soundfont: not a reserved package), libsndfile, Qt's xcb needs.
+SYSTEM_PACKAGES := libportaudio2 jackd2 fluidsynth fluidr3mono-gm-soundfont libsndfile1 \
 	libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
 

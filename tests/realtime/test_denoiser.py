@@ -95,7 +95,8 @@ def removed_db(denoiser, noise, settle_samples):
     """dB of ``noise`` ``(channels, samples)`` that ``denoiser`` removes once its estimate has settled."""
     y = stream(denoiser, noise, 4096)[:, denoiser.latency_samples :]
     tail = slice(settle_samples, None)
-    return -10 * math.log10(np.mean(y[:, tail].astype(np.float64) ** 2) / np.mean(noise[:, tail].astype(np.float64) ** 2))
+    kept = np.mean(y[:, tail].astype(np.float64) ** 2) / np.mean(noise[:, tail].astype(np.float64) ** 2)
+    return -10 * math.log10(kept)
 
 
 # Where each model's estimate has settled on stationary noise: the DSP tracks a 2 s minimum.

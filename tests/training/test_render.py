@@ -10,11 +10,10 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
-from components import require
 
+from components import require
 from livedenoise.training import render
-from livedenoise.training.fetch import default_data_root
-from livedenoise.training.packages import SOUNDFONT_PATH, Package
+from livedenoise.training.packages import Package
 from livedenoise.training.render import (
     GUITAR_PROGRAMS,
     Note,
@@ -170,13 +169,9 @@ def test_render_without_soundfont_is_a_clear_error(tmp_path):
     assert not list(tmp_path.glob("n.flac*"))
 
 
-def _fluidr3() -> Path | None:
-    """FluidR3_GM only, never a default SoundFont (the default may be a reserved package)."""
-    for root in (default_data_root() / "debian" / "fluid-soundfont-gm", Path("/")):
-        path = root / SOUNDFONT_PATH
-        if path.is_file():
-            return path
-    return None
+# A small General MIDI SoundFont from Debian that `make` installs (fluidr3mono-gm-soundfont, MIT): never
+# the system default, which may be a reserved package.
+TEST_SOUNDFONT = Path("/usr/share/sounds/sf3/FluidR3Mono_GM.sf3")
 
 
 def _pitch_hz(audio: np.ndarray, sample_rate: int) -> float:
@@ -192,11 +187,9 @@ def _pitch_hz(audio: np.ndarray, sample_rate: int) -> float:
 
 def test_real_render_has_the_labelled_pitch(tmp_path):
     require(shutil.which("fluidsynth") is not None, "fluidsynth")
-    soundfont = _fluidr3()
-    if soundfont is None:
-        pytest.skip("FluidR3_GM.sf2 not extracted; run `livedenoise data render` once")
+    require(TEST_SOUNDFONT.is_file(), f"{TEST_SOUNDFONT} (Debian package fluidr3mono-gm-soundfont)")
     labels = write_midi(tmp_path / "a.mid", 24, [Note(0.5, 1.5, 57, 100)])  # A3 nylon
-    out = render.render_midi(soundfont, tmp_path / "a.mid", tmp_path / "a.flac")
+    out = render.render_midi(TEST_SOUNDFONT, tmp_path / "a.mid", tmp_path / "a.flac")
     audio, sample_rate = sf.read(str(out), always_2d=True)
     assert sample_rate == 48000 and audio.shape[1] == 2
     mono = audio.mean(axis=1)

@@ -149,11 +149,13 @@ def removed_db(engine: EngineProcess, source: Path) -> float:
 
 def test_every_control_reaches_the_engine_process_and_is_read_back(engine_factory, white_noise_file):
     """Each control read back, and heard on the denoised tap: the gate's gain, bypass, the strength."""
-    engine = engine_factory(model="default", gate_factory="gain_gate:make", source_file=white_noise_file,
-                            input_device=None)
+    engine = engine_factory(
+        model="default", gate_factory="gain_gate:make", source_file=white_noise_file, input_device=None
+    )
     engine.start()
     state = engine.state()
-    assert (state["running"], state["bypass"], state["strength_db"], state["model"], state["gate"]) == (True, False, 40.0, "default", None)
+    controls = (state["running"], state["bypass"], state["strength_db"], state["model"], state["gate"])
+    assert controls == (True, False, 40.0, "default", None)
     engine.set_bypass(True)
     engine.set_strength_db(12.5)
     engine.set_gate(gain=0.5)
@@ -185,7 +187,9 @@ def test_every_control_reaches_the_engine_process_and_is_read_back(engine_factor
 
 
 @pytest.mark.parametrize("strength_db", [3.0, 6.0, 12.0])
-def test_the_strength_set_in_the_engine_process_is_what_it_takes_off_noise(engine_factory, white_noise_file, strength_db):
+def test_the_strength_set_in_the_engine_process_is_what_it_takes_off_noise(
+    engine_factory, white_noise_file, strength_db
+):
     engine = engine_factory(model="default", source_file=white_noise_file, input_device=None)
     engine.start()
     engine.set_strength_db(strength_db)
@@ -199,8 +203,9 @@ def test_same_hop_masks_put_the_shipped_model_under_the_overload_guard(engine_fa
     """A deadline of a thousandth of a hop, far below any step of the shipped model: with
     ``--same-hop-mask`` (the model steps in the callback) its hops overload and the guard sends the
     hops after them dry; stepping on its own thread, no hop of the callback is the model's to time."""
-    engine = engine_factory(model="default", source_file=white_noise_file, input_device=None, mask_ahead=mask_ahead,
-                            deadline_fraction=0.001)
+    engine = engine_factory(
+        model="default", source_file=white_noise_file, input_device=None, mask_ahead=mask_ahead, deadline_fraction=0.001
+    )
     engine.start()
     assert wait_for(lambda: engine.state()["stats"]["n_hops"] > 400)
     stats = engine.state()["stats"]

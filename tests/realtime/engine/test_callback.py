@@ -16,11 +16,11 @@ import pytest
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.engine.callback import FADE_HOPS, EngineCallback
-from livedenoise.realtime.gate import make_hop_hook
-from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.engine.overload_guard import OverloadGuard
 from livedenoise.realtime.engine.shared_ring import READER_IDLE_NS
 from livedenoise.realtime.engine.taps import Taps
+from livedenoise.realtime.gate import make_hop_hook
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 HOP_NS = round(1e9 * 128 / 48000)
 
@@ -244,11 +244,14 @@ def hop_by_hop(denoiser: StreamingDenoiser, signal: np.ndarray) -> np.ndarray:
     return denoiser.process(signal)
 
 
-@pytest.mark.parametrize("model,mask_ahead", [
-    ("dsp", False),
-    ("dsp", True),  # a step too light for a thread of its own runs in line, under the guard
-    ("default", False),  # the shipped model with --same-hop-mask
-])
+@pytest.mark.parametrize(
+    "model,mask_ahead",
+    [
+        ("dsp", False),
+        ("dsp", True),  # a step too light for a thread of its own runs in line, under the guard
+        ("default", False),  # the shipped model with --same-hop-mask
+    ],
+)
 def test_the_guards_dry_hops_are_the_bypass_output_and_the_rest_the_models(music_like, model, mask_ahead):
     """A model whose mask is audible, too slow for 150 blocks: the hops the guard sends dry are the
     bypass output sample for sample, the hops before the first overload are the one-shot output,
@@ -317,7 +320,8 @@ def test_the_callback_allocates_no_hop_over_thousands_of_blocks(model, blocksize
     callback = EngineCallback(denoiser, blocksize, taps=taps, clock_ns=clock)
     try:
         callback.hook = make_hop_hook(48000, 128, N_CHANNELS_FOR_PEAK, 513, kind="level", threshold_db=-30.0)
-        signal = (0.1 * np.random.default_rng(6).standard_normal((N_CHANNELS_FOR_PEAK, blocksize * 2100))).astype(np.float32)
+        rng = np.random.default_rng(6)
+        signal = (0.1 * rng.standard_normal((N_CHANNELS_FOR_PEAK, blocksize * 2100))).astype(np.float32)
         blocks = [signal[:, k * blocksize : (k + 1) * blocksize] for k in range(2100)]
         warm, measured = blocks[:100], blocks[100:]
         block_out = np.zeros((N_CHANNELS_FOR_PEAK, blocksize), np.float32)

@@ -71,13 +71,16 @@ def test_the_strength_slider_sets_how_much_noise_the_engine_removes(server, make
     start(window, qtbot)
     for strength_db in (3, 6, 12):
         window.controls.strength.setValue(strength_db)
-        qtbot.waitUntil(lambda: engine_state(window)["strength_db"] == strength_db, timeout=READ_BACK_TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda wanted=strength_db: engine_state(window)["strength_db"] == wanted, timeout=READ_BACK_TIMEOUT_MS
+        )
         assert removed_db(window, qtbot, white_noise_file) == pytest.approx(strength_db, abs=0.5)
 
 
 def test_every_control_reaches_the_engine(server, make_window, qtbot, note_file, white_noise_file):
-    window = make_window(devices=[JACK_SYSTEM], mode="file", file_path=str(white_noise_file), model="default",
-                         blocksize=128)
+    window = make_window(
+        devices=[JACK_SYSTEM], mode="file", file_path=str(white_noise_file), model="default", blocksize=128
+    )
     start(window, qtbot)
     controls = window.controls
 

@@ -142,8 +142,13 @@ def test_the_window_lists_the_devices_and_keeps_out_of_the_audio_server(jack_ser
     process left in the graph aborts in PortAudio when it exits after the server went away; the
     window's process, which found the server's device, exits cleanly."""
     server = jack_servers()
-    window = subprocess.Popen([sys.executable, "-c", WINDOW_BESIDE_A_SERVER, str(tmp_path / "gui.ini")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    window = subprocess.Popen(
+        [sys.executable, "-c", WINDOW_BESIDE_A_SERVER, str(tmp_path / "gui.ini")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         listed = json.loads(window.stdout.readline() or "{}")
         assert "system" in listed.get("devices", []) and listed["portaudio_initialized"] == 0, listed
