@@ -19,11 +19,12 @@ import signal
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.batch.takes import Take
 from livedenoise.realtime.batch.task import INTERRUPTED, TakeOptions, TakeResult, denoise_take, stop_current_take
 
 
-class WorkerDied(RuntimeError):
+class WorkerDied(LivedenoiseError, RuntimeError):
     """The process running (or holding) a take died; the take may be submitted again."""
 
 
