@@ -117,7 +117,7 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
             elif name.startswith("gru.") and n_old < n_new and old.shape == _narrower_gru_shape(name, tensor, n_old):
                 _grow_gru(name, tensor, old, n_old, n_new)
             elif old.dim() == tensor.dim() > 1 and old.shape[1] < tensor.shape[1] and all(
-                a == b for axis, (a, b) in enumerate(zip(old.shape, tensor.shape)) if axis != 1
+                a == b for axis, (a, b) in enumerate(zip(old.shape, tensor.shape, strict=True)) if axis != 1
             ):
                 tensor.zero_()
                 tensor[:, : old.shape[1]].copy_(old)

@@ -140,7 +140,7 @@ def _check_parity(model: CausalUNet, onnx_path: str | Path, n_frames: int, toler
     worst = 0.0
     for frame in range(n_frames):
         outputs = session.run(output_names, {"spec": spectra[..., frame], **prints, **states})
-        states = {s.input_name: out for s, out in zip(specs, outputs[1:])}
+        states = {s.input_name: out for s, out in zip(specs, outputs[1:], strict=True)}
         difference = float(np.abs(outputs[0] - expected[..., frame]).max())
         if not difference <= tolerance:  # also catches NaN
             with_print = " (with a print)" if prints.get("print_present", [0])[0] else ""
