@@ -206,8 +206,7 @@ def test_the_model_figure_table_is_the_cards():
 
 
 def test_the_model_s_size_is_the_shipped_model_s():
-    pytest.importorskip("torch")
-    from livedenoise.training.onnx_weights import load_onnx_model
+    from livedenoise.training.onnx_weights import load_onnx_model  # torch, which `make` installs
 
     model, _ = load_onnx_model(ROOT / "models" / "weights" / "default.onnx")
     size = f"{model.n_parameters() / 1000:.0f} k parameters, {model.macs_per_frame() / 1e6:.2f} M multiply-adds per hop"

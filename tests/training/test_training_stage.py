@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 from livedenoise.models.checkpoint import load_checkpoint_model
 from livedenoise.training.config import load_config
