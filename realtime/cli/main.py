@@ -59,7 +59,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(prog="livedenoise", description="Real-time music denoiser.")
     parser.add_argument("--version", action="version", version=f"livedenoise {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_text) in SUBCOMMANDS.items():
+    for name, (_, help_text) in SUBCOMMANDS.items():
         sub.add_parser(name, help=help_text, description=help_text, add_help=False)
     return parser
 
