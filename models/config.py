@@ -10,6 +10,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from livedenoise.models.retired_keys import drop_retired
 from livedenoise.models.stft_geometry import n_freqs
 
 LAYOUTS = ("compressed", "multiband")
@@ -19,6 +20,8 @@ MASK_PRIORS = ("none", "wiener")
 GRU_SPANS = ("all_rows", "per_row")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
+# Options of experiments that left the code, at the value that left them off (docs/experiments.md).
+RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
@@ -52,12 +55,6 @@ class UNetConfig:
     # denoiser tracks stationary noise). 0 leaves the channel out, as in models that predate it.
     floor_rise_db_per_s: float = 0.0
     floor_smooth_s: float = 0.04
-    # Two further input channels per layout channel: per row, the mean unit phasor of each bin's
-    # phase advance over phase_lag_hops hops, taken against the advance of the bin's centre
-    # frequency. At a lag of one window (n_fft / hop_samples) a held partial gives every bin near
-    # it the same advance, frame after frame, and noise a random one: magnitudes alone cannot
-    # tell a low note from the noise in its bins. 0 leaves the channels out.
-    phase_lag_hops: int = 0
     channels: tuple[int, ...] = (16, 24, 32, 32)
     freq_kernel: int = 3
     time_kernel: int = 2
@@ -117,19 +114,15 @@ class UNetConfig:
         return self.floor_rise_db_per_s > 0.0
 
     @property
-    def has_phase_input(self) -> bool:
-        return self.phase_lag_hops > 0
-
-    @property
     def takes_print(self) -> bool:
         return self.print_conditioning != "none"
 
     @property
     def n_input_channels(self) -> int:
-        # Per layout channel: level-normalized and per-row-normalized compressed magnitude, the
-        # magnitude over its noise floor, and the phase advance's two components; then the print's
-        # three channels (over the print, its spread, whether it is given).
-        per_layout_channel = 2 + int(self.tracks_noise_floor) + 2 * int(self.has_phase_input)
+        # Per layout channel: level-normalized and per-row-normalized compressed magnitude and the
+        # magnitude over its noise floor; then the print's three channels (over the print, its
+        # spread, whether it is given).
+        per_layout_channel = 2 + int(self.tracks_noise_floor)
         return per_layout_channel * self.n_layout_channels + N_PRINT_CHANNELS * int(self.takes_print)
 
     @property
@@ -204,8 +197,6 @@ class UNetConfig:
             raise ValueError("floor_power, norm_time_s and floor_smooth_s must be positive")
         if self.floor_rise_db_per_s < 0.0:
             raise ValueError(f"floor_rise_db_per_s must be >= 0 (0: no noise-floor channel), got {self.floor_rise_db_per_s}")
-        if self.phase_lag_hops < 0:
-            raise ValueError(f"phase_lag_hops must be >= 0 (0: no phase channels), got {self.phase_lag_hops}")
         if not 0.0 < self.mask_init < self.mask_max:
             raise ValueError(f"need 0 < mask_init < mask_max, got {self.mask_init}, {self.mask_max}")
 
@@ -216,6 +207,8 @@ class UNetConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "UNetConfig":
+        """The config ``to_dict`` wrote; keys of removed experiments load at their off value only."""
+        data = drop_retired("model", data, RETIRED_MODEL_KEYS)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

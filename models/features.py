@@ -145,11 +145,6 @@ def describe_features(config: UNetConfig) -> dict[str, Any]:
             "level-normalized compressed magnitude",
             "per-row running-mean-normalized compressed magnitude",
             *(["compressed magnitude over its tracked noise floor"] if config.tracks_noise_floor else []),
-            *(
-                [f"mean unit phasor of the phase advance over {config.phase_lag_hops} hops, real part", "its imaginary part"]
-                if config.has_phase_input
-                else []
-            ),
         ],
         "noise_floor": {"rise_db_per_s": config.floor_rise_db_per_s, "smooth_s": config.floor_smooth_s},
         "row_center_hz": [[round(float(f), 2) for f in channel] for channel in centers_hz],

@@ -27,9 +27,6 @@ def state_specs(config: UNetConfig) -> tuple[StateSpec, ...]:
         # Smoothing ahead of the minimum (decayed sum and weight), then the floor's inverse
         # (zero: no floor yet).
         specs += [StateSpec("floor_sum", rows), StateSpec("floor_weight", (1, 1, 1, 1)), StateSpec("floor_inverse", rows)]
-    if config.has_phase_input:
-        # The spectra of the last phase_lag_hops frames, oldest first.
-        specs.append(StateSpec("past_spec", (1, 2, config.n_freqs, config.phase_lag_hops)))
     if config.time_kernel > 1:
         n_in = (config.n_input_channels, *config.channels[:-1])
         # Level 0 keeps the rows; each further level reads its predecessor's rows and halves them.
@@ -42,12 +39,11 @@ def state_specs(config: UNetConfig) -> tuple[StateSpec, ...]:
 
 class StateGroups(NamedTuple):
     """The states of ``state_specs`` by role. ``floor`` is empty without noise-floor tracking,
-    ``past_spec`` without phase channels, ``conv_caches`` with a time kernel of 1."""
+    ``conv_caches`` with a time kernel of 1."""
 
     norm_sum: torch.Tensor
     norm_weight: torch.Tensor
     floor: list[torch.Tensor]
-    past_spec: list[torch.Tensor]
     conv_caches: list[torch.Tensor]
     gru: torch.Tensor
 
@@ -57,10 +53,9 @@ class StateGroups(NamedTuple):
         if len(states) != len(names):
             raise ValueError(f"expected {len(names)} states ({', '.join(names)}), got {len(states)}")
         n_floor = sum(name.startswith("floor_") for name in names)
-        first_cache = 2 + n_floor + int(config.has_phase_input)
-        past = list(states[2 + n_floor : first_cache])
-        return cls(states[0], states[1], list(states[2 : 2 + n_floor]), past, list(states[first_cache:-1]), states[-1])
+        first_cache = 2 + n_floor
+        return cls(states[0], states[1], list(states[2:first_cache]), list(states[first_cache:-1]), states[-1])
 
     def join(self) -> list[torch.Tensor]:
         """Back to ``state_specs`` order."""
-        return [self.norm_sum, self.norm_weight, *self.floor, *self.past_spec, *self.conv_caches, self.gru]
+        return [self.norm_sum, self.norm_weight, *self.floor, *self.conv_caches, self.gru]

@@ -127,13 +127,6 @@ class CausalUNet(nn.Module):
         self.config = config = config or UNetConfig()
         self.register_buffer("analysis", band_analysis_matrix(config), persistent=False)
         self.register_buffer("synthesis", band_synthesis_matrix(config), persistent=False)
-        if config.has_phase_input:
-            # Each bin's centre frequency advances its phase by this much over the lag.
-            turns = torch.arange(config.n_freqs) * (config.phase_lag_hops * config.hop_samples / config.n_fft)
-            advance = 2.0 * math.pi * turns
-            # (cos, sin) of minus the advance, per bin: (2, n_freqs, 1)
-            rotation = torch.stack([torch.cos(advance), -torch.sin(advance)])[:, :, None]
-            self.register_buffer("centre_rotation", rotation, persistent=False)
         ch = config.channels
         self.encoders = nn.ModuleList(
             CausalConv(
@@ -306,7 +299,7 @@ class CausalUNet(nn.Module):
         print_present: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
         config = self.config
-        norm_sum, norm_weight, floor_states, past_spec, conv_caches, gru_state = StateGroups.split(config, states)
+        norm_sum, norm_weight, floor_states, conv_caches, gru_state = StateGroups.split(config, states)
         if config.time_kernel == 1:
             conv_caches = [None] * len(self.encoders)
 
@@ -325,9 +318,6 @@ class CausalUNet(nn.Module):
             noise_floor, floor_states = self._noise_floor(rows, *floor_states)
             over_floor = rows / (noise_floor + floor)
             features.append(over_floor)
-        if config.has_phase_input:
-            advance, past_spec[0] = self._phase_advance(spec, past_spec[0])
-            features.extend(advance)
         film, over_print, present = None, None, None
         if config.takes_print:
             print_channels, film, over_print, present = self._print_inputs(rows, noise_print, print_present)
@@ -361,31 +351,8 @@ class CausalUNet(nn.Module):
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []
-        groups = StateGroups(norm_sum, norm_weight, list(floor_states), past_spec, new_caches, gru_state)
+        groups = StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state)
         return mask, groups.join(), raw
-
-    def _phase_advance(self, spec: torch.Tensor, past: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Per row, the mean unit phasor of each bin's phase advance since ``phase_lag_hops``
-        frames ago, against its centre frequency's: two tensors ``(batch, n_layout_channels,
-        n_rows, frames)``, and the last frames' spectra as the new state.
-
-        ``spec (batch, 2, n_freqs, frames)``; ``past (batch, 2, n_freqs, phase_lag_hops)``. Zero
-        past (a fresh stream) gives a zero phasor until a lag's frames have passed."""
-        config = self.config
-        n_frames = spec.shape[-1]
-        full = torch.cat([past, spec], dim=-1)
-        earlier, latest = full[..., :n_frames], full[..., n_frames:]
-        # spec times the conjugate of the earlier frame, then turned back by the centre's advance
-        re = spec[:, 0] * earlier[:, 0] + spec[:, 1] * earlier[:, 1]
-        im = spec[:, 1] * earlier[:, 0] - spec[:, 0] * earlier[:, 1]
-        cos, sin = self.centre_rotation[0], self.centre_rotation[1]
-        re, im = re * cos - im * sin, re * sin + im * cos
-        length = torch.sqrt(re * re + im * im) + config.floor_power
-        # both parts through one band matmul
-        phasors = torch.matmul(self.analysis, torch.stack([re, im], dim=1) / length.unsqueeze(1))
-        batch, n_layout_channels = spec.shape[0], config.n_layout_channels
-        phasors = phasors.reshape(batch, 2, n_layout_channels, config.n_rows, n_frames)
-        return [phasors[:, 0], phasors[:, 1]], latest
 
     def _recur(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The residual GRU over the bottleneck ``(batch, channels, rows, frames)``: one sequence
@@ -522,8 +489,7 @@ class CausalUNet(nn.Module):
                 handle.remove()
         n_in, n_hidden = self.gru.input_size, self.gru.hidden_size
         gru = 3 * (n_in * n_hidden + n_hidden * n_hidden)
-        n_analysed = 3 if config.has_phase_input else 1  # power, and the phasor's two parts
-        n_analysed += 3 * int(config.takes_print)  # the print's power, spread and mean, each step
+        n_analysed = 1 + 3 * int(config.takes_print)  # the power; the print's power, spread and mean, each step
         bands = self.analysis.numel() * n_analysed + self.synthesis.numel() * config.n_mask_components
         film = sum(m.weight.numel() for m in self.print_film if isinstance(m, nn.Linear)) if config.print_conditioning == "film" else 0
         return sum(counts) + gru + self.gru_out.weight.numel() + bands + film

@@ -23,19 +23,6 @@ def test_new_input_channel_starts_with_no_effect(tmp_path):
     assert first.shape[1] == 3 and first[:, 2].abs().max() == 0.0
 
 
-def test_phase_channels_start_with_no_effect(tmp_path):
-    torch.manual_seed(0)
-    source = trained_looking(CausalUNet(small_config(mask_prior="wiener")))
-    save_checkpoint(tmp_path / "source.pt", source)
-    grown = CausalUNet(small_config(mask_prior="wiener", phase_lag_hops=8))
-    init_from_checkpoint(grown, tmp_path / "source.pt")
-    grown.eval()
-    spectra = random_spectra(100)
-    with torch.no_grad():
-        torch.testing.assert_close(grown(spectra), source(spectra), atol=1e-5, rtol=0.0)
-    assert grown.encoders[0].conv.weight[:, 3:].abs().max() == 0.0
-
-
 def test_prior_gate_starts_with_no_effect(tmp_path):
     torch.manual_seed(0)
     source = trained_looking(CausalUNet(small_config(mask_prior="wiener")))

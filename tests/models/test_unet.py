@@ -11,7 +11,6 @@ import torch
 
 from livedenoise.models.config import LAYOUTS, OUTPUTS, SKIPS, UNetConfig
 from livedenoise.models.features import band_analysis_matrix, band_synthesis_matrix, compressed_band_edges
-from livedenoise.models.stft_torch import TorchStft
 from livedenoise.models.streaming import UNetStep, state_specs
 from livedenoise.models.unet import CausalUNet
 
@@ -343,61 +342,3 @@ def test_noise_floor_channel_is_optional():
     assert small_config().n_input_channels == 3
     with pytest.raises(ValueError, match="floor_rise_db_per_s"):
         small_config(floor_rise_db_per_s=-1.0)
-
-
-@pytest.mark.parametrize("layout, lag", [("compressed", 8), ("multiband", 1)])
-def test_phase_channels_step_form_equals_sequence_form(layout, lag):
-    torch.manual_seed(0)
-    model = trained_looking(CausalUNet(small_config(layout=layout, phase_lag_hops=lag)))
-    spectra = random_spectra(300, seed=7)
-    with torch.no_grad():
-        expected = model(spectra)
-    torch.testing.assert_close(run_steps(model, spectra), expected, atol=STEP_TOLERANCE, rtol=0.0)
-
-
-def phase_phasors(config: UNetConfig, audio: np.ndarray) -> np.ndarray:
-    """The phase channels of ``audio`` ``(samples,)``: ``(2, n_rows, frames)``."""
-    model = CausalUNet(config)
-    spec = TorchStft(config.n_fft, config.hop_samples).analyze(torch.from_numpy(audio.astype(np.float32))[None])
-    spec = torch.stack([spec.real, spec.imag], dim=1)
-    past = torch.zeros(1, 2, config.n_freqs, config.phase_lag_hops)
-    with torch.no_grad():
-        phasors, _ = model._phase_advance(spec, past)
-    return torch.cat(phasors, dim=1)[0].numpy()
-
-
-def test_phase_channels_tell_a_held_partial_from_noise():
-    config = small_config(n_rows=64, linear_max_hz=2000.0, phase_lag_hops=8)
-    rate = config.sample_rate
-    t = np.arange(2 * rate) / rate
-    # A partial between two bins (110.3 Hz: 2.35 bins) and noise of the same power.
-    partial = np.sin(2.0 * np.pi * 110.3 * t)
-    noise = np.random.default_rng(3).standard_normal(t.size) / np.sqrt(2.0)
-    settled = slice(config.phase_lag_hops + 8, None)
-    near = [2, 3]  # the bins on either side of the partial
-    for name, audio in (("partial", partial), ("noise", noise)):
-        phasors = phase_phasors(config, audio)[:, near, settled]
-        length = np.hypot(phasors[0], phasors[1])
-        # Over one window's lag a partial turns every bin near it by its own offset from the
-        # bin's centre, the same each frame; noise's turn is a fresh draw each time.
-        steadiness = np.hypot(phasors[0].mean(axis=-1), phasors[1].mean(axis=-1))
-        if name == "partial":
-            assert np.all(length > 0.99) and np.all(steadiness > 0.99)
-            turn = np.angle(phasors[0, :, -1] + 1j * phasors[1, :, -1])
-            offset = 110.3 / (rate / config.n_fft) - np.array(near)
-            # (within 0.1 rad: the partial's mirror image at -110 Hz leaks into bins this low)
-            np.testing.assert_allclose(turn, np.angle(np.exp(2j * np.pi * offset)), atol=0.1)
-        else:
-            assert np.all(steadiness < 0.2), f"noise looks held: {steadiness}"
-
-
-def test_phase_channels_are_optional():
-    assert UNetConfig().phase_lag_hops == 0, "configs written before the channels existed must keep loading"
-    assert small_config().n_input_channels == 3
-    with_phase = small_config(phase_lag_hops=8)
-    assert with_phase.n_input_channels == 5
-    assert [s.shape for s in state_specs(with_phase) if s.name == "past_spec"] == [(1, 2, N_FREQS, 8)]
-    assert not any(s.name == "past_spec" for s in state_specs(small_config()))
-    assert small_config(layout="multiband", phase_lag_hops=1).n_input_channels == 5 * 4
-    with pytest.raises(ValueError, match="phase_lag_hops"):
-        small_config(phase_lag_hops=-1)
