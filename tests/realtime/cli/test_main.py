@@ -1,7 +1,9 @@
 import subprocess
 import sys
-
 from pathlib import Path
+
+import numpy as np
+import soundfile as sf
 
 from livedenoise.realtime import __version__
 from livedenoise.realtime.cli.main import SUBCOMMANDS, main
@@ -26,11 +28,20 @@ def test_every_subcommand_has_help():
 
 
 def test_unknown_model_is_a_clear_error(tmp_path):
-    result = subprocess.run(
-        [LIVEDENOISE, "file", str(tmp_path / "a.wav"), str(tmp_path / "b.wav"), "--model", "nonsense"],
-        capture_output=True, text=True,
+    """On a file that `file` reads well with a real model: only the model name is wrong."""
+    src = tmp_path / "a.wav"
+    sf.write(src, np.zeros((4800, 1), np.float32), 48000)
+    good = subprocess.run(
+        [LIVEDENOISE, "file", str(src), str(tmp_path / "b.wav"), "--model", "identity"], capture_output=True, text=True
     )
-    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert good.returncode == 0, good.stderr
+    result = subprocess.run(
+        [LIVEDENOISE, "file", str(src), str(tmp_path / "c.wav"), "--model", "nonsense"], capture_output=True, text=True
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "unknown model 'nonsense'" in lines[0] and "identity" in lines[0]  # and what to give instead
+    assert not (tmp_path / "c.wav").exists()
 
 
 def test_demo_writes_both_clips(tmp_path):
