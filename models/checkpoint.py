@@ -22,7 +22,7 @@ from livedenoise.models.unet import CausalUNet
 REQUIRED_KEYS = ("model_config", "model_state")
 # Weights a grown model may lack: at their initialization they leave the function unchanged (the print's
 # weights act only where a print is given, or start at zero).
-_IDENTITY_AT_ZERO = ("prior_gate.", "print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias")
+_IDENTITY_AT_ZERO = ("print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias")
 
 
 class CheckpointError(LivedenoiseError, ValueError):
@@ -93,8 +93,8 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
     """Copy the weights of a related model into ``model`` (fine-tuning, a new input channel, a
     wider recurrent bottleneck), so that ``model`` starts as the same function as ``source``.
 
-    Tensors of the same shape are copied. A gate on the prior the source lacks keeps its zero
-    initialization, a gate of one (``UNetConfig.gate_prior``). A tensor that differs only by having
+    Tensors of the same shape are copied. The print's weights the source lacks keep their
+    initialization (``_IDENTITY_AT_ZERO``), which leaves the function unchanged. A tensor that differs only by having
     more entries on axis 1 (a convolution with more input channels, the GRU read-out of more hidden
     units) takes the source's and keeps zeros for the rest, so the new inputs start with no effect.
     A GRU with more hidden units (``_grow_gru``) keeps the source's units as they were and adds

@@ -21,7 +21,7 @@ GRU_SPANS = ("all_rows", "per_row")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
 # Options of experiments that left the code, at the value that left them off (docs/experiments.md).
-RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0}
+RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
@@ -76,11 +76,6 @@ class UNetConfig:
     # Whether training may scale the prior's logit. Left free, it falls from 1 to 0.01 within
     # 6,500 steps and the network turns into a gate for whole clips (all bins pass or none do).
     learn_prior_weight: bool = True
-    # A gate on the prior per row and frame, from a head of its own: the prior's logit is scaled
-    # by softplus(head output) / log(2) on top of the prior's weight, one at zero. A held note and
-    # a stationary noise both sit on their floor; a single weight for every row must trade one for
-    # the other, a gate can pass the note and hand the noise to the floor tracker.
-    gate_prior: bool = False
     # Initial mask magnitude: close to pass-through so training starts from "do no harm".
     mask_init: float = 0.9
     # The noise print (per-bin mean log power, spread and mean power of the room's noise alone) as
@@ -165,8 +160,6 @@ class UNetConfig:
             raise ValueError(f"mask_prior must be one of {MASK_PRIORS}, got {self.mask_prior!r}")
         if self.mask_prior == "wiener" and (self.output != "gain" or not self.tracks_noise_floor):
             raise ValueError("mask_prior='wiener' needs output='gain' and floor_rise_db_per_s > 0")
-        if self.gate_prior and self.mask_prior != "wiener":
-            raise ValueError("gate_prior needs mask_prior='wiener'")
         if self.print_conditioning not in PRINT_CONDITIONINGS:
             raise ValueError(f"print_conditioning must be one of {PRINT_CONDITIONINGS}, got {self.print_conditioning!r}")
         if self.print_prior and (self.mask_prior != "wiener" or not self.takes_print):

@@ -28,10 +28,6 @@ _LEAKY_SLOPE = 0.1
 # one half, per row; a running minimum sits below the noise's mean) and the lowest gain it asks for.
 _PRIOR_INIT_BIAS = 4.0
 _PRIOR_MIN_GAIN = 0.01
-# The prior's gate is the gate head's output times this: a gate grown at zero into a trained model
-# moves as fast as one of its weights would at this many times the learning rate (Adam's steps do
-# not scale with the gradient), or it would barely open or shut within a schedule.
-_PRIOR_GATE_SCALE = 10.0
 # The print's prior: power over the print's mean power at which the gain is one half, at start (the
 # print-Wiener's over-subtraction).
 _PRINT_PRIOR_INIT_BIAS = 1.5
@@ -156,11 +152,6 @@ class CausalUNet(nn.Module):
             else:
                 # a constant of the config, so checkpoints and exports need not carry it
                 self.register_buffer("prior_weight", torch.ones(()), persistent=False)
-            if config.gate_prior:
-                self.prior_gate = nn.Conv2d(
-                    self.joins[0].out_channels(ch[0]), config.n_layout_channels, (config.freq_kernel, 1),
-                    padding=(config.freq_kernel // 2, 0),
-                )
         if config.takes_print:
             # What the print's channels read when no print is given: learned, zero at start.
             self.no_print_rows = nn.Parameter(torch.zeros(2, config.n_rows, 1))
@@ -191,10 +182,6 @@ class CausalUNet(nn.Module):
             # zero: every level's scale starts at one and its shift at zero, whatever the print
             nn.init.zeros_(self.print_film[-1].weight)
             nn.init.zeros_(self.print_film[-1].bias)
-        if config.gate_prior:
-            # zero: the gate starts at one everywhere, whatever the input (growing a model keeps its function)
-            nn.init.zeros_(self.prior_gate.weight)
-            nn.init.zeros_(self.prior_gate.bias)
         with torch.no_grad():
             bias = self.head.bias.view(config.n_mask_components, config.n_layout_channels)
             bias.zero_()
@@ -343,11 +330,7 @@ class CausalUNet(nn.Module):
             if over_print is not None:
                 print_logit = self._wiener_logit(over_print, self.print_prior_log_bias)
                 floor_logit = present * print_logit + (1.0 - present) * floor_logit
-            prior = self.prior_weight * floor_logit
-            if config.gate_prior:
-                gate = F.softplus(_PRIOR_GATE_SCALE * self.prior_gate(joined)) / math.log(2.0)
-                prior = prior * gate.reshape(prior.shape)
-            raw = raw + prior
+            raw = raw + self.prior_weight * floor_logit
         mask = self._mask(raw, by_row_mean)
         if config.time_kernel == 1:
             new_caches = []

@@ -23,19 +23,6 @@ def test_new_input_channel_starts_with_no_effect(tmp_path):
     assert first.shape[1] == 3 and first[:, 2].abs().max() == 0.0
 
 
-def test_prior_gate_starts_with_no_effect(tmp_path):
-    torch.manual_seed(0)
-    source = trained_looking(CausalUNet(small_config(mask_prior="wiener")))
-    save_checkpoint(tmp_path / "source.pt", source)
-    grown = CausalUNet(small_config(mask_prior="wiener", gate_prior=True))
-    init_from_checkpoint(grown, tmp_path / "source.pt")
-    grown.eval()
-    spectra = random_spectra(100)
-    with torch.no_grad():
-        torch.testing.assert_close(grown(spectra), source(spectra), atol=1e-5, rtol=0.0)
-    assert grown.prior_gate.weight.abs().max() == 0.0 and grown.prior_gate.bias.abs().max() == 0.0
-
-
 def test_unrelated_shapes_are_refused(tmp_path):
     save_checkpoint(tmp_path / "source.pt", CausalUNet(small_config(gru_hidden=24)))
     with pytest.raises(CheckpointError, match="gru"):  # a narrower GRU would lose units

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 import pytest
@@ -92,35 +91,6 @@ def test_wiener_prior_step_form_equals_sequence_form():
     torch.testing.assert_close(run_steps(model, spectra), expected, atol=STEP_TOLERANCE, rtol=0.0)
 
 
-def test_gated_prior_step_form_equals_sequence_form():
-    torch.manual_seed(0)
-    model = trained_looking(CausalUNet(small_config(mask_prior="wiener", gate_prior=True)))
-    with torch.no_grad():
-        model.prior_gate.weight.normal_(0.0, 0.5)  # a gate that moves from row to row and frame to frame
-    spectra = random_spectra(400, seed=5)
-    with torch.no_grad():
-        expected = model(spectra)
-    torch.testing.assert_close(run_steps(model, spectra), expected, atol=STEP_TOLERANCE, rtol=0.0)
-
-
-def test_prior_gate_scales_the_prior_alone():
-    """A shut gate leaves the network's own logit (the prior's weight at zero); an open one
-    scales the prior, never the network's part."""
-    torch.manual_seed(0)
-    gated = trained_looking(CausalUNet(small_config(mask_prior="wiener", gate_prior=True)))
-    plain = CausalUNet(small_config(mask_prior="wiener")).eval()
-    plain.load_state_dict({k: v for k, v in gated.state_dict().items() if not k.startswith("prior_gate.")})
-    spectra = random_spectra(200, seed=2)
-    with torch.no_grad():
-        gated.prior_gate.weight.zero_()
-        gated.prior_gate.bias.fill_(-4.0)
-        plain.prior_weight.zero_()
-        torch.testing.assert_close(gated(spectra), plain(spectra), atol=1e-6, rtol=0.0)
-        gated.prior_gate.bias.fill_(4.0)  # times the gate scale of 10: softplus(40) / log(2) = 57.7
-        plain.prior_weight.mul_(0.0).add_(gated.prior_weight * 40.0 / math.log(2.0))
-        torch.testing.assert_close(gated(spectra), plain(spectra), atol=1e-5, rtol=0.0)
-
-
 def test_per_row_gru_step_form_equals_sequence_form_and_batches_alike():
     torch.manual_seed(0)
     model = trained_looking(CausalUNet(small_config(gru_span="per_row"))).eval()
@@ -190,8 +160,6 @@ def test_wiener_prior_needs_the_floor_channel_and_a_gain():
         small_config(mask_prior="wiener", output="complex")
     with pytest.raises(ValueError, match="mask_prior"):
         small_config(mask_prior="kalman")
-    with pytest.raises(ValueError, match="gate_prior"):
-        small_config(gate_prior=True)
 
 
 def test_default_config_step_equals_sequence():

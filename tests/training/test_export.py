@@ -71,7 +71,6 @@ def onnx_steps(path, specs, spectra: np.ndarray) -> np.ndarray:
         ("add", "gain", 6.0, "none", {}),
         ("add", "gain", 6.0, "wiener", {}),
         ("add", "gain", 6.0, "wiener", {"gru_span": "per_row"}),
-        ("add", "gain", 6.0, "wiener", {"gate_prior": True}),
         ("attention", "complex", 0.0, "none", {}),
         ("concat", "magnitude", 3.0, "none", {}),
     ],
