@@ -5,6 +5,7 @@ towards a new steady noise, kept across a restart; without a print nothing of it
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ def noise(seconds: float, seed: int, rms: float, tilt_db_per_octave: float = 0.0
 def band_power_db(noise_print: NoisePrint) -> np.ndarray:
     edges = band_edges(noise_print.n_freqs)
     power = 10.0 ** (noise_print.power_db / 10.0)
-    return np.array([10.0 * np.log10(power[a:b].mean()) for a, b in zip(edges[:-1], edges[1:])])
+    return np.array([10.0 * np.log10(power[a:b].mean()) for a, b in pairwise(edges)])
 
 
 def wait_for(condition, timeout_s: float) -> bool:

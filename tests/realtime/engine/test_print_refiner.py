@@ -3,6 +3,8 @@ new steady noise is learned within the time constant, and the print it hands bac
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -58,7 +60,7 @@ class Stream:
 def band_power_db(power_db: np.ndarray) -> np.ndarray:
     edges = band_edges(power_db.size)
     power = 10.0 ** (power_db / 10.0)
-    return np.array([10.0 * np.log10(power[a:b].mean()) for a, b in zip(edges[:-1], edges[1:])])
+    return np.array([10.0 * np.log10(power[a:b].mean()) for a, b in pairwise(edges)])
 
 
 @pytest.mark.parametrize("sine_over_noise_db", [10.0, 20.0, 40.0])
