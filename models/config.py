@@ -21,7 +21,7 @@ GRU_SPANS = ("all_rows", "per_row")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
 # Options of experiments that left the code, at the value that left them off (docs/experiments.md).
-RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False}
+RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
@@ -73,9 +73,6 @@ class UNetConfig:
     # is spent on what a floor tracker gets wrong (held notes, noise that moves). Needs the
     # noise-floor channel and the gain output. "none": the network's logit alone.
     mask_prior: str = "none"
-    # Whether training may scale the prior's logit. Left free, it falls from 1 to 0.01 within
-    # 6,500 steps and the network turns into a gate for whole clips (all bins pass or none do).
-    learn_prior_weight: bool = True
     # Initial mask magnitude: close to pass-through so training starts from "do no harm".
     mask_init: float = 0.9
     # The noise print (per-bin mean log power, spread and mean power of the room's noise alone) as

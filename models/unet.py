@@ -147,11 +147,8 @@ class CausalUNet(nn.Module):
         if config.mask_prior == "wiener":
             n_prior_rows = config.n_layout_channels * config.n_rows
             self.prior_log_bias = nn.Parameter(torch.full((n_prior_rows, 1), math.log(_PRIOR_INIT_BIAS)))
-            if config.learn_prior_weight:
-                self.prior_weight = nn.Parameter(torch.ones(()))
-            else:
-                # a constant of the config, so checkpoints and exports need not carry it
-                self.register_buffer("prior_weight", torch.ones(()), persistent=False)
+            # training scales the prior's logit as it needs
+            self.prior_weight = nn.Parameter(torch.ones(()))
         if config.takes_print:
             # What the print's channels read when no print is given: learned, zero at start.
             self.no_print_rows = nn.Parameter(torch.zeros(2, config.n_rows, 1))

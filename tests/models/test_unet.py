@@ -138,21 +138,6 @@ def test_untrained_wiener_prior_removes_stationary_noise_the_plain_model_passes(
     assert float(gains["wiener"][100, 210:260].min()) > 0.9
 
 
-def test_fixed_prior_weight_is_not_trained_and_is_saved():
-    """With learn_prior_weight off, the prior's weight stays one through an optimizer step; it is
-    a constant of the config, not a weight to save."""
-    torch.manual_seed(0)
-    model = CausalUNet(small_config(mask_prior="wiener", learn_prior_weight=False))
-    assert all(name != "prior_weight" for name, _ in model.named_parameters())
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-1, weight_decay=1e-1)
-    model(random_spectra(40)).square().mean().backward()
-    optimizer.step()
-    assert float(model.prior_weight) == 1.0
-    assert "prior_weight" not in model.state_dict()
-    learned = CausalUNet(small_config(mask_prior="wiener"))
-    assert any(name == "prior_weight" for name, _ in learned.named_parameters())
-
-
 def test_wiener_prior_needs_the_floor_channel_and_a_gain():
     with pytest.raises(ValueError, match="mask_prior"):
         small_config(mask_prior="wiener", floor_rise_db_per_s=0.0)
