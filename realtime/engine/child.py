@@ -34,10 +34,9 @@ from livedenoise.realtime.engine.audio_engine import AudioEngine, EngineError
 from livedenoise.realtime.engine.callback import EngineCallback
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.engine.live_print import LivePrint, uses_prints
+from livedenoise.realtime.engine.live_print import LivePrint, open_live_runtime
 from livedenoise.realtime.engine.looping_source import LoopingSource
 from livedenoise.realtime.noise_print import NoisePrintError
-from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.engine.taps import Taps
 from livedenoise.realtime.engine.thread_priority import set_ordinary, set_realtime
@@ -51,17 +50,6 @@ MAIN_THREAD_RT_PRIORITY = 5
 GC_PERIOD_S = 2.0
 WARM_UP_S = 0.2  # let the first callbacks run before freezing what warm-up allocated
 SETUP_ERRORS = (DeviceError, EngineError, ModelLoadError, AudioFileError, ValueError, OSError, ImportError)
-
-
-def open_live_runtime(model: str, provider: str):
-    """``model`` ready to take a noise print while it runs: a blind model is joined with the print-Wiener,
-    whose mask is the model's own until a print comes (the identity path passes through, print or not)."""
-    runtime = open_runtime(model, provider)
-    if uses_prints(runtime) or getattr(runtime, "passes_through", False):
-        return runtime
-    from livedenoise.realtime.runtimes.print_combined import PrintCombined
-
-    return PrintCombined(runtime)
 
 
 def main(settings, conn: Connection) -> None:

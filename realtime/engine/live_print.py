@@ -1,10 +1,12 @@
-"""LivePrint: the engine process's noise print: the one the model uses, learning it, refining it.
+"""LivePrint: a live stream's noise print: the one the model uses, learning it, refining it.
 
-It runs on the engine process's main thread, between controls, as a model switch does; nothing here
-runs in the audio callback. A print reaches the model through the runtime's ``set_noise_print``
-(prepared off the step, swapped in with one reference assignment), so it costs the audio thread
-nothing: the mask changes at a hop boundary, as it does every hop, and the overlap-add of the
-synthesis window carries the output across.
+Its host runs a ``StreamingDenoiser`` hop by hop and shows each hop's input spectrum to the
+``print_learner`` and ``print_refiner`` it is given: the engine's ``EngineCallback``, or the app's
+file preview. In the engine, LivePrint runs on the process's main thread, between controls, as a
+model switch does; nothing here runs in the audio callback. A print reaches the model through the
+runtime's ``set_noise_print`` (prepared off the step, swapped in with one reference assignment), so
+it costs the audio thread nothing: the mask changes at a hop boundary, as it does every hop, and
+the overlap-add of the synthesis window carries the output across.
 
 - ``give(print)``: a print from the owner (a file, a saved print, the app's last one), or None.
 - ``learn(seconds)``: a fresh ``PrintLearner`` is hung on the callback; when it has heard enough,
@@ -20,23 +22,48 @@ keep and show, and events: "print_learned" (the print's one line) or "error".
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Protocol
 
-from livedenoise.realtime.engine.callback import EngineCallback
+from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.engine.print_learner import PrintLearner
 from livedenoise.realtime.engine.print_refiner import PRINT_MODES, PrintRefiner
 from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 PUBLISH_PERIOD_S = 1.0
 LEARNED_SOURCE = "the room"
+
+
+class PrintHost(Protocol):
+    """What runs the stream: ``EngineCallback`` has these; hop by hop it calls ``print_learner.observe`` and
+    ``print_refiner.observe`` with the hop's input spectrum, when they are set."""
+
+    sample_rate: int
+    hop_samples: int
+    n_channels: int
+    n_hops: int  # since the stream started
+    denoiser: StreamingDenoiser
+    print_learner: PrintLearner | None
+    print_refiner: PrintRefiner | None
 
 
 def uses_prints(runtime) -> bool:
     return bool(getattr(runtime, "accepts_noise_print", False))
 
 
+def open_live_runtime(model: str, provider: str = "cpu"):
+    """``model`` ready to take a noise print while it runs: a blind model is joined with the print-Wiener,
+    whose mask is the model's own until a print comes (the identity path passes through, print or not)."""
+    runtime = open_runtime(model, provider)
+    if uses_prints(runtime) or getattr(runtime, "passes_through", False):
+        return runtime
+    from livedenoise.realtime.runtimes.print_combined import PrintCombined
+
+    return PrintCombined(runtime)
+
+
 class LivePrint:
-    def __init__(self, callback: EngineCallback, send: Callable[[tuple], None], mode: str = "freeze") -> None:
+    def __init__(self, callback: PrintHost, send: Callable[[tuple], None], mode: str = "freeze") -> None:
         if mode not in PRINT_MODES:
             raise ValueError(f"print mode must be one of {', '.join(PRINT_MODES)}, got {mode!r}")
         self.callback = callback

@@ -219,9 +219,9 @@ class PrintRefiner:
         power_db = 10.0 * np.log10(np.maximum(stats[2], POWER_FLOOR))
         origin_power = np.power(10.0, origin.power_db.astype(np.float64) / 10.0)
         # the level follows the power: the seed's level, moved by the change of the whole spectrum's power
-        level_dbfs = origin.level_dbfs + 10.0 * math.log10(
-            max(float(np.sum(self._bin_weights * stats[2])), 1e-30) / max(float(np.sum(self._bin_weights * origin_power)), 1e-30)
-        )
+        power_now = max(float(np.sum(self._bin_weights * stats[2])), 1e-30)
+        power_then = max(float(np.sum(self._bin_weights * origin_power)), 1e-30)
+        level_dbfs = origin.level_dbfs + 10.0 * math.log10(power_now / power_then)
         n_learned = self.n_accepted - self.n_accepted_at_seed
         duration_s = origin.duration_s + n_learned * self.hop_samples / self.sample_rate
         source = origin.source if origin.source.endswith("refined") else f"{origin.source or 'the room'}, refined"

@@ -1,4 +1,8 @@
-"""``livedenoise gui``: the desktop app. ``--screenshot OUT.png --quit-after S`` for scripted pictures."""
+"""``livedenoise gui``: the desktop app. ``--screenshot OUT.png --quit-after S`` for scripted pictures.
+
+``--noise-print PATH`` starts with that print (and keeps it for the next runs), ``--learn-seconds S``
+learns the room as soon as the audio runs, ``--print auto|freeze`` sets how the print is kept.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import sys
 from pathlib import Path
 
 from livedenoise.realtime.cli.arg_types import positive_float
+from livedenoise.realtime.cli.print_flags import add_live_print_arguments
 from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GATE_CHOICES, MODES
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 
@@ -24,6 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.add_argument("--gate", choices=GATE_CHOICES, default=None,
                         help="the noise gate: off, level (classic) or mask (opens on music); default: as last time")
+    add_live_print_arguments(parser, remembered=True)
     parser.set_defaults(model=None, strength_db=None)  # unless given, the remembered settings win
     parser.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png", help="save the window as a PNG before quitting")
     parser.add_argument("--quit-after", type=positive_float, default=None, metavar="SECONDS",
@@ -34,13 +40,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def overrides_from(args: argparse.Namespace) -> dict:
     overrides = {}
     for flag, field in (("mode", "mode"), ("input", "input_device"), ("output", "output_device"), ("blocksize", "blocksize"),
-                        ("model", "model"), ("strength_db", "strength_db"), ("gate", "gate")):
+                        ("model", "model"), ("strength_db", "strength_db"), ("gate", "gate"),
+                        ("print_mode", "print_mode"), ("learn_seconds", "learn_seconds")):
         value = getattr(args, flag)
         if value is not None:
             overrides[field] = value
     if args.file is not None:
         overrides["file_path"] = str(args.file)
         overrides.setdefault("mode", "file")
+    if args.noise_print is not None:
+        overrides["noise_print_path"] = str(args.noise_print.resolve())  # kept beside the settings once it runs
     return overrides
 
 
@@ -56,9 +65,14 @@ def run(args: argparse.Namespace) -> int:
                             "--quit-after SECONDS render the window off screen\n")
     if args.screenshot is not None and not args.screenshot.parent.is_dir():
         args.parser.error(f"--screenshot {args.screenshot}: folder {args.screenshot.parent} does not exist")
+    if args.noise_print is not None and args.learn_seconds is not None:
+        args.parser.error("--noise-print and --learn-seconds: give one (a print, or learn one now)")
+    if args.noise_print is not None and not args.noise_print.is_file():
+        args.parser.exit(1, f"livedenoise gui: error: --noise-print {args.noise_print}: noise print not found\n")
     app = application(headless=headless)
     window = open_window(settings_store(args.settings), overrides_from(args), provider=args.provider)
-    window.start_or_preview()
+    if window.start_or_preview() and args.learn_seconds is not None:
+        window.learn_noise(args.learn_seconds)
     quit_after_s = args.quit_after if args.quit_after is not None else (DEFAULT_SCREENSHOT_AFTER_S if args.screenshot else None)
     outcome = {"code": 0}
 

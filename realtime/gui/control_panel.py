@@ -1,11 +1,13 @@
-"""ControlPanel: what to denoise, where to, with which model, how hard, and the noise gate.
+"""ControlPanel: what to denoise, where to, with which model, how hard, the noise gate and the noise print.
 
 It holds no audio state: it shows a ``GuiSettings`` and emits ``changed(GuiSettings, name)`` when the
-user changes one field; the window decides what that means for the running source.
+user changes one field; the window decides what that means for the running source. The print's
+buttons are requests (``learn_clicked``, ``forget_clicked``): the window learns, keeps and shows it.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -44,16 +47,20 @@ GATE_THRESHOLD_UNITS = {"level": "dBFS", "mask": "dB"}
 GATE_OPEN_STYLE = "background: #2e7d32; color: white; padding: 2px 6px; border-radius: 3px;"
 GATE_SHUT_STYLE = "background: #555; color: #ddd; padding: 2px 6px; border-radius: 3px;"
 DEFAULT_DEVICE_LABEL = "system default"
+LEARN_LABEL = "Learn noise"
 
 
 class ControlPanel(QWidget):
     changed = Signal(object, str)  # (GuiSettings, name of the field that changed)
     start_stop_clicked = Signal()
+    learn_clicked = Signal()
+    forget_clicked = Signal()
 
     def __init__(self, settings: GuiSettings, devices: list[Device], parent=None) -> None:
         super().__init__(parent)
         self._settings = settings
         self._updating = False
+        self._running = False
 
         self.mode = QComboBox()
         for mode, label in MODE_LABELS.items():
@@ -91,6 +98,18 @@ class ControlPanel(QWidget):
         self.gate_release_label.setMinimumWidth(64)
         self.gate_indicator = QLabel()
         self.gate_indicator.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.learn = QPushButton(LEARN_LABEL)
+        self.learn.setToolTip("listen to the room alone for a few seconds (play nothing meanwhile), then remove "
+                              "what it heard; the print is kept for the next run")
+        self.forget = QPushButton("Forget")
+        self.forget.setToolTip("run without a noise print")
+        self.print_freeze = QRadioButton("Freeze")
+        self.print_freeze.setToolTip("keep the print as it was learned")
+        self.print_auto = QRadioButton("Auto")
+        self.print_auto.setToolTip("keep refining the print from moments that hold the room's noise alone "
+                                   "(never from a note), within seconds")
+        self.print_line = QLabel()
+        self.print_line.setWordWrap(True)
         self.start_stop = QPushButton("Start (Space)")
         for combo in (self.mode, self.input_device, self.output_device, self.blocksize, self.model, self.gate):
             # long device names must not widen the panel: the full name is in the drop-down
@@ -120,6 +139,12 @@ class ControlPanel(QWidget):
         gate_form.addRow("Threshold", _row(self.gate_threshold, self.gate_threshold_label))
         gate_form.addRow("Release", _row(self.gate_release, self.gate_release_label))
 
+        print_box = QGroupBox("Noise print")
+        print_form = QFormLayout(print_box)
+        print_form.addRow(_row(self.learn, self.forget))
+        print_form.addRow("Print", _row(self.print_freeze, self.print_auto, stretch_first=False))
+        print_form.addRow(self.print_line)
+
         view_box = QGroupBox("View")
         QVBoxLayout(view_box).addWidget(self.show_mask)
 
@@ -128,6 +153,7 @@ class ControlPanel(QWidget):
         layout.addWidget(source_box)
         layout.addWidget(denoise_box)
         layout.addWidget(gate_box)
+        layout.addWidget(print_box)
         layout.addWidget(view_box)
         layout.addWidget(self.start_stop)
         layout.addStretch(1)
@@ -148,6 +174,10 @@ class ControlPanel(QWidget):
         self.gate_threshold.valueChanged.connect(self._gate_threshold_moved)
         self.gate_release.valueChanged.connect(self._gate_release_moved)
         self.start_stop.clicked.connect(self.start_stop_clicked)
+        self.learn.clicked.connect(self.learn_clicked)
+        self.forget.clicked.connect(self.forget_clicked)
+        self.print_auto.toggled.connect(lambda on: self._emit("print_mode", "auto" if on else "freeze"))
+        self.set_learning(None)
 
     @property
     def settings(self) -> GuiSettings:
@@ -188,11 +218,31 @@ class ControlPanel(QWidget):
         self.show_mask.setChecked(settings.show_mask)
         self.gate.setCurrentIndex(max(0, self.gate.findData(settings.gate)))
         self._show_gate(settings)
+        self.print_auto.setChecked(settings.print_mode == "auto")
+        self.print_freeze.setChecked(settings.print_mode != "auto")
         self._show_mode(settings.mode)
         self._updating = False
 
     def set_running(self, running: bool) -> None:
         self.start_stop.setText("Stop (Space)" if running else "Start (Space)")
+        self._running = running
+        if self.learn.text() == LEARN_LABEL:
+            self.learn.setEnabled(running)
+
+    def set_learning(self, seconds_left: float | None) -> None:
+        """The Learn button as a countdown while the room is learned; None: ready (while running)."""
+        if seconds_left is None:
+            self.learn.setText(LEARN_LABEL)
+            self.learn.setEnabled(self._running)
+        else:
+            self.learn.setText(f"Quiet… {math.ceil(seconds_left)} s" if seconds_left > 0 else "Learning…")
+            self.learn.setEnabled(False)
+
+    def show_print(self, line: str, have_print: bool) -> None:
+        """The print in use (or kept, when stopped) in one line; Forget only when there is one."""
+        self.print_line.setText(line)
+        self.print_line.setToolTip(line)
+        self.forget.setEnabled(have_print)
 
     def set_gate_open(self, is_open: bool | None) -> None:
         """The indicator: what the running gate does now (None: no gate running)."""
@@ -268,10 +318,13 @@ class ControlPanel(QWidget):
             self.model.setCurrentIndex(self.model.findData(path))
 
 
-def _row(*widgets) -> QWidget:
+def _row(*widgets, stretch_first: bool = True) -> QWidget:
+    """``widgets`` side by side: the first takes the room left, or (``stretch_first`` False) none does."""
     row = QWidget()
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
     for widget in widgets:
-        layout.addWidget(widget, 1 if widget is widgets[0] else 0)
+        layout.addWidget(widget, 1 if stretch_first and widget is widgets[0] else 0)
+    if not stretch_first:
+        layout.addStretch(1)
     return row

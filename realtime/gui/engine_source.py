@@ -18,13 +18,16 @@ from livedenoise.realtime.engine.process import EngineProcess, EngineSettings
 from livedenoise.realtime.gui.gui_settings import GuiSettings
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.noise_print import NoisePrint
 from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
 MAX_FILE_CHANNELS = 2
 
 
-def engine_settings(settings: GuiSettings, provider: str = "cpu") -> EngineSettings:
-    """What the engine process needs for the window's ``settings`` (mode "live" or "file")."""
+def engine_settings(settings: GuiSettings, provider: str = "cpu", noise_print: NoisePrint | None = None,
+                    print_made_at: float | None = None) -> EngineSettings:
+    """What the engine process needs for the window's ``settings`` (mode "live" or "file"), starting with
+    ``noise_print`` (made at ``print_made_at``) where there is one."""
     source_file = None
     channels = 1
     if settings.mode == "file":
@@ -38,7 +41,8 @@ def engine_settings(settings: GuiSettings, provider: str = "cpu") -> EngineSetti
             input_device=settings.input_device or None, output_device=settings.output_device or None,
             blocksize=settings.blocksize, channels=channels, model=settings.model, provider=provider,
             strength_db=settings.strength_db, bypass=settings.bypass, source_file=source_file,
-            gate=settings.gate_params(),
+            gate=settings.gate_params(), noise_print=noise_print, print_made_at=print_made_at,
+            print_mode=settings.print_mode,
         )
     except ValueError as exc:
         raise SourceError(str(exc)) from exc
@@ -90,6 +94,23 @@ class EngineSource:
     def set_gate(self, **params) -> None:
         self._control(self.engine.set_gate, **params)
 
+    def learn_noise_print(self, seconds: float) -> None:
+        self._control(self.engine.learn_noise_print, seconds)
+
+    def set_noise_print(self, noise_print: NoisePrint | None, made_at: float | None = None) -> None:
+        self._control(self.engine.set_noise_print, noise_print, made_at)
+
+    def set_print_mode(self, mode: str) -> None:
+        self._control(self.engine.set_print_mode, mode)
+
+    @property
+    def noise_print(self) -> NoisePrint | None:
+        return self.engine.noise_print
+
+    @property
+    def noise_print_made_at(self) -> float | None:
+        return self.engine.noise_print_made_at
+
     def state(self) -> SourceState:
         try:
             state = self.engine.state()
@@ -103,6 +124,7 @@ class EngineSource:
             latency=None if latency is None else Latency.from_dict(latency), load=float(stats.get("load", 0.0)),
             n_xruns=int(stats.get("n_xruns", 0)), n_overloads=int(stats.get("n_overloads", 0)),
             n_late_masks=int(stats.get("n_late_masks", 0)), gate=state.get("gate"), gate_open=state.get("gate_open"),
+            noise_print=state.get("print"),
         )
 
     def events(self) -> list[SourceEvent]:

@@ -7,6 +7,10 @@ kernels release the interpreter lock), so drawing and denoising do not wait on e
 machine cannot keep up, hops are skipped as a live device would drop them, and counted as overloads;
 nothing queues up.
 
+The noise print runs as in the engine (``LivePrint``, this source its host): the worker shows each
+hop's input spectrum to the learner and the refiner, and the window's polling (``events``) moves the
+print on.
+
 Nothing here reaches a device, so it may allocate and take locks; the real-time path is the engine
 process.
 """
@@ -21,12 +25,15 @@ from pathlib import Path
 import numpy as np
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.engine.live_print import LivePrint, open_live_runtime
+from livedenoise.realtime.engine.print_learner import PrintLearner
+from livedenoise.realtime.engine.print_refiner import PrintRefiner
 from livedenoise.realtime.engine.taps import DB_FLOOR, spectrum_db_into
 from livedenoise.realtime.file_mode import AudioFileError, read_audio
 from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 MAX_CATCH_UP_S = 0.1  # a worker later than this skips ahead
@@ -38,7 +45,8 @@ class FilePreviewSource:
     """Loops ``path`` through a ``StreamingDenoiser`` at the pace of the wall clock."""
 
     def __init__(self, path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
-                 bypass: bool = False, gate: dict | None = None) -> None:
+                 bypass: bool = False, gate: dict | None = None, noise_print: NoisePrint | None = None,
+                 print_made_at: float | None = None, print_mode: str = "freeze") -> None:
         self.path = Path(path)
         self._provider = provider
         self._model = model
@@ -62,6 +70,13 @@ class FilePreviewSource:
         self._busy: list[tuple[float, float]] = []  # (when, seconds spent) per processing pass
         self._n_skipped_passes = 0
         self._events: list[SourceEvent] = []
+        # the print, as ``LivePrint``'s host: it hangs a learner and a refiner here, the worker shows them each hop
+        self._start_print = (noise_print, print_made_at, print_mode)
+        self._live_print: LivePrint | None = None
+        self._noise_print = (noise_print, print_made_at)
+        self.print_learner: PrintLearner | None = None
+        self.print_refiner: PrintRefiner | None = None
+        self.n_hops = 0
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -72,6 +87,12 @@ class FilePreviewSource:
             raise SourceError(str(exc)) from exc
         self._denoiser = self._new_denoiser(self._runtime)
         self._gate = None if self._gate_params is None else self._new_gate(self._gate_params)
+        noise_print, made_at, mode = self._start_print
+        self._live_print = LivePrint(self, self._receive, mode)
+        try:
+            self._live_print.give(noise_print, made_at)
+        except NoisePrintError as exc:
+            raise SourceError(f"cannot use the noise print: {exc}") from exc
         self._running = True
         self._thread = threading.Thread(target=self._work, name="livedenoise-preview", daemon=True)
         self._thread.start()
@@ -125,6 +146,54 @@ class FilePreviewSource:
                 raise SourceError(f"cannot set the gate: {exc}") from exc
         self._gate_params = wanted
 
+    def learn_noise_print(self, seconds: float) -> None:
+        self._print_control(lambda live: live.learn(seconds))
+
+    def set_noise_print(self, noise_print: NoisePrint | None, made_at: float | None = None) -> None:
+        def give(live: LivePrint) -> None:
+            live.give(noise_print, made_at)
+            if noise_print is not None:
+                self._receive(("event", "print_set", f"using {noise_print.describe()}"))
+
+        self._print_control(give)
+
+    def set_print_mode(self, mode: str) -> None:
+        self._print_control(lambda live: live.set_mode(mode))
+
+    @property
+    def noise_print(self) -> NoisePrint | None:
+        return self._noise_print[0]
+
+    @property
+    def noise_print_made_at(self) -> float | None:
+        return self._noise_print[1]
+
+    # ---- as the print's host -----------------------------------------------------------------
+
+    @property
+    def denoiser(self) -> StreamingDenoiser | None:
+        return self._denoiser
+
+    @property
+    def n_channels(self) -> int:
+        return self._denoiser.n_channels
+
+    def _print_control(self, action) -> None:
+        if self._live_print is None:
+            raise SourceError("the noise print needs the preview running: start it first")
+        try:
+            action(self._live_print)
+        except (NoisePrintError, ValueError) as exc:
+            raise SourceError(f"noise print: {exc}") from exc
+
+    def _receive(self, message: tuple) -> None:
+        """What ``LivePrint`` sends: a print in use, or an event."""
+        if message[0] == "print":
+            self._noise_print = (message[1], message[2])
+        else:
+            with self._lock:
+                self._events.append(SourceEvent(message[1], message[2]))
+
     def _new_gate(self, params: dict) -> NoiseGate:
         try:
             settings = GateSettings().with_changes(**params)
@@ -145,9 +214,12 @@ class FilePreviewSource:
             latency=None if self._denoiser is None else Latency.of_denoiser(self._denoiser),  # no device here
             load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
             gate=self._gate_params, gate_open=None if self._gate is None else self._gate.is_open,
+            noise_print=None if self._live_print is None else self._live_print.state(),
         )
 
     def events(self) -> list[SourceEvent]:
+        if self._live_print is not None:
+            self._live_print.advance()  # a print learned, or refined, is taken up here, off the worker
         with self._lock:
             events, self._events = self._events, []
         return events
@@ -219,6 +291,12 @@ class FilePreviewSource:
                     gate = self._gate
                     if gate is not None:
                         gate.process_into(outputs[k], denoiser.mask, denoiser.input_spectrum)
+                    learner, refiner = self.print_learner, self.print_refiner
+                    if learner is not None:
+                        learner.observe(denoiser.input_spectrum)
+                    if refiner is not None:
+                        refiner.observe(denoiser.input_spectrum, gate is not None and gate.is_open)
+                    self.n_hops += 1
                     input_spectra[k] = denoiser.input_spectrum
                     output_spectra[k] = denoiser.output_spectrum
                     masks[k] = denoiser.mask
@@ -243,11 +321,13 @@ class FilePreviewSource:
 
     def _open(self, model: str):
         try:
-            return open_runtime(model, provider=self._provider)
+            return open_live_runtime(model, provider=self._provider)
         except (ModelLoadError, ValueError, OSError) as exc:
             raise SourceError(f"cannot load model {model!r}: {exc}") from exc
 
     def _new_denoiser(self, runtime) -> StreamingDenoiser:
+        if self._live_print is not None:
+            self._live_print.apply_to(runtime)
         return StreamingDenoiser(runtime, self._clip.shape[0], strength_db=self._strength_db, bypass=self._bypass)
 
 

@@ -1,4 +1,8 @@
-"""GuiSettings: every choice the window remembers between runs, and its QSettings round trip."""
+"""GuiSettings: every choice the window remembers between runs, and its QSettings round trip.
+
+The noise print is kept as a file beside the settings (``print_path``): a print is too big for a
+settings value, and as a file ``livedenoise run --noise-print`` can use it too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from livedenoise.realtime.engine.print_learner import MAX_SECONDS as MAX_LEARN_SECONDS
+from livedenoise.realtime.engine.print_refiner import PRINT_MODES
 from livedenoise.realtime.gate import DEFAULT_THRESHOLD_DB, GATE_KINDS, GateSettings
+from livedenoise.realtime.noise_print import MIN_SECONDS as MIN_LEARN_SECONDS
 from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 
 DEMO_CLIP = Path(__file__).resolve().parent.parent / "data" / "demo-guitar-vinyl.flac"
@@ -35,6 +42,9 @@ class GuiSettings:
     gate_mask_threshold_db: float = DEFAULT_THRESHOLD_DB["mask"]
     gate_release_ms: float = GateSettings.release_ms
     tuner_reference_hz: float = A4_HZ
+    noise_print_path: str = ""  # the print kept between runs (an absolute path), "" for none
+    print_mode: str = "freeze"  # or "auto": refined from moments of the room's noise alone
+    learn_seconds: float = 3.0
 
     def with_changes(self, **changes) -> GuiSettings:
         return replace(self, **changes)
@@ -76,7 +86,19 @@ def load_settings(store: QSettings, defaults: GuiSettings = GuiSettings()) -> Gu
         values["gate_release_ms"] = defaults.gate_release_ms
     if not MIN_REFERENCE_HZ <= values["tuner_reference_hz"] <= MAX_REFERENCE_HZ:
         values["tuner_reference_hz"] = defaults.tuner_reference_hz
+    if values["print_mode"] not in PRINT_MODES:
+        values["print_mode"] = defaults.print_mode
+    if not MIN_LEARN_SECONDS <= values["learn_seconds"] <= MAX_LEARN_SECONDS:
+        values["learn_seconds"] = defaults.learn_seconds
+    if values["noise_print_path"] and not Path(values["noise_print_path"]).is_absolute():
+        values["noise_print_path"] = defaults.noise_print_path
     return GuiSettings(**values)
+
+
+def print_path(store: QSettings) -> Path:
+    """Where the app keeps its noise print: beside the settings file, named after it, an absolute path."""
+    settings_file = Path(store.fileName()).resolve()
+    return settings_file.with_name(f"{settings_file.stem}.noise-print.json")
 
 
 def save_settings(store: QSettings, settings: GuiSettings) -> None:

@@ -5,11 +5,18 @@ preview) and polls it from a ``QTimer``: new spectrogram columns, levels and den
 frame, the source's state a few times a second. Faults (no device, device lost, the engine process
 gone, a model that does not load) appear in a banner above the spectrograms; the window keeps
 running and Start tries again.
+
+The noise print: "Learn noise" asks the source to learn the room (the button counts the seconds
+down), the print in use is drawn against the input's spectrum under the spectrograms and named in
+the status bar with its age, and it is kept between runs as a file beside the settings
+(``print_path``), saved when it is learned and again, refined, when the source stops.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
@@ -18,13 +25,17 @@ from PySide6.QtWidgets import (
     QApplication, QHBoxLayout, QLabel, QMainWindow, QSizePolicy, QSplitter, QVBoxLayout, QWidget,
 )
 
+from livedenoise.models.stft_geometry import SAMPLE_RATE, StftConfig
 from livedenoise.realtime.gui.control_panel import ControlPanel
-from livedenoise.realtime.gui.gui_settings import GuiSettings, save_settings
+from livedenoise.realtime.gui.gui_settings import GuiSettings, print_path, save_settings
 from livedenoise.realtime.gui.level_meter import LevelMeter
+from livedenoise.realtime.gui.print_view import PrintView
 from livedenoise.realtime.gui.sources import open_source
 from livedenoise.realtime.gui.spectrogram_view import SpectrogramView
 from livedenoise.realtime.gui.tap_source import SourceError, TapSource
 from livedenoise.realtime.gui.tuner_panel import TunerPanel
+from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError, load_noise_print
+from livedenoise.realtime.print_status import age_text, print_status
 from livedenoise.realtime.tuner.tuner import Tuner
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
@@ -38,6 +49,7 @@ MASK_LEVELS_DB = (-40.0, 0.0)
 TUNER_MAX_SAMPLES = 48000
 ERROR_STYLE = "background: #7a1f1f; color: white; padding: 6px; border-radius: 3px;"
 NOTICE_STYLE = "background: #2d4a6b; color: white; padding: 6px; border-radius: 3px;"
+PRINT_VIEW_HEIGHT = 150
 
 
 class MainWindow(QMainWindow):
@@ -48,6 +60,9 @@ class MainWindow(QMainWindow):
         self.provider = provider
         self.source: TapSource | None = None
         self.views: dict[str, SpectrogramView] = {}
+        self.print_view: PrintView | None = None
+        self._shown_print: NoisePrint | None = None  # what the view and the panel show now
+        self._learn_deadline: float | None = None
         self.tuner: Tuner | None = None
         self.fps = 0.0
         self._n_faults_shown = 0
@@ -60,6 +75,8 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel(settings, devices)
         self.controls.changed.connect(self._setting_changed)
         self.controls.start_stop_clicked.connect(self.toggle_running)
+        self.controls.learn_clicked.connect(lambda: self.learn_noise())
+        self.controls.forget_clicked.connect(self.forget_print)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -92,13 +109,14 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
-        self.status_fields = {name: QLabel() for name in ("latency", "load", "xruns", "overloads", "fps")}
+        self.status_fields = {name: QLabel() for name in ("latency", "load", "xruns", "overloads", "print", "fps")}
         # The latency line is the one every command prints; a narrow window cuts it rather than
         # growing for it (the tooltip holds it whole).
         self.status_fields["latency"].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for label in self.status_fields.values():
             self.statusBar().addPermanentWidget(label, 1 if label is self.status_fields["latency"] else 0)
         self._show_state(None)
+        self._show_kept_print()
 
         QShortcut(QKeySequence(Qt.Key.Key_B), self, activated=lambda: self.controls.bypass.toggle())
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.toggle_running)
@@ -131,9 +149,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("starting…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        kept, made_at, print_error = self._kept_print()
         try:
             if source is None:
-                source = open_source(settings, provider=self.provider)
+                source = open_source(settings, provider=self.provider, noise_print=kept, print_made_at=made_at)
             source.start()
         except SourceError as exc:
             self.show_error(str(exc))
@@ -148,6 +167,9 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.statusBar().showMessage(source.description)
         self.controls.set_running(True)
+        self._show_print(source, anew=True)
+        if print_error is not None:
+            self.show_error(print_error, notice=True)
         self.timer.start()
         return True
 
@@ -167,9 +189,13 @@ class MainWindow(QMainWindow):
         source, self.source = self.source, None
         self.timer.stop()
         if source is not None:
+            self._keep_print(source)  # the print as it is now: refined in auto mode since it was learned
             source.stop()
+        self._learn_deadline = None
+        self.controls.set_learning(None)
         self.controls.set_running(False)
         self.controls.set_gate_open(None)
+        self._show_kept_print()
 
     def show_error(self, message: str, notice: bool = False) -> None:
         self.banner.setStyleSheet(NOTICE_STYLE if notice else ERROR_STYLE)
@@ -194,6 +220,11 @@ class MainWindow(QMainWindow):
         for event in events:
             if not event.is_fault:
                 self.statusBar().showMessage(event.message, 5000)
+            if event.kind == "print_learned" or "cannot learn the room" in event.message:
+                self._learn_deadline = None
+                self.controls.set_learning(None)
+                if event.kind == "print_learned":
+                    self._keep_print(source)
         if not alive:
             self.stop()
             if not self._n_faults_shown:  # otherwise the fault that stopped it is on show already
@@ -201,6 +232,10 @@ class MainWindow(QMainWindow):
             return
         input_db, output_db, mask_db = source.read_spectra()
         self.views["input"].push(input_db)
+        self.print_view.push(input_db)
+        self._show_print(source)
+        if self._learn_deadline is not None:
+            self.controls.set_learning(max(0.0, self._learn_deadline - time.monotonic()))
         self.views["output"].push(output_db)
         if "mask" in self.views:
             self.views["mask"].push(mask_db)
@@ -233,10 +268,12 @@ class MainWindow(QMainWindow):
         fields["xruns"].setText(f"xruns {state.n_xruns}")
         fields["overloads"].setText(f"overloads {state.n_overloads}, late masks {state.n_late_masks}")
         fields["fps"].setText(f"{self.fps:.0f} fps")
+        fields["print"].setText(print_status(state.noise_print) or "no noise print")
+        fields["print"].setToolTip(fields["print"].text())
         self.controls.set_gate_open(state.gate_open)
 
     def _build_views(self, source: TapSource, show_mask: bool) -> None:
-        for view in self.views.values():
+        for view in [*self.views.values(), *([self.print_view] if self.print_view is not None else [])]:
             self.views_box.removeWidget(view)
             view.deleteLater()
         args = (source.sample_rate, source.hop_samples, source.n_freqs)
@@ -248,6 +285,9 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             self.views_box.addWidget(view, 1)
         self.views["mask"].setVisible(show_mask)
+        self.print_view = PrintView(*args, levels_db=SPECTRUM_LEVELS_DB)
+        self.print_view.setFixedHeight(PRINT_VIEW_HEIGHT)
+        self.views_box.addWidget(self.print_view)
         self._fps_paints = 0
         self._fps_t0 = time.monotonic()
 
@@ -279,12 +319,102 @@ class MainWindow(QMainWindow):
             elif name.startswith("gate"):
                 params = settings.gate_params()
                 self.source.set_gate(**(params if params is not None else {"enabled": False}))
+            elif name == "print_mode":
+                self.source.set_print_mode(settings.print_mode)
             else:  # where the audio comes from or goes to: a new source
                 self.start()
         except SourceError as exc:
             self.show_error(str(exc))
             if name == "model" and self.source is not None:
                 self._show_running_model(self.source)
+
+    # ---- the noise print -----------------------------------------------------------------------
+
+    def learn_noise(self, seconds: float | None = None) -> None:
+        """Learn the room from the next ``seconds`` of input (the settings' when None); the Learn button counts down."""
+        if self.source is None:
+            return
+        seconds = self.settings.learn_seconds if seconds is None else seconds
+        try:
+            self.source.learn_noise_print(seconds)
+        except SourceError as exc:
+            self.show_error(str(exc))
+            return
+        self._learn_deadline = time.monotonic() + seconds
+        self.controls.set_learning(seconds)
+
+    def forget_print(self) -> None:
+        """Run without a print from now on; the kept one is deleted."""
+        if self.source is not None:
+            try:
+                self.source.set_noise_print(None)
+            except SourceError as exc:
+                self.show_error(str(exc))
+                return
+        kept = self.settings.noise_print_path
+        if kept and Path(kept) == print_path(self.store):
+            Path(kept).unlink(missing_ok=True)  # ours: made by this app beside its settings
+        self._remember_print_path("")
+        if self.source is None:
+            self._show_kept_print()  # while running, the source's print (none, once it says so) is shown
+
+    def _kept_print(self) -> tuple[NoisePrint | None, float | None, str | None]:
+        """The print kept from the last run: ``(print, made_at, None)``, or ``(None, None, why not)``."""
+        path = self.settings.noise_print_path
+        if not path:
+            return None, None, None
+        config = StftConfig()
+        try:
+            return load_noise_print(path, SAMPLE_RATE, config.n_fft, config.hop_samples), os.path.getmtime(path), None
+        except (NoisePrintError, OSError) as exc:
+            self._remember_print_path("")
+            return None, None, f"the kept noise print cannot be used ({exc}); running without one"
+
+    def _keep_print(self, source: TapSource) -> None:
+        """Save the source's print beside the settings, dated when it was made, for the next run."""
+        noise_print, made_at = source.noise_print, source.noise_print_made_at
+        if noise_print is None:
+            return
+        path = print_path(self.store)
+        try:
+            noise_print.save(path)
+            if made_at is not None:
+                os.utime(path, (made_at, made_at))
+        except (NoisePrintError, OSError) as exc:
+            self.show_error(f"cannot keep the noise print in {path}: {exc}")
+            return
+        self._remember_print_path(str(path))
+
+    def _remember_print_path(self, path: str) -> None:
+        if path != self.settings.noise_print_path:
+            self.controls.show_settings(self.settings.with_changes(noise_print_path=path))
+            save_settings(self.store, self._settings_to_keep())
+
+    def _show_print(self, source: TapSource, anew: bool = False) -> None:
+        """The source's print in the view and the panel, when it changed (learned, refined, given, forgotten)
+        or ``anew`` (a new source)."""
+        noise_print = source.noise_print
+        if noise_print is self._shown_print and not anew:
+            return
+        self._shown_print = noise_print
+        self.print_view.show_print(noise_print)
+        self.controls.show_print("the model runs without a print" if noise_print is None
+                                 else f"{noise_print.level_dbfs:.1f} dBFS, {noise_print.duration_s:.1f} s "
+                                 f"({noise_print.source or 'unnamed'})", noise_print is not None)
+
+    def _show_kept_print(self) -> None:
+        """While stopped: the print the next start uses."""
+        path = self.settings.noise_print_path
+        try:
+            kept = None if not path else NoisePrint.load(path) if path.endswith(".json") else None
+            age = None if not path else age_text(time.time() - os.path.getmtime(path))
+        except (NoisePrintError, OSError):
+            kept, age = None, None
+        if kept is not None:
+            line = f"kept: {kept.level_dbfs:.1f} dBFS, {kept.duration_s:.1f} s, made {age} ago"
+        else:
+            line = f"kept: {Path(path).name}" if path else "none yet: learn the room"
+        self.controls.show_print(line, bool(path))
 
     def _reference_changed(self, reference_hz: float) -> None:
         self.controls.show_settings(self.settings.with_changes(tuner_reference_hz=reference_hz))

@@ -8,6 +8,9 @@ reader.
 
 Shapes: spectra are ``(n_new_columns, n_freqs)`` dB arrays, one column per hop (input power,
 output power, mask gain); levels are dBFS floats; denoised audio is mono ``(samples,)`` float32.
+
+Both run a noise print the same way (``LivePrint``): given, learned from the next seconds of input,
+refined in auto mode; ``noise_print`` is the one in use now, ``state().noise_print`` says how old.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ import numpy as np
 
 from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.noise_print import NoisePrint
 
-NOTICE_KINDS = ("model_switched",)  # events that report success, not a fault
+NOTICE_KINDS = ("model_switched", "print_learned", "print_set")  # events that report success, not a fault
 
 
 class SourceError(LivedenoiseError, RuntimeError):
@@ -52,6 +56,7 @@ class SourceState:
     n_late_masks: int = 0  # hops filtered with an older mask: the model's thread was late
     gate: dict | None = None  # the gate's settings, where the source has a gate
     gate_open: bool | None = None  # None: no gate
+    noise_print: dict | None = None  # ``LivePrint.state()``: the print in use, its age, auto or frozen, learning
 
 
 class TapSource(Protocol):
@@ -80,6 +85,23 @@ class TapSource(Protocol):
 
     def set_gate(self, **params) -> None:
         """The noise gate's parameters (``GateSettings`` fields); ``enabled=False`` turns it off."""
+
+    def learn_noise_print(self, seconds: float) -> None:
+        """Learn the room from the next ``seconds`` of input, then use that print ("print_learned" event)."""
+
+    def set_noise_print(self, noise_print: NoisePrint | None, made_at: float | None = None) -> None:
+        """Use ``noise_print`` (made at ``made_at``, seconds since the epoch), or none."""
+
+    def set_print_mode(self, mode: str) -> None:
+        """"auto" (refine the print from moments of noise alone) or "freeze"."""
+
+    @property
+    def noise_print(self) -> NoisePrint | None:
+        """The print in use now (learned, refined or given), None when there is none."""
+
+    @property
+    def noise_print_made_at(self) -> float | None:
+        """When it was made, in seconds since the epoch."""
 
     def state(self) -> SourceState: ...
 
