@@ -111,9 +111,10 @@ def test_identity_changes_nothing(report):
 
 
 def test_dsp_removes_loud_white_noise(report):
+    """Measured: 4.7 dB of improvement at -5 dB SNR, 12.5 dB of noise removed; 2 dB of room each."""
     dsp = report[0]["models"]["dsp"]
-    assert dsp["by_snr_db"]["-5"]["si_sdri_db"] > 1.0
-    assert dsp["attenuation"]["mean_db"] > 3.0
+    assert dsp["by_snr_db"]["-5"]["si_sdri_db"] > 2.7
+    assert dsp["attenuation"]["mean_db"] > 10.5
 
 
 def test_report_has_every_key(report):

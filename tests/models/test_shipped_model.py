@@ -48,6 +48,15 @@ def test_the_shipped_model_never_heard_a_reserved_package():
     assert not any(reserved in origin for origin in origins for reserved in RESERVED_PACKAGES)
 
 
+# Measured with the shipped model: 27.1 dB of noise removed, music kept at 30.8 dB SI-SDR and -0.8 dB
+# of level, 11.6 dB of improvement. Each bound leaves 2 dB for another machine's rounding, not for a
+# worse model; a model that does worse is a regression, and a new model moves these with its card.
+MIN_ATTENUATION_DB = 25.0
+MIN_KEPT_DB = 28.8
+MAX_MUSIC_LEVEL_CHANGE_DB = 1.5
+MIN_IMPROVEMENT_DB = 9.6
+
+
 def test_the_shipped_model_removes_noise_and_keeps_music():
     runtime = open_runtime("default")
     rng = np.random.default_rng(0)
@@ -55,9 +64,13 @@ def test_the_shipped_model_removes_noise_and_keeps_music():
     noise = (0.03 * rng.standard_normal(music.size)).astype(np.float32)
     skip = 24000  # the model's running normalization settles in the first half second
     attenuation = noise_attenuation_db(denoise(runtime, noise)[skip:], noise[skip:])
-    assert attenuation > 12.0
-    kept = si_sdr(denoise(runtime, music)[skip:], music[skip:])
-    assert kept > 20.0
+    assert attenuation > MIN_ATTENUATION_DB
+    music_out = denoise(runtime, music)[skip:]
+    kept = si_sdr(music_out, music[skip:])
+    assert kept > MIN_KEPT_DB
+    # SI-SDR ignores scale: a flat volume cut would keep the music perfectly by it
+    energy_ratio = np.sum(music_out.astype(np.float64) ** 2) / np.sum(music[skip:].astype(np.float64) ** 2)
+    assert abs(10 * np.log10(energy_ratio)) < MAX_MUSIC_LEVEL_CHANGE_DB
     noisy = music + noise
     improvement = si_sdr(denoise(runtime, noisy)[skip:], music[skip:]) - si_sdr(noisy[skip:], music[skip:])
-    assert improvement > 6.0
+    assert improvement > MIN_IMPROVEMENT_DB
