@@ -17,11 +17,10 @@ LAYOUTS = ("compressed", "multiband")
 SKIPS = ("concat", "add", "attention")
 OUTPUTS = ("gain", "complex", "magnitude")
 MASK_PRIORS = ("none", "wiener")
-GRU_SPANS = ("all_rows", "per_row")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
 # Options of experiments that left the code, at the value that left them off (docs/experiments.md).
-RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True}
+RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows"}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
@@ -61,10 +60,6 @@ class UNetConfig:
     skip: str = "add"
     attention_channels: int = 8
     gru_hidden: int = 128
-    # The recurrence at the bottleneck: "all_rows" runs one GRU over every row at once, so each
-    # band's gain may depend on any other band; "per_row" runs the same GRU on each bottleneck
-    # row apart (its own state), so a band is judged from its neighbourhood only.
-    gru_span: str = "all_rows"
     output: str = "gain"
     mask_max: float = 1.0
     # "wiener": the gain's logit starts from the Wiener gain of the tracked noise floor (a DSP
@@ -126,11 +121,6 @@ class UNetConfig:
         return self.n_rows // 2**self.n_levels
 
     @property
-    def n_gru_streams(self) -> int:
-        """GRU sequences per audio stream: one, or one per bottleneck row."""
-        return self.bottleneck_rows if self.gru_span == "per_row" else 1
-
-    @property
     def norm_alpha(self) -> float:
         """Per-hop decay of the running normalization mean."""
         return math.exp(-self.hop_samples / (self.norm_time_s * self.sample_rate))
@@ -177,8 +167,6 @@ class UNetConfig:
             raise ValueError(f"freq_kernel must be odd and positive, got {self.freq_kernel}")
         if self.time_kernel < 1:
             raise ValueError(f"time_kernel must be >= 1, got {self.time_kernel}")
-        if self.gru_span not in GRU_SPANS:
-            raise ValueError(f"gru_span must be one of {GRU_SPANS}, got {self.gru_span!r}")
         if self.gru_hidden < 1 or self.attention_channels < 1:
             raise ValueError("gru_hidden and attention_channels must be positive")
         if not 0.0 < self.compression_exponent <= 1.0:

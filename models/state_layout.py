@@ -33,7 +33,7 @@ def state_specs(config: UNetConfig) -> tuple[StateSpec, ...]:
         n_rows = [config.n_rows] + [config.n_rows // 2 ** (level - 1) for level in range(1, len(config.channels))]
         for level in range(len(config.channels)):
             specs.append(StateSpec(f"enc{level}", (1, n_in[level], n_rows[level], config.time_kernel - 1)))
-    specs.append(StateSpec("gru", (1, config.n_gru_streams, config.gru_hidden)))  # (layers, batch * streams, hidden)
+    specs.append(StateSpec("gru", (1, 1, config.gru_hidden)))  # (layers, batch, hidden)
     return tuple(specs)
 
 

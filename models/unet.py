@@ -134,7 +134,8 @@ class CausalUNet(nn.Module):
             )
             for level in range(len(ch))
         )
-        n_bottleneck = ch[-1] * config.bottleneck_rows // config.n_gru_streams
+        # one GRU over every bottleneck row at once: a band's gain may depend on any other band
+        n_bottleneck = ch[-1] * config.bottleneck_rows
         self.gru = nn.GRU(n_bottleneck, config.gru_hidden)
         self.gru_out = nn.Linear(config.gru_hidden, n_bottleneck)
         self.joins = nn.ModuleList(SkipJoin(config.skip, c, config.attention_channels) for c in ch)
@@ -195,9 +196,9 @@ class CausalUNet(nn.Module):
 
     def initial_states(self, batch: int = 1, device: torch.device | None = None) -> list[torch.Tensor]:
         """Zero states in ``state_specs`` order for ``batch`` streams: batch is the first
-        axis, except for the GRU state ``(1, batch * n_gru_streams, gru_hidden)``."""
+        axis, except for the GRU state ``(1, batch, gru_hidden)``."""
         shapes = [
-            (1, batch * spec.shape[1], *spec.shape[2:]) if spec.name == "gru" else (batch, *spec.shape[1:])
+            (1, batch, *spec.shape[2:]) if spec.name == "gru" else (batch, *spec.shape[1:])
             for spec in state_specs(self.config)
         ]
         return [torch.zeros(shape, device=device) for shape in shapes]
@@ -336,14 +337,8 @@ class CausalUNet(nn.Module):
 
     def _recur(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The residual GRU over the bottleneck ``(batch, channels, rows, frames)``: one sequence
-        of ``channels * rows`` per stream, or (``gru_span = "per_row"``) one of ``channels`` per
-        row, the rows folded into the GRU's batch."""
+        of ``channels * rows`` per stream."""
         batch, n_channels, n_rows, n_frames = x.shape
-        if self.config.gru_span == "per_row":
-            seq = x.permute(3, 0, 2, 1).reshape(n_frames, batch * n_rows, n_channels)
-            recurrent, state = self.gru(seq, state)
-            seq = seq + self.gru_out(recurrent)
-            return seq.reshape(n_frames, batch, n_rows, n_channels).permute(1, 3, 2, 0), state
         # (frames, batch, channels * rows); a single frame needs only a reshape.
         if n_frames == 1:
             seq = x.reshape(1, batch, n_channels * n_rows)

@@ -70,7 +70,6 @@ def onnx_steps(path, specs, spectra: np.ndarray) -> np.ndarray:
     [
         ("add", "gain", 6.0, "none", {}),
         ("add", "gain", 6.0, "wiener", {}),
-        ("add", "gain", 6.0, "wiener", {"gru_span": "per_row"}),
         ("attention", "complex", 0.0, "none", {}),
         ("concat", "magnitude", 3.0, "none", {}),
     ],

@@ -22,7 +22,6 @@ from test_export import random_spectra, small_model
     [
         ("add", "gain", 6.0, "none", {}),
         ("add", "gain", 6.0, "wiener", {}),
-        ("add", "gain", 6.0, "wiener", {"gru_span": "per_row"}),
         ("attention", "complex", 0.0, "none", {}),
         ("concat", "magnitude", 0.0, "none", {}),
     ],
