@@ -60,7 +60,9 @@ def transparency_db(output: np.ndarray, clean_input: np.ndarray) -> float:
 
 
 def _log_power_db(audio: np.ndarray, frame_samples: int, hop_samples: int) -> np.ndarray:
-    """``(samples,)`` -> log power spectrogram in dB ``(freqs, frames)``, Hann window (floored only to keep the log finite)."""
+    """``(samples,)`` -> log power spectrogram in dB ``(freqs, frames)``, Hann window.
+
+    Floored only to keep the log finite."""
     if audio.size < frame_samples:
         audio = np.pad(audio, (0, frame_samples - audio.size))
     n_frames = 1 + (audio.size - frame_samples) // hop_samples

@@ -229,7 +229,8 @@ def denoise_file(
         except (sf.LibsndfileError, OSError) as exc:
             free_mib = shutil.disk_usage(output_path.parent).free / 2**20
             raise AudioFileError(
-                f"writing {output_path} failed ({exc}; {free_mib:.0f} MiB free there: is the disk full?); nothing was written"
+                f"writing {output_path} failed ({exc}; {free_mib:.0f} MiB free there: is the disk full?); "
+                "nothing was written"
             ) from exc
         os.replace(tmp_name, output_path)
     except BaseException:

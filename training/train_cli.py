@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     record = train(config)
     if record:
-        print(f"done: epoch {record['epoch']}, validation SI-SDR improvement {record['val_sisdr_improvement_db']:+.2f} dB; "
+        improvement_db = record["val_sisdr_improvement_db"]
+        print(f"done: epoch {record['epoch']}, validation SI-SDR improvement {improvement_db:+.2f} dB; "
               f"checkpoints in {config.train.out_dir}")
     return 0
 
@@ -67,6 +68,7 @@ def _time_steps(args: argparse.Namespace, config) -> int:
             print(f"  its data-loader worker computes each item's target features in "
                   f"{1000 * r['target_feature_seconds_per_item']:.0f} ms, beside the step")
     if len(names) == 2:
-        print(f"a step of {names[0]} costs {results[names[0]]['seconds_per_step'] / results[names[1]]['seconds_per_step']:.2f}x "
+        ratio = results[names[0]]["seconds_per_step"] / results[names[1]]["seconds_per_step"]
+        print(f"a step of {names[0]} costs {ratio:.2f}x "
               f"one of {names[1]} (same run, steps interleaved, {args.threads} thread(s))")
     return 0

@@ -165,7 +165,8 @@ def main() -> None:
         other_trackers = {f"aubio_{m}": (aubio_tracker(m), AUBIO_BUFFER / SAMPLE_RATE) for m in ("yin", "yinfft")}
     clean = clean_figures({**trackers, **other_trackers})
     for key, value in clean["summary"].items():
-        print(f"clean notes, {key}: median {value['median_cents']:.2f} cents, worst note {value['worst_note_median_cents']:.2f}")
+        print(f"clean notes, {key}: median {value['median_cents']:.2f} cents, "
+              f"worst note {value['worst_note_median_cents']:.2f}")
     locks = lock_times()
     print(f"pluck to stable reading, clean E2..E4: median {1000 * np.nanmedian(locks):.0f} ms, "
           f"max {1000 * np.nanmax(locks):.0f} ms, {np.isfinite(locks).sum()}/{len(locks)} locked")

@@ -1,4 +1,5 @@
-"""The tuner panel and the level meters: note names, readings however the stream is chunked, the reference, ballistics."""
+"""The tuner panel and the level meters: note names, readings however the stream is chunked, the reference,
+ballistics."""
 
 from __future__ import annotations
 
