@@ -14,13 +14,12 @@ from livedenoise.models.retired_keys import drop_retired
 from livedenoise.models.stft_geometry import n_freqs
 
 LAYOUTS = ("compressed", "multiband")
-SKIPS = ("concat", "add", "attention")
 OUTPUTS = ("gain", "complex", "magnitude")
 MASK_PRIORS = ("none", "wiener")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
 # Options of experiments that left the code, at the value that left them off (docs/experiments.md).
-RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows"}
+RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows", "skip": "add", "attention_channels": 8}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
@@ -57,8 +56,6 @@ class UNetConfig:
     channels: tuple[int, ...] = (16, 24, 32, 32)
     freq_kernel: int = 3
     time_kernel: int = 2
-    skip: str = "add"
-    attention_channels: int = 8
     gru_hidden: int = 128
     output: str = "gain"
     mask_max: float = 1.0
@@ -139,8 +136,6 @@ class UNetConfig:
     def validate(self) -> None:
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
-        if self.skip not in SKIPS:
-            raise ValueError(f"skip must be one of {SKIPS}, got {self.skip!r}")
         if self.output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
         if self.mask_prior not in MASK_PRIORS:
@@ -167,8 +162,8 @@ class UNetConfig:
             raise ValueError(f"freq_kernel must be odd and positive, got {self.freq_kernel}")
         if self.time_kernel < 1:
             raise ValueError(f"time_kernel must be >= 1, got {self.time_kernel}")
-        if self.gru_hidden < 1 or self.attention_channels < 1:
-            raise ValueError("gru_hidden and attention_channels must be positive")
+        if self.gru_hidden < 1:
+            raise ValueError(f"gru_hidden must be positive, got {self.gru_hidden}")
         if not 0.0 < self.compression_exponent <= 1.0:
             raise ValueError(f"compression_exponent must be in (0, 1], got {self.compression_exponent}")
         if self.floor_power <= 0.0 or self.norm_time_s <= 0.0 or self.floor_smooth_s <= 0.0:

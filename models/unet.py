@@ -88,32 +88,6 @@ class UpConv(nn.Module):
         return _activation(self.norm(self.conv(x)))
 
 
-class SkipJoin(nn.Module):
-    """Joins decoder features with the encoder skip: concat, add, or add through an attention gate.
-
-    Both inputs ``(batch, channels, rows, frames)``; output has ``2 * channels`` for concat.
-    """
-
-    def __init__(self, kind: str, channels: int, attention_channels: int):
-        super().__init__()
-        self.kind = kind
-        if kind == "attention":
-            self.from_skip = nn.Conv2d(channels, attention_channels, 1)
-            self.from_decoder = nn.Conv2d(channels, attention_channels, 1, bias=False)
-            self.gate = nn.Conv2d(attention_channels, 1, 1)
-
-    def out_channels(self, channels: int) -> int:
-        return 2 * channels if self.kind == "concat" else channels
-
-    def forward(self, decoded: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        if self.kind == "concat":
-            return torch.cat([decoded, skip], dim=1)
-        if self.kind == "add":
-            return decoded + skip
-        weight = torch.sigmoid(self.gate(F.relu(self.from_skip(skip) + self.from_decoder(decoded))))
-        return decoded + skip * weight
-
-
 class CausalUNet(nn.Module):
     """Sequence form: ``forward(spec)`` with spec ``(batch, 2, n_freqs, frames)`` (real, imaginary)
     returns the complex ratio mask ``(batch, 2, n_freqs, frames)``; no lookahead."""
@@ -138,13 +112,12 @@ class CausalUNet(nn.Module):
         n_bottleneck = ch[-1] * config.bottleneck_rows
         self.gru = nn.GRU(n_bottleneck, config.gru_hidden)
         self.gru_out = nn.Linear(config.gru_hidden, n_bottleneck)
-        self.joins = nn.ModuleList(SkipJoin(config.skip, c, config.attention_channels) for c in ch)
+        # Each decoder level reads its input plus the encoder's output at its rows (an additive skip).
         self.decoders = nn.ModuleList(
-            UpConv(self.joins[level].out_channels(ch[level]), ch[level - 1], config.freq_kernel)
-            for level in range(len(ch) - 1, 0, -1)
+            UpConv(ch[level], ch[level - 1], config.freq_kernel) for level in range(len(ch) - 1, 0, -1)
         )
         n_out = config.n_mask_components * config.n_layout_channels
-        self.head = nn.Conv2d(self.joins[0].out_channels(ch[0]), n_out, (config.freq_kernel, 1), padding=(config.freq_kernel // 2, 0))
+        self.head = nn.Conv2d(ch[0], n_out, (config.freq_kernel, 1), padding=(config.freq_kernel // 2, 0))
         if config.mask_prior == "wiener":
             n_prior_rows = config.n_layout_channels * config.n_rows
             self.prior_log_bias = nn.Parameter(torch.full((n_prior_rows, 1), math.log(_PRIOR_INIT_BIAS)))
@@ -318,10 +291,9 @@ class CausalUNet(nn.Module):
 
         x, gru_state = self._recur(x, gru_state)
 
-        for join, decoder, skip in zip(self.joins[:0:-1], self.decoders, skips[:0:-1]):
-            x, film_offset = self._film(decoder(join(x, skip)), film, film_offset)
-        joined = self.joins[0](x, skips[0])
-        raw = self.head(joined)
+        for decoder, skip in zip(self.decoders, skips[:0:-1]):
+            x, film_offset = self._film(decoder(x + skip), film, film_offset)
+        raw = self.head(x + skips[0])
 
         if config.mask_prior == "wiener":
             floor_logit = self._wiener_logit(over_floor, self.prior_log_bias)

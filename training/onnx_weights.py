@@ -38,7 +38,7 @@ RECOVERY_PARITY_FRAMES = 256
 
 
 def _node_prefix(module_path: str) -> str:
-    """Where the exporter names a module's nodes: ``joins.1.from_skip`` -> ``/joins.1/from_skip/``."""
+    """Where the exporter names a module's nodes: ``encoders.1.conv`` -> ``/encoders.1/conv/``."""
     parts: list[str] = []
     for part in module_path.split("."):
         if part.isdigit() and parts:

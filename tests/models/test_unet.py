@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from livedenoise.models.config import LAYOUTS, OUTPUTS, SKIPS, UNetConfig
+from livedenoise.models.config import LAYOUTS, OUTPUTS, UNetConfig
 from livedenoise.models.features import band_analysis_matrix, band_synthesis_matrix, compressed_band_edges
 from livedenoise.models.streaming import UNetStep, state_specs
 from livedenoise.models.unet import CausalUNet
@@ -28,7 +28,7 @@ def single_thread():
 
 def small_config(**overrides) -> UNetConfig:
     values = dict(
-        n_rows=32, linear_max_hz=1000.0, channels=(4, 6, 8), gru_hidden=16, attention_channels=4, floor_rise_db_per_s=6.0
+        n_rows=32, linear_max_hz=1000.0, channels=(4, 6, 8), gru_hidden=16, floor_rise_db_per_s=6.0
     )
     values.update(overrides)
     return UNetConfig(**values)
@@ -69,10 +69,10 @@ def run_steps(model: CausalUNet, spectra: torch.Tensor) -> torch.Tensor:
     return torch.stack(masks, dim=-1)
 
 
-@pytest.mark.parametrize("layout, skip, output", list(itertools.product(LAYOUTS, SKIPS, OUTPUTS)))
-def test_step_form_equals_sequence_form(layout, skip, output):
+@pytest.mark.parametrize("layout, output", list(itertools.product(LAYOUTS, OUTPUTS)))
+def test_step_form_equals_sequence_form(layout, output):
     torch.manual_seed(0)
-    model = trained_looking(CausalUNet(small_config(layout=layout, skip=skip, output=output)))
+    model = trained_looking(CausalUNet(small_config(layout=layout, output=output)))
     spectra = random_spectra(500)
     with torch.no_grad():
         expected = model(spectra)
@@ -153,9 +153,9 @@ def test_default_config_step_equals_sequence():
     assert torch.allclose(run_steps(model, spectra), expected, atol=STEP_TOLERANCE, rtol=0.0)
 
 
-@pytest.mark.parametrize("layout, skip, output", [("compressed", "concat", "gain"), ("multiband", "attention", "complex")])
-def test_shapes(layout, skip, output):
-    model = CausalUNet(small_config(layout=layout, skip=skip, output=output)).eval()
+@pytest.mark.parametrize("layout, output", [("compressed", "gain"), ("multiband", "complex")])
+def test_shapes(layout, output):
+    model = CausalUNet(small_config(layout=layout, output=output)).eval()
     with torch.no_grad():
         assert model(random_spectra(7, batch=3)).shape == (3, 2, N_FREQS, 7)
         step_out = UNetStep(model)(torch.zeros(1, 2, N_FREQS), *(torch.zeros(s.shape) for s in state_specs(model.config)))
@@ -166,7 +166,7 @@ def test_shapes(layout, skip, output):
 @pytest.mark.parametrize("output", OUTPUTS)
 def test_strictly_causal(output):
     torch.manual_seed(1)
-    model = trained_looking(CausalUNet(small_config(output=output, skip="attention")))
+    model = trained_looking(CausalUNet(small_config(output=output)))
     spectra = random_spectra(120)
     changed = spectra.clone()
     changed[..., 60:] = 5.0 * torch.randn_like(changed[..., 60:])
@@ -232,14 +232,12 @@ def test_compressed_layout_is_per_bin_at_low_frequencies():
 
 
 def test_config_round_trip_and_validation():
-    config = small_config(skip="attention", output="complex", layout="multiband")
+    config = small_config(output="complex", layout="multiband")
     assert UNetConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="divisible"):
         UNetConfig(n_rows=60, channels=(8, 8, 8, 8))
     with pytest.raises(ValueError, match="unknown UNetConfig keys"):
         UNetConfig.from_dict({**config.to_dict(), "depth": 3})
-    with pytest.raises(ValueError, match="skip"):
-        UNetConfig(skip="gru")
 
 
 def test_state_specs_follow_config():
