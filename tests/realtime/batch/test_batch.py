@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from batch_runs import assert_same_audio, files_under, livedenoise, music_in_noise, read, write_take
 
+from batch_runs import assert_same_audio, files_under, livedenoise, music_in_noise, read, write_take
 from livedenoise.realtime.batch.manifest import MANIFEST_NAME
 
 
@@ -144,12 +144,12 @@ def test_ctrl_c_mid_batch_leaves_only_complete_outputs_and_a_rerun_finishes(tmp_
     written = files_under(out) - {MANIFEST_NAME}
     assert 0 < len(written) < len(names), "the batch was stopped part way"
     recorded = {json.loads(line)["output"] for line in manifest.read_text().splitlines()}
-    assert written == recorded
+    assert recorded and recorded <= written  # one stopped as it renamed its output is whole, and redone next time
     for name in written:
         assert read(out / name).shape == (8 * 48000, 2)
     again = livedenoise("batch", takes, "--out", out, "--jobs", "2", "--no-progress")
     assert again.returncode == 0, again.stderr
-    assert f"{len(written)} take" in again.stderr and "already done, skipped" in again.stderr
+    assert f"{len(recorded)} take" in again.stderr and "already done, skipped" in again.stderr
     assert files_under(out) == {*names, MANIFEST_NAME}
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
 from batch_runs import assert_same_audio, files_under, livedenoise, write_take
 from components import require
-
 from livedenoise.realtime.batch.manifest import MANIFEST_NAME
 
 
