@@ -62,7 +62,7 @@ class _Bar:
         self._audio_h = audio_s / SECONDS_PER_HOUR
         self._bar = tqdm(
             total=audio_s,
-            unit="audio-s",
+            unit=" audio-s",
             unit_scale=True,
             disable=not show,
             bar_format=BAR_FORMAT,
