@@ -94,11 +94,11 @@ def _refine_hop(spectrum, gate_open, seed_seq, stats, seed, smoothed, power_now,
     n_channels = spectrum.shape[0]
     judge_alpha = params[_JUDGE_ALPHA]
     for k in range(spectrum.shape[1]):
-        power = 0.0
+        magnitude = 0.0
         for c in range(n_channels):
-            x = spectrum[c, k]
-            power += x.real * x.real + x.imag * x.imag
-        power_now[k] = power / n_channels
+            magnitude += abs(spectrum[c, k])
+        magnitude /= n_channels  # the channels' mean magnitude, as the denoiser and the learner take it
+        power_now[k] = magnitude * magnitude
         smoothed[k] += judge_alpha * (power_now[k] - smoothed[k])
     alone = not gate_open
     floor = state[_FLOOR]

@@ -34,17 +34,19 @@ class Stream:
     """A refiner on one stream: ``feed`` passes every hop of more audio through it, as the engine's
     callback would (the first frames, which hold the zeros before the stream, skipped)."""
 
-    def __init__(self, room: np.ndarray | None) -> None:
-        self.refiner = PrintRefiner(SAMPLE_RATE, N_FFT, HOP, 1)
+    def __init__(self, room: np.ndarray | None, n_channels: int = 1) -> None:
+        self.refiner = PrintRefiner(SAMPLE_RATE, N_FFT, HOP, n_channels)
         if room is not None:
             self.refiner.seed(print_from_audio(room, source="room"))
-        self._analyzer = StftAnalyzer(CONFIG, 1)
-        self._spectrum = np.zeros((1, CONFIG.n_freqs), dtype=np.complex64)
+        self._analyzer = StftAnalyzer(CONFIG, n_channels)
+        self._spectrum = np.zeros((n_channels, CONFIG.n_freqs), dtype=np.complex64)
         self._n_hops = 0
 
     def feed(self, audio: np.ndarray) -> int:
-        """The hops learned from."""
-        hops = audio[np.newaxis, : audio.size // HOP * HOP].reshape(1, -1, HOP)
+        """The hops learned from; ``audio`` ``(samples,)`` or ``(channels, samples)``."""
+        audio = np.atleast_2d(audio)
+        n = audio.shape[1] // HOP
+        hops = audio[:, : n * HOP].reshape(audio.shape[0], n, HOP)
         n_learned = 0
         for index in range(hops.shape[1]):
             self._analyzer.analyze_into(np.ascontiguousarray(hops[:, index]), self._spectrum)
@@ -113,11 +115,15 @@ def test_a_new_steady_noise_is_learned_within_the_time_constant():
     assert np.max(np.abs(target - after_three)) < 1.0
 
 
-def test_the_room_itself_is_learned_from_nearly_every_hop_and_keeps_the_print():
-    stream = Stream(noise(3.0, seed=7))
+@pytest.mark.parametrize("n_channels", [1, 2])
+def test_the_room_itself_is_learned_from_nearly_every_hop_and_keeps_the_print(n_channels):
+    def room(seconds: float, seed: int) -> np.ndarray:  # each channel its own noise: a stereo room
+        return np.stack([noise(seconds, seed=seed + 100 * c) for c in range(n_channels)])
+
+    stream = Stream(room(3.0, seed=7), n_channels)
     before = stream.refiner.snapshot()
     n_hops = 20 * SAMPLE_RATE // HOP - N_FFT // HOP + 1
-    n_learned = stream.feed(noise(20.0, seed=8))
+    n_learned = stream.feed(room(20.0, seed=8))
     after = stream.refiner.snapshot()
     assert n_learned > 0.9 * n_hops
     assert np.max(np.abs(band_power_db(after.power_db) - band_power_db(before.power_db))) < 0.5
