@@ -27,7 +27,7 @@ def build_card(
         n_fft=config.n_fft,
         hop_samples=config.hop_samples,
         states=state_specs(config),
-        mask_kind=config.output,
+        mask_kind="gain",
         features=describe_features(config),
         config=config.to_dict(),
         training=dict(extra.get("training", {})),

@@ -14,12 +14,11 @@ from livedenoise.models.retired_keys import drop_retired
 from livedenoise.models.stft_geometry import n_freqs
 
 LAYOUTS = ("compressed", "multiband")
-OUTPUTS = ("gain", "complex", "magnitude")
 MASK_PRIORS = ("none", "wiener")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
 # Options of experiments that left the code, at the value that left them off (docs/experiments.md).
-RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows", "skip": "add", "attention_channels": 8}
+RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows", "skip": "add", "attention_channels": 8, "output": "gain"}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
 # Upper frequency limit of each multiband input channel, finest last (as the seed project did).
@@ -57,13 +56,13 @@ class UNetConfig:
     freq_kernel: int = 3
     time_kernel: int = 2
     gru_hidden: int = 128
-    output: str = "gain"
+    # The mask is a gain per bin, mask_max * sigmoid(logit) on each row, interpolated to bins.
     mask_max: float = 1.0
     # "wiener": the gain's logit starts from the Wiener gain of the tracked noise floor (a DSP
     # denoiser's estimate, with a learned over-subtraction per row), and the network learns the
     # correction: stationary noise of any spectrum is removed from the first step, and training
     # is spent on what a floor tracker gets wrong (held notes, noise that moves). Needs the
-    # noise-floor channel and the gain output. "none": the network's logit alone.
+    # noise-floor channel. "none": the network's logit alone.
     mask_prior: str = "none"
     # Initial mask magnitude: close to pass-through so training starts from "do no harm".
     mask_init: float = 0.9
@@ -110,10 +109,6 @@ class UNetConfig:
         return per_layout_channel * self.n_layout_channels + N_PRINT_CHANNELS * int(self.takes_print)
 
     @property
-    def n_mask_components(self) -> int:
-        return 2 if self.output == "complex" else 1
-
-    @property
     def bottleneck_rows(self) -> int:
         return self.n_rows // 2**self.n_levels
 
@@ -136,12 +131,10 @@ class UNetConfig:
     def validate(self) -> None:
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
-        if self.output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
         if self.mask_prior not in MASK_PRIORS:
             raise ValueError(f"mask_prior must be one of {MASK_PRIORS}, got {self.mask_prior!r}")
-        if self.mask_prior == "wiener" and (self.output != "gain" or not self.tracks_noise_floor):
-            raise ValueError("mask_prior='wiener' needs output='gain' and floor_rise_db_per_s > 0")
+        if self.mask_prior == "wiener" and not self.tracks_noise_floor:
+            raise ValueError("mask_prior='wiener' needs floor_rise_db_per_s > 0 (the noise-floor channel)")
         if self.print_conditioning not in PRINT_CONDITIONINGS:
             raise ValueError(f"print_conditioning must be one of {PRINT_CONDITIONINGS}, got {self.print_conditioning!r}")
         if self.print_prior and (self.mask_prior != "wiener" or not self.takes_print):

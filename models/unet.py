@@ -1,4 +1,4 @@
-"""The causal U-Net: compressed-magnitude rows in, a bounded complex ratio mask out.
+"""The causal U-Net: compressed-magnitude rows in, a bounded gain per bin out.
 
 Every stateful piece (running input normalization, time-causal encoder convolutions, GRU
 bottleneck) takes its state explicitly and returns the state after the last frame. The sequence
@@ -116,7 +116,7 @@ class CausalUNet(nn.Module):
         self.decoders = nn.ModuleList(
             UpConv(ch[level], ch[level - 1], config.freq_kernel) for level in range(len(ch) - 1, 0, -1)
         )
-        n_out = config.n_mask_components * config.n_layout_channels
+        n_out = config.n_layout_channels
         self.head = nn.Conv2d(ch[0], n_out, (config.freq_kernel, 1), padding=(config.freq_kernel // 2, 0))
         if config.mask_prior == "wiener":
             n_prior_rows = config.n_layout_channels * config.n_rows
@@ -154,18 +154,9 @@ class CausalUNet(nn.Module):
             nn.init.zeros_(self.print_film[-1].weight)
             nn.init.zeros_(self.print_film[-1].bias)
         with torch.no_grad():
-            bias = self.head.bias.view(config.n_mask_components, config.n_layout_channels)
-            bias.zero_()
             ratio = config.mask_init / config.mask_max
-            if config.mask_prior == "wiener":
-                pass  # the untrained model is the prior's Wiener gain
-            elif config.output == "gain":
-                bias[0] = math.log(ratio / (1.0 - ratio))
-            elif config.output == "complex":
-                bias[0] = math.atanh(ratio)
-            else:  # inverse softplus of the clean level a mask_init gain leaves on a row at its mean
-                target = config.mask_init**config.compression_exponent
-                bias[0] = math.log(math.expm1(target))
+            # with the prior, the untrained model is the prior's Wiener gain
+            self.head.bias.fill_(0.0 if config.mask_prior == "wiener" else math.log(ratio / (1.0 - ratio)))
 
     def initial_states(self, batch: int = 1, device: torch.device | None = None) -> list[torch.Tensor]:
         """Zero states in ``state_specs`` order for ``batch`` streams: batch is the first
@@ -183,8 +174,8 @@ class CausalUNet(nn.Module):
     def forward_with_logits(
         self, spec: torch.Tensor, noise_print: torch.Tensor | None = None, print_present: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The mask, and what its output nonlinearity was given ``(batch, n_mask_components *
-        n_layout_channels, n_rows, frames)``: training keeps those in the range where it passes a gradient.
+        """The mask, and what its output nonlinearity was given ``(batch, n_layout_channels,
+        n_rows, frames)``: training keeps those in the range where it passes a gradient.
 
         ``noise_print`` ``(batch, 3, n_freqs)``: the print's mean log power, spread and mean power,
         in dB (``NoisePrint.mean_db``, ``spread_db``, ``power_db``); ``print_present`` ``(batch,)``:
@@ -269,8 +260,7 @@ class CausalUNet(nn.Module):
 
         floor = config.floor_power ** (0.5 * config.compression_exponent)
         level = mean.mean(dim=(1, 2), keepdim=True)
-        by_row_mean = rows / (mean + floor)
-        features = [rows / (level + floor), by_row_mean]
+        features = [rows / (level + floor), rows / (mean + floor)]
         over_floor = None
         if config.tracks_noise_floor:
             noise_floor, floor_states = self._noise_floor(rows, *floor_states)
@@ -301,7 +291,7 @@ class CausalUNet(nn.Module):
                 print_logit = self._wiener_logit(over_print, self.print_prior_log_bias)
                 floor_logit = present * print_logit + (1.0 - present) * floor_logit
             raw = raw + self.prior_weight * floor_logit
-        mask = self._mask(raw, by_row_mean)
+        mask = self._mask(raw)
         if config.time_kernel == 1:
             new_caches = []
         groups = StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state)
@@ -389,26 +379,13 @@ class CausalUNet(nn.Module):
         x = torch.clamp(x, min=_PRIOR_MIN_GAIN)
         return torch.clamp(x + torch.log(1.0 - torch.exp(-x)), min=lowest)
 
-    def _mask(self, raw: torch.Tensor, by_row_mean: torch.Tensor) -> torch.Tensor:
-        """Head output ``(batch, n_components * n_layout_channels, n_rows, frames)`` -> bounded bin
-        mask ``(batch, 2, n_freqs, frames)``. ``by_row_mean``: noisy compressed rows over their
-        running mean ``(batch, n_layout_channels, n_rows, frames)``."""
+    def _mask(self, raw: torch.Tensor) -> torch.Tensor:
+        """Head output ``(batch, n_layout_channels, n_rows, frames)`` -> the bin mask ``(batch, 2,
+        n_freqs, frames)`` (real, imaginary), a gain in ``[0, mask_max]`` with no imaginary part."""
         config = self.config
         batch, _, _, n_frames = raw.shape
-        raw = raw.reshape(batch, config.n_mask_components, config.n_layout_channels * config.n_rows, n_frames)
-        if config.output == "gain":
-            gain = config.mask_max * torch.sigmoid(raw)
-            gain = torch.matmul(self.synthesis, gain)
-            return torch.cat([gain, torch.zeros_like(gain)], dim=1)
-        if config.output == "complex":
-            magnitude = torch.sqrt((raw * raw).sum(dim=1, keepdim=True) + 1e-8)
-            ratio = raw * (config.mask_max * torch.tanh(magnitude) / magnitude)
-            return torch.matmul(self.synthesis, ratio)
-        # "magnitude": the head predicts the clean compressed magnitude over the row's running mean.
-        clean = F.softplus(raw)
-        noisy = by_row_mean.reshape(batch, 1, config.n_layout_channels * config.n_rows, n_frames)
-        gain = torch.clamp((clean / noisy) ** (1.0 / config.compression_exponent), max=config.mask_max)
-        gain = torch.matmul(self.synthesis, gain)
+        raw = raw.reshape(batch, 1, config.n_layout_channels * config.n_rows, n_frames)
+        gain = torch.matmul(self.synthesis, config.mask_max * torch.sigmoid(raw))
         return torch.cat([gain, torch.zeros_like(gain)], dim=1)
 
     def n_parameters(self) -> int:
@@ -437,6 +414,6 @@ class CausalUNet(nn.Module):
         n_in, n_hidden = self.gru.input_size, self.gru.hidden_size
         gru = 3 * (n_in * n_hidden + n_hidden * n_hidden)
         n_analysed = 1 + 3 * int(config.takes_print)  # the power; the print's power, spread and mean, each step
-        bands = self.analysis.numel() * n_analysed + self.synthesis.numel() * config.n_mask_components
+        bands = self.analysis.numel() * n_analysed + self.synthesis.numel()
         film = sum(m.weight.numel() for m in self.print_film if isinstance(m, nn.Linear)) if config.print_conditioning == "film" else 0
         return sum(counts) + gru + self.gru_out.weight.numel() + bands + film

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 
 import numpy as np
 import pytest
 import torch
 
-from livedenoise.models.config import LAYOUTS, OUTPUTS, UNetConfig
+from livedenoise.models.config import LAYOUTS, UNetConfig
 from livedenoise.models.features import band_analysis_matrix, band_synthesis_matrix, compressed_band_edges
 from livedenoise.models.streaming import UNetStep, state_specs
 from livedenoise.models.unet import CausalUNet
@@ -69,10 +68,10 @@ def run_steps(model: CausalUNet, spectra: torch.Tensor) -> torch.Tensor:
     return torch.stack(masks, dim=-1)
 
 
-@pytest.mark.parametrize("layout, output", list(itertools.product(LAYOUTS, OUTPUTS)))
-def test_step_form_equals_sequence_form(layout, output):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_step_form_equals_sequence_form(layout):
     torch.manual_seed(0)
-    model = trained_looking(CausalUNet(small_config(layout=layout, output=output)))
+    model = trained_looking(CausalUNet(small_config(layout=layout)))
     spectra = random_spectra(500)
     with torch.no_grad():
         expected = model(spectra)
@@ -139,8 +138,6 @@ def test_wiener_prior_needs_the_floor_channel_and_a_gain():
     with pytest.raises(ValueError, match="mask_prior"):
         small_config(mask_prior="wiener", floor_rise_db_per_s=0.0)
     with pytest.raises(ValueError, match="mask_prior"):
-        small_config(mask_prior="wiener", output="complex")
-    with pytest.raises(ValueError, match="mask_prior"):
         small_config(mask_prior="kalman")
 
 
@@ -153,9 +150,9 @@ def test_default_config_step_equals_sequence():
     assert torch.allclose(run_steps(model, spectra), expected, atol=STEP_TOLERANCE, rtol=0.0)
 
 
-@pytest.mark.parametrize("layout, output", [("compressed", "gain"), ("multiband", "complex")])
-def test_shapes(layout, output):
-    model = CausalUNet(small_config(layout=layout, output=output)).eval()
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_shapes(layout):
+    model = CausalUNet(small_config(layout=layout)).eval()
     with torch.no_grad():
         assert model(random_spectra(7, batch=3)).shape == (3, 2, N_FREQS, 7)
         step_out = UNetStep(model)(torch.zeros(1, 2, N_FREQS), *(torch.zeros(s.shape) for s in state_specs(model.config)))
@@ -163,10 +160,9 @@ def test_shapes(layout, output):
     assert [tuple(t.shape) for t in step_out[1:]] == [s.shape for s in state_specs(model.config)]
 
 
-@pytest.mark.parametrize("output", OUTPUTS)
-def test_strictly_causal(output):
+def test_strictly_causal():
     torch.manual_seed(1)
-    model = trained_looking(CausalUNet(small_config(output=output)))
+    model = trained_looking(CausalUNet(small_config()))
     spectra = random_spectra(120)
     changed = spectra.clone()
     changed[..., 60:] = 5.0 * torch.randn_like(changed[..., 60:])
@@ -176,10 +172,10 @@ def test_strictly_causal(output):
     assert not torch.allclose(before[..., 60:], after[..., 60:]), "the changed frames had no effect at all"
 
 
-@pytest.mark.parametrize("layout, output", list(itertools.product(LAYOUTS, OUTPUTS)))
-def test_mask_bounded(layout, output):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_mask_bounded(layout):
     torch.manual_seed(2)
-    config = small_config(layout=layout, output=output, mask_max=1.2)
+    config = small_config(layout=layout, mask_max=1.2)
     model = trained_looking(CausalUNet(config), seed=5)
     with torch.no_grad():
         for module in model.modules():  # push the head hard to both sides
@@ -189,14 +185,12 @@ def test_mask_bounded(layout, output):
     magnitude = torch.sqrt(mask[:, 0] ** 2 + mask[:, 1] ** 2)
     assert torch.isfinite(mask).all()
     assert magnitude.max() <= config.mask_max + 1e-5
-    if output != "complex":
-        assert mask[:, 1].abs().max() == 0.0 and mask[:, 0].min() >= 0.0
+    assert mask[:, 1].abs().max() == 0.0 and mask[:, 0].min() >= 0.0
 
 
-@pytest.mark.parametrize("output", OUTPUTS)
-def test_untrained_model_is_near_pass_through_gain(output):
+def test_untrained_model_is_near_pass_through_gain():
     torch.manual_seed(0)  # the initial gain depends on the random weights; the result must not depend on test order
-    model = CausalUNet(UNetConfig(output=output)).eval()
+    model = CausalUNet(UNetConfig()).eval()
     with torch.no_grad():
         mask = model(random_spectra(200))
     real_mean = float(mask[:, 0].mean())
@@ -204,7 +198,7 @@ def test_untrained_model_is_near_pass_through_gain(output):
 
 
 def test_silence_is_finite():
-    model = CausalUNet(small_config(output="magnitude")).eval()
+    model = CausalUNet(small_config()).eval()
     with torch.no_grad():
         assert torch.isfinite(model(torch.zeros(1, 2, N_FREQS, 50))).all()
 
@@ -232,7 +226,7 @@ def test_compressed_layout_is_per_bin_at_low_frequencies():
 
 
 def test_config_round_trip_and_validation():
-    config = small_config(output="complex", layout="multiband")
+    config = small_config(layout="multiband")
     assert UNetConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="divisible"):
         UNetConfig(n_rows=60, channels=(8, 8, 8, 8))

@@ -68,4 +68,4 @@ def test_forward_with_logits_gives_the_same_mask():
         mask, logits = model.forward_with_logits(spec)
         assert torch.equal(mask, model(spec))
     config = model.config
-    assert logits.shape == (1, config.n_mask_components * config.n_layout_channels, config.n_rows, 20)
+    assert logits.shape == (1, config.n_layout_channels, config.n_rows, 20)

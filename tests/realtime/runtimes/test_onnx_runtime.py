@@ -23,7 +23,7 @@ N_FRAMES = 500
 def small_model(tmp_path_factory):
     """A small random stateful model: causal conv caches + GRU + normalization state."""
     torch.manual_seed(0)
-    model = CausalUNet(UNetConfig(channels=(8, 12), n_rows=32, gru_hidden=24, output="complex")).eval()
+    model = CausalUNet(UNetConfig(channels=(8, 12), n_rows=32, gru_hidden=24)).eval()
     with torch.no_grad():  # random weights well away from the pass-through init
         for parameter in model.parameters():
             parameter.add_(0.3 * torch.randn_like(parameter))
