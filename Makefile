@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := libportaudio2 jackd2 fluidsynth fluidr3mono-gm-soundfont libs
 	libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
 	libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
 
-.PHONY: run test system venv clean
+.PHONY: run test mutate system venv clean
 
 # The app where there is a display; the file demo where there is none.
 run: venv
@@ -22,6 +22,11 @@ test: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Named bugs in the real-time core, each on a copy of the committed tree, against the tests that
+# should catch them (tens of minutes: not part of `make test`; the last result is in docs/mutants.md).
+mutate: venv
+	nice -n 10 $(BIN)/python tests/mutate.py
 
 system: $(VENV)/.system
 $(VENV)/.system:
