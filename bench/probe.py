@@ -11,7 +11,9 @@ learned a few recordings removes only what sounds like them. For each band in ``
   the noise removed (the output less its projection on the note) and the note's gain, which is
   0 dB when the note keeps its level.
 
-Figures cover the last ``MEASURE_S`` seconds, once noise-floor trackers have settled. The oracle
+Figures cover the last ``MEASURE_S`` seconds, once noise-floor trackers have settled. With a print,
+each band's signals are denoised given a print of that band's noise: ``PRINT_S`` seconds of it drawn
+with another seed (the same noise, another stretch), as a user would learn the room. The oracle
 gain (``bench/oracle.py``, which knows the note) runs the same signals: under the note, what it
 removes is the most any gain per bin of the real-time STFT can.
 """
@@ -43,6 +45,8 @@ MODULATION_DB = 6.0
 NOTE_HZ = 110.0  # A2, with harmonics up to NOTE_TOP_HZ at 1/k amplitudes
 NOTE_TOP_HZ = 10000.0
 SEED = 20
+PRINT_S = 3.0
+PRINT_STREAM = 1  # appended to a band's seed: its print's noise is drawn apart from the probe's
 
 
 def band_noise(
@@ -72,8 +76,16 @@ def sustained_note(n_samples: int, sample_rate: int) -> np.ndarray:
     return note * (10.0 ** (NOISE_RMS_DBFS / 20.0) / np.sqrt(np.mean(note**2)))
 
 
+def print_noise(index: int, sample_rate: int) -> np.ndarray:
+    """``PRINT_S`` of the noise of band ``index`` of ``PROBE_BANDS_HZ``, drawn with another seed. Shape (samples,)."""
+    low_hz, high_hz = PROBE_BANDS_HZ[index]
+    rng = np.random.default_rng([SEED, index, PRINT_STREAM])
+    return band_noise(int(round(PRINT_S * sample_rate)), low_hz, high_hz, sample_rate, rng)
+
+
 def probe_signals(sample_rate: int) -> list[dict[str, Any]]:
-    """Every probe input: band, kind ("stationary", "modulated", "note") and the parts it is made of."""
+    """Every probe input: band (and its index), kind ("stationary", "modulated", "note") and the parts it is
+    made of."""
     n_samples = int(round(PROBE_S * sample_rate))
     note = sustained_note(n_samples, sample_rate)
     modulation = slow_modulation(n_samples, sample_rate)
@@ -81,9 +93,9 @@ def probe_signals(sample_rate: int) -> list[dict[str, Any]]:
     for index, (low_hz, high_hz) in enumerate(PROBE_BANDS_HZ):
         noise = band_noise(n_samples, low_hz, high_hz, sample_rate, np.random.default_rng([SEED, index]))
         band = f"{low_hz:g}-{high_hz:g} Hz"
-        signals.append({"band": band, "kind": "stationary", "noise": noise, "note": None})
-        signals.append({"band": band, "kind": "modulated", "noise": noise * modulation, "note": None})
-        signals.append({"band": band, "kind": "note", "noise": noise, "note": note})
+        signals.append({"band": band, "index": index, "kind": "stationary", "noise": noise, "note": None})
+        signals.append({"band": band, "index": index, "kind": "modulated", "noise": noise * modulation, "note": None})
+        signals.append({"band": band, "index": index, "kind": "note", "noise": noise, "note": note})
     return signals
 
 
@@ -107,9 +119,22 @@ def score_signal(signal: dict[str, Any], out: np.ndarray, sample_rate: int) -> d
     }
 
 
-def run_probe(front: FrontEnd) -> dict[str, Any]:
-    """Probe figures of one front end (``bench/front_end.py``), at the rate it runs at."""
-    return _probe_figures(lambda signal, audio: front.process_mono(audio, front.sample_rate), front.sample_rate)
+def run_probe(front: FrontEnd, with_print: bool = False) -> dict[str, Any]:
+    """Probe figures of one front end (``bench/front_end.py``), at the rate it runs at; ``with_print``: each
+    signal denoised given a print of its band's noise (``print_noise``)."""
+    from livedenoise.bench.print_modes import GivenPrint
+    from livedenoise.realtime.noise_print import print_from_audio
+
+    sample_rate = front.sample_rate
+
+    def process(signal: dict[str, Any], audio: np.ndarray) -> np.ndarray:
+        if with_print:
+            noise = print_noise(signal["index"], sample_rate).astype(np.float32)
+            noise_print = print_from_audio(noise, sample_rate, source=f"probe {signal['band']}")
+            front.set_noise_print(GivenPrint(noise_print, noise, source=signal["band"], sample_rate=sample_rate))
+        return front.process_mono(audio, sample_rate)
+
+    return _probe_figures(process, sample_rate)
 
 
 def run_oracle_probe(strength_db: float, sample_rate: int = 48000) -> dict[str, Any]:

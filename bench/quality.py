@@ -14,6 +14,15 @@ might try instead (``bench/peers.py``: RNNoise, DeepFilterNet, noisereduce) are 
 - guitar notes: tuner hit rate of the clean notes, the noisy input and the output (frames pooled
   over examples).
 
+``--print none,given,lead-in,mismatched`` (one or several; ``bench/print_modes.py``) runs every
+model once per noise-print mode: blind, with the example's own print, after a lead-in of its noise
+that the print is learned from live (scored on the music part only), or with another example's
+print. It needs a dev set with prints (format 4). Our models take a print as ``open_runtime`` sets
+them up (``dsp`` on the print's PSD, a blind model joined with the print-Wiener); noisereduce learns
+from the print's audio (``y_noise``); peers that take no print run only blind. Every row says which
+print it used, and the report compares the lead-in's figure with the given print's. With the probe,
+a print of the probe's own noise (another seed) is given as well.
+
 ``--oracle`` adds the oracle gains (``bench/oracle.py``) beside the models: the ideal gain per bin
 of the real-time STFT, the best a gain like our models' can do, and the same with the band below 200 or
 500 Hz left alone, which says what that band is worth; with the probe, the ideal gain's row says
@@ -52,6 +61,15 @@ from livedenoise.bench.metrics import (
     si_sdr,
     transparency_db,
     tuner_score,
+)
+from livedenoise.bench.print_modes import (
+    DEVSET_PRINT_FORMAT,
+    PRINT_MODES,
+    ExamplePrints,
+    GivenPrint,
+    has_prints,
+    parse_print_modes,
+    print_files,
 )
 from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime import __version__
@@ -100,9 +118,14 @@ def load_devset(folder: str | Path, per_cell: int | None = None) -> dict[str, An
         if missing:
             raise DevsetError(f"{path}: example {n} ({part}) lacks {', '.join(missing)}; rebuild it with "
                               "`livedenoise data devset`")
-        for key in ("input", "clean", "noise"):
-            if key in example and not (folder / example[key]).is_file():
-                raise DevsetError(f"{path}: example {example['id']} names {example[key]}, which is missing")
+        try:
+            named = [example[key] for key in ("input", "clean", "noise") if key in example] + print_files(example)
+        except (KeyError, TypeError) as exc:
+            raise DevsetError(f"{path}: example {example['id']} has a damaged print record ({exc}); rebuild it with "
+                              "`livedenoise data devset`") from exc
+        for relative in named:
+            if not (folder / relative).is_file():
+                raise DevsetError(f"{path}: example {example['id']} names {relative}, which is missing")
     devset["sample_rate"] = sample_rate
     if per_cell is not None:
         devset["examples"] = first_per_cell(examples, per_cell)
@@ -243,17 +266,41 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+class PrintUnsupported(ModelLoadError):
+    """A peer that takes no noise print, asked to run with one."""
+
+
+def result_name(model: str, print_mode: str = "none") -> str:
+    """How a report names a model's run in a print mode: the model alone when blind."""
+    return model if print_mode == "none" else f"{model} +{print_mode} print"
+
+
 def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
-             progress: bool = True, provider: str = "cpu") -> dict[str, Any]:
-    """Run ``model`` (a model, or a peer by name) over the dev set; summary, timing and per-example rows."""
+             progress: bool = True, provider: str = "cpu", print_mode: str = "none") -> dict[str, Any]:
+    """Run ``model`` (a model, or a peer by name) over the dev set with the prints of ``print_mode``
+    (``bench/print_modes.py``); summary, timing and per-example rows."""
     front = open_front_end(model, strength_db, provider)
+    if print_mode != "none" and not front.takes_noise_print:
+        raise PrintUnsupported(f"{model} takes no noise print")
     sample_rate = devset["sample_rate"]
-    rows = [
-        score_example(example, folder, lambda audio: front.process_mono(audio, sample_rate), inputs)
-        for example in tqdm(devset["examples"], desc=model, unit="example", disable=not progress)
-    ]
+    prints = ExamplePrints(folder, devset["examples"], sample_rate) if print_mode != "none" else None
+
+    def denoiser_with(given: GivenPrint | None) -> Callable[[np.ndarray], np.ndarray]:
+        if given is not None and given.lead_in is not None:
+            front.set_noise_print(None)
+            return lambda audio: front.process_after_lead_in(given.lead_in, audio, sample_rate)
+        front.set_noise_print(given)
+        return lambda audio: front.process_mono(audio, sample_rate)
+
+    rows = []
+    for example in tqdm(devset["examples"], desc=result_name(model, print_mode), unit="example", disable=not progress):
+        given = None if prints is None else prints.for_example(example, print_mode)
+        rows.append(score_example(example, folder, denoiser_with(given), inputs))
+        if given is not None:
+            rows[-1]["print_from"] = given.source
     return {
         "model": model,
+        "print": print_mode,
         **front.describe(),
         **summarize(rows),
         "real_time_factor": front.timing_stats().get("real_time_factor"),
@@ -347,12 +394,13 @@ def tables(results: list[dict[str, Any]], markdown: bool) -> str:
     if results:
         out += heading(results[0]["headline"]["name"])
     out += table(
-        ["model", "SI-SDRi dB", "SI-SDR in", "SI-SDR out", "LSD in", "LSD out", "transparency dB", "attenuation dB",
-         "tuner clean", "tuner in", "tuner out", "latency ms", "RTF"],
+        ["model", "print", "SI-SDRi dB", "SI-SDR in", "SI-SDR out", "LSD in", "LSD out", "transparency dB",
+         "attenuation dB", "tuner clean", "tuner in", "tuner out", "latency ms", "RTF"],
         [
             [
-                r["model"], _fmt(r["headline"]["si_sdri_db"]), _fmt(r["overall"]["si_sdr_in_db"]),
-                _fmt(r["overall"]["si_sdr_out_db"]), _fmt(r["overall"]["lsd_in_db"]), _fmt(r["overall"]["lsd_out_db"]),
+                r["model"], r.get("print", "none"), _fmt(r["headline"]["si_sdri_db"]),
+                _fmt(r["overall"]["si_sdr_in_db"]), _fmt(r["overall"]["si_sdr_out_db"]),
+                _fmt(r["overall"]["lsd_in_db"]), _fmt(r["overall"]["lsd_out_db"]),
                 _fmt(r["transparency"]["si_sdr_db"]), _fmt(r["attenuation"]["mean_db"]),
                 _tuner_cell(r, "clean"), _tuner_cell(r, "in"), _tuner_cell(r, "out"), _latency_cell(r),
                 _fmt(r["real_time_factor"], ".3f"),
@@ -360,7 +408,7 @@ def tables(results: list[dict[str, Any]], markdown: bool) -> str:
             for r in results
         ],
     )
-    models = [r["model"] for r in results]
+    models = [result_name(r["model"], r.get("print", "none")) for r in results]
     for title, key in (("SI-SDR improvement (dB) by noise type", "by_noise_type"), ("SI-SDR improvement (dB) by input SNR", "by_snr_db")):
         groups = list(results[0][key]) if results else []
         out += heading(title)
@@ -389,9 +437,10 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     width = 0.8 / len(results)
     for i, r in enumerate(results):
         x = np.arange(len(types)) + (i - (len(results) - 1) / 2) * width
-        by_type.bar(x, [r["by_noise_type"][t]["si_sdri_db"] for t in types], width, label=r["model"])
+        label = result_name(r["model"], r.get("print", "none"))
+        by_type.bar(x, [r["by_noise_type"][t]["si_sdri_db"] for t in types], width, label=label)
         snrs = list(r["by_snr_db"])
-        by_snr.plot([float(s) for s in snrs], [r["by_snr_db"][s]["si_sdri_db"] for s in snrs], "o-", label=r["model"])
+        by_snr.plot([float(s) for s in snrs], [r["by_snr_db"][s]["si_sdri_db"] for s in snrs], "o-", label=label)
     by_type.set_xticks(np.arange(len(types)), types)
     by_type.set_ylabel("SI-SDR improvement (dB)")
     by_type.axhline(0.0, color="black", linewidth=0.8)
@@ -422,9 +471,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_model_arguments(parser, several=("default", "dsp"), also=(
         f"or a peer: {', '.join(peers.PEERS)} (needs the [{peers.EXTRA}] extra: pip install 'livedenoise[{peers.EXTRA}]')"))
+    parser.add_argument(
+        "--print", dest="print_modes", type=_print_modes, default=["none"], metavar="MODES",
+        help="noise-print modes, comma-separated: " + ", ".join(PRINT_MODES) + " (default: none, blind); all but none "
+        "need a dev set with prints (format 4) and run the models and noisereduce, which take a print",
+    )
     parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--plot", type=Path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
+
+
+def _print_modes(text: str) -> list[str]:
+    try:
+        return parse_print_modes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def default_sets() -> list[Path]:
@@ -435,11 +496,16 @@ def default_sets() -> list[Path]:
     return [root / name for name in DEFAULT_SETS if (root / name / DEVSET_FILE).is_file()]
 
 
-def evaluate_probe(model: str, strength_db: float, provider: str = "cpu") -> dict[str, Any]:
-    """The noise probe through ``model`` (a model, or a peer by name)."""
+def evaluate_probe(model: str, strength_db: float, provider: str = "cpu", with_print: bool = False) -> dict[str, Any]:
+    """The noise probe through ``model`` (a model, or a peer by name); ``with_print``: each band's noise is
+    given a print of its own (``probe.run_probe``)."""
     from livedenoise.bench import probe
 
-    return {"model": model, **probe.run_probe(open_front_end(model, strength_db, provider))}
+    front = open_front_end(model, strength_db, provider)
+    if with_print and not front.takes_noise_print:
+        raise PrintUnsupported(f"{model} takes no noise print")
+    mode = "given" if with_print else "none"
+    return {"model": model, "print": mode, **probe.run_probe(front, with_print=with_print)}
 
 
 def evaluate_oracle_probe(strength_db: float) -> dict[str, Any]:
@@ -453,7 +519,11 @@ def probe_table(results: list[dict[str, Any]], markdown: bool) -> str:
     """Noise removed per band: stationary, modulated, under a note, and the note's gain."""
     from livedenoise.bench import probe
 
-    header = ["band"] + [f"{r['model']} {column}" for r in results for column in ("stat", "mod", "note-noise", "note dB")]
+    header = ["band"] + [
+        f"{result_name(r['model'], r.get('print', 'none'))} {column}"
+        for r in results
+        for column in ("stat", "mod", "note-noise", "note dB")
+    ]
     rows = [
         [band] + [
             _fmt(r["by_band"][band][key], "6.1f")
@@ -476,6 +546,23 @@ def probe_table(results: list[dict[str, Any]], markdown: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _skip(skipped: list[dict[str, str]], name: str, exc: Exception) -> None:
+    """Note once that ``name`` could not run, and why."""
+    if not any(s["model"] == name for s in skipped):
+        skipped.append({"model": name, "reason": str(exc)})
+
+
+def lead_in_vs_given(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Per model run both ways: headline SI-SDR improvement with the print learned from the lead-in,
+    less that with the given print (dB)."""
+    by_mode = {(r["model"], r.get("print", "none")): r["headline"]["si_sdri_db"] for r in results}
+    return {
+        model: by_mode[(model, "lead-in")] - by_mode[(model, "given")]
+        for model, mode in by_mode
+        if mode == "lead-in" and (model, "given") in by_mode
+    }
+
+
 def _set_name(devset: dict[str, Any], folder: Path) -> str:
     sources = devset.get("sources") or ("seen" if devset.get("format") == 2 else None)
     label = {"unseen": "unseen sources", "seen": "in-distribution"}.get(sources, "dev set")
@@ -491,12 +578,18 @@ def run(args: argparse.Namespace) -> int:
             print("bench quality: no dev set under the data root; build them with `livedenoise data devset` "
                   "or pass --set (--probe runs the probe alone)", file=sys.stderr)
             return 2
+    print_modes = args.print_modes
     devsets = []
     for folder in folders:
         try:
             devset = load_devset(folder, args.per_cell)
         except DevsetError as exc:
             print(f"bench quality: {exc}", file=sys.stderr)
+            return 2
+        if print_modes != ["none"] and not has_prints(devset):
+            print(f"bench quality: --print {','.join(print_modes)} needs a dev set with noise prints (format "
+                  f"{DEVSET_PRINT_FORMAT}); {folder} is format {devset.get('format', '?')}: rebuild it with "
+                  "`livedenoise data devset --sources unseen --overwrite`", file=sys.stderr)
             return 2
         devsets.append((folder, devset))
     models = model_list(args)
@@ -511,17 +604,21 @@ def run(args: argparse.Namespace) -> int:
     for folder, devset in devsets:
         inputs = _InputScores(devset["sample_rate"])
         results = []
-        for model in models:
-            try:
-                results.append(evaluate(model, folder, devset, args.strength_db, inputs, provider=args.provider))
-            except ModelLoadError as exc:
-                if not any(s["model"] == model for s in skipped):
-                    skipped.append({"model": model, "reason": str(exc)})
+        for print_mode in print_modes:
+            for model in models:
+                try:
+                    results.append(evaluate(model, folder, devset, args.strength_db, inputs, provider=args.provider,
+                                            print_mode=print_mode))
+                except ModelLoadError as exc:
+                    _skip(skipped, result_name(model, print_mode), exc)
         if args.oracle:
             results += evaluate_oracles(folder, devset, args.strength_db, inputs)
         name = _set_name(devset, folder)
         print(f"\n== {name}", end="")
         print(tables(results, markdown=False), end="")
+        for model, difference in lead_in_vs_given(results).items():
+            print(f"{model}: the print learned from the lead-in scores {difference:+.2f} dB SI-SDRi against the "
+                  "given print")
         for s in devset.get("skipped", []):
             print(f"dev set lacks {s['part']}{' ' + s['noise_type'] if 'noise_type' in s else ''}: {s['reason']}")
         markdown.append(f"\n# {name}\n" + tables(results, markdown=True))
@@ -538,16 +635,20 @@ def run(args: argparse.Namespace) -> int:
                 "skipped": devset.get("skipped", []),
                 "stationary_noise_types": devset.get("stationary_noise_types", []),
             },
-            "models": {r["model"]: r for r in results},
+            "models": {result_name(r["model"], r.get("print", "none")): r for r in results},
+            "lead_in_vs_given": lead_in_vs_given(results),
         })
     probe_results = []
     if with_probe:
-        for model in models:
-            try:
-                probe_results.append(evaluate_probe(model, args.strength_db, args.provider))
-            except ModelLoadError as exc:
-                if not any(s["model"] == model for s in skipped):
-                    skipped.append({"model": model, "reason": str(exc)})
+        # Blind when asked to run blind; with a print of the probe's own noise when asked for any print.
+        probe_prints = [with_print for with_print in (False, True) if (print_modes != ["none"]) == with_print
+                        or (not with_print and "none" in print_modes)]
+        for with_print in probe_prints:
+            for model in models:
+                try:
+                    probe_results.append(evaluate_probe(model, args.strength_db, args.provider, with_print))
+                except ModelLoadError as exc:
+                    _skip(skipped, result_name(model, "given" if with_print else "none"), exc)
         if args.oracle:
             probe_results.append(evaluate_oracle_probe(args.strength_db))
         print(probe_table(probe_results, markdown=False), end="")
@@ -563,7 +664,8 @@ def run(args: argparse.Namespace) -> int:
         "strength_db": args.strength_db,
         "models": headline["models"],
         "sets": sets,
-        "probe": {r["model"]: r for r in probe_results} if with_probe else None,
+        "print_modes": print_modes,
+        "probe": {result_name(r["model"], r.get("print", "none")): r for r in probe_results} if with_probe else None,
         "skipped": skipped,
     }
     args.json.write_text(json.dumps(_json_safe(report), indent=1, allow_nan=False) + "\n", encoding="utf-8")

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from scipy.signal import correlate
 
+from components import require
 from livedenoise.bench import peers
 from test_quality import _run, make_devset
-from components import require
 
 # The peers' own filters (RNNoise's high-pass, per-band gains) shift phase by frequency, so the
 # cross-correlation peak of a well-aligned output moves by a sample or two with the signal; a
@@ -127,7 +127,7 @@ def test_a_missing_wheel_is_one_line_naming_the_extra(tmp_path):
     program = (
         "import sys; sys.modules['pyrnnoise'] = None\n"
         "from livedenoise.realtime.cli.main import main\n"
-        f"sys.exit(main(sys.argv[1:]))"
+        "sys.exit(main(sys.argv[1:]))"
     )
     folder = make_devset(tmp_path / "devset")
     result = subprocess.run(
@@ -139,3 +139,41 @@ def test_a_missing_wheel_is_one_line_naming_the_extra(tmp_path):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "pyrnnoise" in result.stderr and f"livedenoise[{peers.EXTRA}]" in result.stderr
     assert not (tmp_path / "q.json").exists()
+
+
+def test_noisereduce_learns_from_a_prints_audio_and_the_others_take_none():
+    from livedenoise.bench.print_modes import GivenPrint
+
+    peer = _open("noisereduce", strength_db=40.0)
+    rng = np.random.default_rng(3)
+    noise, other = (0.05 * rng.standard_normal(48000).astype(np.float32) for _ in range(2))
+
+    def removed_db(out):
+        return 10 * np.log10(np.mean(noise[12000:] ** 2) / np.mean(out[12000:] ** 2))
+
+    blind = removed_db(peer.process_mono(noise, 48000))
+    peer.set_noise_print(GivenPrint(audio=other))  # another stretch of the same noise: its y_noise
+    given = removed_db(peer.process_mono(noise, 48000))
+    peer.set_noise_print(GivenPrint(audio=0.01 * other))  # a print 40 dB too quiet: it keeps the noise
+    assert given > blind + 10.0 and removed_db(peer.process_mono(noise, 48000)) < 1.0
+    peer.set_noise_print(None)
+    assert removed_db(peer.process_mono(noise, 48000)) == pytest.approx(blind, abs=1e-6)
+    assert removed_db(peer.process_after_lead_in(other, noise, 48000)) == pytest.approx(given, abs=1e-6)
+    rnnoise = _open("rnnoise")
+    assert not rnnoise.takes_noise_print
+    with pytest.raises(peers.ModelLoadError, match="takes no noise print"):
+        rnnoise.set_noise_print(GivenPrint(audio=other))
+
+
+def test_bench_quality_gives_noisereduce_the_print_and_skips_peers_that_take_none(tmp_path):
+    from test_print_modes import add_prints
+
+    for name in ("rnnoise", "noisereduce"):
+        _open(name)
+    folder = add_prints(make_devset(tmp_path / "devset"))
+    code, report = _run(folder, tmp_path, "rnnoise,noisereduce", "--print", "none,given")
+    assert code == 0
+    assert set(report["models"]) == {"rnnoise", "noisereduce", "noisereduce +given print"}
+    assert report["skipped"] == [{"model": "rnnoise +given print", "reason": "rnnoise takes no noise print"}]
+    given, blind = report["models"]["noisereduce +given print"], report["models"]["noisereduce"]
+    assert given["print"] == "given" and given["attenuation"]["mean_db"] > blind["attenuation"]["mean_db"]

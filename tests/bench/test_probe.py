@@ -68,3 +68,18 @@ def test_the_oracle_removes_noise_alone_to_the_floor_and_less_under_a_low_note(m
         assert row["stationary_db"] == pytest.approx(40.0, abs=0.5)
     assert high["note_noise_removed_db"] > 15.0 and abs(high["note_gain_db"]) < 0.5
     assert low["note_noise_removed_db"] < high["note_noise_removed_db"] - 6.0
+
+
+def test_given_a_print_of_the_probes_own_noise_dsp_removes_20_db_in_every_band(monkeypatch):
+    monkeypatch.setattr(probe, "PROBE_S", 4.0)
+    monkeypatch.setattr(probe, "MEASURE_S", 2.0)
+    monkeypatch.setattr(probe, "PROBE_BANDS_HZ", ((20.0, 200.0), (1000.0, 8000.0)))
+    noise = probe.print_noise(0, SAMPLE_RATE)
+    assert noise.size == int(probe.PRINT_S * SAMPLE_RATE)
+    probe_noise = next(s["noise"] for s in probe.probe_signals(SAMPLE_RATE) if s["index"] == 0)
+    assert not np.allclose(noise, probe_noise[: noise.size])  # the same noise drawn apart, not the probe's
+    blind = quality.evaluate_probe("dsp", 40.0)
+    given = quality.evaluate_probe("dsp", 40.0, with_print=True)
+    assert (blind["print"], given["print"]) == ("none", "given")
+    assert given["min_stationary_db"] >= 20.0 and given["min_stationary_db"] > blind["min_stationary_db"]
+    assert given["min_modulated_db"] >= 20.0
