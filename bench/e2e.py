@@ -14,8 +14,9 @@ during the engine's window, so that a load that comes and goes hits both alike. 
 window with the desktop app open on the engine. ``--run-cli`` counts one more window with ``livedenoise
 run`` started as a user starts it (its own process, printing its status line). ``--print-swaps N``
 swaps the engine's noise print N times in one more window, with the C client running, and counts the
-cycles each client left unfinished in the half second after each swap: a new print reaches the
-model off the audio thread, so a swap must cost the server nothing. ``--load-procs N``
+cycles each client left unfinished in the half second after each swap, and in the half second
+before it (no swap: what the machine costs anyway): a new print reaches the model off the audio
+thread, so a swap must cost the server nothing. ``--load-procs N``
 keeps N busy processes running through every phase. Figures are printed and written as JSON (``--json``).
 """
 
@@ -219,28 +220,38 @@ def swap_prints() -> tuple[NoisePrint, NoisePrint]:
 
 def measure_print_swaps(server: DummyJackServer, engine: EngineProcess, n_swaps: int, seconds: float) -> dict:
     """Swap the engine's print ``n_swaps`` times over ``seconds``, the C client running: the cycles each left
-    unfinished in the ``PRINT_SWAP_WINDOW_S`` after each swap, summed, and the swaps the engine confirmed."""
+    unfinished in the ``PRINT_SWAP_WINDOW_S`` after each swap and in as long before it (no swap), summed,
+    and the swaps the engine confirmed."""
     prints = swap_prints()
-    interval_s = max(seconds / n_swaps, PRINT_SWAP_WINDOW_S)
-    n_engine = n_c_client = 0
+    interval_s = max(seconds / n_swaps, 2 * PRINT_SWAP_WINDOW_S)
+    counts = {"n_unfinished": 0, "n_c_client_unfinished": 0, "n_unfinished_without": 0,
+              "n_c_client_unfinished_without": 0}
+
+    def count(suffix: str, wait) -> None:
+        before = server.n_unfinished()
+        wait()
+        after = server.n_unfinished()
+        counts["n_unfinished" + suffix] += after.get(ENGINE_CLIENT, 0) - before.get(ENGINE_CLIENT, 0)
+        counts["n_c_client_unfinished" + suffix] += after.get(C_CLIENT, 0) - before.get(C_CLIENT, 0)
+
     with c_client_running(server):
         engine.events()  # what came before is not about the swaps
         for k in range(n_swaps):
-            before = server.n_unfinished()
-            engine.set_noise_print(prints[k % 2])
-            time.sleep(PRINT_SWAP_WINDOW_S)
-            after = server.n_unfinished()
-            n_engine += after.get(ENGINE_CLIENT, 0) - before.get(ENGINE_CLIENT, 0)
-            n_c_client += after.get(C_CLIENT, 0) - before.get(C_CLIENT, 0)
-            time.sleep(interval_s - PRINT_SWAP_WINDOW_S)
+            time.sleep(interval_s - 2 * PRINT_SWAP_WINDOW_S)
+            count("_without", lambda: time.sleep(PRINT_SWAP_WINDOW_S))
+
+            def swap(noise_print=prints[k % 2]) -> None:
+                engine.set_noise_print(noise_print)
+                time.sleep(PRINT_SWAP_WINDOW_S)
+
+            count("", swap)
         time.sleep(PRINT_SWAP_WINDOW_S)
         events = engine.events()
     return {
         "n_swaps": n_swaps,
         "n_confirmed": sum(e.kind == "print_set" for e in events),
         "window_s": PRINT_SWAP_WINDOW_S,
-        "n_unfinished": n_engine,
-        "n_c_client_unfinished": n_c_client,
+        **counts,
         "errors": [e.message for e in events if e.kind == "error"],
     }
 
@@ -467,7 +478,9 @@ def report(result: dict) -> str:
     if swaps is not None:
         lines.append(f"print swaps: {swaps['n_confirmed']} of {swaps['n_swaps']} confirmed by the engine; unfinished "
                      f"cycles in the {swaps['window_s']:g} s after each swap: engine {swaps['n_unfinished']}, "
-                     f"{C_CLIENT} {swaps['n_c_client_unfinished']} (target: engine 0)")
+                     f"{C_CLIENT} {swaps['n_c_client_unfinished']} (target: engine 0); in as long before each, "
+                     f"no swap: engine {swaps['n_unfinished_without']}, {C_CLIENT} "
+                     f"{swaps['n_c_client_unfinished_without']}")
         lines.extend(f"print swap error: {message}" for message in swaps["errors"])
     if run_cli is not None and run_cli["summary"]:
         lines.append(f"livedenoise run's own summary: {run_cli['summary']}")
