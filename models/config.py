@@ -13,16 +13,13 @@ from typing import Any
 from livedenoise.models.retired_keys import drop_retired
 from livedenoise.models.stft_geometry import n_freqs
 
-LAYOUTS = ("compressed", "multiband")
 MASK_PRIORS = ("none", "wiener")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
 # Options of experiments that left the code, at the value that left them off (docs/experiments.md).
-RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows", "skip": "add", "attention_channels": 8, "output": "gain"}
+RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows", "skip": "add", "attention_channels": 8, "output": "gain", "layout": "compressed"}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
-# Upper frequency limit of each multiband input channel, finest last (as the seed project did).
-MULTIBAND_MAX_HZ = (24000.0, 5000.0, 1250.0, 500.0)
 
 
 @dataclass(frozen=True)
@@ -37,9 +34,8 @@ class UNetConfig:
     sample_rate: int = 48000
     n_fft: int = 1024
     hop_samples: int = 128
-    layout: str = "compressed"
-    # "compressed": per-bin rows up to linear_max_hz, ERB-spaced bands above, n_rows in all.
-    # "multiband": len(MULTIBAND_MAX_HZ) channels, each band 0..max_hz resampled to n_rows.
+    # The rows the network convolves over: one per bin up to linear_max_hz, ERB-spaced bands above,
+    # n_rows in all.
     n_rows: int = 64
     linear_max_hz: float = 2000.0
     compression_exponent: float = 0.3
@@ -89,10 +85,6 @@ class UNetConfig:
         return len(self.channels) - 1
 
     @property
-    def n_layout_channels(self) -> int:
-        return len(MULTIBAND_MAX_HZ) if self.layout == "multiband" else 1
-
-    @property
     def tracks_noise_floor(self) -> bool:
         return self.floor_rise_db_per_s > 0.0
 
@@ -102,11 +94,9 @@ class UNetConfig:
 
     @property
     def n_input_channels(self) -> int:
-        # Per layout channel: level-normalized and per-row-normalized compressed magnitude and the
-        # magnitude over its noise floor; then the print's three channels (over the print, its
-        # spread, whether it is given).
-        per_layout_channel = 2 + int(self.tracks_noise_floor)
-        return per_layout_channel * self.n_layout_channels + N_PRINT_CHANNELS * int(self.takes_print)
+        # Level-normalized and per-row-normalized compressed magnitude and the magnitude over its
+        # noise floor; then the print's three channels (over the print, its spread, whether it is given).
+        return 2 + int(self.tracks_noise_floor) + N_PRINT_CHANNELS * int(self.takes_print)
 
     @property
     def bottleneck_rows(self) -> int:
@@ -129,8 +119,6 @@ class UNetConfig:
         return math.log(10.0) * power_db / 10.0 * self.compression_exponent / 2.0
 
     def validate(self) -> None:
-        if self.layout not in LAYOUTS:
-            raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
         if self.mask_prior not in MASK_PRIORS:
             raise ValueError(f"mask_prior must be one of {MASK_PRIORS}, got {self.mask_prior!r}")
         if self.mask_prior == "wiener" and not self.tracks_noise_floor:
@@ -139,8 +127,6 @@ class UNetConfig:
             raise ValueError(f"print_conditioning must be one of {PRINT_CONDITIONINGS}, got {self.print_conditioning!r}")
         if self.print_prior and (self.mask_prior != "wiener" or not self.takes_print):
             raise ValueError("print_prior needs mask_prior='wiener' and a print_conditioning")
-        if self.takes_print and self.layout != "compressed":
-            raise ValueError("a noise print conditions the compressed layout only")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
             raise ValueError(f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be <= n_fft/2")
         if len(self.channels) < 2 or min(self.channels) < 1:
@@ -149,7 +135,7 @@ class UNetConfig:
             raise ValueError(
                 f"n_rows={self.n_rows} must be divisible by 2**{self.n_levels} for {self.n_levels} encoder levels"
             )
-        if self.layout == "compressed" and self.n_rows > self.n_freqs:
+        if self.n_rows > self.n_freqs:
             raise ValueError(f"n_rows={self.n_rows} exceeds n_freqs={self.n_freqs}")
         if self.freq_kernel < 1 or self.freq_kernel % 2 == 0:
             raise ValueError(f"freq_kernel must be odd and positive, got {self.freq_kernel}")

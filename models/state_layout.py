@@ -19,11 +19,11 @@ def state_specs(config: UNetConfig) -> tuple[StateSpec, ...]:
     """Every cache of the step graph, in argument order, shapes derived from the config."""
     specs = [
         # Running input normalization: decayed sum of compressed rows and its total weight.
-        StateSpec("norm_sum", (1, config.n_layout_channels, config.n_rows, 1)),
+        StateSpec("norm_sum", (1, 1, config.n_rows, 1)),
         StateSpec("norm_weight", (1, 1, 1, 1)),
     ]
     if config.tracks_noise_floor:
-        rows = (1, config.n_layout_channels, config.n_rows, 1)
+        rows = (1, 1, config.n_rows, 1)
         # Smoothing ahead of the minimum (decayed sum and weight), then the floor's inverse
         # (zero: no floor yet).
         specs += [StateSpec("floor_sum", rows), StateSpec("floor_weight", (1, 1, 1, 1)), StateSpec("floor_inverse", rows)]

@@ -116,11 +116,9 @@ class CausalUNet(nn.Module):
         self.decoders = nn.ModuleList(
             UpConv(ch[level], ch[level - 1], config.freq_kernel) for level in range(len(ch) - 1, 0, -1)
         )
-        n_out = config.n_layout_channels
-        self.head = nn.Conv2d(ch[0], n_out, (config.freq_kernel, 1), padding=(config.freq_kernel // 2, 0))
+        self.head = nn.Conv2d(ch[0], 1, (config.freq_kernel, 1), padding=(config.freq_kernel // 2, 0))
         if config.mask_prior == "wiener":
-            n_prior_rows = config.n_layout_channels * config.n_rows
-            self.prior_log_bias = nn.Parameter(torch.full((n_prior_rows, 1), math.log(_PRIOR_INIT_BIAS)))
+            self.prior_log_bias = nn.Parameter(torch.full((config.n_rows, 1), math.log(_PRIOR_INIT_BIAS)))
             # training scales the prior's logit as it needs
             self.prior_weight = nn.Parameter(torch.ones(()))
         if config.takes_print:
@@ -174,8 +172,7 @@ class CausalUNet(nn.Module):
     def forward_with_logits(
         self, spec: torch.Tensor, noise_print: torch.Tensor | None = None, print_present: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The mask, and what its output nonlinearity was given ``(batch, n_layout_channels,
-        n_rows, frames)``: training keeps those in the range where it passes a gradient.
+        """The mask, and what its output nonlinearity was given ``(batch, 1, n_rows, frames)``: training keeps those in the range where it passes a gradient.
 
         ``noise_print`` ``(batch, 3, n_freqs)``: the print's mean log power, spread and mean power,
         in dB (``NoisePrint.mean_db``, ``spread_db``, ``power_db``); ``print_present`` ``(batch,)``:
@@ -253,9 +250,8 @@ class CausalUNet(nn.Module):
             conv_caches = [None] * len(self.encoders)
 
         power = (spec * spec).sum(dim=1)  # (batch, n_freqs, frames)
-        rows = compress_power(torch.matmul(self.analysis, power), config.compression_exponent, config.floor_power)
-        batch, n_frames = rows.shape[0], rows.shape[-1]
-        rows = rows.reshape(batch, config.n_layout_channels, config.n_rows, n_frames)
+        # (batch, 1, n_rows, frames): the features are channels of one image over rows and frames
+        rows = compress_power(torch.matmul(self.analysis, power), config.compression_exponent, config.floor_power).unsqueeze(1)
         mean, norm_sum, norm_weight = self._running_mean(rows, norm_sum, norm_weight, config.norm_alpha)
 
         floor = config.floor_power ** (0.5 * config.compression_exponent)
@@ -364,28 +360,23 @@ class CausalUNet(nn.Module):
 
     def _wiener_logit(self, over_floor: torch.Tensor, log_bias: torch.Tensor) -> torch.Tensor:
         """Logit of the Wiener gain ``1 - bias / snr`` for compressed rows over their noise floor
-        (the tracked floor, or the print) ``(batch, n_layout_channels, n_rows, frames)`` ->
-        ``(batch, 1, n_layout_channels * n_rows, frames)``; ``log_bias`` ``(rows, 1)``.
+        (the tracked floor, or the print) ``(batch, 1, n_rows, frames)``, same shape; ``log_bias``
+        ``(n_rows, 1)``.
 
         With ``x = log(snr / bias)`` the logit is ``log(snr / bias - 1) = x + log(1 - exp(-x))``,
         taken in the log domain (the power ratio of a loud row overflows float32) and held at the
         minimum gain's logit where the row is at or under its floor."""
         config = self.config
-        batch, _, _, n_frames = over_floor.shape
-        ratio = over_floor.reshape(batch, 1, config.n_layout_channels * config.n_rows, n_frames)
         # rows are compressed power (power ** (exponent / 2)): back to a power ratio, in logs
-        x = torch.log(ratio + 1e-12) * (2.0 / config.compression_exponent) - log_bias
+        x = torch.log(over_floor + 1e-12) * (2.0 / config.compression_exponent) - log_bias
         lowest = math.log(_PRIOR_MIN_GAIN / (1.0 - _PRIOR_MIN_GAIN))
         x = torch.clamp(x, min=_PRIOR_MIN_GAIN)
         return torch.clamp(x + torch.log(1.0 - torch.exp(-x)), min=lowest)
 
     def _mask(self, raw: torch.Tensor) -> torch.Tensor:
-        """Head output ``(batch, n_layout_channels, n_rows, frames)`` -> the bin mask ``(batch, 2,
-        n_freqs, frames)`` (real, imaginary), a gain in ``[0, mask_max]`` with no imaginary part."""
-        config = self.config
-        batch, _, _, n_frames = raw.shape
-        raw = raw.reshape(batch, 1, config.n_layout_channels * config.n_rows, n_frames)
-        gain = torch.matmul(self.synthesis, config.mask_max * torch.sigmoid(raw))
+        """Head output ``(batch, 1, n_rows, frames)`` -> the bin mask ``(batch, 2, n_freqs, frames)``
+        (real, imaginary), a gain in ``[0, mask_max]`` with no imaginary part."""
+        gain = torch.matmul(self.synthesis, self.config.mask_max * torch.sigmoid(raw))
         return torch.cat([gain, torch.zeros_like(gain)], dim=1)
 
     def n_parameters(self) -> int:

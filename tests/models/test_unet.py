@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from livedenoise.models.config import LAYOUTS, UNetConfig
+from livedenoise.models.config import UNetConfig
 from livedenoise.models.features import band_analysis_matrix, band_synthesis_matrix, compressed_band_edges
 from livedenoise.models.streaming import UNetStep, state_specs
 from livedenoise.models.unet import CausalUNet
@@ -68,10 +68,9 @@ def run_steps(model: CausalUNet, spectra: torch.Tensor) -> torch.Tensor:
     return torch.stack(masks, dim=-1)
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_step_form_equals_sequence_form(layout):
+def test_step_form_equals_sequence_form():
     torch.manual_seed(0)
-    model = trained_looking(CausalUNet(small_config(layout=layout)))
+    model = trained_looking(CausalUNet(small_config()))
     spectra = random_spectra(500)
     with torch.no_grad():
         expected = model(spectra)
@@ -150,9 +149,8 @@ def test_default_config_step_equals_sequence():
     assert torch.allclose(run_steps(model, spectra), expected, atol=STEP_TOLERANCE, rtol=0.0)
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_shapes(layout):
-    model = CausalUNet(small_config(layout=layout)).eval()
+def test_shapes():
+    model = CausalUNet(small_config()).eval()
     with torch.no_grad():
         assert model(random_spectra(7, batch=3)).shape == (3, 2, N_FREQS, 7)
         step_out = UNetStep(model)(torch.zeros(1, 2, N_FREQS), *(torch.zeros(s.shape) for s in state_specs(model.config)))
@@ -172,10 +170,9 @@ def test_strictly_causal():
     assert not torch.allclose(before[..., 60:], after[..., 60:]), "the changed frames had no effect at all"
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_mask_bounded(layout):
+def test_mask_bounded():
     torch.manual_seed(2)
-    config = small_config(layout=layout, mask_max=1.2)
+    config = small_config(mask_max=1.2)
     model = trained_looking(CausalUNet(config), seed=5)
     with torch.no_grad():
         for module in model.modules():  # push the head hard to both sides
@@ -203,11 +200,10 @@ def test_silence_is_finite():
         assert torch.isfinite(model(torch.zeros(1, 2, N_FREQS, 50))).all()
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_band_matrices(layout):
-    config = UNetConfig(layout=layout)
+def test_band_matrices():
+    config = UNetConfig()
     analysis, synthesis = band_analysis_matrix(config), band_synthesis_matrix(config)
-    n_rows = config.n_layout_channels * config.n_rows
+    n_rows = config.n_rows
     assert analysis.shape == (n_rows, N_FREQS) and synthesis.shape == (N_FREQS, n_rows)
     assert (analysis >= 0).all() and (synthesis >= 0).all()
     torch.testing.assert_close(analysis.sum(dim=1), torch.ones(n_rows))
@@ -226,7 +222,7 @@ def test_compressed_layout_is_per_bin_at_low_frequencies():
 
 
 def test_config_round_trip_and_validation():
-    config = small_config(layout="multiband")
+    config = small_config(mask_prior="wiener")
     assert UNetConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="divisible"):
         UNetConfig(n_rows=60, channels=(8, 8, 8, 8))

@@ -23,7 +23,7 @@ def test_the_excess_is_zero_inside_the_limit_and_squared_beyond():
 
 def saturated_model() -> CausalUNet:
     """A gain-mask model whose head asks for gains of exactly one: logits around 30."""
-    model = CausalUNet(UNetConfig(output="gain", mask_prior="none"))
+    model = CausalUNet(UNetConfig(mask_prior="none"))
     with torch.no_grad():
         model.head.bias.fill_(30.0)
     return model
@@ -62,10 +62,10 @@ def test_the_term_needs_the_logits():
 
 def test_forward_with_logits_gives_the_same_mask():
     torch.manual_seed(0)
-    model = CausalUNet(UNetConfig(output="gain")).eval()
+    model = CausalUNet(UNetConfig()).eval()
     spec = torch.randn(1, 2, model.config.n_freqs, 20)
     with torch.no_grad():
         mask, logits = model.forward_with_logits(spec)
         assert torch.equal(mask, model(spec))
     config = model.config
-    assert logits.shape == (1, config.n_layout_channels, config.n_rows, 20)
+    assert logits.shape == (1, 1, config.n_rows, 20)
