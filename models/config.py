@@ -16,8 +16,18 @@ from livedenoise.models.stft_geometry import n_freqs
 MASK_PRIORS = ("none", "wiener")
 PRINT_CONDITIONINGS = ("none", "input", "film")
 
-# Options of experiments that left the code, at the value that left them off (docs/experiments.md).
-RETIRED_MODEL_KEYS: dict[str, Any] = {"phase_lag_hops": 0, "gate_prior": False, "learn_prior_weight": True, "gru_span": "all_rows", "skip": "add", "attention_channels": 8, "output": "gain", "layout": "compressed"}
+# Options of experiments that left the code, at the value that left them off (docs/experiments.md):
+# stored configs written before they left still name them.
+RETIRED_MODEL_KEYS: dict[str, Any] = {
+    "layout": "compressed",
+    "skip": "add",
+    "attention_channels": 8,
+    "output": "gain",
+    "gru_span": "all_rows",
+    "learn_prior_weight": True,
+    "gate_prior": False,
+    "phase_lag_hops": 0,
+}
 # Input channels the noise print adds: rows over its power, its spread, whether one is given.
 N_PRINT_CHANNELS = 3
 

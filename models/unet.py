@@ -250,8 +250,8 @@ class CausalUNet(nn.Module):
             conv_caches = [None] * len(self.encoders)
 
         power = (spec * spec).sum(dim=1)  # (batch, n_freqs, frames)
-        # (batch, 1, n_rows, frames): the features are channels of one image over rows and frames
-        rows = compress_power(torch.matmul(self.analysis, power), config.compression_exponent, config.floor_power).unsqueeze(1)
+        rows = compress_power(torch.matmul(self.analysis, power), config.compression_exponent, config.floor_power)
+        rows = rows.unsqueeze(1)  # (batch, 1, n_rows, frames): the features are channels over rows and frames
         mean, norm_sum, norm_weight = self._running_mean(rows, norm_sum, norm_weight, config.norm_alpha)
 
         floor = config.floor_power ** (0.5 * config.compression_exponent)
