@@ -16,6 +16,14 @@ runs every example once; then, on its output (``bench/tuner_scores.py``):
 - latency: the front end's algorithmic latency and its compute per hop; live pluck-to-reading and
   pluck-to-open times add the latency to the times read in the aligned output.
 
+``--print given`` (or ``none,given``) runs each front end that takes a noise print once more,
+named ``<name> +given print``: every example in noise is denoised with a print of its noise type
+learned from ``PRINT_S`` of noise from outside the noise-only inputs (``tuner_notes.room_prints``,
+which needs the noise set in format 4), at the example's noise gain; clean notes run blind. Our
+models take it as ``open_runtime`` sets them up (``dsp`` on the print's PSD, a blind model joined
+with the print-Wiener), noisereduce as ``y_noise``; the noisy input and peers that take none run
+only blind. The mask gate then decides on the print-driven mask.
+
 Outputs: every figure as JSON, the tables as Markdown, and two plots: the live pluck-to-reading
 times per front end, and the hit rate by SNR.
 """
@@ -34,6 +42,7 @@ import numpy as np
 
 from livedenoise.bench import peers
 from livedenoise.bench.front_end import FrontEnd, ModelFrontEnd, open_front_end
+from livedenoise.bench.print_modes import GivenPrint
 from livedenoise.bench.tuner_notes import (
     SAMPLE_RATE,
     NoisyExample,
@@ -42,12 +51,14 @@ from livedenoise.bench.tuner_notes import (
     noisy_examples,
     render_notes,
     room_noises,
+    room_prints,
 )
 from livedenoise.bench.tuner_scores import false_open_scores, gate_decisions, pluck_gate_scores, tuner_scores
 from livedenoise.realtime.cli.arg_types import int_in_range
 from livedenoise.realtime.gate import GateSettings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
+from livedenoise.realtime.noise_print import print_from_audio
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 NOISY_INPUT = "none"
@@ -58,6 +69,7 @@ LEVEL_RANGE_DB = (-80.0, -6.0)
 NOISE_ALONE_S = 8.0
 SOUNDFONT = "debian/fluid-soundfont-gm/usr/share/sounds/sf2/FluidR3_GM.sf2"
 NOISE_SET = "devset-unseen"
+PRINT_MODES = ("none", "given")
 
 
 class NoisyInput:
@@ -68,6 +80,7 @@ class NoisyInput:
     causal = True
     sample_rate = SAMPLE_RATE
     hop_samples = GATE_HOP_SAMPLES
+    takes_noise_print = False
 
     def process_mono(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
         return np.asarray(audio, dtype=np.float32)
@@ -85,6 +98,23 @@ class NoisyInput:
 def open_front_ends(names: list[str], strength_db: float, provider: str = "cpu") -> dict[str, FrontEnd]:
     """Each named front end; ``ModelLoadError`` (a ``PeerUnavailable`` for a peer) when one cannot run."""
     return {name: NoisyInput() if name == NOISY_INPUT else open_front_end(name, strength_db, provider) for name in names}
+
+
+def printed_name(name: str) -> str:
+    return f"{name} +given print"
+
+
+def open_printed_front_ends(names: list[str], strength_db: float, provider: str = "cpu") -> dict[str, FrontEnd]:
+    """Another instance of each named front end that takes a noise print, by ``printed_name``."""
+    fronts = {printed_name(n): open_front_end(n, strength_db, provider) for n in names if n != NOISY_INPUT}
+    return {label: front for label, front in fronts.items() if front.takes_noise_print}
+
+
+def _give_print(front_end: FrontEnd, example: NoisyExample) -> None:
+    """The example's print, made from its print noise; none (blind) for a clean note."""
+    audio = example.print_audio
+    given = None if audio is None else GivenPrint(print_from_audio(audio, SAMPLE_RATE), audio, sample_rate=SAMPLE_RATE)
+    front_end.set_noise_print(given)
 
 
 def installed_peers() -> list[str]:
@@ -158,11 +188,14 @@ def _gate_settings(front_end: FrontEnd, level_threshold_db: float) -> dict[str, 
 
 
 def measure_front_end(front_end: FrontEnd, examples: list[NoisyExample], noise_only: list[NoisyExample],
-                      level_threshold_db: float) -> dict[str, Any]:
-    """Every example through ``front_end``; per-example tuner and gate figures, per-cell noise figures."""
+                      level_threshold_db: float, name: str | None = None, with_print: bool = False) -> dict[str, Any]:
+    """Every example through ``front_end`` (given each example's print, ``with_print``); per-example
+    tuner and gate figures, per-cell noise figures; ``name``: what the report calls it."""
     gates = _gate_settings(front_end, level_threshold_db)
     notes, noises = [], []
     for example in examples:
+        if with_print:
+            _give_print(front_end, example)
         output = _Output(front_end, example.audio)
         row = {"note": example.note.name, "instrument": example.note.instrument, "midi": example.note.midi,
                "noise_type": example.noise_type, "snr_db": example.snr_db,
@@ -170,12 +203,15 @@ def measure_front_end(front_end: FrontEnd, examples: list[NoisyExample], noise_o
                "gates": {name: pluck_gate_scores(output.gate(s), example.note, SAMPLE_RATE) for name, s in gates.items()}}
         notes.append(row)
     for example in noise_only:
+        if with_print:
+            _give_print(front_end, example)
         output = _Output(front_end, example.audio)
         noises.append({"noise_type": example.noise_type, "snr_db": example.snr_db,
                        "gates": {name: false_open_scores(output.gate(s), SAMPLE_RATE) for name, s in gates.items()}})
     latency = front_end.latency()
     return {
-        "front_end": front_end.name,
+        "front_end": name or front_end.name,
+        "print": "given" if with_print else "none",
         "describe": front_end.describe(),
         "latency_ms": latency.algorithmic_ms,
         "timing": front_end.timing_stats(),
@@ -292,12 +328,13 @@ def figure_checks(summaries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_bench(front_ends: dict[str, FrontEnd], examples: list[NoisyExample], noise_only: list[NoisyExample],
-              level_threshold_db: float, snrs_db: list[float], progress=None) -> dict[str, Any]:
-    """Measure every front end on the same examples; per-example rows, summaries and the checks."""
+              level_threshold_db: float, snrs_db: list[float], progress=None, printed=frozenset()) -> dict[str, Any]:
+    """Measure every front end on the same examples, those named in ``printed`` given each example's print;
+    per-example rows, summaries and the checks."""
     results = []
     for name, front_end in front_ends.items():
         begin = time.perf_counter()
-        results.append(measure_front_end(front_end, examples, noise_only, level_threshold_db))
+        results.append(measure_front_end(front_end, examples, noise_only, level_threshold_db, name, name in printed))
         if progress is not None:
             progress(f"{name}: {time.perf_counter() - begin:.0f} s")
     summaries = [summarize(r, snrs_db) for r in results]
@@ -424,10 +461,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser, several=BASE_FRONT_ENDS, also=(
         f"none for the noisy input itself, or a peer: {', '.join(peers.PEERS)}; by default also every peer installed"))
     parser.set_defaults(model=None)
+    parser.add_argument("--print", dest="print_modes", type=_print_modes, default=["none"], metavar="MODES",
+                        help="none (blind, the default), given (each example given a print of its noise; needs the "
+                        "noise set in format 4), or none,given for both side by side")
     parser.add_argument("--json", type=Path, default=Path("bench-tuner.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--plots", type=Path, default=None, metavar="DIR",
                         help="also draw tuner-lock.png and tuner-hit-rate.png into DIR (needs matplotlib)")
+
+
+def _print_modes(text: str) -> list[str]:
+    modes = list(dict.fromkeys(m.strip() for m in text.split(",") if m.strip()))
+    if not modes or any(m not in PRINT_MODES for m in modes):
+        raise argparse.ArgumentTypeError(f"--print takes {' or '.join(PRINT_MODES)} (or both, comma-separated)")
+    return modes
 
 
 def _fail(message: str) -> int:
@@ -447,23 +494,27 @@ def run(args: argparse.Namespace) -> int:
     if not (Path(noise_set) / "devset.json").is_file():
         return _fail(f"--noise-set {noise_set}: no devset.json there")
     names = model_list(args) if args.model is not None else [*BASE_FRONT_ENDS, *installed_peers()]
+    print_modes = getattr(args, "print_modes", ["none"])
     try:
-        front_ends = open_front_ends(names, args.strength_db, args.provider)
+        front_ends = open_front_ends(names, args.strength_db, args.provider) if "none" in print_modes else {}
+        printed = open_printed_front_ends(names, args.strength_db, args.provider) if "given" in print_modes else {}
     except ModelLoadError as exc:
         return _fail(f"--model: {exc}")
     if not args.json.parent.is_dir():
         return _fail(f"--json {args.json}: no folder {args.json.parent}")
     try:
+        prints = room_prints(Path(noise_set)) if printed else None
         notes = render_notes(Path(soundfont))
         noises = room_noises(Path(noise_set))
     except NoteSetError as exc:
         return _fail(str(exc))
-    examples = noisy_examples(notes, noises, SNRS_DB, args.per_cell, args.seed)
-    noise_only = noise_alone(noises, NOISE_ALONE_S, SNRS_DB, args.seed)
+    examples = noisy_examples(notes, noises, SNRS_DB, args.per_cell, args.seed, prints)
+    noise_only = noise_alone(noises, NOISE_ALONE_S, SNRS_DB, args.seed, prints)
+    front_ends = {**front_ends, **printed}
     print(f"bench tuner: {len(notes)} notes, {len(examples)} examples, {len(noise_only)} x {NOISE_ALONE_S:g} s of noise alone; "
           f"front ends: {', '.join(front_ends)}", file=sys.stderr)
     report = run_bench(front_ends, examples, noise_only, args.level_threshold_db, list(SNRS_DB),
-                       progress=lambda line: print(f"bench tuner: {line}", file=sys.stderr))
+                       progress=lambda line: print(f"bench tuner: {line}", file=sys.stderr), printed=set(printed))
     report["set"] = {"soundfont": str(soundfont), "noise_set": str(noise_set), "per_cell": args.per_cell,
                      "seed": args.seed, "notes": [{"name": n.name, "hz": n.hz, "nominal_hz": n.nominal_hz,
                                                    "onset_s": n.onset_s, "end_s": n.end_s} for n in notes]}

@@ -15,6 +15,12 @@ reads each noise type's noise-only inputs of a dev set (for the unseen-source se
 packages training never saw). ``noisy_examples`` mixes, seeded, every note into a stretch of each
 noise at each SNR (noise power against the note's power while it sounds); ``noise_alone`` gives, per
 noise type and SNR, the same noise at the same gain with no note, for a gate's false opens.
+
+With prints (``room_prints``: each noise type's prints from a dev set of format 4, made from
+stretches of its recordings the noise-only inputs do not use), every example in noise also carries
+``print_audio``: ``PRINT_S`` of that noise type's prints at the example's noise gain, the noise a
+user would have learned the room from. Those stretches are drawn apart, so the examples are the
+same with prints or without.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ NOTE_RMS_DBFS = -24.0
 TAIL_FLOOR_DB = -40.0
 VELOCITY = 90
 SETTLE_S = 0.15  # after the pluck's attack
+PRINT_S = 3.0
+PRINT_STREAM = 2  # seeds the print stretches apart from the examples' own draws
 
 
 class NoteSetError(LivedenoiseError, ValueError):
@@ -71,6 +79,7 @@ class NoisyExample:
     noise_type: str | None
     snr_db: float
     audio: np.ndarray
+    print_audio: np.ndarray | None = None  # noise alone to learn a print from, at the noise's gain
 
 
 def midi_to_hz(midi: float, reference_hz: float = 440.0) -> float:
@@ -136,6 +145,22 @@ def render_notes(soundfont: Path, programs: dict[str, int] = GUITAR_PROGRAMS,
 
 def room_noises(devset_folder: Path) -> dict[str, np.ndarray]:
     """Each noise type's noise-only inputs of the dev set in ``devset_folder``, end to end, float32."""
+    return _noise_only_audio(devset_folder, lambda example: example["input"])
+
+
+def room_prints(devset_folder: Path) -> dict[str, np.ndarray]:
+    """Each noise type's prints (the noise they were made from) of the dev set's noise-only inputs, end
+    to end, float32, at the gain of those inputs; ``NoteSetError`` for a dev set without prints."""
+    def print_audio(example: dict) -> str:
+        if "print" not in example:
+            raise NoteSetError(f"{devset_folder} has no noise prints: build it in format 4 with "
+                               "`livedenoise data devset --sources unseen --overwrite`")
+        return example["print"]["audio"]
+
+    return _noise_only_audio(devset_folder, print_audio)
+
+
+def _noise_only_audio(devset_folder: Path, file_of) -> dict[str, np.ndarray]:
     index = Path(devset_folder) / "devset.json"
     try:
         devset = json.loads(index.read_text(encoding="utf-8"))
@@ -147,7 +172,7 @@ def room_noises(devset_folder: Path) -> dict[str, np.ndarray]:
     for example in devset.get("examples", []):
         if example.get("part") != "noise_only":
             continue
-        audio, _ = sf.read(str(Path(devset_folder) / example["input"]), dtype="float32", always_2d=True)
+        audio, _ = sf.read(str(Path(devset_folder) / file_of(example)), dtype="float32", always_2d=True)
         pieces.setdefault(example["noise_type"], []).append(audio.mean(axis=1))
     if not pieces:
         raise NoteSetError(f"{index} has no noise_only examples")
@@ -165,11 +190,21 @@ def _stretch(noise: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.
     return noise[start : start + n_samples]
 
 
+def _print_of(prints: dict[str, np.ndarray] | None, noise_type: str, gain: float,
+              rng: np.random.Generator) -> np.ndarray | None:
+    if prints is None:
+        return None
+    return (gain * _stretch(prints[noise_type], int(round(PRINT_S * SAMPLE_RATE)), rng)).astype(np.float32)
+
+
 def noisy_examples(notes: list[PluckedNote], noises: dict[str, np.ndarray], snrs_db=SNRS_DB,
-                   per_cell: int | None = None, seed: int = 0) -> list[NoisyExample]:
+                   per_cell: int | None = None, seed: int = 0,
+                   prints: dict[str, np.ndarray] | None = None) -> list[NoisyExample]:
     """Every note clean, then in each noise at each SNR; ``per_cell`` N: N notes per (noise, SNR),
-    taken in turn so that every note and instrument appears across the cells."""
+    taken in turn so that every note and instrument appears across the cells. With ``prints``
+    (``room_prints``), each example in noise carries a print's noise at its noise's gain."""
     rng = np.random.default_rng(seed)
+    print_rng = np.random.default_rng([seed, PRINT_STREAM])
     examples = [NoisyExample(note, None, float("inf"), note.audio) for note in notes]
     order = [int(i) for i in rng.permutation(len(notes))]
     taken = 0
@@ -184,18 +219,24 @@ def noisy_examples(notes: list[PluckedNote], noises: dict[str, np.ndarray], snrs
                 note = notes[i]
                 stretch = _stretch(noise, note.audio.size, rng)
                 gain = _noise_gain(stretch, snr_db)
-                examples.append(NoisyExample(note, noise_type, float(snr_db), (note.audio + gain * stretch).astype(np.float32)))
+                audio = (note.audio + gain * stretch).astype(np.float32)
+                examples.append(NoisyExample(note, noise_type, float(snr_db), audio,
+                                             _print_of(prints, noise_type, gain, print_rng)))
     return examples
 
 
-def noise_alone(noises: dict[str, np.ndarray], seconds: float, snrs_db=SNRS_DB, seed: int = 0) -> list[NoisyExample]:
-    """Per noise type and SNR, ``seconds`` of that noise at the level it has in those mixtures, no note."""
+def noise_alone(noises: dict[str, np.ndarray], seconds: float, snrs_db=SNRS_DB, seed: int = 0,
+                prints: dict[str, np.ndarray] | None = None) -> list[NoisyExample]:
+    """Per noise type and SNR, ``seconds`` of that noise at the level it has in those mixtures, no note;
+    with ``prints``, a print's noise at the same gain."""
     rng = np.random.default_rng(seed + 1)
+    print_rng = np.random.default_rng([seed + 1, PRINT_STREAM])
     n_samples = int(round(seconds * SAMPLE_RATE))
     examples = []
     for noise_type, noise in noises.items():
         for snr_db in snrs_db:
             stretch = _stretch(noise, n_samples, rng)
-            examples.append(NoisyExample(None, noise_type, float(snr_db),
-                                         (_noise_gain(stretch, snr_db) * stretch).astype(np.float32)))
+            gain = _noise_gain(stretch, snr_db)
+            examples.append(NoisyExample(None, noise_type, float(snr_db), (gain * stretch).astype(np.float32),
+                                         _print_of(prints, noise_type, gain, print_rng)))
     return examples

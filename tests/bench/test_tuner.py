@@ -209,3 +209,48 @@ def test_the_matched_level_gate_is_the_highest_that_opens_as_fast():
               "noise_alone": [{"gates": {name: g["noise"] for name, g in gates.items()}}]}
     matched = matched_level_gate(result)
     assert matched["threshold_db"] == -20.0 and matched["false_opens_per_min"] == 9.0
+
+
+def test_given_a_print_the_same_examples_carry_it_and_the_mask_gate_stays_shut_on_the_noise():
+    from livedenoise.bench.tuner import open_printed_front_ends
+    from livedenoise.bench.tuner_notes import PRINT_S
+
+    notes = _notes()
+    rng = np.random.default_rng(7)
+    # steady noise: the same level everywhere, so a print at the noise's gain is as loud as the noise
+    noises = {"white": (0.1 * rng.standard_normal(12 * SAMPLE_RATE)).astype(np.float32)}
+    prints = {"white": (0.1 * rng.standard_normal(4 * SAMPLE_RATE)).astype(np.float32)}
+    examples = noisy_examples(notes, noises, SNRS_DB, seed=0, prints=prints)
+    blind = noisy_examples(notes, noises, SNRS_DB, seed=0)
+    assert all(np.array_equal(a.audio, b.audio) for a, b in zip(examples, blind, strict=True))
+    for example in examples:
+        if example.noise_type is None:
+            assert example.print_audio is None
+            continue
+        assert example.print_audio.size == int(PRINT_S * SAMPLE_RATE)
+        noise = example.audio - example.note.audio
+        assert rms_db(example.print_audio) == pytest.approx(rms_db(noise), abs=0.2)  # at the noise's gain
+    noise_only = noise_alone(noises, 2.0, SNRS_DB, seed=0, prints=prints)
+    fronts = open_printed_front_ends(["none", "dsp"], 40.0)
+    assert list(fronts) == ["dsp +given print"]  # the noisy input takes no print
+    report = run_bench({**open_front_ends(["dsp"], 40.0), **fronts}, examples, noise_only, -50.0, SNRS_DB,
+                       printed=set(fronts))
+    by_name = {s["front_end"]: s for s in report["summaries"]}
+    assert [r["print"] for r in report["results"]] == ["none", "given"]
+    given, blind_dsp = by_name["dsp +given print"]["gates"]["mask"], by_name["dsp"]["gates"]["mask"]
+    assert given["open_on_noise"] == 0.0 and given["false_opens_per_min"] == 0.0
+    assert blind_dsp["open_on_noise"] > 0.0
+    assert given["missed"] < 1.0  # it still opens on plucks
+
+
+def test_a_noise_set_without_prints_is_refused_for_given_prints_in_one_line(tmp_path):
+    from test_quality import make_devset
+
+    folder = make_devset(tmp_path / "devset")
+    soundfont = tmp_path / "font.sf2"
+    soundfont.write_bytes(b"")  # never read: the prints are checked first
+    done = subprocess.run([sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "tuner", "--print", "given",
+                           "--model", "dsp", "--soundfont", str(soundfont), "--noise-set", str(folder),
+                           "--json", str(tmp_path / "x.json")], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "format 4" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -254,3 +254,29 @@ def test_the_mask_gate_stays_shut_in_loud_noise_and_opens_on_a_soft_pluck_where_
             as_fast += 1
             assert level_false > 0, f"a level gate at {threshold_db} dBFS opens as fast and ignores the noise"
     assert as_fast > 0
+
+
+# ---- the mask gate with a noise print -------------------------------------------------------------
+
+def hiss(seconds: float, seed: int, rms_dbfs: float = -30.0) -> np.ndarray:
+    """Tape-like hiss: white noise lifted 12 dB above 4 kHz, rolled off above 16 kHz."""
+    n = int(seconds * SAMPLE_RATE)
+    spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(n))
+    hz = np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE)
+    shelf = 1.0 + (10 ** (12 / 20) - 1.0) * hz**2 / (hz**2 + 4000.0**2)
+    noise = np.fft.irfft(spectrum * shelf / np.sqrt(1.0 + (hz / 16000.0) ** 8), n)
+    return (noise / np.sqrt(np.mean(noise**2)) * 10 ** (rms_dbfs / 20)).astype(np.float32)
+
+
+def test_the_mask_gate_on_hiss_alone_given_a_print_of_that_hiss_stays_shut():
+    """Blind, the DSP baseline needs seconds to find the floor, and its mask lets the hiss through
+    meanwhile: the gate opens. Given a print of the same hiss (another stretch of it), it removes the
+    hiss from the first hop, and the gate never opens."""
+    from livedenoise.realtime.noise_print import print_from_audio
+
+    signal = hiss(4.0, seed=1)
+    noise_print = print_from_audio(hiss(3.0, seed=2), SAMPLE_RATE)
+    given = open_hops(record_hops(open_runtime("dsp", noise_print=noise_print), signal), GateSettings(kind="mask"))
+    assert not given.any(), f"open on {given.sum()} hops of hiss alone"
+    blind = open_hops(record_hops(open_runtime("dsp"), signal), GateSettings(kind="mask"))
+    assert blind.any()
