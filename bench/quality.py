@@ -28,7 +28,7 @@ of the real-time STFT, the best a gain like our models' can do, and the same wit
 500 Hz left alone, which says what that band is worth; with the probe, the ideal gain's row says
 how much noise under the note any such gain can remove.
 
-Without ``--set`` it reports all three figures: the unseen-source dev set (format 3, the
+Without ``--set`` it reports all three figures: the unseen-source dev set (format 4, the
 headline), the in-distribution dev set (format 2), both under the data root, and the noise probe
 (``bench/probe.py``: band-limited Gaussian noise, alone and under a sustained note). ``--probe``
 alone runs only the probe; ``--set`` names dev sets (the first is the headline) and adds the probe
