@@ -167,20 +167,14 @@ class CausalUNet(nn.Module):
 
     def forward(self, spec: torch.Tensor, noise_print: torch.Tensor | None = None,
                 print_present: torch.Tensor | None = None) -> torch.Tensor:
-        return self.forward_with_logits(spec, noise_print, print_present)[0]
-
-    def forward_with_logits(
-        self, spec: torch.Tensor, noise_print: torch.Tensor | None = None, print_present: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The mask, and what its output nonlinearity was given ``(batch, 1, n_rows, frames)``: training keeps those in the range where it passes a gradient.
+        """The mask of a fresh stream.
 
         ``noise_print`` ``(batch, 3, n_freqs)``: the print's mean log power, spread and mean power,
         in dB (``NoisePrint.mean_db``, ``spread_db``, ``power_db``); ``print_present`` ``(batch,)``:
         1 where the row of ``noise_print`` holds a print, 0 where the model runs blind. Both are
         ignored by a model that takes no print; leaving them out means no print."""
         states = self.initial_states(spec.shape[0], spec.device)
-        mask, _, logits = self._run(spec, states, noise_print, print_present)
-        return mask, logits
+        return self._run(spec, states, noise_print, print_present)[0]
 
     def forward_with_state(
         self, spec: torch.Tensor, states: list[torch.Tensor], noise_print: torch.Tensor | None = None,
@@ -188,8 +182,7 @@ class CausalUNet(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """spec ``(batch, 2, n_freqs, frames)`` and states (``state_specs`` order) ->
         mask ``(batch, 2, n_freqs, frames)`` and the states after the last frame."""
-        mask, states_out, _ = self._run(spec, states, noise_print, print_present)
-        return mask, states_out
+        return self._run(spec, states, noise_print, print_present)
 
     def _print_inputs(
         self, rows: torch.Tensor, noise_print: torch.Tensor | None, print_present: torch.Tensor | None
@@ -243,7 +236,7 @@ class CausalUNet(nn.Module):
     def _run(
         self, spec: torch.Tensor, states: list[torch.Tensor], noise_print: torch.Tensor | None = None,
         print_present: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         config = self.config
         norm_sum, norm_weight, floor_states, conv_caches, gru_state = StateGroups.split(config, states)
         if config.time_kernel == 1:
@@ -291,7 +284,7 @@ class CausalUNet(nn.Module):
         if config.time_kernel == 1:
             new_caches = []
         groups = StateGroups(norm_sum, norm_weight, list(floor_states), new_caches, gru_state)
-        return mask, groups.join(), raw
+        return mask, groups.join()
 
     def _recur(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The residual GRU over the bottleneck ``(batch, channels, rows, frames)``: one sequence

@@ -56,8 +56,8 @@ class _Stepper:
 
     def step(self) -> float:
         started = time.perf_counter()
-        estimate, spec, wave, logits = self.denoiser(self.noisy)
-        loss, _ = self.loss_fn(estimate, wave, self.target, self.features, logits, spec)
+        estimate, spec, wave = self.denoiser(self.noisy)
+        loss, _ = self.loss_fn(estimate, wave, self.target, self.features, spec)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()

@@ -44,8 +44,8 @@ class Denoiser(torch.nn.Module):
     """Waveform in, waveform out: the training view of STFT + U-Net mask + synthesis.
 
     ``forward(noisy (batch, samples), noise_print=None, print_present=None)`` returns the estimate
-    spectrum ``(batch, freqs, frames)``, the noisy spectrum, the waveform ``(batch, frames * hop)``
-    delayed by one hop, and the mask's logits (``CausalUNet.forward_with_logits``).
+    spectrum ``(batch, freqs, frames)``, the noisy spectrum and the waveform ``(batch, frames * hop)``
+    delayed by one hop.
     """
 
     def __init__(self, model: CausalUNet) -> None:
@@ -55,11 +55,11 @@ class Denoiser(torch.nn.Module):
 
     def forward(
         self, noisy: torch.Tensor, noise_print: torch.Tensor | None = None, print_present: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         spec = self.stft.analyze(noisy)
-        mask, logits = self.model.forward_with_logits(torch.stack([spec.real, spec.imag], dim=1), noise_print, print_present)
+        mask = self.model(torch.stack([spec.real, spec.imag], dim=1), noise_print, print_present)
         estimate = spec * torch.complex(mask[:, 0], mask[:, 1])
-        return estimate, spec, self.stft.synthesize(estimate), logits
+        return estimate, spec, self.stft.synthesize(estimate)
 
 
 def _distributed() -> tuple[int, int]:
@@ -129,13 +129,13 @@ def validate(denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_sa
     for batch in batches:
         noisy, target = batch["noisy"].to(device), batch["target"].to(device)
         condition = _print_condition(batch, device)
-        _, _, estimate, _ = denoiser(noisy, *condition)
+        _, _, estimate = denoiser(noisy, *condition)
         length = estimate.shape[-1] - hop
         ref = target[:, skip_samples:length]
         out = estimate[:, hop + skip_samples : hop + length]
         sums["sisdr_in_db"] += float(si_sdr(noisy[:, skip_samples:length], ref).sum())
         sums["sisdr_out_db"] += float(si_sdr(out, ref).sum())
-        _, _, passed, _ = denoiser(target, *condition)
+        _, _, passed = denoiser(target, *condition)
         sums["transparency_db"] += float(si_sdr(passed[:, hop + skip_samples : hop + length], ref).sum())
         n += noisy.shape[0]
     metrics = {k: v / n for k, v in sums.items()}
@@ -246,8 +246,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             features = batch.get("target_features")
             if features is not None:
                 features = {name: value.to(device) for name, value in features.items()}
-            estimate, spec, wave, logits = wrapped(noisy, *_print_condition(batch, device))
-            loss, parts = loss_fn(estimate, wave, target, features, logits, spec)
+            estimate, spec, wave = wrapped(noisy, *_print_condition(batch, device))
+            loss, parts = loss_fn(estimate, wave, target, features, spec)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), loop.grad_clip)

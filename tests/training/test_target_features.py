@@ -26,8 +26,8 @@ def _datasets(manifest, config):
 
 def _loss_and_gradients(denoiser, loss_fn, batch, features):
     denoiser.zero_grad(set_to_none=True)
-    estimate, _, wave, logits = denoiser(batch["noisy"])
-    loss, parts = loss_fn(estimate, wave, batch["target"], features, logits)
+    estimate, _, wave = denoiser(batch["noisy"])
+    loss, parts = loss_fn(estimate, wave, batch["target"], features)
     loss.backward()
     return loss.detach(), parts, {name: p.grad.clone() for name, p in denoiser.named_parameters() if p.grad is not None}
 
