@@ -28,6 +28,7 @@ NOISE_PRESENT = 1e-6
 RETIRED_LOSS_KEYS: dict[str, Any] = {
     "logit_limit": 8.0,
     "logit_weight": 0.0,
+    "sisdr_ceiling_db": math.inf,
 }
 
 
@@ -36,11 +37,6 @@ class LossConfig:
     compressed_weight: float = 1.0
     mrstft_weight: float = 0.5
     sisdr_weight: float = 0.02
-    # SI-SDR in the loss saturates at this ceiling. Music alone (a clean_prob example) has an exact
-    # answer, the input itself, whose unbounded SI-SDR grows without end as the error shrinks: its
-    # gradient (1/error) then outweighs every noisy example's, and the model learns to pass anything
-    # that might be music untouched. Near the ceiling an example asks for little more.
-    sisdr_ceiling_db: float = math.inf
     compression_exponent: float = 0.3
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
     # How the per-bin spectral errors are averaged over frequency: "uniform" (every bin alike) or
@@ -66,8 +62,6 @@ class LossConfig:
     music_kept_ceiling_db: float = 20.0
 
     def __post_init__(self) -> None:
-        if math.isnan(self.sisdr_ceiling_db):
-            raise ValueError("loss.sisdr_ceiling_db must be a number of dB or inf, got nan")
         if self.frequency_weighting not in FREQUENCY_WEIGHTINGS:
             raise ValueError(
                 f"loss.frequency_weighting must be one of {', '.join(FREQUENCY_WEIGHTINGS)}, "
@@ -162,18 +156,14 @@ def music_kept_db(
     return torch.where(scored, level, 0.0).sum() / scored.sum().clamp_min(1)
 
 
-def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, ceiling_db: float = math.inf) -> torch.Tensor:
-    """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``. A finite
-    ``ceiling_db`` adds that fraction of the projection's energy to the residual, so the score
-    approaches the ceiling smoothly and never passes it."""
+def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Scale-invariant SDR in dB per example; ``(batch, samples)`` -> ``(batch,)``."""
     reference = reference - reference.mean(dim=-1, keepdim=True)
     estimate = estimate - estimate.mean(dim=-1, keepdim=True)
     scale = (estimate * reference).sum(-1, keepdim=True) / (reference.pow(2).sum(-1, keepdim=True) + EPS)
     projection = scale * reference
     residual = estimate - projection
-    energy = projection.pow(2).sum(-1)
-    floor = energy * 10 ** (-ceiling_db / 10)
-    return 10 * torch.log10((energy + EPS) / (residual.pow(2).sum(-1) + floor + EPS))
+    return 10 * torch.log10((projection.pow(2).sum(-1) + EPS) / (residual.pow(2).sum(-1) + EPS))
 
 
 class DenoiseLoss(torch.nn.Module):
@@ -229,7 +219,7 @@ class DenoiseLoss(torch.nn.Module):
             parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets, weights))
         if c.sisdr_weight:
             # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
-            scores = torch.where(audible, si_sdr(estimate, reference, c.sisdr_ceiling_db), 0.0)
+            scores = torch.where(audible, si_sdr(estimate, reference), 0.0)
             parts["neg_sisdr"] = (c.sisdr_weight, -scores.sum() / audible.sum().clamp_min(1))
         if c.residual_noise_weight:
             if noisy_spec is None:
