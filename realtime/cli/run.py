@@ -1,8 +1,10 @@
-"""``livedenoise run``: headless live denoising with a one-line status refreshed in place.
+"""``livedenoise run``: headless live denoising with a one-line status (refreshed in place on a terminal).
 
 The engine runs in its own process (``EngineProcess``); this one only prints its state. With
 ``--learn-seconds S`` it first says "learning the room, keep quiet for S s", then one line with the
 learned print's level and duration; the status line says which print is in use and how old it is.
+When the device or its server goes away, or the engine process dies, it says which and exits with
+status 1; with ``--reconnect`` it waits for the device and resumes (``reconnect``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_setting
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings, print_use_lines
+from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument, fault_line, resume
+from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
 from livedenoise.realtime.print_status import print_status
 
@@ -48,6 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_gate_arguments(parser)
     add_live_print_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
+    add_reconnect_argument(parser)
 
 
 def status_line(state: dict) -> str:
@@ -62,16 +67,21 @@ def status_line(state: dict) -> str:
     return line
 
 
-def print_events(events) -> None:
+def print_events(events, status: StatusLine | None = None) -> None:
     """The engine's events on their own lines, under the status line the terminal shows: a print learned
-    or set as news, on standard output; the rest on standard error, by kind."""
+    or set as news, on standard output; the rest on standard error, by kind. Faults that end the engine
+    are for ``stopped_engine`` to word."""
+    events = [e for e in events if e.kind not in FAULT_KINDS]
     if events:
-        print()
+        if status is None:
+            print()
+        else:
+            status.end()
         for event in events:
             if event.kind in PRINT_NOTICES:
                 print(event.message, flush=True)
             else:
-                print(f"{event.kind}: {event.message}", file=sys.stderr)
+                print(f"{event.kind}: {event.message}", file=sys.stderr, flush=True)
 
 
 def announce_print(settings: EngineSettings) -> None:
@@ -110,23 +120,51 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     code = 0
     state = engine.state()
-    with StopSignals() as stop:  # from the first line on, Ctrl-C or SIGTERM stops the stream, then the summary
-        print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
-        print(Latency.from_dict(state["latency"]).describe(), flush=True)
-        announce_print(settings)
-        while not stop.requested and (args.seconds is None or time.monotonic() - t0 < args.seconds):
-            time.sleep(STATUS_PERIOD_S)
-            state = engine.state()
-            events = engine.events()
-            if state["running"]:
-                print("\r" + status_line(state), end="", flush=True)
-            print_events(events)
-            if not engine.alive:
-                code = 1
-                break
-    engine.stop()
-    print()
+    status = StatusLine(sys.stdout)
+    faults = []  # a fault may come a turn before the engine process is seen gone
+    try:
+        with StopSignals() as stop:  # from the first line on, Ctrl-C or SIGTERM stops the stream, then the summary
+            print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
+            print(Latency.from_dict(state["latency"]).describe(), flush=True)
+            announce_print(settings)
+            while not stop.requested and (args.seconds is None or time.monotonic() - t0 < args.seconds):
+                time.sleep(STATUS_PERIOD_S)
+                state = engine.state()
+                events = engine.events()
+                if state["running"]:
+                    status.show(status_line(state))
+                print_events(events, status)
+                faults += [e for e in events if e.kind in FAULT_KINDS]
+                if not engine.alive:
+                    ended = stopped_engine(engine, faults + engine.events(), args, stop, status)
+                    if ended is not None:
+                        code = ended
+                        break
+                    faults.clear()
+                    state = engine.state()
+    finally:
+        engine.stop()
+    status.end()
     print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
           f"{state['stats']['n_sanitized_samples']}")
     print(Latency.from_dict(state["latency"]).describe())
     return code
+
+
+def stopped_engine(engine: EngineProcess, events: list, args: argparse.Namespace, stop: StopSignals,
+                   status: StatusLine, command: str = "run") -> int | None:
+    """The engine stopped under a live command: say why; with ``--reconnect``, wait for it and resume.
+    None when it streams again, else the exit status (1: a fault; 0: a stop asked for while waiting)."""
+    status.end()
+    fault = fault_line(events, engine)
+    if not args.reconnect:
+        print(f"livedenoise {command}: error: {fault}\n  hint: --reconnect waits for it to come back and resumes",
+              file=sys.stderr, flush=True)
+        return 1
+    print(f"livedenoise {command}: {fault}; waiting for it to come back (Ctrl-C stops)", file=sys.stderr, flush=True)
+    if not resume(engine, lambda: stop.requested):
+        return 0  # stopped while waiting: the summary follows, as for any stop
+    state = engine.state()
+    print(f"resumed {state['input']} (engine process {engine.pid})", flush=True)
+    print(Latency.from_dict(state["latency"]).describe(), flush=True)
+    return None

@@ -5,7 +5,10 @@ Live, the engine runs in its own process as for ``run`` (the denoised signal als
 engine's denoised tap: the note, a cents bar, Hz and confidence. ``--file`` reads a recording
 through the same denoiser instead and prints one line per reading (JSON lines with ``--json``).
 A noise print (``--noise-print``; live also ``--learn-seconds`` and ``--print auto``) is used as
-``run`` uses it, and the live line ends with which print is in use and how old it is.
+``run`` uses it, and the live line ends with which print is in use and how old it is. Live, it stops
+and meets faults as ``run`` does: Ctrl-C, SIGTERM and ``--seconds`` set one flag; a lost device or a
+dead engine process is said in one line (status 1), or waited out with ``--reconnect``; away from a
+terminal it prints a plain line a second instead of redrawing one.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +27,10 @@ from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
-from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, announce_print, print_events, start_error
+from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument
+from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, announce_print, print_events, start_error, stopped_engine
+from livedenoise.realtime.cli.status_line import StatusLine
+from livedenoise.realtime.cli.stop_signals import StopSignals
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
@@ -35,6 +42,7 @@ from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERE
 from livedenoise.realtime.tuner.tuner import Tuner, TunerReading
 
 REDRAW_S = 0.05
+PLAIN_PERIOD_S = 1.0  # not on a terminal: one reading a second, each on its own line
 STATE_PERIOD_S = 0.5  # the print's line: each state request wakes the engine process, so not at every redraw
 BAR_HALF_CELLS = 10  # each side of the centre: 5 cents a cell over +-50 cents
 
@@ -60,6 +68,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     add_live_print_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
+    add_reconnect_argument(parser)
     parser.add_argument("--file", type=Path, default=None, metavar="IN",
                         help="tune a recording instead of listening: one line per reading (every 10 ms)")
     parser.add_argument("--json", default=None, metavar="OUT",
@@ -159,34 +168,43 @@ def run_live(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     code = 0
     n_readings = 0
+    status = StatusLine(sys.stdout, plain_period_s=PLAIN_PERIOD_S)
     try:
-        state = engine.state()
-        print(f"tuning {state['input']} (engine process {engine.pid}), A4 = {args.reference:g} Hz; Ctrl-C stops", flush=True)
-        print(Latency.from_dict(state["latency"]).describe(), flush=True)
-        announce_print(settings)
-        shown_t = state_t = 0.0
-        print_line = ""
-        stop = threading.Event()
-        if args.seconds is not None:
-            timer = threading.Timer(max(0.0, args.seconds - (time.monotonic() - t0)), stop.set)
-            timer.daemon = True
-            timer.start()
-        for reading in engine_readings(engine, stop=stop, tuner=tuner):
-            n_readings += 1
-            now = time.monotonic()
-            if now - state_t >= STATE_PERIOD_S:
-                state_t = now
-                print_line = print_status(engine.state().get("print"))
-            if now - shown_t >= REDRAW_S:
-                shown_t = now
-                print("\r" + live_line(reading) + (f"  | {print_line}" if print_line else "") + "\033[K", end="",
-                      flush=True)
-            print_events(engine.events())
-        if not engine.alive:
-            code = 1
-    except KeyboardInterrupt:
-        pass
-    engine.stop()
-    print()
+        with StopSignals() as stop:  # Ctrl-C, SIGTERM and --seconds end the loop the same way, as in `run`
+            state = engine.state()
+            print(f"tuning {state['input']} (engine process {engine.pid}), A4 = {args.reference:g} Hz; Ctrl-C stops",
+                  flush=True)
+            print(Latency.from_dict(state["latency"]).describe(), flush=True)
+            announce_print(settings)
+            if args.seconds is not None:
+                timer = threading.Timer(max(0.0, args.seconds - (time.monotonic() - t0)), stop.request)
+                timer.daemon = True
+                timer.start()
+            shown_t = state_t = 0.0
+            print_line = ""
+            faults = []
+            while not stop.requested:
+                for reading in engine_readings(engine, stop=stop.event, tuner=tuner):
+                    n_readings += 1
+                    now = time.monotonic()
+                    if now - state_t >= STATE_PERIOD_S:
+                        state_t = now
+                        print_line = print_status(engine.state().get("print"))
+                    if now - shown_t >= REDRAW_S:
+                        shown_t = now
+                        status.show(live_line(reading) + (f"  | {print_line}" if print_line else ""))
+                    events = engine.events()
+                    print_events(events, status)
+                    faults += [e for e in events if e.kind in FAULT_KINDS]
+                if stop.requested:
+                    break
+                ended = stopped_engine(engine, faults + engine.events(), args, stop, status, command="tune")
+                if ended is not None:
+                    code = ended
+                    break
+                faults.clear()
+    finally:
+        engine.stop()
+    status.end()
     print(f"tuned {time.monotonic() - t0:.1f} s: {n_readings} readings")
     return code

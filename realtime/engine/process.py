@@ -21,8 +21,9 @@ or exit code); ``restart()`` starts a fresh one, which is also how a lost device
 The noise print: ``EngineSettings.noise_print`` starts with one, ``learn_seconds`` learns one from
 the first seconds of the input, ``print_mode`` "auto" refines it from hops of noise alone;
 ``set_noise_print``, ``learn_noise_print`` and ``set_print_mode`` do the same while it runs. The
-engine sends back every print it uses (``noise_print``, ``noise_print_made_at``), so its owner can
-keep and show it; ``state()["print"]`` says which one and how old it is.
+engine hands back the print it uses (``noise_print``, ``noise_print_made_at``), so its owner can
+keep and show it (fetched from the engine when its ``state()["print"]["serial"]`` moved);
+``state()["print"]`` says which one and how old it is.
 
 The gate is a hook: ``EngineSettings.gate`` (its parameters) makes the child build a ``HopHook``
 with ``gate_factory`` (``"module:callable"``, called with ``sample_rate``, ``hop_samples``,
@@ -102,6 +103,16 @@ def check_learn_seconds(seconds: float) -> None:
         raise ValueError(f"learning the room takes {MIN_LEARN_SECONDS:g} to {MAX_LEARN_SECONDS:g} s, got {seconds:g}")
 
 
+def engine_main(settings: EngineSettings, conn) -> None:
+    """The spawned process's entry point. The engine's modules are imported there, never here:
+    importing sounddevice starts PortAudio, whose JACK back end joins the server as a client named
+    "PortAudio" for as long as the process lives (one more client each cycle waits for, and one that
+    aborts the process at exit when the server has gone)."""
+    from livedenoise.realtime.engine import child
+
+    child.main(settings, conn)
+
+
 class EngineProcess:
     """The engine process for ``settings``. Methods are for one controlling thread (a GUI, a CLI)."""
 
@@ -119,6 +130,7 @@ class EngineProcess:
         self._exit_reported = False
         self._noise_print: NoisePrint | None = settings.noise_print  # the newest print the engine said it uses
         self._noise_print_made_at: float | None = settings.print_made_at
+        self._print_serial = -1  # the engine's count of print changes when it was fetched; -1: not yet
         self._lock = threading.RLock()
 
     # ---- lifetime ---------------------------------------------------------------------------
@@ -133,8 +145,6 @@ class EngineProcess:
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Spawn the engine and wait until it streams; raise ``EngineError`` with the reason if not."""
-        from livedenoise.realtime.engine import child as engine_child
-
         with self._lock:
             if self.alive:
                 return
@@ -142,7 +152,7 @@ class EngineProcess:
             context = multiprocessing.get_context("spawn")
             self._conn, child_conn = context.Pipe()
             self._process = context.Process(
-                target=engine_child.main, args=(self.settings, child_conn), name="livedenoise-engine", daemon=True
+                target=engine_main, args=(self.settings, child_conn), name="livedenoise-engine", daemon=True
             )
             self._process.start()
             child_conn.close()
@@ -178,6 +188,7 @@ class EngineProcess:
     def restart(self) -> None:
         """A fresh engine process with the same settings (and the controls changed since start)."""
         with self._lock:
+            self._fetch_print()
             state = self._last_state
             self.stop()
             settings = self.settings
@@ -191,6 +202,7 @@ class EngineProcess:
             settings = replace(settings, noise_print=self._noise_print, print_made_at=self._noise_print_made_at,
                                learn_seconds=settings.learn_seconds if learning else None)
             self.settings = settings
+            self._print_serial = -1
             self.start()
 
     def __enter__(self) -> EngineProcess:
@@ -239,16 +251,17 @@ class EngineProcess:
 
     @property
     def noise_print(self) -> NoisePrint | None:
-        """The newest print the engine said it uses (learned, refined or given), None when it has none."""
+        """The print the engine uses (learned, refined or given), None when it has none; asks it (a state
+        request, and the print itself when it changed), so read it as often as a state."""
         with self._lock:
-            self._pump()
+            self._fetch_print()
             return self._noise_print
 
     @property
     def noise_print_made_at(self) -> float | None:
         """When that print was made, in seconds since the epoch (refining keeps the time it was made)."""
         with self._lock:
-            self._pump()
+            self._fetch_print()
             return self._noise_print_made_at
 
     def state(self) -> dict:
@@ -328,6 +341,20 @@ class EngineProcess:
                 raise EngineError("the engine is not running: start() or restart() it first")
             self._conn.send(message)
 
+    def _fetch_print(self) -> None:
+        """The engine's print, when it changed since it was last fetched (the last known one if it is gone)."""
+        if not self.alive:
+            return
+        serial = self.state().get("print", {}).get("serial")
+        if serial is None or serial == self._print_serial:
+            return
+        try:
+            self._conn.send(("print",))
+            _, self._noise_print, self._noise_print_made_at, self._print_serial = self._await(
+                "print", time.monotonic() + REPLY_TIMEOUT_S)
+        except (EngineError, OSError):  # it ended meanwhile: the last known print stands
+            pass
+
     def _await(self, kind: str, deadline: float) -> tuple:
         """The next reply of ``kind``, collecting events on the way; EngineError if the child fails."""
         while True:
@@ -353,8 +380,6 @@ class EngineProcess:
                 message = conn.recv()
                 if message[0] == "event":
                     self._events.append(EngineEvent(message[1], message[2], time.time()))
-                elif message[0] == "print":
-                    self._noise_print, self._noise_print_made_at = message[1], message[2]
                 elif message[0] == "crash":
                     self._crash_reason = message[1]
                 else:

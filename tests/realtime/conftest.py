@@ -42,13 +42,15 @@ class JackServer:
             self.process.wait(timeout=10)
 
 
-def start_jack_server(tmp_path: Path, rescan: bool = True, sample_rate: int = SAMPLE_RATE) -> JackServer:
+def start_jack_server(tmp_path: Path, rescan: bool = True, sample_rate: int = SAMPLE_RATE,
+                      name: str | None = None) -> JackServer:
+    """A new server; ``name``: one that was stopped, started again (a server coming back; its log goes on)."""
     import sounddevice as sd
 
     require(shutil.which("jackd") is not None and shutil.which("jack_lsp") is not None, "jackd (Debian package jackd2)")
-    name = f"ld-{os.getpid()}-{secrets.token_hex(4)}"
+    name = name or f"ld-{os.getpid()}-{secrets.token_hex(4)}"
     log_path = tmp_path / f"{name}.log"
-    with open(log_path, "w") as log:
+    with open(log_path, "a") as log:
         process = subprocess.Popen(
             # Real-time scheduling, as on a musician's machine: the dummy driver's timer thread and our
             # client's process thread then preempt whatever else the machine is doing.
@@ -95,8 +97,8 @@ def jack_servers(tmp_path):
     saved = os.environ.get("JACK_DEFAULT_SERVER")
     servers = []
 
-    def start(sample_rate: int = SAMPLE_RATE) -> JackServer:
-        servers.append(start_jack_server(tmp_path, rescan=False, sample_rate=sample_rate))
+    def start(sample_rate: int = SAMPLE_RATE, name: str | None = None) -> JackServer:
+        servers.append(start_jack_server(tmp_path, rescan=False, sample_rate=sample_rate, name=name))
         return servers[-1]
 
     yield start
