@@ -18,7 +18,6 @@ from typing import Any, Mapping
 
 import torch
 
-from livedenoise.training.frequency_weights import FREQUENCY_WEIGHTINGS, bin_weights
 from livedenoise.training.target_features import EPS, LOG_FLOOR, TargetFeatures, aligned_target, stft_magnitude
 
 # an example holds noise when it is more than -60 dB of the input's energy (not float rounding)
@@ -29,6 +28,7 @@ RETIRED_LOSS_KEYS: dict[str, Any] = {
     "logit_limit": 8.0,
     "logit_weight": 0.0,
     "sisdr_ceiling_db": math.inf,
+    "frequency_weighting": "uniform",
 }
 
 
@@ -39,9 +39,6 @@ class LossConfig:
     sisdr_weight: float = 0.02
     compression_exponent: float = 0.3
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
-    # How the per-bin spectral errors are averaged over frequency: "uniform" (every bin alike) or
-    # "erb" (every band of hearing alike, so low frequencies weigh as much as they are heard).
-    frequency_weighting: str = "uniform"
     # Noise alone (a silent target) has no SI-SDR. What the estimate leaves of it, in dB of the noisy
     # input's energy, is its energy-weighted counterpart: a dB counts alike wherever the noise lies,
     # where the spectral terms average over bins and give the band below 500 Hz 2% of their weight.
@@ -61,50 +58,34 @@ class LossConfig:
     music_kept_weight: float = 0.0
     music_kept_ceiling_db: float = 20.0
 
-    def __post_init__(self) -> None:
-        if self.frequency_weighting not in FREQUENCY_WEIGHTINGS:
-            raise ValueError(
-                f"loss.frequency_weighting must be one of {', '.join(FREQUENCY_WEIGHTINGS)}, "
-                f"got {self.frequency_weighting!r}"
-            )
-
 
 def compressed_spectral_l1(
     estimate: torch.Tensor,
     target_magnitude: torch.Tensor,
     target_complex: torch.Tensor,
     exponent: float = 0.3,
-    weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """L1 on compressed magnitudes plus on compressed complex values; ``estimate`` complex
-    ``(batch, freqs, frames)``, the targets as ``compressed_target`` (``target_features``) gives them,
-    each bin's error scaled by ``weights (freqs, 1)`` (``bin_weights``) when given."""
+    ``(batch, freqs, frames)``, the targets as ``compressed_target`` (``target_features``) gives them."""
     est_mag = estimate.abs().clamp_min(EPS)
     est_c = est_mag.pow(exponent)
     magnitude_error = (est_c - target_magnitude).abs()
     complex_error = (est_c * estimate / est_mag - target_complex).abs()
-    if weights is not None:
-        magnitude_error, complex_error = magnitude_error * weights, complex_error * weights
     return magnitude_error.mean() + complex_error.mean()
 
 
 def multi_resolution_stft(
     estimate: torch.Tensor,
     targets: Mapping[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
-    weights: Mapping[int, torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Spectral convergence + log-magnitude L1 at several resolutions; ``estimate (batch, samples)``,
-    ``targets`` maps each FFT size to what ``mrstft_target`` (``target_features``) gives for it, and
-    ``weights`` each size to the log-magnitude error's ``bin_weights`` when given."""
+    ``targets`` maps each FFT size to what ``mrstft_target`` (``target_features``) gives for it."""
     total = estimate.new_zeros(())
     for n_fft, (tgt, tgt_log, tgt_norm) in targets.items():
         est = stft_magnitude(estimate, n_fft)
         # a silent target (a noise-alone example) has no scale to converge to: the log term judges it
         convergence = torch.where(tgt_norm > EPS, torch.linalg.norm(tgt - est, dim=(-2, -1)) / tgt_norm, 0.0)
-        log_error = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs()
-        if weights is not None:
-            log_error = log_error * weights[n_fft]
-        log_l1 = log_error.mean(dim=(-2, -1))
+        log_l1 = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs().mean(dim=(-2, -1))
         total = total + (convergence + log_l1).mean()
     return total / len(targets)
 
@@ -167,8 +148,7 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
 
 
 class DenoiseLoss(torch.nn.Module):
-    """The weighted sum of the losses, for the model's STFT (``n_fft``, ``hop_samples``) at
-    ``sample_rate``.
+    """The weighted sum of the losses, for the model's STFT (``n_fft``, ``hop_samples``).
 
     ``forward(estimate_spec, estimate_wave, target, features=None, noisy_spec=None)``:
     the estimate spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as
@@ -178,16 +158,11 @@ class DenoiseLoss(torch.nn.Module):
     terms. Returns the loss and each part's value.
     """
 
-    def __init__(self, config: LossConfig, n_fft: int, hop_samples: int, sample_rate: int) -> None:
+    def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:
         super().__init__()
         self.config = config
         self.hop_samples = hop_samples
         self.target_features = TargetFeatures(config, n_fft, hop_samples)
-        self.uniform = config.frequency_weighting == "uniform"
-        # buffers, so that .to(device) moves them with the module
-        self.register_buffer("model_weights", bin_weights(config.frequency_weighting, n_fft, sample_rate))
-        for size in config.mrstft_sizes:
-            self.register_buffer(f"mrstft_{size}_weights", bin_weights(config.frequency_weighting, size, sample_rate))
 
     def forward(
         self,
@@ -210,13 +185,11 @@ class DenoiseLoss(torch.nn.Module):
                 features["compressed_magnitude"],
                 features["compressed_complex"],
                 c.compression_exponent,
-                None if self.uniform else self.model_weights,
             )
             parts["compressed"] = (c.compressed_weight, loss)
         if c.mrstft_weight:
             targets = {n_fft: self.target_features.mrstft(features, n_fft) for n_fft in c.mrstft_sizes}
-            weights = None if self.uniform else {n: getattr(self, f"mrstft_{n}_weights") for n in c.mrstft_sizes}
-            parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets, weights))
+            parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets))
         if c.sisdr_weight:
             # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
             scores = torch.where(audible, si_sdr(estimate, reference), 0.0)

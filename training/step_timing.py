@@ -35,7 +35,7 @@ class _Stepper:
         generator = torch.Generator().manual_seed(seed)
         self.model = CausalUNet(config.model)
         self.denoiser = Denoiser(self.model)
-        self.loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples, config.model.sample_rate)
+        self.loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.train.learning_rate)
         n_samples = int(round(config.data.segment_s * config.model.sample_rate))
         shape = (config.train.batch_size, n_samples)

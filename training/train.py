@@ -188,9 +188,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate, weight_decay=loop.weight_decay)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
-    loss_fn = DenoiseLoss(
-        config.loss, config.model.n_fft, config.model.hop_samples, config.model.sample_rate
-    ).to(device)
+    loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples).to(device)
 
     data = config.data
     # The worker computes what the loss needs from each target, on the CPU beside the step;

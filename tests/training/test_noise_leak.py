@@ -22,7 +22,7 @@ def _one_hop_late(wave: torch.Tensor) -> torch.Tensor:
 def _leak_loss(**overrides) -> DenoiseLoss:
     weights = {"noise_leak_weight": 1.0, **overrides}
     config = LossConfig(compressed_weight=0.0, mrstft_weight=0.0, sisdr_weight=0.0, **weights)
-    return DenoiseLoss(config, N_FFT, HOP, SAMPLE_RATE)
+    return DenoiseLoss(config, N_FFT, HOP)
 
 
 def _music_and_noise(seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -100,7 +100,7 @@ def test_a_tiny_training_run_with_prints_learns(tiny_manifest, tmp_path):
     torch.manual_seed(0)
     denoiser = Denoiser(CausalUNet(config.model))
     optimizer = torch.optim.Adam(denoiser.parameters(), lr=3e-3)
-    loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples, config.model.sample_rate)
+    loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples)
     losses = []
     for _ in range(40):
         estimate, _, wave = denoiser(batch["noisy"], batch["noise_print"], batch["print_present"])

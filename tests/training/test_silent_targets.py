@@ -8,7 +8,7 @@ import torch
 
 from livedenoise.training.losses import DenoiseLoss, LossConfig
 
-SAMPLE_RATE, N_FFT, HOP = 48000, 1024, 128
+N_FFT, HOP = 1024, 128
 
 
 def _one_hop_late(wave: torch.Tensor) -> torch.Tensor:
@@ -18,7 +18,7 @@ def _one_hop_late(wave: torch.Tensor) -> torch.Tensor:
 def test_a_silent_target_leaves_the_loss_finite_and_the_scale_free_terms_to_the_rest():
     torch.manual_seed(2)
     config = LossConfig(mrstft_sizes=(512,), sisdr_weight=0.3)
-    loss_fn = DenoiseLoss(config, N_FFT, HOP, SAMPLE_RATE)
+    loss_fn = DenoiseLoss(config, N_FFT, HOP)
     audible = 0.05 * torch.randn(1, 94 * HOP)
     target = torch.cat([audible, torch.zeros(1, 94 * HOP)])
     noisy = target + 0.02 * torch.randn(2, 94 * HOP)
@@ -29,7 +29,7 @@ def test_a_silent_target_leaves_the_loss_finite_and_the_scale_free_terms_to_the_
     assert torch.isfinite(loss) and torch.isfinite(estimate.grad).all()
     assert float(estimate.grad[1].abs().sum()) > 0  # the silent example is still pushed towards silence
     alone = LossConfig(compressed_weight=0.0, mrstft_weight=0.0, sisdr_weight=0.3)
-    _, audible_parts = DenoiseLoss(alone, N_FFT, HOP, SAMPLE_RATE)(spec[:1], _one_hop_late(estimate[:1]), target[:1])
+    _, audible_parts = DenoiseLoss(alone, N_FFT, HOP)(spec[:1], _one_hop_late(estimate[:1]), target[:1])
     assert parts["neg_sisdr"] == pytest.approx(audible_parts["neg_sisdr"], rel=1e-5)
 
 
@@ -39,7 +39,7 @@ def _residual_config(**overrides) -> LossConfig:
 
 def test_noise_alone_left_at_half_amplitude_costs_six_db_and_audible_examples_nothing():
     torch.manual_seed(3)
-    loss_fn = DenoiseLoss(_residual_config(), N_FFT, HOP, SAMPLE_RATE)
+    loss_fn = DenoiseLoss(_residual_config(), N_FFT, HOP)
     noisy = 0.05 * torch.randn(2, 94 * HOP)
     target = torch.cat([noisy[:1], torch.zeros(1, 94 * HOP)])  # music alone, then noise alone
     noisy_spec = loss_fn.target_features.stft.analyze(noisy)
@@ -51,7 +51,7 @@ def test_noise_alone_left_at_half_amplitude_costs_six_db_and_audible_examples_no
 
 def test_the_residual_is_floored_and_pushes_the_gain_down_above_the_floor():
     torch.manual_seed(4)
-    loss_fn = DenoiseLoss(_residual_config(residual_noise_floor_db=-20.0), N_FFT, HOP, SAMPLE_RATE)
+    loss_fn = DenoiseLoss(_residual_config(residual_noise_floor_db=-20.0), N_FFT, HOP)
     noisy = 0.05 * torch.randn(1, 94 * HOP)
     target = torch.zeros_like(noisy)
     noisy_spec = loss_fn.target_features.stft.analyze(noisy)
@@ -67,7 +67,7 @@ def test_the_residual_is_floored_and_pushes_the_gain_down_above_the_floor():
 
 
 def test_the_residual_term_needs_the_noisy_spectrum():
-    loss_fn = DenoiseLoss(_residual_config(), N_FFT, HOP, SAMPLE_RATE)
+    loss_fn = DenoiseLoss(_residual_config(), N_FFT, HOP)
     wave = 0.05 * torch.randn(1, 94 * HOP)
     spec = loss_fn.target_features.stft.analyze(wave)
     with pytest.raises(ValueError, match="noisy spectrum"):

@@ -45,7 +45,7 @@ def test_features_from_the_loader_worker_give_the_same_loss_and_gradients(tiny_m
 
     torch.manual_seed(0)
     denoiser = Denoiser(CausalUNet(config.model))
-    loss_fn = DenoiseLoss(LOSS, config.model.n_fft, config.model.hop_samples, config.model.sample_rate)
+    loss_fn = DenoiseLoss(LOSS, config.model.n_fft, config.model.hop_samples)
     loss, parts, grads = _loss_and_gradients(denoiser, loss_fn, batch, None)
     cached_loss, cached_parts, cached_grads = _loss_and_gradients(denoiser, loss_fn, batch, features)
     assert set(parts) == {"compressed", "mrstft", "neg_sisdr"}

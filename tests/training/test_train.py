@@ -46,7 +46,7 @@ def test_one_fixed_batch_is_learned(tiny_manifest, tmp_path):
     denoiser = Denoiser(CausalUNet(config.model))
     batch = torch.utils.data.default_collate([MixtureDataset(tiny_manifest, "train", n_items=4, segment_s=0.5, config=config.mix)[i] for i in range(4)])
     optimizer = torch.optim.Adam(denoiser.parameters(), lr=3e-3)
-    loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples, config.model.sample_rate)
+    loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples)
     losses = []
     for _ in range(40):
         estimate, _, wave = denoiser(batch["noisy"])
