@@ -29,6 +29,8 @@ RETIRED_LOSS_KEYS: dict[str, Any] = {
     "logit_weight": 0.0,
     "sisdr_ceiling_db": math.inf,
     "frequency_weighting": "uniform",
+    "residual_noise_weight": 0.0,
+    "residual_noise_floor_db": -40.0,
 }
 
 
@@ -39,12 +41,6 @@ class LossConfig:
     sisdr_weight: float = 0.02
     compression_exponent: float = 0.3
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
-    # Noise alone (a silent target) has no SI-SDR. What the estimate leaves of it, in dB of the noisy
-    # input's energy, is its energy-weighted counterpart: a dB counts alike wherever the noise lies,
-    # where the spectral terms average over bins and give the band below 500 Hz 2% of their weight.
-    # No lower than residual_noise_floor_db, as the engine floors a mask.
-    residual_noise_weight: float = 0.0
-    residual_noise_floor_db: float = -40.0
     # Music with noise: what the mask lets through of the noise alone (the noisy input less the
     # target), in dB of the noise's energy. The spectral terms judge the sum of music and noise, and
     # near a loud note the noise under it barely moves them: a model then learns that music present
@@ -88,18 +84,6 @@ def multi_resolution_stft(
         log_l1 = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs().mean(dim=(-2, -1))
         total = total + (convergence + log_l1).mean()
     return total / len(targets)
-
-
-def residual_noise_db(
-    estimate_spec: torch.Tensor, noisy_spec: torch.Tensor, silent: torch.Tensor, floor_db: float
-) -> torch.Tensor:
-    """Mean over the examples with a silent target (``silent (batch,)``) of the estimate's energy in
-    dB of the noisy input's, no lower than ``floor_db``; spectra ``(batch, freqs, frames)``. Zero
-    when no example is silent."""
-    energy_out = estimate_spec.abs().pow(2).sum(dim=(-2, -1))
-    energy_in = noisy_spec.abs().pow(2).sum(dim=(-2, -1))
-    level = (10 * torch.log10((energy_out + EPS) / (energy_in + EPS))).clamp_min(floor_db)
-    return torch.where(silent, level, 0.0).sum() / silent.sum().clamp_min(1)
 
 
 def _mask(estimate_spec: torch.Tensor, noisy_spec: torch.Tensor) -> torch.Tensor:
@@ -154,8 +138,8 @@ class DenoiseLoss(torch.nn.Module):
     the estimate spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as
     ``Denoiser`` returns them (the waveform one hop late), the clean target ``(batch, samples)`` of
     the noisy input, optionally its ``TargetFeatures`` computed beforehand (without them they are
-    computed here, with the same result), and the noisy spectrum for the ``residual_noise_weight``, ``noise_leak_weight`` and ``music_kept_weight``
-    terms. Returns the loss and each part's value.
+    computed here, with the same result), and the noisy spectrum for the ``noise_leak_weight`` and
+    ``music_kept_weight`` terms. Returns the loss and each part's value.
     """
 
     def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:
@@ -194,18 +178,13 @@ class DenoiseLoss(torch.nn.Module):
             # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
             scores = torch.where(audible, si_sdr(estimate, reference), 0.0)
             parts["neg_sisdr"] = (c.sisdr_weight, -scores.sum() / audible.sum().clamp_min(1))
-        if c.residual_noise_weight:
-            if noisy_spec is None:
-                raise ValueError("loss.residual_noise_weight is set: pass the noisy spectrum")
-            residual = residual_noise_db(estimate_spec, noisy_spec, ~audible, c.residual_noise_floor_db)
-            parts["residual_noise_db"] = (c.residual_noise_weight, residual)
         if c.noise_leak_weight or c.music_kept_weight:
             if noisy_spec is None:
                 raise ValueError("loss.noise_leak_weight and loss.music_kept_weight need the noisy spectrum")
             with torch.no_grad():
                 target_spec = self.target_features.stft.analyze(target)
                 noise_energy = (noisy_spec - target_spec).abs().pow(2).sum(dim=(-2, -1))
-                # music alone has no noise to leak; noise alone is the residual_noise term's
+                # music alone has no noise to leak, noise alone no music to keep
                 mixed = audible & (noise_energy > NOISE_PRESENT * noisy_spec.abs().pow(2).sum(dim=(-2, -1)))
             if c.noise_leak_weight:
                 leak = noise_leak_db(estimate_spec, noisy_spec, target_spec, mixed, c.noise_leak_floor_db)
