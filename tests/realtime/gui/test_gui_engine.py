@@ -21,6 +21,9 @@ READ_BACK_TIMEOUT_MS = 30000  # a state request waits on a busy machine's schedu
 
 
 def engine_state(window) -> dict:
+    """The state the running engine process reports. The window drops its source when a restart
+    fails or the engine stops; its banner says why, and so does this failure."""
+    assert window.source is not None, f"the window runs no engine: {window.banner.text()}"
     return window.source.engine.state()
 
 
@@ -113,6 +116,7 @@ def test_every_control_reaches_the_engine(server, make_window, qtbot, note_file,
     note = note_file(330.0)
     controls.file_path.setText(str(note))
     controls.file_path.editingFinished.emit()
+    assert window.running, window.banner.text()
     assert str(note) in engine_state(window)["input"]
     controls.mode.setCurrentIndex(controls.mode.findData("live"))
     controls.input_device.setCurrentIndex(controls.input_device.findData("system"))
