@@ -1,4 +1,4 @@
-"""Training losses: compressed-magnitude L1, multi-resolution STFT, SI-SDR, mixed by weights.
+"""Training losses: compressed-magnitude L1, multi-resolution STFT, SI-SDR, music kept, mixed by weights.
 
 Compressed magnitudes (``|X|^0.3``) weigh quiet partials closer to loud ones, as hearing does;
 the complex term keeps the phase of what the mask passes honest; the multi-resolution STFT loss
@@ -31,6 +31,8 @@ RETIRED_LOSS_KEYS: dict[str, Any] = {
     "frequency_weighting": "uniform",
     "residual_noise_weight": 0.0,
     "residual_noise_floor_db": -40.0,
+    "noise_leak_weight": 0.0,
+    "noise_leak_floor_db": -20.0,
 }
 
 
@@ -41,16 +43,9 @@ class LossConfig:
     sisdr_weight: float = 0.02
     compression_exponent: float = 0.3
     mrstft_sizes: tuple[int, ...] = (512, 1024, 2048)
-    # Music with noise: what the mask lets through of the noise alone (the noisy input less the
-    # target), in dB of the noise's energy. The spectral terms judge the sum of music and noise, and
-    # near a loud note the noise under it barely moves them: a model then learns that music present
-    # means pass everything. No lower than noise_leak_floor_db, about what an ideal gain can take
-    # from under a held low note with this STFT (bench quality --probe --oracle).
-    noise_leak_weight: float = 0.0
-    noise_leak_floor_db: float = -20.0
-    # Its counterpart: what the same mask does to the music alone, as the music's SDR after it (dB,
-    # saturating at music_kept_ceiling_db as SI-SDR does). The leak term alone buys noise removal
-    # with the music under it; weighed alike, a dB of music costs what a dB of noise gains.
+    # Music with noise: what the mask does to the music alone, as the music's SDR after it (dB,
+    # saturating at music_kept_ceiling_db). The other terms judge the sum of music and noise; this
+    # one holds the mask to the music under the noise (a print-Wiener prior takes held notes with it).
     music_kept_weight: float = 0.0
     music_kept_ceiling_db: float = 20.0
 
@@ -91,23 +86,6 @@ def _mask(estimate_spec: torch.Tensor, noisy_spec: torch.Tensor) -> torch.Tensor
     return estimate_spec * noisy_spec.conj() / (noisy_spec.abs().pow(2) + EPS)
 
 
-def noise_leak_db(
-    estimate_spec: torch.Tensor,
-    noisy_spec: torch.Tensor,
-    target_spec: torch.Tensor,
-    scored: torch.Tensor,
-    floor_db: float,
-) -> torch.Tensor:
-    """Mean over the ``scored (batch,)`` examples of the energy of the noise (``noisy - target``)
-    after the mask that made ``estimate_spec`` from ``noisy_spec``, in dB of the noise's energy, no
-    lower than ``floor_db``; spectra ``(batch, freqs, frames)``. Zero when none is scored."""
-    noise = noisy_spec - target_spec
-    energy_out = (_mask(estimate_spec, noisy_spec) * noise).abs().pow(2).sum(dim=(-2, -1))
-    energy_in = noise.abs().pow(2).sum(dim=(-2, -1))
-    level = (10 * torch.log10((energy_out + EPS) / (energy_in + EPS))).clamp_min(floor_db)
-    return torch.where(scored, level, 0.0).sum() / scored.sum().clamp_min(1)
-
-
 def music_kept_db(
     estimate_spec: torch.Tensor, noisy_spec: torch.Tensor, target_spec: torch.Tensor, scored: torch.Tensor, ceiling_db: float
 ) -> torch.Tensor:
@@ -138,8 +116,7 @@ class DenoiseLoss(torch.nn.Module):
     the estimate spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as
     ``Denoiser`` returns them (the waveform one hop late), the clean target ``(batch, samples)`` of
     the noisy input, optionally its ``TargetFeatures`` computed beforehand (without them they are
-    computed here, with the same result), and the noisy spectrum for the ``noise_leak_weight`` and
-    ``music_kept_weight`` terms. Returns the loss and each part's value.
+    computed here, with the same result), and the noisy spectrum for the ``music_kept_weight`` term. Returns the loss and each part's value.
     """
 
     def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:
@@ -178,19 +155,15 @@ class DenoiseLoss(torch.nn.Module):
             # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
             scores = torch.where(audible, si_sdr(estimate, reference), 0.0)
             parts["neg_sisdr"] = (c.sisdr_weight, -scores.sum() / audible.sum().clamp_min(1))
-        if c.noise_leak_weight or c.music_kept_weight:
+        if c.music_kept_weight:
             if noisy_spec is None:
-                raise ValueError("loss.noise_leak_weight and loss.music_kept_weight need the noisy spectrum")
+                raise ValueError("loss.music_kept_weight needs the noisy spectrum")
             with torch.no_grad():
                 target_spec = self.target_features.stft.analyze(target)
                 noise_energy = (noisy_spec - target_spec).abs().pow(2).sum(dim=(-2, -1))
-                # music alone has no noise to leak, noise alone no music to keep
+                # scored on music under noise: music alone and noise alone are left out
                 mixed = audible & (noise_energy > NOISE_PRESENT * noisy_spec.abs().pow(2).sum(dim=(-2, -1)))
-            if c.noise_leak_weight:
-                leak = noise_leak_db(estimate_spec, noisy_spec, target_spec, mixed, c.noise_leak_floor_db)
-                parts["noise_leak_db"] = (c.noise_leak_weight, leak)
-            if c.music_kept_weight:
-                kept = music_kept_db(estimate_spec, noisy_spec, target_spec, mixed, c.music_kept_ceiling_db)
-                parts["neg_music_kept_db"] = (c.music_kept_weight, -kept)
+            kept = music_kept_db(estimate_spec, noisy_spec, target_spec, mixed, c.music_kept_ceiling_db)
+            parts["neg_music_kept_db"] = (c.music_kept_weight, -kept)
         total = sum(weight * value for weight, value in parts.values())
         return total, {name: float(value.detach()) for name, (_, value) in parts.items()}
