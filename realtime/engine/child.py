@@ -11,10 +11,10 @@ reaches the model the way a model switch does, off the audio thread.
 
 Messages in: ("taps", TapSpecs), ("bypass", bool), ("strength_db", float), ("model", str),
 ("gate", dict), ("noise_print", NoisePrint | None, made_at), ("learn", seconds), ("print_mode", mode),
-("state",), ("stop",). Out: ("geometry", n_freqs, hop_samples), ("running", state), ("state", state),
-("event", kind, message), ("print", NoisePrint | None, made_at), ("failed", reason, setting) before
-the stream runs (``setting``: the ``EngineSettings`` field at fault, or None), ("crash", reason) when
-the process dies of an error.
+("print",), ("state",), ("stop",). Out: ("geometry", n_freqs, hop_samples), ("running", state),
+("state", state), ("print", NoisePrint | None, made_at, serial), ("event", kind, message), ("failed",
+reason, setting) before the stream runs (``setting``: the ``EngineSettings`` field at fault, or None),
+("crash", reason) when the process dies of an error.
 """
 
 from __future__ import annotations
@@ -148,6 +148,9 @@ class EngineChild:
                     return
                 if kind == "state":
                     conn.send(("state", self._state(engine)))
+                elif kind == "print":
+                    p = self.live_print
+                    conn.send(("print", p.noise_print, p.made_at, p.serial))
                 elif kind == "bypass":
                     self.callback.set_bypass(message[1])
                 elif kind == "strength_db":

@@ -15,8 +15,10 @@ the overlap-add of the synthesis window carries the output across.
   every ``PUBLISH_PERIOD_S`` the refined print goes to the model and to the owner. ``"freeze"``
   takes it off: the print stays as it is.
 
-What changes goes out through ``send``: ``("print", NoisePrint | None, made_at)`` for the owner to
-keep and show, and events: "print_learned" (the print's one line) or "error".
+What happens goes out as events through ``send``: "print_learned" (the print's one line) or
+"error". The print itself stays here (``noise_print``, ``made_at``); ``serial`` counts its changes,
+so an owner in another process fetches it only when it changed (a print pushed at every refinement
+would pile up in a pipe nobody reads).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class LivePrint:
         self.mode = mode
         self.noise_print: NoisePrint | None = None
         self.made_at = 0.0  # when the print in use was made (seconds since the epoch)
+        self.serial = 0  # how many times the print in use changed
         self.refined_at: float | None = None
         c = callback
         geometry = (c.sample_rate, c.denoiser.stft.n_fft, c.hop_samples, c.n_channels)
@@ -142,12 +145,12 @@ class LivePrint:
     # ---- reading back -----------------------------------------------------------------------
 
     def state(self) -> dict:
-        """``mode``, ``learning_left_s`` (None when not learning), and the print in use: ``source`` (None:
-        no print), ``level_dbfs``, ``duration_s``, ``age_s``, ``refined_age_s``, ``used`` (by the model)."""
+        """``mode``, ``learning_left_s`` (None when not learning), ``serial``, and the print in use: ``source``
+        (None: no print), ``level_dbfs``, ``duration_s``, ``age_s``, ``refined_age_s``, ``used`` (by the model)."""
         now = time.time()
         learner = self._learner
         info = {"mode": self.mode, "learning_left_s": None if learner is None else learner.seconds_left,
-                "source": None, "used": uses_prints(self.callback.denoiser.runtime)}
+                "source": None, "used": uses_prints(self.callback.denoiser.runtime), "serial": self.serial}
         p = self.noise_print
         if p is not None:
             info.update(source=p.source, level_dbfs=p.level_dbfs, duration_s=p.duration_s, age_s=now - self.made_at,
@@ -162,4 +165,4 @@ class LivePrint:
         if not refined:
             self.made_at = made_at
             self.refined_at = None
-        self.send(("print", noise_print, self.made_at))
+        self.serial += 1

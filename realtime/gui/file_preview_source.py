@@ -73,7 +73,6 @@ class FilePreviewSource:
         # the print, as ``LivePrint``'s host: it hangs a learner and a refiner here, the worker shows them each hop
         self._start_print = (noise_print, print_made_at, print_mode)
         self._live_print: LivePrint | None = None
-        self._noise_print = (noise_print, print_made_at)
         self.print_learner: PrintLearner | None = None
         self.print_refiner: PrintRefiner | None = None
         self.n_hops = 0
@@ -162,11 +161,11 @@ class FilePreviewSource:
 
     @property
     def noise_print(self) -> NoisePrint | None:
-        return self._noise_print[0]
+        return self._start_print[0] if self._live_print is None else self._live_print.noise_print
 
     @property
     def noise_print_made_at(self) -> float | None:
-        return self._noise_print[1]
+        return self._start_print[1] if self._live_print is None else self._live_print.made_at
 
     # ---- as the print's host -----------------------------------------------------------------
 
@@ -187,12 +186,9 @@ class FilePreviewSource:
             raise SourceError(f"noise print: {exc}") from exc
 
     def _receive(self, message: tuple) -> None:
-        """What ``LivePrint`` sends: a print in use, or an event."""
-        if message[0] == "print":
-            self._noise_print = (message[1], message[2])
-        else:
-            with self._lock:
-                self._events.append(SourceEvent(message[1], message[2]))
+        """An event from ``LivePrint``: ``("event", kind, message)``."""
+        with self._lock:
+            self._events.append(SourceEvent(message[1], message[2]))
 
     def _new_gate(self, params: dict) -> NoiseGate:
         try:

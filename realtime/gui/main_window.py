@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
                 self.controls.set_learning(None)
                 if event.kind == "print_learned":
                     self._keep_print(source)
+                    self._show_print(source)
         if not alive:
             self.stop()
             if not self._n_faults_shown:  # otherwise the fault that stopped it is on show already
@@ -233,7 +234,6 @@ class MainWindow(QMainWindow):
         input_db, output_db, mask_db = source.read_spectra()
         self.views["input"].push(input_db)
         self.print_view.push(input_db)
-        self._show_print(source)
         if self._learn_deadline is not None:
             self.controls.set_learning(max(0.0, self._learn_deadline - time.monotonic()))
         self.views["output"].push(output_db)
@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         if now - self._state_t >= STATE_INTERVAL_S:
             self._state_t = now
             self._show_state(source.state())
+            self._show_print(source)  # the engine's print is fetched as its state is: only when it changed
         if now - self._fps_t0 >= FPS_WINDOW_S:
             paints = self.views["output"].n_paints
             self.fps = (paints - self._fps_paints) / (now - self._fps_t0)
