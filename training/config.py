@@ -17,12 +17,12 @@ import tomllib
 from livedenoise.models.config import RETIRED_MODEL_KEYS, UNetConfig
 from livedenoise.models.retired_keys import drop_retired
 from livedenoise.training.losses import RETIRED_LOSS_KEYS, LossConfig
-from livedenoise.training.mixing import MixConfig
+from livedenoise.training.mixing import RETIRED_MIX_KEYS, MixConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.toml"
 # Per section, the keys of experiments that left the code and the value that left each off: a
 # resolved config written before they left names them (docs/experiments.md).
-RETIRED_SECTION_KEYS = {"model": RETIRED_MODEL_KEYS, "loss": RETIRED_LOSS_KEYS}
+RETIRED_SECTION_KEYS = {"model": RETIRED_MODEL_KEYS, "mix": RETIRED_MIX_KEYS, "loss": RETIRED_LOSS_KEYS}
 
 
 @dataclass(frozen=True)

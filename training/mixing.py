@@ -51,6 +51,11 @@ DEFAULT_NOISE_WEIGHTS = {
 FADE_S = 0.005  # fade at joins between concatenated recordings, so joins do not click
 SILENCE_RMS = 1e-6
 
+# Options of experiments that left the code, at the value that left them off (docs/experiments.md):
+# resolved configs written before they left still name them.
+RETIRED_MIX_KEYS: dict[str, Any] = {
+    "noise2noise": False,
+}
 # (n_samples, rng) -> (segment of shape (n_samples,), label naming what was drawn)
 SegmentSampler = Callable[[int, np.random.Generator], tuple[np.ndarray, str]]
 # (n_max, rng) -> (piece of shape (<= n_max,), label): one random stretch of one recording
@@ -74,7 +79,6 @@ class MixConfig:
     high_cut_hz_range: tuple[float, float] = (3_000.0, 16_000.0)
     level_dbfs_range: tuple[float, float] = (-35.0, -15.0)  # RMS of the noisy mixture
     peak_limit: float = 0.99
-    noise2noise: bool = False  # target = degraded clean + an independent noise draw at the same SNR
     # Each recorded noise (ambience, a babble voice, an instrument) is, with this probability, played
     # at another speed (drawn log-uniformly) and tilted in spectrum (dB per octave about 1 kHz).
     noise_variation_prob: float = 0.0
@@ -211,7 +215,7 @@ class NoiseSources:
 class Mixture:
     """One example. Arrays have shape (n_samples,), float32.
 
-    ``noisy`` is the model input, ``target`` what it should output (``clean`` unless Noise2Noise),
+    ``noisy`` is the model input, ``target`` what it should output,
     ``clean`` the degraded music, ``noise`` the scaled degraded noise, ``noisy == clean + noise``.
     ``print_audio`` is the noise alone that the example's print is made from (None: no print), at
     the mixture's scale; ``metadata["print"]`` says how it was drawn.
@@ -411,11 +415,8 @@ def mix_example(
     # A print of the example's own noise is the stretch drawn just before the mixed one.
     n_own_print = n_print if print_kind in ("given", "music") else 0
     noise, details = _noise(noise_types, n_own_print + n_samples, noise_sources, rng, config)
-    second_noise = None
-    if config.noise2noise:
-        second_noise, _ = _noise(noise_types, n_samples, noise_sources, rng, config)
 
-    metadata: dict[str, Any] = {"noise_types": noise_types, "noises": details, "noise2noise": config.noise2noise}
+    metadata: dict[str, Any] = {"noise_types": noise_types, "noises": details}
 
     reverb = None
     if rng.random() < config.reverb_prob:
@@ -432,8 +433,6 @@ def mix_example(
             reverb = {"ir": "synthetic", "rt60_s": rt60_s, "music_drr_db": music_drr_db, "noise_drr_db": noise_drr_db}
         clean = degradations.apply_impulse_response(clean, music_ir)
         noise = degradations.apply_impulse_response(noise, noise_ir)
-        if second_noise is not None:
-            second_noise = degradations.apply_impulse_response(second_noise, noise_ir)
     metadata["reverb"] = reverb
 
     band = None
@@ -445,8 +444,6 @@ def mix_example(
         }
         clean = degradations.band_limit(clean, sr, **band)
         noise = degradations.band_limit(noise, sr, **band)
-        if second_noise is not None:
-            second_noise = degradations.band_limit(second_noise, sr, **band)
     metadata["band_limit"] = band
     own_print, noise = noise[:n_own_print], noise[n_own_print:]
 
@@ -458,16 +455,10 @@ def mix_example(
     noise_scale = clean_rms / (noise_rms * 10.0 ** (snr_db / 20.0))
     noise = np.asarray(noise, dtype=np.float64) * noise_scale
     own_print = own_print * noise_scale
-    if second_noise is not None:
-        second_noise = np.asarray(second_noise, dtype=np.float64) * (
-            clean_rms / (_rms(second_noise) * 10.0 ** (snr_db / 20.0))
-        )
 
     level_dbfs = float(rng.uniform(*config.level_dbfs_range))
     gain = 10.0 ** (level_dbfs / 20.0) / _rms(clean + noise)
     peak = float(np.max(np.abs(clean + noise)))
-    if second_noise is not None:
-        peak = max(peak, float(np.max(np.abs(clean + second_noise))))
     peak_gain = min(1.0, config.peak_limit / (gain * peak))  # lower the level rather than clip
     gain *= peak_gain
     metadata.update(
@@ -494,7 +485,7 @@ def mix_example(
     clean32 = (clean * gain).astype(np.float32)
     noise32 = (noise * gain).astype(np.float32)
     noisy32 = clean32 + noise32
-    target32 = clean32 + (second_noise * gain).astype(np.float32) if second_noise is not None else clean32.copy()
+    target32 = clean32.copy()
     # drawn last, and only when enabled, so that examples of configs without it stay the same
     if config.clean_prob > 0.0 and rng.random() < config.clean_prob:
         snr_db = float("inf")
@@ -504,7 +495,7 @@ def mix_example(
     elif config.noise_only_prob > 0.0 and rng.random() < config.noise_only_prob:
         snr_db = float("-inf")
         noisy32 = noise32.copy()
-        target32 = target32 - clean32  # silence (Noise2Noise: its second noise alone)
+        target32 = np.zeros_like(clean32)  # silence
         clean32 = np.zeros_like(clean32)
     metadata["snr_db"] = snr_db
     return Mixture(noisy=noisy32, target=target32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata,

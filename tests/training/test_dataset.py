@@ -161,13 +161,6 @@ def test_cached_sources_match_file_reads(data_root):
     assert torch.allclose(dataset[1]["noisy"], _dataset(data_root, cache=False)[1]["noisy"], atol=5e-3)
 
 
-def test_noise2noise_targets(data_root):
-    dataset = _dataset(data_root, config=MixConfig(noise2noise=True))
-    item = dataset[0]
-    assert not torch.equal(item["target"], item["clean"])
-    assert not torch.equal(item["target"], item["noisy"])
-
-
 def test_missing_split_music_is_a_clear_error(data_root):
     with pytest.raises(ValueError, match="no music"):
         MixtureDataset([], "train", data_root=data_root)

@@ -76,16 +76,6 @@ def test_level_is_set_on_the_mixture_and_clipping_is_avoided():
     assert quiet.metadata["peak_normalized"] is False
 
 
-def test_noise2noise_target_is_clean_plus_independent_noise():
-    config = MixConfig(noise2noise=True, noise_weights={"colored": 1.0}, second_noise_prob=0.0)
-    mixture = mix_example(_chord(SR), _sources(), np.random.default_rng(1), config)
-    target_noise = mixture.target.astype(np.float64) - mixture.clean
-    assert not np.allclose(target_noise, mixture.noise, atol=1e-4)
-    assert abs(np.corrcoef(target_noise, mixture.noise)[0, 1]) < 0.1
-    clean_energy = np.sum(mixture.clean.astype(np.float64) ** 2)
-    assert 10 * np.log10(clean_energy / np.sum(target_noise**2)) == pytest.approx(mixture.snr_db, abs=0.01)
-
-
 def test_reverb_reaches_the_target_too():
     config = MixConfig(reverb_prob=1.0, noise_weights={"colored": 1.0}, second_noise_prob=0.0)
     dry = _chord(SR)
