@@ -164,10 +164,12 @@ def measure_lags(probe: LoopbackProbe, n_bursts: int = 3) -> list[int]:
     return lags
 
 
-def count_window(server: DummyJackServer, client: str, seconds: float, wait=time.sleep) -> dict:
-    """Unfinished cycles of ``client`` and the server's xruns while ``wait(seconds)`` runs."""
+def count_window(server: DummyJackServer, client: str, seconds: float, wait=None) -> dict:
+    """Unfinished cycles of ``client`` and the server's xruns while ``wait(seconds)`` runs (default: a sleep
+    that ends in ``JackServerError`` when the server stops meanwhile)."""
     unfinished0, driver0 = server.n_unfinished(), server.n_driver_xruns()
-    wait(seconds)
+    (server.sleep if wait is None else wait)(seconds)
+    server.check_alive()
     unfinished1, driver1 = server.n_unfinished(), server.n_driver_xruns()
     n_all = sum(unfinished1.values()) - sum(unfinished0.values())
     return {
@@ -183,7 +185,7 @@ def c_client_running(server: DummyJackServer):
     """``jack_simple_client`` on the server, settled, for the duration of the block."""
     client = subprocess.Popen([C_CLIENT], env=server.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(SETTLE_S)
+        server.sleep(SETTLE_S)
         if client.poll() is not None:
             raise JackServerError(f"{C_CLIENT} exited at once (code {client.returncode}): is jackd2's example client installed?")
         yield
@@ -268,9 +270,11 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
         try:
             wire_loop(ENGINE_CLIENT, probe)
             lags = measure_lags(probe)
+            server.check_alive()
             probe_latency_samples = round(sum(probe.stream.latency) * probe.sample_rate)
         finally:
-            probe.close()
+            if server.alive:  # a stream whose server died cannot be stopped: it is left to the process's end
+                probe.close()
         # The loop stays wired (the engine keeps processing silence) while its steadiness is counted.
         stats0 = engine.state()["stats"]
         window = count_engine_window(server, seconds, alongside)
@@ -312,7 +316,7 @@ def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: 
         process = subprocess.Popen(command, env=server.env(), stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
             _wait_for_stream(process, log)
-            time.sleep(SETTLE_S)
+            server.sleep(SETTLE_S)
             window = count_engine_window(server, seconds, alongside)
         finally:
             if process.poll() is None:
@@ -392,7 +396,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from livedenoise.realtime.engine.devices import release_portaudio, use_jack_client_name
+    from livedenoise.realtime.engine.devices import abandon_portaudio, release_portaudio, use_jack_client_name
 
     try:
         server = DummyJackServer(48000, args.blocksize)
@@ -417,7 +421,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for p in load:
             p.kill()
-        release_portaudio()  # PortAudio's JACK client must go while its server lives
+        if server.alive:
+            release_portaudio()  # PortAudio's JACK client must go while its server lives
+        else:
+            abandon_portaudio()  # closing a client of a dead server aborts the process
         server.stop()
         for key, value in saved_env.items():
             if value is None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from livedenoise.models.errors import LivedenoiseError
 
 START_TIMEOUT_S = 10.0
+ALIVE_POLL_S = 0.1
 UNFINISHED = re.compile(r"client = (.+?) was not finished")
 
 
@@ -38,18 +39,46 @@ class DummyJackServer:
         self.name = f"ld-bench-{os.getpid()}-{secrets.token_hex(3)}"
         self._log_dir = tempfile.TemporaryDirectory(prefix="livedenoise-jack-")
         self.log_path = Path(self._log_dir.name) / "jackd.log"
-        command = ["jackd", "-n", self.name, "-d", "dummy", "-r", str(sample_rate), "-p", str(period_samples)]
+        self._command = ["jackd", "-n", self.name, "-d", "dummy", "-r", str(sample_rate), "-p", str(period_samples)]
         if realtime:
-            command[1:1] = ["--realtime", "-P", "70"]
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self._command[1:1] = ["--realtime", "-P", "70"]
+        self._started = False
+        self.process = self._launch()
+        if not self._wait_ready():
+            log = self.log()  # stop() removes it
+            self.stop()
+            raise JackServerError(f"jackd did not start:\n{log}")
+        self._started = True
+
+    def _launch(self) -> subprocess.Popen:
+        with open(self.log_path, "a") as log:
+            return subprocess.Popen(self._command, stdout=log, stderr=subprocess.STDOUT)
+
+    def _wait_ready(self) -> bool:
         deadline = time.monotonic() + START_TIMEOUT_S
         while subprocess.run(["jack_lsp"], capture_output=True, env=self.env()).returncode != 0:
             if self.process.poll() is not None or time.monotonic() > deadline:
-                log = self.log()  # stop() removes it
-                self.stop()
-                raise JackServerError(f"jackd did not start:\n{log}")
+                return False
             time.sleep(0.05)
+        return True
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def check_alive(self) -> None:
+        """Raise ``JackServerError`` if the server has stopped (killed, or crashed) under the bench."""
+        if not self.alive:
+            raise JackServerError(f"the JACK server {self.name} stopped mid-run (exit code {self.process.returncode}); "
+                                  "the figures of this run are lost")
+
+    def sleep(self, seconds: float) -> None:
+        """``time.sleep(seconds)``, cut short by ``JackServerError`` when the server stops meanwhile."""
+        deadline = time.monotonic() + seconds
+        while (left_s := deadline - time.monotonic()) > 0:
+            self.check_alive()
+            time.sleep(min(ALIVE_POLL_S, left_s))
+        self.check_alive()
 
     def env(self) -> dict[str, str]:
         """The environment for clients of this server (and never an auto-started other one)."""
@@ -72,9 +101,27 @@ class DummyJackServer:
     def stop(self) -> None:
         # SIGTERM, not SIGKILL: a killed server leaves its slot in JACK's shared registry.
         if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+            self._terminate()
+        elif self._started and self.process.returncode != 0:
+            self._clear_registry_slot()
         self._log_dir.cleanup()
+
+    def _terminate(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _clear_registry_slot(self) -> None:
+        """A server that died (killed, or crashed) leaves its slot in JACK's shared registry, 8 slots for
+        all the servers of a user ("Too many servers already active" after that). Started again under the
+        same name, jackd reclaims the dead server's slot; stopped with SIGTERM, it frees it."""
+        self.process = self._launch()
+        self._wait_ready()
+        if self.process.poll() is None:
+            self._terminate()
 
     def __enter__(self) -> DummyJackServer:
         return self

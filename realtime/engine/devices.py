@@ -48,6 +48,13 @@ def release_portaudio() -> None:
     sd._terminate()
 
 
+def abandon_portaudio() -> None:
+    """Leave PortAudio as it is, never to be shut down in this process: its JACK server has gone, and
+    closing a client of a dead server fails an assertion inside PortAudio that aborts the process
+    (its exit handler would do that at exit). For a process about to end after such a loss."""
+    sd._initialized = 0
+
+
 def use_jack_client_name(name: str) -> None:
     """Name this process's JACK client ``name`` (ports ``name:in_1``...) instead of "PortAudio", so
     the server's log and the port list tell its clients apart. Only while no stream is open."""

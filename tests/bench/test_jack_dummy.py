@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+from pathlib import Path
 
 import pytest
 
@@ -19,3 +21,38 @@ def test_a_server_that_exits_at_once_reports_its_log(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(JackServerError, match="Too many servers already active"):
         DummyJackServer()
+
+
+REGISTRY = Path("/dev/shm/jack-shm-registry")
+
+
+def registered(name: str) -> bool:
+    """Whether JACK's shared registry holds a slot for the server ``name`` (entries read "jack-UID:NAME:")."""
+    return f":{name}:".encode() in REGISTRY.read_bytes()
+
+
+@pytest.mark.parametrize("how", ["killed", "stopped"])
+def test_the_bench_leaves_no_registry_slot_behind(how):
+    require(shutil.which("jackd") is not None, "jackd (Debian package jackd2)")
+    server = DummyJackServer(realtime=False)
+    require(REGISTRY.exists(), f"JACK's shared registry at {REGISTRY}")
+    assert registered(server.name)
+    if how == "killed":  # SIGKILL: jackd cannot free its slot; the bench that made the server does
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=10)
+        assert registered(server.name)
+    server.stop()
+    assert not registered(server.name)
+
+
+def test_a_server_that_stops_under_the_bench_is_said(tmp_path):
+    require(shutil.which("jackd") is not None, "jackd (Debian package jackd2)")
+    server = DummyJackServer(realtime=False)
+    try:
+        server.sleep(0.2)
+        server.process.terminate()
+        server.process.wait(timeout=10)
+        with pytest.raises(JackServerError, match="stopped mid-run"):
+            server.sleep(5.0)
+    finally:
+        server.stop()
