@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import soundfile as sf
@@ -22,11 +22,9 @@ from torch.utils.data import Dataset
 from tqdm import tqdm
 
 from livedenoise.realtime.noise_print import NoisePrintError, print_from_audio
-from livedenoise.training import noise_variation
 from livedenoise.training.manifest import SourceFile, read_manifest
 from livedenoise.training.mixing import MixConfig, Mixture, NoiseSources, fill_segment, mix_example
 from livedenoise.training.noise_pools import NoisePools
-from livedenoise.training.recording_augment import random_eq
 from livedenoise.training.target_features import TargetFeatures
 
 MAX_CLEAN_TRIES = 10
@@ -211,20 +209,15 @@ class MixtureDataset(Dataset):
 
         return lambda n_samples, rng: fill_segment(n_samples, rng, draw_piece, self.config.sample_rate)
 
-    def _clean_segment(self, rng: np.random.Generator) -> tuple[np.ndarray, SourceFile, int, dict[str, Any]]:
+    def _clean_segment(self, rng: np.random.Generator) -> tuple[np.ndarray, SourceFile, int]:
         """A random music segment louder than ``min_rms_dbfs`` (the loudest of a few tries otherwise),
-        varied as ``MixConfig.music_variation_prob`` asks; the last item says how."""
-        config = self.config
-        speed, variation = 1.0, {}
-        if config.music_variation_prob > 0.0 and rng.random() < config.music_variation_prob:
-            speed = float(np.exp(rng.uniform(*np.log(config.music_speed_range))))
-        n_read = noise_variation.samples_needed(self.n_segment, speed)
+        the recording it came from and where it starts."""
         best: tuple[float, np.ndarray, SourceFile, int] | None = None
         for _ in range(MAX_CLEAN_TRIES):
             record = self.music[int(rng.choice(len(self.music), p=self._music_probs))]
             n_file = self.sources.n_samples(record)
-            start = int(rng.integers(0, n_file - n_read + 1)) if n_file > n_read else 0
-            segment = self.sources.read(record, start, n_read)
+            start = int(rng.integers(0, n_file - self.n_segment + 1)) if n_file > self.n_segment else 0
+            segment = self.sources.read(record, start, self.n_segment)
             rms = float(np.sqrt(np.mean(np.square(segment, dtype=np.float64))))
             rms_dbfs = 20.0 * np.log10(max(rms, 1e-12))
             if best is None or rms_dbfs > best[0]:
@@ -234,18 +227,13 @@ class MixtureDataset(Dataset):
         assert best is not None
         if best[0] <= -200.0:
             raise RuntimeError(f"{MAX_CLEAN_TRIES} music segments in split {self.split!r} were all digital silence")
-        segment = best[1]
-        if speed != 1.0:
-            segment = noise_variation.change_speed(segment, speed, self.n_segment)  # reads are padded to n_read
-            segment, gains_db = random_eq(segment, rng, config.sample_rate, config.music_eq_db)
-            variation = {"music_speed": round(speed, 4), "music_eq_db": gains_db}
-        return segment, best[2], best[3], variation
+        return best[1], best[2], best[3]
 
     def mixture(self, index: int) -> Mixture:
         if not 0 <= index < self.n_items:
             raise IndexError(f"index {index} out of range for {self.n_items} items")
         rng = self.rng(index)
-        clean, record, start, variation = self._clean_segment(rng)
+        clean, record, start = self._clean_segment(rng)
         sources = NoiseSources(
             ambience=self._sampler(self.pools.ambience),
             speech=self._sampler(self.pools.speech),
@@ -258,7 +246,6 @@ class MixtureDataset(Dataset):
             clean_source=record.path,
             clean_start_s=start / self.config.sample_rate,
             split=self.split,
-            **variation,
         )
         return mixture
 

@@ -55,6 +55,9 @@ SILENCE_RMS = 1e-6
 # resolved configs written before they left still name them.
 RETIRED_MIX_KEYS: dict[str, Any] = {
     "noise2noise": False,
+    "music_variation_prob": 0.0,
+    "music_speed_range": (0.84, 1.19),
+    "music_eq_db": 6.0,
 }
 # (n_samples, rng) -> (segment of shape (n_samples,), label naming what was drawn)
 SegmentSampler = Callable[[int, np.random.Generator], tuple[np.ndarray, str]]
@@ -90,12 +93,6 @@ class MixConfig:
     recording_eq_db: float = 12.0
     recording_reverb_prob: float = 0.0
     recording_swell_prob: float = 0.0
-    # Each music segment, with this probability, is played at another speed (drawn log-uniformly:
-    # transposed, faster or slower) through a random EQ of up to +-music_eq_db per band; the target
-    # is the varied music. A few hundred recordings then stand for more music than they are.
-    music_variation_prob: float = 0.0
-    music_speed_range: tuple[float, float] = (0.84, 1.19)
-    music_eq_db: float = 6.0
     # With this probability an example is music alone (noisy == target == clean): the model is
     # shown, in every batch, that music passes untouched, so it cannot buy noise removal with
     # damage to music (transparency).
@@ -133,7 +130,6 @@ class MixConfig:
             "recording_eq_prob",
             "recording_reverb_prob",
             "recording_swell_prob",
-            "music_variation_prob",
             "clean_prob",
             "noise_only_prob",
             "print_none_prob",
@@ -152,7 +148,6 @@ class MixConfig:
             "level_dbfs_range",
             "noise_speed_range",
             "noise_tilt_db_per_octave_range",
-            "music_speed_range",
             "print_s_range",
             "print_music_db_range",
         ):
@@ -161,12 +156,10 @@ class MixConfig:
                 raise ValueError(f"{name} must be (low, high), got {(low, high)}")
         if self.high_cut_hz_range[1] >= self.sample_rate / 2:
             raise ValueError("high_cut_hz_range must stay below Nyquist")
-        for name in ("recording_eq_db", "music_eq_db"):
-            if getattr(self, name) < 0.0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("noise_speed_range", "music_speed_range"):
-            if getattr(self, name)[0] <= 0.0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.recording_eq_db < 0.0:
+            raise ValueError(f"recording_eq_db must be >= 0, got {self.recording_eq_db}")
+        if self.noise_speed_range[0] <= 0.0:
+            raise ValueError(f"noise_speed_range must be positive, got {self.noise_speed_range}")
         if not 0.0 < self.peak_limit <= 1.0:
             raise ValueError(f"peak_limit must be in (0, 1], got {self.peak_limit}")
         if self.print_none_prob + self.print_mismatch_prob + self.print_music_prob > 1.0 + 1e-9:

@@ -5,8 +5,8 @@ recipe where most of the noise is synthetic (the procedural generator, colored n
 validation mostly scores the generator the model trains on, and it ranked models further from the
 unseen-source dev set's order than "recorded" does (neither matches it for every model).
 "recorded" draws only the validation packages' recordings, one noise per example, dry and
-unvaried, over unvaried music, at the dev set's SNRs: the validation split mixed as the unseen-source dev set mixes
-its own split.
+unvaried, at the dev set's SNRs: the validation split mixed as the unseen-source dev set mixes its
+own split.
 
 Either way every validation example holds music and noise: transparency is measured on its own.
 """
@@ -51,5 +51,4 @@ def validation_mix(kind: str, mix: MixConfig) -> MixConfig:
         recording_eq_prob=0.0,
         recording_reverb_prob=0.0,
         recording_swell_prob=0.0,
-        music_variation_prob=0.0,
     )

@@ -1,4 +1,3 @@
-import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -56,14 +55,14 @@ def test_recorded_validation_draws_one_dry_recording_at_the_dev_set_s_snrs(valid
 
 
 def test_recorded_validation_keeps_only_recorded_types_and_turns_augmentation_off():
-    mix = dataclasses.replace(load_config(RECIPE).mix, music_variation_prob=0.5)
+    mix = load_config(RECIPE).mix
     config = validation_mix("recorded", mix)
     assert set(config.noise_weights) <= set(RECORDED_TYPES)
     assert config.noise_weights == {name: mix.noise_weights[name] for name in config.noise_weights}
     assert config.snr_db_range == (-5.0, 10.0)
     assert config.clean_prob == config.noise_only_prob == 0.0
     for key in ("second_noise_prob", "reverb_prob", "band_limit_prob", "noise_variation_prob",
-                "recording_eq_prob", "recording_reverb_prob", "recording_swell_prob", "music_variation_prob"):
+                "recording_eq_prob", "recording_reverb_prob", "recording_swell_prob"):
         assert getattr(config, key) == 0.0, key
 
 
