@@ -253,8 +253,7 @@ class MixtureDataset(Dataset):
         mixture = self.mixture(index)
         item = {
             "noisy": torch.from_numpy(mixture.noisy),
-            "target": torch.from_numpy(mixture.target),
-            "clean": torch.from_numpy(mixture.clean),
+            "target": torch.from_numpy(mixture.clean),
             "snr_db": torch.tensor(mixture.snr_db, dtype=torch.float32),
         }
         if self.target_features is not None:

@@ -74,7 +74,7 @@ def multi_resolution_stft(
     total = estimate.new_zeros(())
     for n_fft, (tgt, tgt_log, tgt_norm) in targets.items():
         est = stft_magnitude(estimate, n_fft)
-        # a silent target (a noise-alone example) has no scale to converge to: the log term judges it
+        # a silent target has no scale to converge to: the log term judges it
         convergence = torch.where(tgt_norm > EPS, torch.linalg.norm(tgt - est, dim=(-2, -1)) / tgt_norm, 0.0)
         log_l1 = (torch.log(est.clamp_min(LOG_FLOOR)) - tgt_log).abs().mean(dim=(-2, -1))
         total = total + (convergence + log_l1).mean()
@@ -152,7 +152,7 @@ class DenoiseLoss(torch.nn.Module):
             targets = {n_fft: self.target_features.mrstft(features, n_fft) for n_fft in c.mrstft_sizes}
             parts["mrstft"] = (c.mrstft_weight, multi_resolution_stft(estimate, targets))
         if c.sisdr_weight:
-            # SI-SDR has no reference in a silent target (a noise-alone example): those are left out
+            # SI-SDR has no reference in a silent target: those are left out
             scores = torch.where(audible, si_sdr(estimate, reference), 0.0)
             parts["neg_sisdr"] = (c.sisdr_weight, -scores.sum() / audible.sum().clamp_min(1))
         if c.music_kept_weight:

@@ -58,6 +58,8 @@ RETIRED_MIX_KEYS: dict[str, Any] = {
     "music_variation_prob": 0.0,
     "music_speed_range": (0.84, 1.19),
     "music_eq_db": 6.0,
+    "clean_prob": 0.0,
+    "noise_only_prob": 0.0,
 }
 # (n_samples, rng) -> (segment of shape (n_samples,), label naming what was drawn)
 SegmentSampler = Callable[[int, np.random.Generator], tuple[np.ndarray, str]]
@@ -93,14 +95,6 @@ class MixConfig:
     recording_eq_db: float = 12.0
     recording_reverb_prob: float = 0.0
     recording_swell_prob: float = 0.0
-    # With this probability an example is music alone (noisy == target == clean): the model is
-    # shown, in every batch, that music passes untouched, so it cannot buy noise removal with
-    # damage to music (transparency).
-    clean_prob: float = 0.0
-    # With this probability an example is noise alone (the target is silence): the model is shown
-    # that a steady rumble with nothing above it is noise, which music's bass, always present
-    # otherwise, never lets it learn. Drawn after ``clean_prob``, on the examples it left noisy.
-    noise_only_prob: float = 0.0
     # The noise print: each example's print is a stretch of its own noise (the same draw, with every
     # variation, reverb and band limit, just before the mixed stretch, so it never overlaps it),
     # print_s_range long and jittered in level, tilt and a slow drift. Of all examples,
@@ -130,8 +124,6 @@ class MixConfig:
             "recording_eq_prob",
             "recording_reverb_prob",
             "recording_swell_prob",
-            "clean_prob",
-            "noise_only_prob",
             "print_none_prob",
             "print_mismatch_prob",
             "print_music_prob",
@@ -208,14 +200,13 @@ class NoiseSources:
 class Mixture:
     """One example. Arrays have shape (n_samples,), float32.
 
-    ``noisy`` is the model input, ``target`` what it should output,
-    ``clean`` the degraded music, ``noise`` the scaled degraded noise, ``noisy == clean + noise``.
+    ``noisy`` is the model input, ``clean`` the degraded music (what the model should output),
+    ``noise`` the scaled degraded noise, ``noisy == clean + noise``.
     ``print_audio`` is the noise alone that the example's print is made from (None: no print), at
     the mixture's scale; ``metadata["print"]`` says how it was drawn.
     """
 
     noisy: np.ndarray
-    target: np.ndarray
     clean: np.ndarray
     noise: np.ndarray
     snr_db: float
@@ -477,21 +468,8 @@ def mix_example(
 
     clean32 = (clean * gain).astype(np.float32)
     noise32 = (noise * gain).astype(np.float32)
-    noisy32 = clean32 + noise32
-    target32 = clean32.copy()
-    # drawn last, and only when enabled, so that examples of configs without it stay the same
-    if config.clean_prob > 0.0 and rng.random() < config.clean_prob:
-        snr_db = float("inf")
-        noise32 = np.zeros_like(clean32)
-        noisy32 = clean32.copy()
-        target32 = clean32.copy()
-    elif config.noise_only_prob > 0.0 and rng.random() < config.noise_only_prob:
-        snr_db = float("-inf")
-        noisy32 = noise32.copy()
-        target32 = np.zeros_like(clean32)  # silence
-        clean32 = np.zeros_like(clean32)
     metadata["snr_db"] = snr_db
-    return Mixture(noisy=noisy32, target=target32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata,
+    return Mixture(noisy=clean32 + noise32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata,
                    print_audio=print_audio)
 
 

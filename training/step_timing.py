@@ -41,8 +41,8 @@ class _Stepper:
         shape = (config.train.batch_size, n_samples)
         self.noisy = 0.05 * torch.randn(shape, generator=generator)
         self.target = 0.05 * torch.randn(shape, generator=generator)
-        # An item as MixtureDataset makes it: noisy, target and clean waveforms and the SNR.
-        self.item_bytes = 3 * self.target[0].nbytes + 4
+        # An item as MixtureDataset makes it: noisy and target waveforms and the SNR.
+        self.item_bytes = 2 * self.target[0].nbytes + 4
         self.features = None
         self.feature_seconds: list[float] = []
         if config.data.target_features:

@@ -23,15 +23,14 @@ VALIDATION_NOISE_KINDS = ("mixed", "recorded")
 
 def validation_mix(kind: str, mix: MixConfig) -> MixConfig:
     """The ``MixConfig`` of validation examples, given the training run's ``mix``."""
-    noisy_only = dataclasses.replace(mix, clean_prob=0.0, noise_only_prob=0.0)
     if mix.draws_prints:
         # every example with its own print, unjittered: checkpoints are chosen by what a print gives
-        noisy_only = dataclasses.replace(
-            noisy_only, print_none_prob=0.0, print_mismatch_prob=0.0, print_music_prob=0.0, print_level_jitter_db=0.0,
+        mix = dataclasses.replace(
+            mix, print_none_prob=0.0, print_mismatch_prob=0.0, print_music_prob=0.0, print_level_jitter_db=0.0,
             print_tilt_jitter_db_per_octave=0.0, print_drift_db=0.0, print_s_range=(3.0, 3.0),
         )
     if kind == "mixed":
-        return noisy_only
+        return mix
     if kind != "recorded":
         raise ValueError(f"data.validation_noise must be one of {VALIDATION_NOISE_KINDS}, not {kind!r}")
     recorded = {name: weight for name, weight in mix.noise_weights.items() if name in RECORDED_TYPES and weight > 0}
@@ -41,7 +40,7 @@ def validation_mix(kind: str, mix: MixConfig) -> MixConfig:
             "with a positive weight in mix.noise_weights"
         )
     return dataclasses.replace(
-        noisy_only,
+        mix,
         snr_db_range=(min(SNRS_DB), max(SNRS_DB)),
         noise_weights=recorded,
         second_noise_prob=0.0,

@@ -35,8 +35,7 @@ def test_snr_is_exact_and_noisy_is_clean_plus_noise(seed):
     assert config.snr_db_range[0] <= mixture.snr_db <= config.snr_db_range[1]
     assert _measured_snr_db(mixture) == pytest.approx(mixture.snr_db, abs=1e-3)
     np.testing.assert_array_equal(mixture.noisy, mixture.clean + mixture.noise)
-    np.testing.assert_array_equal(mixture.target, mixture.clean)
-    for audio in (mixture.noisy, mixture.target, mixture.clean, mixture.noise):
+    for audio in (mixture.noisy, mixture.clean, mixture.noise):
         assert audio.shape == (SR,) and audio.dtype == np.float32
         assert np.all(np.isfinite(audio))
     assert np.max(np.abs(mixture.noisy)) <= config.peak_limit + 1e-6
@@ -58,7 +57,7 @@ def test_deterministic_given_seed_and_different_across_seeds():
     again = mix_example(clean, sources, np.random.default_rng(5))
     other = mix_example(clean, sources, np.random.default_rng(6))
     np.testing.assert_array_equal(first.noisy, again.noisy)
-    np.testing.assert_array_equal(first.target, again.target)
+    np.testing.assert_array_equal(first.clean, again.clean)
     assert first.metadata == again.metadata
     assert not np.array_equal(first.noisy, other.noisy)
 
@@ -96,7 +95,7 @@ def test_band_limit_is_applied_to_target():
     clean = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.3 * np.sin(2 * np.pi * 12_000 * t)).astype(np.float32)
     mixture = mix_example(clean, _sources(), np.random.default_rng(3), config)
     assert mixture.metadata["band_limit"]["high_cut_hz"] == 4_000.0
-    spectrum = np.abs(np.fft.rfft(mixture.target))
+    spectrum = np.abs(np.fft.rfft(mixture.clean))
     assert spectrum[12_000] < 0.01 * spectrum[440]
 
 
@@ -181,50 +180,3 @@ def test_noise_variation_off_draws_nothing_extra():
 def test_noise_variation_settings_are_checked(bad, message):
     with pytest.raises(ValueError, match=message):
         MixConfig(**bad)
-
-
-def test_clean_examples_are_music_alone_and_off_by_default_draw_nothing():
-    clean, sources = _chord(SR), _sources()
-    always = mix_example(clean, sources, np.random.default_rng(3), MixConfig(clean_prob=1.0))
-    np.testing.assert_array_equal(always.noisy, always.clean)
-    np.testing.assert_array_equal(always.target, always.clean)
-    assert not np.any(always.noise) and always.snr_db == float("inf")
-    # the music is the same music a noisy draw would have carried, at its own level
-    noisy = mix_example(clean, sources, np.random.default_rng(3), MixConfig())
-    assert np.corrcoef(always.clean, noisy.clean)[0, 1] > 0.999
-    # off, it draws nothing: examples of configs without it are unchanged
-    never = mix_example(clean, sources, np.random.default_rng(3), MixConfig(clean_prob=0.0))
-    np.testing.assert_array_equal(never.noisy, noisy.noisy)
-    shares = [
-        np.isinf(mix_example(clean, sources, np.random.default_rng(seed), MixConfig(clean_prob=0.25)).snr_db)
-        for seed in range(200)
-    ]
-    assert 0.15 < np.mean(shares) < 0.35
-
-
-def test_clean_share_is_checked():
-    with pytest.raises(ValueError, match="clean_prob"):
-        MixConfig(clean_prob=1.5)
-
-
-def test_noise_alone_examples_have_a_silent_target_and_off_draw_nothing():
-    clean, sources = _chord(SR), _sources()
-    alone = mix_example(clean, sources, np.random.default_rng(3), MixConfig(noise_only_prob=1.0))
-    assert np.any(alone.noise) and alone.snr_db == float("-inf")
-    np.testing.assert_array_equal(alone.noisy, alone.noise)
-    assert not np.any(alone.target) and not np.any(alone.clean)
-    # the noise is the noise a noisy draw would have carried
-    noisy = mix_example(clean, sources, np.random.default_rng(3), MixConfig())
-    np.testing.assert_array_equal(alone.noise, noisy.noise)
-    never = mix_example(clean, sources, np.random.default_rng(3), MixConfig(noise_only_prob=0.0))
-    np.testing.assert_array_equal(never.noisy, noisy.noisy)
-    # music alone is drawn first
-    both = mix_example(clean, sources, np.random.default_rng(3), MixConfig(clean_prob=1.0, noise_only_prob=1.0))
-    assert both.snr_db == float("inf")
-    shares = [
-        np.isneginf(mix_example(clean, sources, np.random.default_rng(seed), MixConfig(noise_only_prob=0.25)).snr_db)
-        for seed in range(200)
-    ]
-    assert 0.15 < np.mean(shares) < 0.35
-    with pytest.raises(ValueError, match="noise_only_prob"):
-        MixConfig(noise_only_prob=-0.1)

@@ -25,7 +25,7 @@ class _Planted:
         noise *= np.sqrt(np.mean(clean**2.0)) / (np.sqrt(np.mean(noise**2)) * 10 ** (snr_db / 20))
         noise = noise.astype(np.float32)
         metadata = {"noise_types": ["colored"], "noises": [{"type": "colored"}], "reverb": None, "band_limit": None}
-        return Mixture(clean + noise, clean, clean, noise, snr_db, metadata)
+        return Mixture(clean + noise, clean, noise, snr_db, metadata)
 
 
 class _Mixed:

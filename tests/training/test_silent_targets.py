@@ -1,4 +1,4 @@
-"""A noise-alone example's target is silence: the loss stays finite and its scale-free terms
+"""A silent target (a batch may hold one): the loss stays finite and its scale-free terms
 (SI-SDR, spectral convergence) count the audible examples only."""
 
 from __future__ import annotations
