@@ -90,7 +90,8 @@ class UpConv(nn.Module):
 
 class CausalUNet(nn.Module):
     """Sequence form: ``forward(spec)`` with spec ``(batch, 2, n_freqs, frames)`` (real, imaginary)
-    returns the complex ratio mask ``(batch, 2, n_freqs, frames)``; no lookahead."""
+    returns the mask ``(batch, 2, n_freqs, frames)`` (a gain per bin, its imaginary part zero, as
+    the step graph's ``mask`` output has it); no lookahead."""
 
     def __init__(self, config: UNetConfig | None = None):
         super().__init__()
