@@ -23,6 +23,15 @@ def _same(value: Any, off: Any) -> bool:
     return value == off
 
 
+def _shown(value: Any) -> str:
+    """A value as a config file writes it (``true``, ``"add"``, ``[0.84, 1.19]``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
 def drop_retired(section: str, values: Mapping[str, Any], retired: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` without the ``retired`` keys (key -> the value that left it off) that hold their
     off value. Raises ValueError naming ``section.key`` for a retired key at any other value."""
@@ -32,7 +41,7 @@ def drop_retired(section: str, values: Mapping[str, Any], retired: Mapping[str, 
             kept[key] = value
         elif not _same(value, retired[key]):
             raise ValueError(
-                f"{section}.{key} = {value!r} was an experiment, removed; see {EXPERIMENTS_PAGE} "
-                f"(a config may still name it at {retired[key]!r}, its off value)"
+                f"{section}.{key} = {_shown(value)} was an experiment, removed; see {EXPERIMENTS_PAGE} "
+                f"(a config may still name it at {_shown(retired[key])}, its off value)"
             )
     return kept

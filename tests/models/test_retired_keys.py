@@ -57,7 +57,7 @@ def test_a_checkpoint_naming_retired_keys_loads_only_at_their_off_values(tmp_pat
     assert loaded.config == model.config
     key = sorted(RETIRED_MODEL_KEYS)[0]
     torch.save({**data, "model_config": {**data["model_config"], key: "on"}}, tmp_path / "used.pt")
-    with pytest.raises(CheckpointError, match=f"invalid model_config: model.{key} = 'on' was an experiment"):
+    with pytest.raises(CheckpointError, match=f'invalid model_config: model.{key} = "on" was an experiment'):
         load_checkpoint_model(tmp_path / "used.pt")
     save_checkpoint(tmp_path / "new.pt", model)
     assert load_checkpoint_model(tmp_path / "new.pt")[0].config == model.config
