@@ -373,6 +373,13 @@ def test_a_model_switch_has_no_gap_and_no_jump(music_like):
     assert_close(out[:, :switch_at], delayed(one_shot("dsp", signal), callback.prefill_samples)[:, :switch_at], atol=1e-4)
     assert_close(out[:, fade_end:], delayed(signal, latency)[:, fade_end:])
     assert np.isfinite(out).all() and np.abs(out[:, switch_at:fade_end]).max() <= 1.5 * np.abs(signal).max()
+    # In between, the old model's output moves to the new one's along a linear ramp. (The first faded
+    # hop of the new model still overlaps the old model's last frame: its own output is not the input.)
+    old_out, new_out = delayed(one_shot("dsp", signal), callback.prefill_samples), delayed(signal, latency)
+    ramp = (np.arange(FADE_HOPS * 128) + 1) / (FADE_HOPS * 128)
+    faded = slice(switch_at + 128, fade_end)
+    expected = old_out[:, faded] + ramp[128:] * (new_out[:, faded] - old_out[:, faded])
+    assert_close(out[:, faded], expected.astype(np.float32), atol=1e-4)
     assert callback.denoiser is incoming and callback.n_model_switches == 1
     retired = callback.take_retired()
     assert retired is not None and retired.runtime.card.name != "identity"
@@ -460,3 +467,26 @@ def test_a_short_block_at_one_hop_per_block_goes_through_the_rings_without_a_reo
     delay = callback.latency_samples + 100
     assert_close(out[:, 228:], delayed(signal, delay)[:, 228:])
     assert callback.n_ring_xruns == 1
+
+
+@pytest.mark.parametrize("model", ["default", "dsp"])
+def test_warming_up_leaves_no_trace_in_the_audio_or_the_counts(music_like, model):
+    """The engine runs its callback on silence before the stream starts; what comes out afterwards is what a
+    callback never warmed gives, sample for sample, and every count starts from zero."""
+    signal = music_like(seconds=0.3)[:, : 100 * 140]
+    cold = make_callback(model, blocksize=100)
+    warm = make_callback(model, blocksize=100)
+    warm.warm_up(0.05)
+    assert warm.n_callbacks == warm.n_hops == warm.n_xruns == 0
+    assert_close(stream(warm, signal), stream(cold, signal), atol=0.0)
+
+
+def test_warming_up_wakes_the_models_thread_and_counts_none_of_it():
+    callback = EngineCallback(StreamingDenoiser(open_runtime("default"), 1, mask_ahead=True), 128)
+    try:
+        callback.warm_up(0.05)
+        worker = callback.denoiser.worker
+        assert worker is not None and worker.n_submitted == worker.n_stepped == 0
+        assert callback.stats()["n_late_masks"] == 0 and callback.n_callbacks == 0
+    finally:
+        callback.close()
