@@ -8,7 +8,10 @@ test fails survives. The working tree is never written: the copy is imported in 
 installed package (its folders come first on ``PYTHONPATH``; the editable install's finder comes
 after the path).
 
-    python tests/mutate.py [--only NAME ...] [--keep]
+    python tests/mutate.py [--only NAME ...] [--worktree] [--keep]
+
+``--worktree`` copies the working tree as it is (tracked and untracked files git does not ignore)
+instead of the last commit: for checking a test before committing it.
 
 Prints one Markdown table (mutant, what it does, the tests that failed) and exits 1 if any mutant
 survives or a mutant of the review's table is caught by fewer than two tests. Slow (tens of
@@ -222,6 +225,20 @@ def copy_committed_tree(target: Path) -> None:
         raise SystemExit("mutate: git archive HEAD failed")
 
 
+def copy_working_tree(target: Path) -> None:
+    """The files git tracks or would track, as they are on disk now, into ``target``."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a tracked file deleted on disk is left out
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
 def import_root(tree: Path, folder: Path) -> Path:
     """A ``livedenoise`` namespace in ``folder`` whose subpackages are the copy's folders."""
     package = folder / "livedenoise"
@@ -266,6 +283,7 @@ def apply(tree: Path, mutant: Mutant) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tests/mutate.py", description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these mutants")
+    parser.add_argument("--worktree", action="store_true", help="copy the working tree, not the last commit")
     parser.add_argument("--keep", action="store_true", help="keep the copy (its path is printed)")
     args = parser.parse_args(argv)
     mutants = [m for m in MUTANTS if not args.only or m.name in args.only]
@@ -276,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tree = scratch / "tree"
         tree.mkdir()
-        copy_committed_tree(tree)
+        (copy_working_tree if args.worktree else copy_committed_tree)(tree)
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(
@@ -292,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         ).stdout.strip()
         if not Path(where).resolve().is_relative_to(tree.resolve()):
             raise SystemExit(f"mutate: the copy is not what gets imported ({where})")
-        print(f"copy of HEAD in {tree}", file=sys.stderr)
+        print(f"copy of {'the working tree' if args.worktree else 'HEAD'} in {tree}", file=sys.stderr)
 
         all_tests = sorted({test for m in mutants for test in m.tests})
         failed, seconds, summary = pytest_run(tree, env, all_tests)
