@@ -267,6 +267,16 @@ def pytest_run(tree: Path, env: dict, tests: list[str]) -> tuple[list[str], floa
     return failed, time.monotonic() - start, summary
 
 
+def short_names(node_ids: list[str]) -> list[str]:
+    """``tests/x/test_y.py::test_z[a]`` -> ``test_y::test_z``, parametrized cases counted: ``(x3)``."""
+    counts: dict[str, int] = {}
+    for node_id in node_ids:
+        path, _, test = node_id.partition("::")
+        name = f"`{Path(path).stem}::{test.split('[')[0]}`" if test else node_id
+        counts[name] = counts.get(name, 0) + 1
+    return [name if n == 1 else f"{name} (x{n})" for name, n in counts.items()]
+
+
 def apply(tree: Path, mutant: Mutant) -> str:
     """Write ``mutant`` into the copy; the file's original text, to restore."""
     path = (tree / mutant.path).resolve()
@@ -331,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             if not enough:
                 bad.append(mutant.name)
             print(f"{mutant.name}: {verdict} by {len(failed)} ({summary}, {seconds:.0f} s)", file=sys.stderr)
-            caught_by = "<br>".join(f"`{test}`" for test in failed) or "none"
+            caught_by = ", ".join(short_names(failed)) or "none"
             rows.append(
                 f"| `{mutant.name}`{' (review)' if mutant.from_review else ''} | {mutant.what} | "
                 f"`{mutant.path}` | {verdict}: {len(failed)} | {caught_by} |"
