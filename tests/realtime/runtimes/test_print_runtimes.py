@@ -15,7 +15,7 @@ from livedenoise.realtime.runtimes.dsp_wiener import DspEstimator
 from livedenoise.realtime.runtimes.identity import IdentityRuntime
 from livedenoise.realtime.runtimes.model_choice import open_runtime, with_noise_print
 from livedenoise.realtime.runtimes.onnx_runtime import OnnxRuntime
-from livedenoise.realtime.runtimes.print_combined import RULES, PrintCombined, combine_masks
+from livedenoise.realtime.runtimes.print_combined import PrintCombined, combine_masks
 from livedenoise.realtime.runtimes.print_wiener import GAIN_FLOOR, PrintWiener, print_wiener_step
 
 SAMPLE_RATE = 48000
@@ -194,38 +194,34 @@ def test_a_blind_model_without_a_print_returns_its_own_mask():
         assert np.array_equal(combined.step(spec, state), inner.step(spec, inner_state))
 
 
-def test_the_rules_join_magnitudes_and_keep_the_model_phase():
-    model_mask = np.array([[0.6, 0.0, 0.0, 0.3], [0.8, 0.5, 0.0, 0.0]], dtype=np.float32)  # |m| 1, 0.5, 0, 0.3
-    gains = np.array([0.25, 0.8, 0.5, 0.01], dtype=np.float32)
-    magnitude = np.hypot(model_mask[0], model_mask[1])
-    expected = {
-        "min": np.minimum(magnitude, gains),
-        "product": np.maximum(magnitude * gains, GAIN_FLOOR),
-        "geometric": np.sqrt(magnitude * gains),
-    }
-    for code, rule in enumerate(RULES):
-        out = np.zeros_like(model_mask)
-        combine_masks(model_mask, gains, code, GAIN_FLOOR, out)
-        np.testing.assert_allclose(np.hypot(out[0], out[1]), expected[rule], rtol=1e-6, err_msg=rule)
-        phase_kept = magnitude > 0
-        np.testing.assert_allclose(
-            np.arctan2(out[1], out[0])[phase_kept],
-            np.arctan2(model_mask[1], model_mask[0])[phase_kept],
-            atol=1e-6,
-            err_msg=rule,
-        )
+def test_the_join_is_the_lower_of_the_model_gain_and_the_print_wiener_at_half_strength():
+    model_mask = np.array([[0.6, 0.0, 0.0, 0.3, 0.2], [0.8, 0.5, 0.0, 0.0, 0.0]], dtype=np.float32)  # |m| 1 .5 0 .3 .2
+    gains = np.array([0.25, 0.81, 0.5, 0.01, 1.0], dtype=np.float32)
+    out = np.zeros_like(model_mask)
+    combine_masks(model_mask, gains, out)
+    np.testing.assert_allclose(np.hypot(out[0], out[1]), [0.5, 0.5, 0.0, 0.1, 0.2], rtol=1e-6)
+    kept = [0, 1, 3, 4]
+    np.testing.assert_allclose(np.arctan2(out[1], out[0])[kept], np.arctan2(model_mask[1], model_mask[0])[kept])
 
 
-def test_the_default_model_with_a_print_removes_more_noise_and_keeps_a_held_note(room_print):
-    noisy_noise = noise(4.0, seed=5)
+def test_the_default_model_with_a_print_removes_a_rumble_it_keeps_blind_and_keeps_a_held_note():
+    from scipy.signal import butter, sosfilt
+
+    lowpass = butter(4, 300, fs=SAMPLE_RATE, output="sos")  # below 500 Hz the shipped model removes ~2 dB blind
+
+    def rumble(seed: int) -> np.ndarray:
+        return sosfilt(lowpass, 3 * noise(4.0, seed)).astype(np.float32)
+
+    noisy = rumble(seed=5)
     blind = open_runtime("default")
-    combined = open_runtime("default", noise_print=room_print)
+    combined = open_runtime("default", noise_print=print_from_audio(rumble(seed=6)))
     assert isinstance(combined, PrintCombined) and isinstance(combined.inner, OnnxRuntime) and combined.heavy_step
-    assert removed_db(run(combined, noisy_noise), noisy_noise) > removed_db(run(blind, noisy_noise), noisy_noise) + 3.0
-    note = sine(4.0)
-    kept_blind = sine_level_db(run(blind, note + noisy_noise), note, 2.0, 4.0)
-    kept = sine_level_db(run(combined, note + noisy_noise), note, 2.0, 4.0)
-    assert kept > kept_blind - 1.0
+    removed_blind, removed = removed_db(run(blind, noisy), noisy), removed_db(run(combined, noisy), noisy)
+    assert removed > removed_blind + 6.0, (removed, removed_blind)
+    note = sine(4.0, frequency_hz=1000.0)
+    kept_blind = sine_level_db(run(blind, note + noisy), note, 2.0, 4.0)
+    kept = sine_level_db(run(combined, note + noisy), note, 2.0, 4.0)
+    assert abs(kept - kept_blind) < 1.0, (kept, kept_blind)
 
 
 def test_open_runtime_sets_each_model_up_with_the_print(room_print):
