@@ -16,7 +16,9 @@ run`` started as a user starts it (its own process, printing its status line). `
 swaps the engine's noise print N times in one more window, with the C client running, and counts the
 cycles each client left unfinished in the half second after each swap, and in the half second
 before it (no swap: what the machine costs anyway): a new print reaches the model off the audio
-thread, so a swap must cost the server nothing. ``--load-procs N``
+thread, so a swap must cost the server nothing. ``--starts N`` starts and stops the C client and the
+engine process N times each, side by side, and counts what each start and each stop cost the server
+(``start_stop``). ``--load-procs N``
 keeps N busy processes running through every phase. Figures are printed and written as JSON (``--json``).
 """
 
@@ -41,7 +43,7 @@ from scipy.signal import max_len_seq
 
 from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
-from livedenoise.realtime.engine.devices import find_device
+from livedenoise.realtime.engine.devices import find_device, release_portaudio
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
@@ -275,6 +277,9 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
         finally:
             if server.alive:  # a stream whose server died cannot be stopped: it is left to the process's end
                 probe.close()
+                # This process's PortAudio leaves the graph: a client the server would otherwise run each
+                # cycle through every window counted below, and wait for when this process is busy.
+                release_portaudio()
         # The loop stays wired (the engine keeps processing silence) while its steadiness is counted.
         stats0 = engine.state()["stats"]
         window = count_engine_window(server, seconds, alongside)
@@ -390,13 +395,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--print-swaps", type=int_in_range(0, 1000), default=0, metavar="N",
                         help=f"swap the engine's noise print N times in one more window beside {C_CLIENT}, counting "
                         f"the unfinished cycles in the {PRINT_SWAP_WINDOW_S:g} s after each swap (default 0: none)")
+    parser.add_argument("--starts", type=int_in_range(0, 100), default=0, metavar="N",
+                        help=f"start and stop {C_CLIENT} and then the engine process N times, counting what each start "
+                        "and each stop cost the server (default 0: none)")
     parser.add_argument("--load-procs", type=int_in_range(0, 64), default=0,
                         help="busy processes to run through every phase, 0-64 (default 0)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
 
 
 def run(args: argparse.Namespace) -> int:
-    from livedenoise.realtime.engine.devices import abandon_portaudio, release_portaudio, use_jack_client_name
+    from livedenoise.bench.start_stop import measure_starts
+    from livedenoise.realtime.engine.devices import abandon_portaudio, use_jack_client_name
 
     try:
         server = DummyJackServer(48000, args.blocksize)
@@ -415,6 +424,7 @@ def run(args: argparse.Namespace) -> int:
                                   mask_ahead=not args.same_hop_mask)
         engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside, args.print_swaps)
         run_cli = measure_run_cli(server, settings, args.seconds, args.alongside) if args.run_cli else None
+        starts = measure_starts(server, settings, args.starts) if args.starts else None
     except (EngineError, JackServerError) as exc:
         print(f"livedenoise bench e2e: error: {exc}", file=sys.stderr)
         return 1
@@ -435,7 +445,7 @@ def run(args: argparse.Namespace) -> int:
     result = {"model": args.model, "provider": args.provider, "strength_db": args.strength_db,
               "blocksize": args.blocksize, "seconds": args.seconds, "n_load_procs": args.load_procs,
               "alongside": args.alongside, "latency": latency, "baseline": baseline, "engine": engine,
-              "run_cli": run_cli}
+              "run_cli": run_cli, "starts": starts}
     print(report(result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2))
@@ -491,6 +501,10 @@ def report(result: dict) -> str:
         lines.extend(f"print swap error: {message}" for message in swaps["errors"])
     if run_cli is not None and run_cli["summary"]:
         lines.append(f"livedenoise run's own summary: {run_cli['summary']}")
+    if result.get("starts") is not None:
+        from livedenoise.bench.start_stop import starts_report
+
+        lines.extend(starts_report(result["starts"]))
     for kind, message in engine.get("events", []):
         lines.append(f"{kind}: {message}")
     return "\n".join(lines)

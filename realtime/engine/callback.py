@@ -43,6 +43,7 @@ N_CALLBACK_TIMING_SLOTS = 8192
 FADE_HOPS = 16  # 43 ms at a 128-sample hop: long enough not to click, short enough to feel instant
 FIRST_BACKOFF_MS = 10.0
 MAX_BACKOFF_MS = 1000.0
+WARM_UP_S = 0.2
 
 
 class EngineCallback:
@@ -113,9 +114,24 @@ class EngineCallback:
         """Denoiser latency plus the silence the out-ring starts with."""
         return self.denoiser.latency_samples + self.prefill_samples
 
+    def warm_up(self, seconds: float = WARM_UP_S) -> None:
+        """Run the whole callback on ``seconds`` of silence, paced as a device calls it, then ``reset``.
+
+        A stream's first callbacks would otherwise be the slowest of all: Python paths not yet run,
+        buffers not yet touched, and the model's own thread not yet scheduled (its first steps on a
+        fresh thread are its slowest), each a late cycle that every client of the server hears."""
+        block_in = np.zeros((self.n_channels, self.blocksize), dtype=np.float32)
+        block_out = np.zeros_like(block_in)
+        period_s = self.blocksize / self.sample_rate
+        for _ in range(max(1, round(seconds / period_s))):
+            self.process_block(block_in, block_out)
+            time.sleep(period_s)
+        self.reset()
+
     def reset(self) -> None:
         """Before a stream starts: empty rings, fresh denoiser, counters at zero."""
         self.denoiser.reset()
+        self.denoiser.n_late_masks = 0
         self._in_ring.clear()
         self._out_ring.clear()
         self._out_ring.write(np.zeros((self.n_channels, self.prefill_samples), dtype=np.float32))

@@ -28,18 +28,23 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 
+from typing import TYPE_CHECKING
+
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.engine.devices import DeviceError, use_jack_client_name
-from livedenoise.realtime.engine.audio_engine import AudioEngine, EngineError
 from livedenoise.realtime.engine.callback import EngineCallback
+from livedenoise.realtime.engine.events import EngineError
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.engine.live_print import LivePrint, open_live_runtime
 from livedenoise.realtime.engine.looping_source import LoopingSource
 from livedenoise.realtime.noise_print import NoisePrintError
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
+from livedenoise.realtime.engine.portaudio_start import start_portaudio
 from livedenoise.realtime.engine.taps import Taps
 from livedenoise.realtime.engine.thread_priority import set_ordinary, set_realtime
+
+if TYPE_CHECKING:  # imported when the stream opens: importing sounddevice joins the audio server
+    from livedenoise.realtime.engine.audio_engine import AudioEngine
 
 JACK_CLIENT_NAME = "livedenoise"
 HOUSEKEEPING_PERIOD_S = 0.1
@@ -48,15 +53,13 @@ HOUSEKEEPING_PERIOD_S = 0.1
 # machine). Real-time scheduling just above ordinary processes, below the audio thread, prevents it.
 MAIN_THREAD_RT_PRIORITY = 5
 GC_PERIOD_S = 2.0
-WARM_UP_S = 0.2  # let the first callbacks run before freezing what warm-up allocated
-SETUP_ERRORS = (DeviceError, EngineError, ModelLoadError, AudioFileError, ValueError, OSError, ImportError)
+SETUP_ERRORS = (EngineError, ModelLoadError, AudioFileError, ValueError, OSError, ImportError)  # ValueError: DeviceError
 
 
 def main(settings, conn: Connection) -> None:
     """Entry point of the spawned process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     try:
-        use_jack_client_name(JACK_CLIENT_NAME)
         EngineChild(settings, conn).serve()
     except (EOFError, BrokenPipeError):  # the parent is gone: nobody to report to
         os._exit(0)
@@ -109,6 +112,7 @@ class EngineChild:
         taps = Taps.attach(message[1])
         try:
             self.callback = EngineCallback(denoiser, s.blocksize, taps, deadline_fraction=s.deadline_fraction)
+            self.callback.warm_up()  # before a print learner or a gate hears its silence
             if s.gate is not None:
                 self._configure_gate(dict(s.gate))
             self.live_print = LivePrint(self.callback, self.conn.send, s.print_mode)
@@ -116,8 +120,19 @@ class EngineChild:
             if s.learn_seconds is not None:
                 self.live_print.learn(s.learn_seconds)
             source = None if s.source_file is None else LoopingSource(s.source_file, denoiser.sample_rate, s.channels)
+            # What start-up allocated is kept out of every collection from here on, and automatic
+            # collection is off: it would run in whichever thread allocates, the audio callback included.
+            gc.collect()
+            gc.freeze()
+            gc.disable()
+            self.main_thread_realtime = set_realtime(MAIN_THREAD_RT_PRIORITY)
+            # Only now, everything warm, does this process join the audio server (and the stream start).
+            start_portaudio(JACK_CLIENT_NAME)
+            from livedenoise.realtime.engine.audio_engine import AudioEngine
+
             engine = AudioEngine(self.callback, s.input_device, s.output_device, source)
             engine.start()
+            gc.freeze()  # what joining the server allocated too (a merge of lists: no collection, no pause)
         except NoisePrintError as exc:
             self.conn.send(("failed", str(exc), "noise_print"))
             return None
@@ -127,11 +142,6 @@ class EngineChild:
         except SETUP_ERRORS as exc:
             self.conn.send(("failed", str(exc), getattr(exc, "setting", None)))
             return None
-        self.main_thread_realtime = set_realtime(MAIN_THREAD_RT_PRIORITY)
-        time.sleep(WARM_UP_S)
-        gc.collect()
-        gc.freeze()
-        gc.disable()
         self.conn.send(("running", self._state(engine)))
         return engine
 

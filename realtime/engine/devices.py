@@ -43,9 +43,11 @@ def rescan() -> None:
 
 
 def release_portaudio() -> None:
-    """Shut PortAudio down in this process (``rescan()`` starts it again), e.g.
-    before stopping a JACK server it is connected to: closing a client of a dead server aborts."""
-    sd._terminate()
+    """Shut PortAudio down in this process, if it runs (``rescan()`` starts it again): its JACK client
+    leaves the server's graph. Also before stopping a JACK server it is connected to: closing a client
+    of a dead server aborts."""
+    if sd._initialized:
+        sd._terminate()
 
 
 def abandon_portaudio() -> None:
