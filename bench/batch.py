@@ -29,6 +29,7 @@ from livedenoise.realtime.batch.takes import find_takes
 from livedenoise.realtime.batch.task import DONE, TakeOptions
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.model_flags import add_model_arguments
+from livedenoise.realtime.output_files import output_path
 
 SAMPLE_RATE = 48000
 WARM_UP_S = 1.0
@@ -52,7 +53,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--set", type=Path, default=None, metavar="DIR", help="denoise these audio files instead")
     parser.add_argument("--no-dask", action="store_true", help="leave out the Dask LocalCluster")
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--json", type=output_path, default=None, metavar="PATH", help="also write the figures as JSON")
 
 
 def make_takes(folder: Path, n_takes: int, take_s: float) -> None:

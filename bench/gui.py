@@ -21,6 +21,7 @@ import numpy as np
 from livedenoise.realtime import __version__
 from livedenoise.realtime.cli.arg_types import positive_float
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
+from livedenoise.realtime.output_files import output_path
 
 WARM_UP_S = 2.0
 
@@ -28,7 +29,7 @@ WARM_UP_S = 2.0
 def configure(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser, several=("identity", "default"))
     parser.add_argument("--seconds", type=positive_float, default=10.0, help="measured time per model (default 10)")
-    parser.add_argument("--json", type=Path, default=Path("bench-gui.json"), help="where to write the figures")
+    parser.add_argument("--json", type=output_path, default=Path("bench-gui.json"), help="where to write the figures")
 
 
 def measure(model: str, seconds: float, provider: str = "cpu", strength_db: float = 40.0) -> dict:

@@ -22,6 +22,7 @@ from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
+from livedenoise.realtime.output_files import output_path
 
 
 def test_signal(sample_rate: int, n_channels: int, seconds: float) -> np.ndarray:
@@ -66,7 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seconds", type=positive_float, default=20.0, help="audio per measurement")
     parser.add_argument("--channels", type=int_in_range(1, 64), default=1)
-    parser.add_argument("--json", type=Path, default=Path("bench-latency.json"), help="where to write the figures")
+    parser.add_argument("--json", type=output_path, default=Path("bench-latency.json"), help="where to write the figures")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.stft import StftAnalyzer, StftSynthesizer
+from livedenoise.realtime.output_files import output_path
 
 EPS = 1e-12
 # a dev set's noisy input is its clean music plus its noise, to float rounding in the file
@@ -122,8 +123,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
                         help="only the first N examples of each cell (part, noise type, SNR): a quicker run")
     add_model_arguments(parser, several=("default",))
-    parser.add_argument("--json", type=Path, default=Path("bench-parts.json"), help="where to write the figures")
-    parser.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
+    parser.add_argument("--json", type=output_path, default=Path("bench-parts.json"), help="where to write the figures")
+    parser.add_argument("--markdown", type=output_path, default=None, help="also write the table as Markdown")
 
 
 def run(args: argparse.Namespace) -> int:

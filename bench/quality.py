@@ -75,6 +75,7 @@ from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime import __version__
 from livedenoise.realtime.cli.arg_types import int_in_range
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
+from livedenoise.realtime.output_files import output_path
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 DEVSET_FILE = "devset.json"
@@ -476,9 +477,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="noise-print modes, comma-separated: " + ", ".join(PRINT_MODES) + " (default: none, blind); all but none "
         "need a dev set with prints (format 4) and run the models and noisereduce, which take a print",
     )
-    parser.add_argument("--json", type=Path, default=Path("bench-quality.json"), help="where to write the figures")
-    parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
-    parser.add_argument("--plot", type=Path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
+    parser.add_argument("--json", type=output_path, default=Path("bench-quality.json"), help="where to write the figures")
+    parser.add_argument("--markdown", type=output_path, default=None, help="also write the tables as Markdown")
+    parser.add_argument("--plot", type=output_path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
 
 
 def _print_modes(text: str) -> list[str]:

@@ -17,7 +17,6 @@ import argparse
 import ctypes
 import json
 import time
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -25,6 +24,7 @@ from numba import njit
 
 from livedenoise.realtime import stft
 from livedenoise.realtime.cli.arg_types import int_in_range, non_negative_float
+from livedenoise.realtime.output_files import output_path
 
 PERIOD_S = 128 / 48000
 CLOCK_MONOTONIC = 1
@@ -131,7 +131,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="cold calls per kernel and way of calling (default 400; ten times as many warm)")
     parser.add_argument("--sleep-ms", type=non_negative_float, default=1000 * PERIOD_S,
                         help=f"sleep before each cold call (default {1000 * PERIOD_S:.2f}: one 128-sample period at 48 kHz)")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--json", type=output_path, help="also write the figures here")
 
 
 def run(args: argparse.Namespace) -> int:

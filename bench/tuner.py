@@ -60,6 +60,7 @@ from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
 from livedenoise.realtime.noise_print import print_from_audio
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
+from livedenoise.realtime.output_files import output_path
 
 NOISY_INPUT = "none"
 BASE_FRONT_ENDS = (NOISY_INPUT, "dsp", "default")
@@ -464,8 +465,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--print", dest="print_modes", type=_print_modes, default=["none"], metavar="MODES",
                         help="none (blind, the default), given (each example given a print of its noise; needs the "
                         "noise set in format 4), or none,given for both side by side")
-    parser.add_argument("--json", type=Path, default=Path("bench-tuner.json"), help="where to write the figures")
-    parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
+    parser.add_argument("--json", type=output_path, default=Path("bench-tuner.json"), help="where to write the figures")
+    parser.add_argument("--markdown", type=output_path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--plots", type=Path, default=None, metavar="DIR",
                         help="also draw tuner-lock.png and tuner-hit-rate.png into DIR (needs matplotlib)")
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.output_files import new_file_mode
 from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
 BLOCK_FRAMES = 1 << 16
@@ -144,16 +144,6 @@ def output_format(output_path: Path, info) -> tuple[str, str]:
     return fmt, subtype
 
 
-def _new_file_mode(output_path: Path) -> int:
-    """An existing output keeps its mode; a new one gets what the umask allows."""
-    try:
-        return stat.S_IMODE(output_path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def read_audio(path: str | Path, sample_rate: int) -> np.ndarray:
     """A whole audio file at ``sample_rate``, ``(channels, samples)`` float32; ``AudioFileError`` if unusable."""
     path = Path(path)
@@ -209,7 +199,7 @@ def denoise_file(
         raise AudioFileError(f"cannot create a file in {output_path.parent}: {exc.strerror}") from exc
     start_s = time.perf_counter()
     try:
-        os.fchmod(fd, _new_file_mode(output_path))
+        os.fchmod(fd, new_file_mode(output_path))
         os.close(fd)
         try:
             dst = sf.SoundFile(tmp_name, "w", samplerate=info.samplerate, channels=info.channels, format=fmt, subtype=subtype)

@@ -1,5 +1,7 @@
 """``livedenoise file IN OUT``: denoise a file offline, aligned with its input.
 
+Both paths are checked before any work; an existing OUT is replaced only with ``--overwrite``.
+
 With ``--noise-print NOISE`` (a recording of the room alone, or a saved print) or ``--print-from
 START:END`` (seconds of IN itself), the model runs with that noise print; one line says which, and
 a print under 2 s adds a warning.
@@ -14,7 +16,7 @@ from pathlib import Path
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_print_arguments, noise_print_from_args, print_use_lines
-from livedenoise.realtime.file_mode import AudioFileError, denoise_file
+from livedenoise.realtime.file_mode import AudioFileError, check_paths, denoise_file
 from livedenoise.realtime.noise_print import NoisePrintError
 from livedenoise.realtime.runtimes.model_choice import open_runtime, with_noise_print
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
@@ -29,11 +31,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_print_arguments(parser, region=True)
     add_gate_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    parser.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists (default: refuse)")
 
 
 def run(args: argparse.Namespace) -> int:
     gate = gate_settings(args)
     try:
+        check_paths(args.input, args.output)  # before any work: the paths, then an existing output
+        if args.output.exists() and not args.overwrite:
+            raise AudioFileError(f"{args.output} exists; give --overwrite to replace it (a swapped INPUT and OUTPUT "
+                                 "would otherwise lose a take)")
         runtime = open_runtime(args.model, provider=args.provider)
         noise_print = noise_print_from_args(args, runtime.card, args.input)
         runtime = with_noise_print(runtime, noise_print)

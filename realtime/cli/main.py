@@ -6,13 +6,15 @@ when its command runs, so ``livedenoise file`` never loads Qt and ``livedenoise 
 A mistake on the command line ends in one line that names the flag, with exit status 2; a
 ``LivedenoiseError`` that a command does not catch itself, in one line with exit status 1. SIGTERM
 is handled as Ctrl-C is: the command cleans up (no half-written file is left), says
-"interrupted", and exits with 128 + the signal's number.
+"interrupted", and exits with 128 + the signal's number. A reader that closes the pipe the output
+goes to (`| head`) ends the command quietly, with 128 + SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 
@@ -89,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"\nlivedenoise {args.command}: interrupted", file=sys.stderr)
         return 128 + getattr(exc, "signal_number", signal.SIGINT)
+    except BrokenPipeError:  # the reader went away (`| head`): end quietly, as a Unix tool does on SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush cannot fail
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import float_in_range, int_in_range
 from livedenoise.realtime.cli.print_flags import print_use_lines, seconds_region
 from livedenoise.realtime.noise_print import MIN_SECONDS, NoisePrint, NoisePrintError, print_from_audio, print_from_file
+from livedenoise.realtime.output_files import output_path
 
 MAX_LEARN_SECONDS = 600.0
 MAX_CHANNELS = 64
@@ -33,7 +34,7 @@ DEVICE_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     learn = sub.add_parser("learn", help="record the room's noise from an input device and save its print")
-    learn.add_argument("output", type=Path, help="where to save the print (a small JSON file)")
+    learn.add_argument("output", type=output_path, help="where to save the print (a small JSON file)")
     learn.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
     learn.add_argument(
         "--seconds",
@@ -46,14 +47,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     from_file = sub.add_parser("from-file", help="the print of a recording of the noise alone")
     from_file.add_argument("noise", type=Path, help="audio of the room's noise alone (any format `file` reads)")
-    from_file.add_argument("output", type=Path, help="where to save the print (a small JSON file)")
+    from_file.add_argument("output", type=output_path, help="where to save the print (a small JSON file)")
     from_file.add_argument(
         "--from", dest="region", type=seconds_region, default=None, metavar="START:END", help="only these seconds"
     )
     show = sub.add_parser("show", help="what a print holds: level, duration, geometry, source; --plot draws it")
     show.add_argument("print_path", type=Path, metavar="PRINT", help="a saved print, or a recording of the noise")
     show.add_argument(
-        "--plot", type=Path, default=None, metavar="PNG", help="draw mean and spread per frequency (needs matplotlib)"
+        "--plot", type=output_path, default=None, metavar="PNG", help="draw mean and spread per frequency (needs matplotlib)"
     )
 
 

@@ -35,6 +35,7 @@ from livedenoise.realtime.engine.process import EngineError, EngineProcess, Engi
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.noise_print import NoisePrintError
+from livedenoise.realtime.output_files import new_file_mode, output_path
 from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.tuner.feeds import engine_readings, file_readings
@@ -71,7 +72,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_reconnect_argument(parser)
     parser.add_argument("--file", type=Path, default=None, metavar="IN",
                         help="tune a recording instead of listening: one line per reading (every 10 ms)")
-    parser.add_argument("--json", default=None, metavar="OUT",
+    parser.add_argument("--json", type=output_path, default=None, metavar="OUT",
                         help="with --file: write the readings as JSON lines to OUT (- for standard output)")
 
 
@@ -116,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_file(args: argparse.Namespace) -> int:
-    if args.json not in (None, "-") and Path(args.json).resolve() == args.file.resolve():
+    to_stdout = str(args.json) == "-"
+    if args.json is not None and not to_stdout and args.json.resolve() == args.file.resolve():
         args.parser.exit(1, f"livedenoise tune: error: --json {args.json} is the input file; choose another path\n")
     if args.learn_seconds is not None or args.print_mode == "auto":
         args.parser.error("--learn-seconds and --print auto listen live; with --file give --noise-print")
@@ -127,13 +129,15 @@ def run_file(args: argparse.Namespace) -> int:
         if args.json is None:
             for reading in readings:
                 print(file_line(reading))
-        elif args.json == "-":
+        elif to_stdout:
             for reading in readings:
                 print(json.dumps(reading.to_dict()))
         else:
-            write_json_lines(Path(args.json), readings)
+            write_json_lines(args.json, readings)
     except (AudioFileError, ModelLoadError, NoisePrintError) as exc:
         args.parser.exit(1, f"livedenoise tune: error: {exc}\n")
+    except BrokenPipeError:
+        raise  # the reader of standard output went away: the command ends quietly (``main``)
     except OSError as exc:
         args.parser.exit(1, f"livedenoise tune: error: cannot write {args.json}: {exc.strerror or exc}\n")
     return 0
@@ -145,6 +149,7 @@ def write_json_lines(path: Path, readings) -> None:
         raise OSError(f"{path} is a folder")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        os.fchmod(fd, new_file_mode(path))  # what the umask allows, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             for reading in readings:
                 out.write(json.dumps(reading.to_dict()) + "\n")

@@ -14,6 +14,7 @@ from livedenoise.realtime.cli.arg_types import positive_float
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments
 from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GATE_CHOICES, MODES
 from livedenoise.realtime.cli.model_flags import add_model_arguments
+from livedenoise.realtime.output_files import output_path
 
 DEFAULT_SCREENSHOT_AFTER_S = 3.0
 
@@ -31,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the noise gate: off, level (classic) or mask (opens on music); default: as last time")
     add_live_print_arguments(parser, remembered=True)
     parser.set_defaults(model=None, strength_db=None)  # unless given, the remembered settings win
-    parser.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png", help="save the window as a PNG before quitting")
+    parser.add_argument("--screenshot", type=output_path, default=None, metavar="OUT.png", help="save the window as a PNG before quitting")
     parser.add_argument("--quit-after", type=positive_float, default=None, metavar="SECONDS",
                         help=f"quit after this long (default with --screenshot: {DEFAULT_SCREENSHOT_AFTER_S:g})")
     parser.add_argument("--settings", type=Path, default=None, metavar="FILE.ini", help="keep settings in this file instead of the user's")

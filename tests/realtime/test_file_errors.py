@@ -126,7 +126,7 @@ def test_a_new_output_follows_the_umask_and_an_existing_one_keeps_its_mode(tmp_p
     assert new.stat().st_mode & 0o777 == 0o640
     existing.write_bytes(b"old")
     existing.chmod(0o604)
-    assert livedenoise("file", src, existing, "--model", "dsp").returncode == 0
+    assert livedenoise("file", src, existing, "--model", "dsp", "--overwrite").returncode == 0
     assert existing.stat().st_mode & 0o777 == 0o604 and sf.info(existing).frames == 4800
 
 
