@@ -36,7 +36,6 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from scipy.signal import max_len_seq
@@ -48,6 +47,7 @@ from livedenoise.realtime.engine.process import EngineError, EngineProcess, Engi
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.noise_print import NoisePrint, print_from_audio
+from livedenoise.realtime.output_files import output_path
 
 MLS_ORDER = 12  # 4095 samples: a sharp, unambiguous correlation peak
 MLS_LEVEL = 0.25
@@ -64,6 +64,7 @@ WIRING_ALLOWANCE_S = 10.0
 RUN_CLI_STOP_TIMEOUT_S = 30.0  # Ctrl-C to exit: the engine stops in 5 s, or is terminated, then killed
 RUN_CLI_START_TIMEOUT_S = 60.0  # a cold start on a loaded machine: imports, model, warm-up
 SERVER_HINT = "install the Debian package jackd2 (`make system` installs what is missing)"
+SERVER_RATES = (44100, 48000, 88200, 96000)
 PRINT_SWAP_WINDOW_S = 0.5  # counted after each swap: the engine's main loop applies it within 0.1 s
 
 
@@ -268,7 +269,8 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
     engine.start()
     try:
         state = engine.state()
-        probe = LoopbackProbe(find_device(settings.input_device, "input").index, state["sample_rate"], settings.blocksize, max_seconds=4.0, client_name=PROBE_CLIENT)
+        probe = LoopbackProbe(find_device(settings.input_device, "input").index, server.sample_rate, settings.blocksize,
+                              max_seconds=4.0, client_name=PROBE_CLIENT)
         try:
             wire_loop(ENGINE_CLIENT, probe)
             lags = measure_lags(probe)
@@ -285,7 +287,9 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
         window = count_engine_window(server, seconds, alongside)
         end = engine.state()
         # the engine's own account, with the round trip the probe measured beside it
-        latency = replace(Latency.from_dict(end["latency"]), round_trip_samples=int(np.median(lags)))
+        # the probe counts at the server's rate, the latency line at the model's
+        round_trip = round(float(np.median(lags)) * state["sample_rate"] / server.sample_rate)
+        latency = replace(Latency.from_dict(end["latency"]), round_trip_samples=round_trip)
         result = {
             "client": ENGINE_CLIENT,
             "lags_samples": lags,
@@ -383,6 +387,8 @@ def _busy() -> None:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blocksize", type=int_in_range(1, 8192), default=128,
                         help="JACK period and engine block, 1-8192 (default 128)")
+    parser.add_argument("--sample-rate", type=int, choices=SERVER_RATES, default=48000,
+                        help="the JACK server's rate; the engine resamples to and from the model's 48 kHz (default 48000)")
     add_model_arguments(parser)
     add_mask_timing_argument(parser)
     parser.add_argument("--seconds", type=positive_float, default=20.0, help="length of each counted window (default 20)")
@@ -400,7 +406,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         "and each stop cost the server (default 0: none)")
     parser.add_argument("--load-procs", type=int_in_range(0, 64), default=0,
                         help="busy processes to run through every phase, 0-64 (default 0)")
-    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--json", type=output_path, default=None, help="write the figures here")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -408,7 +414,7 @@ def run(args: argparse.Namespace) -> int:
     from livedenoise.realtime.engine.devices import abandon_portaudio, use_jack_client_name
 
     try:
-        server = DummyJackServer(48000, args.blocksize)
+        server = DummyJackServer(args.sample_rate, args.blocksize)
     except JackServerError as exc:
         args.parser.exit(1, f"livedenoise bench e2e: error: {exc}\n  hint: {SERVER_HINT}\n")
     saved_env = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
@@ -443,7 +449,7 @@ def run(args: argparse.Namespace) -> int:
                 os.environ[key] = value
     latency = engine.pop("latency")
     result = {"model": args.model, "provider": args.provider, "strength_db": args.strength_db,
-              "blocksize": args.blocksize, "seconds": args.seconds, "n_load_procs": args.load_procs,
+              "blocksize": args.blocksize, "sample_rate": args.sample_rate, "seconds": args.seconds, "n_load_procs": args.load_procs,
               "alongside": args.alongside, "latency": latency, "baseline": baseline, "engine": engine,
               "run_cli": run_cli, "starts": starts}
     print(report(result))
@@ -456,7 +462,7 @@ def report(result: dict) -> str:
     engine = result["engine"]
     lines = [
         Latency.from_dict(result["latency"]).describe(),
-        f"{result['seconds']:.0f} s per window, block {result['blocksize']}, model {result['model']}, "
+        f"{result['seconds']:.0f} s per window, block {result['blocksize']} at {result.get('sample_rate', 48000)} Hz, model {result['model']}, "
         f"{result['n_load_procs']} busy procs; unfinished = cycles the server logged the client as not finished",
         f"{'client':<28}{'unfinished':>11}{'server xruns':>14}{'engine xruns':>14}{'overloads':>11}{'late masks':>12}"
         "  callback p50/p99/max us",

@@ -8,7 +8,9 @@ figure every command quotes: 5.33 ms at hop 128 and 48 kHz.
 Through an audio device the framing happens inside the device's input buffer and the engine's
 queued output (a block of at least a hop is collected before the callback runs), so the expected
 end-to-end latency is the device's input and output latency (as PortAudio reports them), plus the
-engine's queue, plus the overlap-add. A measured round trip, where a bench has one, is kept beside
+engine's queue, plus the overlap-add, plus, for a device at another rate than the model's, what the
+resampling in the engine adds (both filters' delays and the silence that meets its varying counts).
+Every figure is in samples at the model's rate. A measured round trip, where a bench has one, is kept beside
 that expectation rather than replacing it.
 """
 
@@ -26,6 +28,7 @@ class Latency:
     overlap_add_samples: int
     queue_samples: int = 0
     device_samples: int | None = None  # input + output, as PortAudio reports them
+    resampling_samples: int = 0  # a device at another rate: the engine's resampling, both ways
     round_trip_samples: int | None = None  # measured by a probe looped through it (the probe's buffers count)
 
     @classmethod
@@ -41,7 +44,7 @@ class Latency:
         return cls.of_denoiser(
             callback.denoiser, queue_samples=callback.prefill_samples,
             device_samples=engine.device_latency_samples if engine.running else None,
-            round_trip_samples=round_trip_samples,
+            resampling_samples=engine.resampling_samples, round_trip_samples=round_trip_samples,
         )
 
     def _ms(self, n_samples: int) -> float:
@@ -57,10 +60,11 @@ class Latency:
 
     @property
     def through_device_samples(self) -> int | None:
-        """Expected end to end: the device's buffers (which hold the framing), the queue, the overlap-add."""
+        """Expected end to end: the device's buffers (which hold the framing), the queue, the overlap-add
+        and any resampling."""
         if self.device_samples is None:
             return None
-        return self.device_samples + self.queue_samples + self.overlap_add_samples
+        return self.device_samples + self.queue_samples + self.overlap_add_samples + self.resampling_samples
 
     def describe(self) -> str:
         """One line, the same in every command: algorithmic, then what is known about the device."""
@@ -70,10 +74,12 @@ class Latency:
         )
         through = self.through_device_samples
         if through is not None:
+            resampling = (f" + {self._ms(self.resampling_samples):.2f} ms resampling" if self.resampling_samples
+                          else "")
             text += (
                 f", {self._ms(through):.2f} ms through the device ({self._ms(self.device_samples):.2f} ms device "
                 f"buffers + {self._ms(self.queue_samples):.2f} ms queue + {self._ms(self.overlap_add_samples):.2f} "
-                "ms overlap-add)"
+                f"ms overlap-add{resampling})"
             )
         if self.round_trip_samples is not None:
             text += f", {self._ms(self.round_trip_samples):.2f} ms measured round trip (probe included)"
@@ -82,7 +88,7 @@ class Latency:
     @classmethod
     def from_dict(cls, data: dict) -> Latency:
         """Back from ``to_dict`` (for a process that receives another's latency, such as the app)."""
-        return cls(**{name: data[name] for name in FIELD_NAMES})
+        return cls(**{name: data[name] for name in FIELD_NAMES if name in data})  # older reports lack newer fields
 
     def to_dict(self) -> dict:
         """The JSON form every report writes under ``"latency"``: milliseconds to read, samples to rebuild it."""
@@ -98,6 +104,7 @@ class Latency:
             "framing_ms": self._ms(self.framing_samples),
             "overlap_add_ms": self._ms(self.overlap_add_samples),
             "queue_ms": self._ms(self.queue_samples),
+            "resampling_ms": self._ms(self.resampling_samples),
             **{key: None if n is None else self._ms(n) for key, n in optional.items()},
             "algorithmic_samples": self.algorithmic_samples,
             **{name: getattr(self, name) for name in FIELD_NAMES},

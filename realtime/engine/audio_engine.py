@@ -11,9 +11,9 @@ gave a 10.67 ms round trip; a worker thread doubled it to 21.33 ms (a block of q
 its polling lag, past the ~12 ms a guitarist tolerates) without buying headroom, since Python
 threads share one interpreter lock.
 
-Sample rate: the stream runs at the model's rate (48 kHz). A device that cannot is refused with a
-message that says so, rather than resampled: soxr's streaming resampler returns new arrays on every
-call, which the callback may not do.
+Sample rate: the stream runs at the model's rate (48 kHz) where both devices can; otherwise at the
+output device's own rate (44.1, 88.2, 96 kHz...), through a ``DeviceRateCallback`` that resamples
+each way inside the callback, its delay counted in the latency (``resampling_samples``).
 
 Device loss: PortAudio's finished callback, or callbacks that stop arriving, produce an
 ``EngineEvent`` (``poll()``). PortAudio's JACK back end cannot stop or close a stream whose server
@@ -32,8 +32,10 @@ import sounddevice as sd
 
 from livedenoise.realtime.engine.devices import Device, find_device
 from livedenoise.realtime.engine.callback import EngineCallback
+from livedenoise.realtime.engine.device_rate import DeviceRateCallback
 from livedenoise.realtime.engine.events import EngineError, EngineEvent
 from livedenoise.realtime.engine.looping_source import LoopingSource
+from livedenoise.realtime.engine.polyphase_resampler import MAX_RATE_HZ, MIN_RATE_HZ
 
 # Another thread holding the GIL keeps it until the switch interval (5 ms by default) runs out,
 # longer than a 128-sample block: ask for hand-overs well inside one block while streaming.
@@ -57,9 +59,17 @@ class AudioEngine:
         self.source = source
         self.input_device: Device | None = None if source is not None else find_device(input_device, "input")
         self.output_device: Device = find_device(output_device, "output")
-        self.sample_rate = callback.sample_rate
         self.n_channels = callback.n_channels
         self.blocksize = callback.blocksize
+        self._check_channels()
+        self.sample_rate = self._choose_rate()  # the stream's: the model's, or the devices' own
+        # what the device's callback calls: the engine's callback, or it behind a resampler each way
+        self.resampler: DeviceRateCallback | None = None
+        if self.sample_rate != callback.sample_rate:
+            self.resampler = DeviceRateCallback(callback, self.sample_rate, self.blocksize)
+            if source is not None:  # the file plays at the device's rate, then meets the model's like an input
+                self.source = LoopingSource(source.path, self.sample_rate, self.n_channels)
+        self._device_side = callback if self.resampler is None else self.resampler
         self._source_block = np.zeros((self.n_channels, self.blocksize), dtype=np.float32)
         self._stream = None
         self._stopping = False
@@ -73,12 +83,18 @@ class AudioEngine:
 
     @property
     def device_latency_samples(self) -> int:
-        """Input plus output latency that PortAudio reports for the open stream (0 when stopped)."""
+        """Input plus output latency that PortAudio reports for the open stream, in samples at the model's
+        rate (0 when stopped)."""
         if self._stream is None:
             return 0
         latency = self._stream.latency
         total_s = sum(latency) if isinstance(latency, tuple) else latency
-        return round(total_s * self.sample_rate)
+        return round(total_s * self.callback.sample_rate)
+
+    @property
+    def resampling_samples(self) -> int:
+        """What resampling to and from the device's rate adds, in samples at the model's rate (0: none)."""
+        return 0 if self.resampler is None else self.resampler.resampling_samples
 
     @property
     def device_lost(self) -> bool:
@@ -86,13 +102,22 @@ class AudioEngine:
 
     def describe(self) -> str:
         source = f"file {self.source.path}" if self.source is not None else repr(self.input_device.name)
-        return f"{source} -> {self.output_device.name!r}"
+        rate = "" if self.resampler is None else f" at {self.sample_rate} Hz, resampled to {self.callback.sample_rate}"
+        return f"{source} -> {self.output_device.name!r}{rate}"
+
+    @property
+    def model_block_samples(self) -> float:
+        """A device block in samples at the model's rate (on average, when resampled)."""
+        return self.blocksize * self.callback.sample_rate / self.sample_rate
+
+    def warm_up(self) -> None:
+        """The device's callback path run on silence, paced, before the stream starts (``EngineCallback.warm_up``)."""
+        self.callback.warm_up(through=None if self.resampler is None else self.resampler)
 
     def start(self) -> None:
         if self._stream is not None:
             return
-        self._check_devices()
-        self.callback.reset()
+        self._device_side.reset()
         self._events.clear()
         self._n_events_seen = 0
         self._stopping = False
@@ -149,17 +174,17 @@ class AudioEngine:
 
     def _duplex_callback(self, indata, outdata, frames, time_info, status) -> None:
         if status:
-            self.callback.process_block(indata.T, outdata.T, status.input_overflow, status.output_underflow)
+            self._device_side.process_block(indata.T, outdata.T, status.input_overflow, status.output_underflow)
         else:
-            self.callback.process_block(indata.T, outdata.T)
+            self._device_side.process_block(indata.T, outdata.T)
 
     def _source_callback(self, outdata, frames, time_info, status) -> None:
         block = self._source_block if frames == self.blocksize else self._source_block[:, :frames]
         self.source.read_into(block)
         if status:
-            self.callback.process_block(block, outdata.T, False, status.output_underflow)
+            self._device_side.process_block(block, outdata.T, False, status.output_underflow)
         else:
-            self.callback.process_block(block, outdata.T)
+            self._device_side.process_block(block, outdata.T)
 
     def _on_finished(self) -> None:
         if not self._stopping:
@@ -168,27 +193,44 @@ class AudioEngine:
     def _post(self, kind: str, message: str) -> None:
         self._events.append(EngineEvent(kind, message, time.time()))
 
-    def _check_devices(self) -> None:
-        """Channels, then the rate: each refused with a message naming what to change."""
+    def _devices(self) -> list[tuple[Device, str]]:
         devices = [(self.output_device, "output")]
         if self.input_device is not None:
             devices.insert(0, (self.input_device, "input"))
-        for device, kind in devices:
+        return devices
+
+    def _check_channels(self) -> None:
+        for device, kind in self._devices():
             n_device = device.n_input_channels if kind == "input" else device.n_output_channels
             if self.n_channels > n_device:
                 raise EngineError(f"{kind} device {device.describe()} has {n_device} channel(s), "
                                   f"{self.n_channels} asked for; give {n_device} or fewer", setting="channels")
-        for device, kind in devices:
+
+    def _supports(self, rate: int) -> str | None:
+        """None when both devices take ``rate``; else PortAudio's reason, naming the device."""
+        for device, kind in self._devices():
             check = sd.check_input_settings if kind == "input" else sd.check_output_settings
             try:
-                check(device=device.index, channels=self.n_channels, dtype="float32", samplerate=self.sample_rate)
+                check(device=device.index, channels=self.n_channels, dtype="float32", samplerate=rate)
             except sd.PortAudioError as exc:
-                raise EngineError(
-                    f"{kind} device {device.describe()} cannot run at {self.sample_rate} Hz with "
-                    f"{self.n_channels} channel(s) ({exc}); the model needs {self.sample_rate} Hz: set the "
-                    f"device (or the JACK server) to {self.sample_rate} Hz, or use `livedenoise file` for "
-                    "recordings at other rates"
-                ) from exc
+                return f"{kind} device {device.describe()}: {exc}"
+        return None
+
+    def _choose_rate(self) -> int:
+        """The model's rate where both devices take it, else the output device's own (resampled)."""
+        model_rate = self.callback.sample_rate
+        refusal = self._supports(model_rate)
+        if refusal is None:
+            return model_rate
+        rate = self.output_device.default_sample_rate
+        if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
+            raise EngineError(f"{refusal}; its own rate, {rate} Hz, is outside the {MIN_RATE_HZ}-{MAX_RATE_HZ} Hz the "
+                              "engine resamples from: set the device (or the JACK server) to 44.1, 48 or 96 kHz")
+        other = self._supports(rate)
+        if other is not None:
+            raise EngineError(f"the devices take neither the model's {model_rate} Hz ({refusal}) nor {rate} Hz "
+                              f"({other}): set both to one rate")
+        return rate
 
 
 def _release(stream) -> None:

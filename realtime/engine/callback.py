@@ -70,6 +70,7 @@ class EngineCallback:
         # hung here by the owner while it learns the room (``PrintLearner``) or refines a print (``PrintRefiner``)
         self.print_learner: PrintLearner | None = None
         self.print_refiner: PrintRefiner | None = None
+        self.model_in_callback = False  # see ``step_model_in_callback``
         self.clock_ns = clock_ns
         self.prefill_samples = h - math.gcd(blocksize, h)
         capacity = 4 * (blocksize + h) + self.prefill_samples
@@ -114,19 +115,45 @@ class EngineCallback:
         """Denoiser latency plus the silence the out-ring starts with."""
         return self.denoiser.latency_samples + self.prefill_samples
 
-    def warm_up(self, seconds: float = WARM_UP_S) -> None:
-        """Run the whole callback on ``seconds`` of silence, paced as a device calls it, then ``reset``.
+    def allow_varying_blocks(self, prefill_samples: int) -> None:
+        """Take blocks whose size varies from now on (a resampler in front gives such counts), the out-ring
+        starting with ``prefill_samples`` of silence: what the caller found its sequence of blocks needs (a
+        hop less one sample is enough for any). Before a stream starts; ``latency_samples`` follows."""
+        if not 0 <= prefill_samples < self.hop_samples:
+            raise ValueError(f"prefill_samples must be 0-{self.hop_samples - 1}, got {prefill_samples}")
+        self.prefill_samples = prefill_samples
+        self.reset()
+
+    def warm_up(self, seconds: float = WARM_UP_S, through=None) -> None:
+        """Run the whole callback on ``seconds`` of silence, paced as a device calls it, then ``reset``;
+        ``through``: what the device calls instead (a ``DeviceRateCallback`` around this one).
 
         A stream's first callbacks would otherwise be the slowest of all: Python paths not yet run,
         buffers not yet touched, and the model's own thread not yet scheduled (its first steps on a
-        fresh thread are its slowest), each a late cycle that every client of the server hears."""
-        block_in = np.zeros((self.n_channels, self.blocksize), dtype=np.float32)
+        fresh thread are its slowest), each a late cycle that every client of the server hears. The
+        gate and a print's learner or refiner hear the stream, not this silence: they are off meanwhile."""
+        target = self if through is None else through
+        block_in = np.zeros((self.n_channels, target.blocksize), dtype=np.float32)
         block_out = np.zeros_like(block_in)
-        period_s = self.blocksize / self.sample_rate
-        for _ in range(max(1, round(seconds / period_s))):
-            self.process_block(block_in, block_out)
-            time.sleep(period_s)
-        self.reset()
+        period_s = target.blocksize / target.sample_rate
+        listeners = self.hook, self.print_learner, self.print_refiner
+        self.hook = self.print_learner = self.print_refiner = None
+        try:
+            for _ in range(max(1, round(seconds / period_s))):
+                target.process_block(block_in, block_out)
+                time.sleep(period_s)
+        finally:
+            self.hook, self.print_learner, self.print_refiner = listeners
+            target.reset()
+
+    def step_model_in_callback(self) -> None:
+        """Step the model on each hop's own frame inside the callback, from now on and for models switched
+        to, instead of one hop ahead on its own thread. For blocks of two hops or more: there, every hop
+        of a block but the first would find the thread still stepping the one before (a late mask), while
+        the callback has the whole block's time for the steps. Before a stream starts."""
+        self.model_in_callback = True
+        self.denoiser.close()  # its thread stops; the denoiser steps where it is called
+        self.denoiser.mask_ahead = False
 
     def reset(self) -> None:
         """Before a stream starts: empty rings, fresh denoiser, counters at zero."""
@@ -181,7 +208,10 @@ class EngineCallback:
         if self.switching:
             raise RuntimeError("a model switch is already under way")
         denoiser.dry_on_model_error = True
-        denoiser.start_worker()
+        if self.model_in_callback:
+            denoiser.mask_ahead = False
+        else:
+            denoiser.start_worker()
         self._incoming = denoiser
 
     def close(self) -> None:

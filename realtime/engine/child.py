@@ -112,7 +112,6 @@ class EngineChild:
         taps = Taps.attach(message[1])
         try:
             self.callback = EngineCallback(denoiser, s.blocksize, taps, deadline_fraction=s.deadline_fraction)
-            self.callback.warm_up()  # before a print learner or a gate hears its silence
             if s.gate is not None:
                 self._configure_gate(dict(s.gate))
             self.live_print = LivePrint(self.callback, self.conn.send, s.print_mode)
@@ -120,17 +119,21 @@ class EngineChild:
             if s.learn_seconds is not None:
                 self.live_print.learn(s.learn_seconds)
             source = None if s.source_file is None else LoopingSource(s.source_file, denoiser.sample_rate, s.channels)
+            # Only now, the model loaded and stepped, does this process join the audio server: to find its
+            # devices and their rate (which decides the resampling and where the model steps).
+            start_portaudio(JACK_CLIENT_NAME)
+            from livedenoise.realtime.engine.audio_engine import AudioEngine
+
+            engine = AudioEngine(self.callback, s.input_device, s.output_device, source)
+            if s.mask_ahead and engine.model_block_samples >= 2 * denoiser.hop_samples:
+                self.callback.step_model_in_callback()  # measured: no late masks, no more unfinished cycles
+            engine.warm_up()
             # What start-up allocated is kept out of every collection from here on, and automatic
             # collection is off: it would run in whichever thread allocates, the audio callback included.
             gc.collect()
             gc.freeze()
             gc.disable()
             self.main_thread_realtime = set_realtime(MAIN_THREAD_RT_PRIORITY)
-            # Only now, everything warm, does this process join the audio server (and the stream start).
-            start_portaudio(JACK_CLIENT_NAME)
-            from livedenoise.realtime.engine.audio_engine import AudioEngine
-
-            engine = AudioEngine(self.callback, s.input_device, s.output_device, source)
             engine.start()
             gc.freeze()  # what joining the server allocated too (a merge of lists: no collection, no pause)
         except NoisePrintError as exc:
@@ -271,6 +274,8 @@ class EngineChild:
             "input": engine.describe(),
             "sample_rate": c.sample_rate,
             "blocksize": c.blocksize,
+            "device_sample_rate": engine.sample_rate,
+            "model_thread": c.denoiser.worker is not None,  # else the model steps in the callback
             "hop_samples": c.hop_samples,
             "latency": Latency.of_engine(engine).to_dict(),
             "stats": c.stats(),

@@ -197,11 +197,14 @@ def test_device_faults_show_in_the_window(jack_servers, make_window, qtbot):
     assert window.banner.isVisible() and "device" in window.banner.text(), window.banner.text()
 
 
-def test_a_server_at_another_rate_is_refused_in_the_window(jack_servers, make_window):
+def test_a_server_at_another_rate_runs_resampled_in_the_window(jack_servers, make_window, qtbot):
     jack_servers(sample_rate=44100)
     window = make_window(mode="file", file_path=str(DEMO_CLIP), model="dsp")
-    assert not window.start()
-    assert "48000 Hz" in window.banner.text()
+    start(window, qtbot)
+    state = engine_state(window)
+    assert "at 44100 Hz, resampled to 48000" in state["input"]
+    assert "resampling" in Latency.from_dict(state["latency"]).describe()
+    window.stop()
 
 
 def test_a_model_that_does_not_load_is_reported_and_the_old_one_keeps_running(server, make_window, qtbot, tmp_path):
