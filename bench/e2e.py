@@ -388,7 +388,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blocksize", type=int_in_range(1, 8192), default=128,
                         help="JACK period and engine block, 1-8192 (default 128)")
     parser.add_argument("--sample-rate", type=int, choices=SERVER_RATES, default=48000,
-                        help="the JACK server's rate; the engine resamples to and from the model's 48 kHz (default 48000)")
+                        help="the JACK server's rate; the engine resamples to and from the model's 48 kHz "
+                        "(default 48000)")
     add_model_arguments(parser)
     add_mask_timing_argument(parser)
     parser.add_argument("--seconds", type=positive_float, default=20.0, help="length of each counted window (default 20)")
@@ -449,7 +450,8 @@ def run(args: argparse.Namespace) -> int:
                 os.environ[key] = value
     latency = engine.pop("latency")
     result = {"model": args.model, "provider": args.provider, "strength_db": args.strength_db,
-              "blocksize": args.blocksize, "sample_rate": args.sample_rate, "seconds": args.seconds, "n_load_procs": args.load_procs,
+              "blocksize": args.blocksize, "sample_rate": args.sample_rate, "seconds": args.seconds,
+              "n_load_procs": args.load_procs,
               "alongside": args.alongside, "latency": latency, "baseline": baseline, "engine": engine,
               "run_cli": run_cli, "starts": starts}
     print(report(result))
@@ -462,7 +464,8 @@ def report(result: dict) -> str:
     engine = result["engine"]
     lines = [
         Latency.from_dict(result["latency"]).describe(),
-        f"{result['seconds']:.0f} s per window, block {result['blocksize']} at {result.get('sample_rate', 48000)} Hz, model {result['model']}, "
+        f"{result['seconds']:.0f} s per window, block {result['blocksize']} at {result.get('sample_rate', 48000)} Hz, "
+        f"model {result['model']}, "
         f"{result['n_load_procs']} busy procs; unfinished = cycles the server logged the client as not finished",
         f"{'client':<28}{'unfinished':>11}{'server xruns':>14}{'engine xruns':>14}{'overloads':>11}{'late masks':>12}"
         "  callback p50/p99/max us",
