@@ -14,6 +14,7 @@ BENCHMARKS = {
     "parts": ("livedenoise.bench.parts",
               "music kept and noise left, apart: a model's masks from each mixture applied to its music and its noise"),
     "quality": ("livedenoise.bench.quality", "SI-SDR, LSD, transparency, attenuation and tuner hit rate on a dev set"),
+    "soak": ("livedenoise.bench.soak", "a long session of the engine beside a C client: unfinished cycles and memory"),
     "stft": ("livedenoise.bench.stft", "cost of one STFT analysis and one synthesis call, warm and after a sleep (cold caches)"),
     "tuner": ("livedenoise.bench.tuner", "the tuner and the noise gate on plucked guitar notes in noise, front ends side by side"),
 }
