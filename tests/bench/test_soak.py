@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from components import require
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
