@@ -32,7 +32,7 @@ DEVICE_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub = parser.add_subparsers(dest="action", title="actions")
     learn = sub.add_parser("learn", help="record the room's noise from an input device and save its print")
     learn.add_argument("output", type=output_path, help="where to save the print (a small JSON file)")
     learn.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
@@ -54,24 +54,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="what a print holds: level, duration, geometry, source; --plot draws it")
     show.add_argument("print_path", type=Path, metavar="PRINT", help="a saved print, or a recording of the noise")
     show.add_argument(
-        "--plot", type=output_path, default=None, metavar="PNG", help="draw mean and spread per frequency (needs matplotlib)"
+        "--plot",
+        type=output_path,
+        default=None,
+        metavar="PNG",
+        help="draw mean and spread per frequency (needs matplotlib)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action is None:
+        args.parser.error("choose an action: learn, from-file or show")
     action = {"learn": _learn, "from-file": _from_file, "show": _show}[args.action]
     try:
         return action(args)
     except NoisePrintError as exc:
         args.parser.exit(1, f"livedenoise print {args.action}: error: {exc}\n")
-
-
-def _check_output(path: Path) -> None:
-    """Refuse an output that cannot be written before any work is done."""
-    if path.is_dir():
-        raise NoisePrintError(f"{path} is a folder; give a file name for the print")
-    if not path.parent.is_dir():
-        raise NoisePrintError(f"cannot save the noise print: folder {path.parent} does not exist")
 
 
 def _save(noise_print: NoisePrint, path: Path) -> int:
@@ -84,7 +82,6 @@ def _save(noise_print: NoisePrint, path: Path) -> int:
 
 
 def _from_file(args: argparse.Namespace) -> int:
-    _check_output(args.output)
     start_s, end_s = args.region if args.region is not None else (None, None)
     return _save(print_from_file(args.noise, start_s, end_s), args.output)
 
@@ -95,7 +92,6 @@ def _learn(args: argparse.Namespace) -> int:
     from livedenoise.realtime.engine.devices import DeviceError, find_device
     from livedenoise.realtime.file_mode import Resampler
 
-    _check_output(args.output)
     try:
         device = find_device(args.input, "input")
     except DeviceError as exc:
@@ -152,7 +148,6 @@ def _show(args: argparse.Namespace) -> int:
 
 def _plot(noise_print: NoisePrint, path: Path) -> None:
     """Mean log power and its spread per frequency, on a log frequency axis."""
-    _check_output(path)
     try:
         import matplotlib
     except ImportError as exc:
