@@ -6,6 +6,9 @@ front and its tail flushed, so the output has the input's length, channel count 
 lines up with it sample for sample. Output goes to a temporary file beside the target and is renamed
 into place only when complete: an error or an interruption never leaves half a file, and the input
 is never overwritten. A new output file's mode follows the umask; an existing one keeps its mode.
+An output in a format that cannot hold a sample past full scale (16- or 24-bit, lossy) goes through
+the live engine's safety limit (``SafetyLimiter``) instead of clipping silently; the report counts
+the samples it turned down.
 
 Everything that can be known about the output (folder, format, rate and channels it can hold) is
 checked before any audio is processed, and every failure is an ``AudioFileError`` whose message
@@ -30,6 +33,7 @@ from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.gate import GateSettings, NoiseGate
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.limiter import SafetyLimiter
 from livedenoise.realtime.output_files import new_file_mode
 from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
@@ -42,6 +46,7 @@ MP3_RATES_HZ = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 MP3_MAX_CHANNELS = 2
 # Sample formats an output may copy from its input; compressed ones (MP3 in a WAV, GSM 6.10, ...) are not.
 PLAIN_SUBTYPES = ("PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")
+FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")  # what holds a sample past full scale; every other format gets the safety limit
 
 
 class AudioFileError(LivedenoiseError, ValueError):
@@ -61,6 +66,7 @@ class FileReport:
     n_sanitized_samples: int
     elapsed_s: float
     n_gate_opens: int | None = None  # None: no gate
+    n_limited_samples: int | None = None  # samples the safety limit turned down; None: a float output, not limited
 
     @property
     def duration_s(self) -> float:
@@ -209,7 +215,10 @@ def denoise_file(
             with sf.SoundFile(str(input_path)) as src, dst, tqdm(
                 total=info.frames, unit="frame", unit_scale=True, disable=not show, desc=input_path.name
             ) as bar:
-                writer = _AlignedWriter(dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model)
+                # an integer (or lossy) format clips what passes full scale: the safety limit keeps it under
+                limiter = None if subtype in FLOAT_SUBTYPES else SafetyLimiter(info.samplerate)
+                writer = _AlignedWriter(dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model,
+                                        limiter=limiter)
                 for block in read_blocks(src, block_frames):
                     writer.push(denoiser.process(to_model(block).T).T)
                     bar.update(len(block))
@@ -238,23 +247,29 @@ def denoise_file(
         n_sanitized_samples=denoiser.n_sanitized_samples,
         elapsed_s=time.perf_counter() - start_s,
         n_gate_opens=None if noise_gate is None else noise_gate.n_opens,
+        n_limited_samples=None if limiter is None else limiter.n_limited_samples,
     )
 
 
 class _AlignedWriter:
     """Drops the denoiser's latency at the model rate, resamples back, writes exactly ``n_frames``."""
 
-    def __init__(self, dst: sf.SoundFile, n_skip: int, n_frames: int, resample: Resampler) -> None:
+    def __init__(self, dst: sf.SoundFile, n_skip: int, n_frames: int, resample: Resampler,
+                 limiter: SafetyLimiter | None = None) -> None:
         self._dst = dst
         self._n_skip = n_skip
         self._n_left = n_frames
         self._resample = resample
+        self._limiter = limiter
 
     def push(self, block: np.ndarray, last: bool = False) -> None:
         """``block`` ``(samples, channels)`` at the model rate."""
         drop = min(self._n_skip, len(block))
         self._n_skip -= drop
         out = self._resample(block[drop:], last=last)[: self._n_left]
+        if self._limiter is not None and len(out):
+            out = np.array(out, dtype=np.float32)  # a copy of our own to limit in place
+            self._limiter.process_into(out.T)
         self._dst.write(out)
         self._n_left -= len(out)
 

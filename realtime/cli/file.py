@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         f"{report.output_path}: {report.duration_s:.2f} s, {report.n_channels} ch, {report.sample_rate} Hz, "
         f"model {report.model}{resampled}; real-time factor {report.real_time_factor:.3f}"
         + (f"; {report.n_sanitized_samples} bad samples replaced" if report.n_sanitized_samples else "")
+        + (f"; the safety limit turned {report.n_limited_samples} samples down (they would have clipped)"
+           if report.n_limited_samples else "")
         + (
             ""
             if gate is None

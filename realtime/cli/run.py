@@ -14,23 +14,27 @@ import sys
 import time
 from pathlib import Path
 
+from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings, print_use_lines
+from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument, fault_line, resume
 from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
 from livedenoise.realtime.print_status import print_status
+from livedenoise.realtime.tap_recorder import TapRecorder
 
 STATUS_PERIOD_S = 0.25
 MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
 MAX_CHANNELS = 64
 ENVIRONMENT_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or plug a device in"
 # EngineSettings fields a start-up error can blame, and the flag that sets each here
-SETTING_FLAGS = {"channels": "--channels", "model": "--model", "source_file": "--file", "noise_print": "--noise-print"}
+SETTING_FLAGS = {"channels": "--channels", "model": "--model", "source_file": "--file", "noise_print": "--noise-print",
+                 "input_channels": "--input-channels"}
 PRINT_NOTICES = ("print_learned", "print_set")  # events a user reads as news, not as faults
 
 
@@ -53,12 +57,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_live_print_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
     add_reconnect_argument(parser)
+    add_output_arguments(parser, record=True)
 
 
 def status_line(state: dict) -> str:
     stats = state["stats"]
     line = (f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
             f" | late masks {stats['n_late_masks']}")
+    if stats.get("n_limited_samples"):
+        line += f" | limited {stats['n_limited_samples']}"
     if state.get("gate_open") is not None:
         line += f" | gate {state['gate']['kind']} {'open' if state['gate_open'] else 'shut'}"
     noise_print = print_status(state.get("print"))
@@ -101,6 +108,8 @@ def start_error(exc: EngineError, args: argparse.Namespace, command: str = "run"
     name = None if flag is None else flag.removeprefix("--").replace("-", "_")
     if name is not None and hasattr(args, name):
         value = getattr(args, name)
+        if isinstance(value, tuple):
+            value = ",".join(map(str, value))
         return f"livedenoise {command}: error: {flag} {value}: {exc}\n"
     return f"livedenoise {command}: error: {exc}\n  hint: {ENVIRONMENT_HINT}\n"
 
@@ -108,14 +117,18 @@ def start_error(exc: EngineError, args: argparse.Namespace, command: str = "run"
 def run(args: argparse.Namespace) -> int:
     gate = gate_settings(args)
     settings = EngineSettings(
-        input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=args.channels,
+        input_device=args.input, output_device=args.output, blocksize=args.blocksize,
         model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
         gate=None if gate is None else gate.to_dict(), mask_ahead=not args.same_hop_mask, **live_print_settings(args),
+        **output_settings(args, args.channels),
     )
     engine = EngineProcess(settings)
+    recorder = None if args.record is None else TapRecorder(engine, args.record, SAMPLE_RATE)
     try:
         engine.start()
     except EngineError as exc:
+        if recorder is not None:
+            recorder.discard()
         args.parser.exit(1, start_error(exc, args))
     t0 = time.monotonic()
     code = 0
@@ -131,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
                 time.sleep(STATUS_PERIOD_S)
                 state = engine.state()
                 events = engine.events()
+                if recorder is not None:
+                    recorder.pump()
                 if state["running"]:
                     status.show(status_line(state))
                 print_events(events, status)
@@ -142,9 +157,23 @@ def run(args: argparse.Namespace) -> int:
                         break
                     faults.clear()
                     state = engine.state()
+                    if recorder is not None:
+                        recorder.restarted()
+        if recorder is not None:
+            recorder.pump()
+    except BaseException:
+        if recorder is not None:
+            recorder.close()  # what was recorded is kept
+            recorder = None
+        raise
     finally:
         engine.stop()
     status.end()
+    if recorder is not None:
+        recorder.close()
+        lost = f" ({recorder.n_lost_samples / recorder.sample_rate:.2f} s lost, written as silence)" if (
+            recorder.n_lost_samples) else ""
+        print(f"recorded {recorder.seconds:.1f} s to {recorder.path}{lost}")
     print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
           f"{state['stats']['n_sanitized_samples']}")
     print(Latency.from_dict(state["latency"]).describe())

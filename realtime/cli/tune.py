@@ -27,6 +27,7 @@ from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
+from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument
 from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, announce_print, print_events, start_error, stopped_engine
 from livedenoise.realtime.cli.status_line import StatusLine
@@ -70,6 +71,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_live_print_arguments(parser)
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
     add_reconnect_argument(parser)
+    add_output_arguments(parser)
     parser.add_argument("--file", type=Path, default=None, metavar="IN",
                         help="tune a recording instead of listening: one line per reading (every 10 ms)")
     parser.add_argument("--json", type=output_path, default=None, metavar="OUT",
@@ -161,9 +163,12 @@ def write_json_lines(path: Path, readings) -> None:
 
 def run_live(args: argparse.Namespace) -> int:
     tuner = Tuner(SAMPLE_RATE, reference_hz=args.reference)  # ready before the engine streams
+    if args.input_channels is not None and len(args.input_channels) != 1:
+        args.parser.error("the tuner listens to one channel: give one --input-channels number")
     settings = EngineSettings(
-        input_device=args.input, output_device=args.output, blocksize=args.blocksize, channels=1,
+        input_device=args.input, output_device=args.output, blocksize=args.blocksize,
         model=args.model, provider=args.provider, strength_db=args.strength_db, **live_print_settings(args),
+        **output_settings(args, 1),
     )
     engine = EngineProcess(settings)
     try:

@@ -15,6 +15,10 @@ Sample rate: the stream runs at the model's rate (48 kHz) where both devices can
 output device's own rate (44.1, 88.2, 96 kHz...), through a ``DeviceRateCallback`` that resamples
 each way inside the callback, its delay counted in the latency (``resampling_samples``).
 
+Input channels: the engine hears the input device's first channels, or those ``input_channels``
+names (numbered from 1: a guitar on input 2 of a two-input interface); the stream opens as many
+inputs as reach the highest, and the callback copies the chosen ones out of the device's buffer.
+
 Device loss: PortAudio's finished callback, or callbacks that stop arriving, produce an
 ``EngineEvent`` (``poll()``). PortAudio's JACK back end cannot stop or close a stream whose server
 has died (``Pa_AbortStream`` never returns), nor be re-initialised in that process: after a device
@@ -29,6 +33,7 @@ import time
 
 import numpy as np
 import sounddevice as sd
+from numba import njit
 
 from livedenoise.realtime.engine.devices import Device, find_device
 from livedenoise.realtime.engine.callback import EngineCallback
@@ -54,6 +59,7 @@ class AudioEngine:
         input_device: int | str | None = None,
         output_device: int | str | None = None,
         source: LoopingSource | None = None,
+        input_channels: tuple[int, ...] | None = None,
     ) -> None:
         self.callback = callback
         self.source = source
@@ -61,6 +67,16 @@ class AudioEngine:
         self.output_device: Device = find_device(output_device, "output")
         self.n_channels = callback.n_channels
         self.blocksize = callback.blocksize
+        # the input device's channels the engine hears (from 0 here), and how many the stream opens to reach them
+        self.input_channels = tuple(range(self.n_channels)) if input_channels is None else tuple(
+            c - 1 for c in input_channels)
+        self.n_input_opened = max(self.input_channels) + 1
+        self._picked = None
+        if input_channels is not None and self.input_channels != tuple(range(self.n_channels)):
+            self._channel_index = np.array(self.input_channels, dtype=np.int64)
+            self._picked = np.zeros((self.n_channels, self.blocksize), dtype=np.float32)
+            _pick_channels(np.zeros((self.blocksize, self.n_input_opened), np.float32), self._channel_index,
+                           self._picked)  # compiled now, not in the first callback
         self._check_channels()
         self.sample_rate = self._choose_rate()  # the stream's: the model's, or the devices' own
         # what the device's callback calls: the engine's callback, or it behind a resampler each way
@@ -121,14 +137,16 @@ class AudioEngine:
         self._events.clear()
         self._n_events_seen = 0
         self._stopping = False
-        common = dict(samplerate=self.sample_rate, blocksize=self.blocksize, channels=self.n_channels,
-                      dtype="float32", latency="low", finished_callback=self._on_finished)
+        common = dict(samplerate=self.sample_rate, blocksize=self.blocksize, dtype="float32", latency="low",
+                      finished_callback=self._on_finished)
         try:
             if self.source is None:
                 stream = sd.Stream(device=(self.input_device.index, self.output_device.index),
-                                   callback=self._duplex_callback, **common)
+                                   channels=(self.n_input_opened, self.n_channels), callback=self._duplex_callback,
+                                   **common)
             else:
-                stream = sd.OutputStream(device=self.output_device.index, callback=self._source_callback, **common)
+                stream = sd.OutputStream(device=self.output_device.index, channels=self.n_channels,
+                                         callback=self._source_callback, **common)
         except sd.PortAudioError as exc:
             raise EngineError(
                 f"cannot open {self.describe()} at {self.sample_rate} Hz, {self.n_channels} channel(s), "
@@ -173,10 +191,14 @@ class AudioEngine:
         return events
 
     def _duplex_callback(self, indata, outdata, frames, time_info, status) -> None:
+        block_in = indata.T
+        if self._picked is not None:
+            block_in = self._picked if frames == self.blocksize else self._picked[:, :frames]
+            _pick_channels(indata, self._channel_index, block_in)
         if status:
-            self._device_side.process_block(indata.T, outdata.T, status.input_overflow, status.output_underflow)
+            self._device_side.process_block(block_in, outdata.T, status.input_overflow, status.output_underflow)
         else:
-            self._device_side.process_block(indata.T, outdata.T)
+            self._device_side.process_block(block_in, outdata.T)
 
     def _source_callback(self, outdata, frames, time_info, status) -> None:
         block = self._source_block if frames == self.blocksize else self._source_block[:, :frames]
@@ -202,6 +224,10 @@ class AudioEngine:
     def _check_channels(self) -> None:
         for device, kind in self._devices():
             n_device = device.n_input_channels if kind == "input" else device.n_output_channels
+            if kind == "input" and self.n_input_opened > n_device and self._picked is not None:
+                wanted = ",".join(str(c + 1) for c in self.input_channels)
+                raise EngineError(f"input device {device.describe()} has {n_device} channel(s), channel(s) {wanted} "
+                                  f"asked for; give channels from 1 to {n_device}", setting="input_channels")
             if self.n_channels > n_device:
                 raise EngineError(f"{kind} device {device.describe()} has {n_device} channel(s), "
                                   f"{self.n_channels} asked for; give {n_device} or fewer", setting="channels")
@@ -210,8 +236,9 @@ class AudioEngine:
         """None when both devices take ``rate``; else PortAudio's reason, naming the device."""
         for device, kind in self._devices():
             check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+            n_opened = self.n_input_opened if kind == "input" else self.n_channels
             try:
-                check(device=device.index, channels=self.n_channels, dtype="float32", samplerate=rate)
+                check(device=device.index, channels=n_opened, dtype="float32", samplerate=rate)
             except sd.PortAudioError as exc:
                 return f"{kind} device {device.describe()}: {exc}"
         return None
@@ -231,6 +258,15 @@ class AudioEngine:
             raise EngineError(f"the devices take neither the model's {model_rate} Hz ({refusal}) nor {rate} Hz "
                               f"({other}): set both to one rate")
         return rate
+
+
+@njit(cache=True, nogil=True)
+def _pick_channels(indata, channels, out):
+    """``out[k] = indata[:, channels[k]]``: the chosen channels of a device buffer ``(frames, opened)``."""
+    for k in range(channels.size):
+        c = channels[k]
+        for i in range(out.shape[1]):
+            out[k, i] = indata[i, c]
 
 
 def _release(stream) -> None:

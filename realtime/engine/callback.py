@@ -3,7 +3,8 @@
 Each block: apply pending controls, push the input into a ring, process every whole hop through the
 denoiser (under the overload guard, through the gate hook, crossfading after a model switch),
 show each hop's input spectrum to a noise print's learner or refiner when one is hung here,
-publish the taps that someone reads, and fill the output from the out-ring. A device stream, a
+publish the taps that someone reads, fill the output from the out-ring, and put it through the
+output gain and the safety limit (``SafetyLimiter``: no sample leaves above the ceiling). A device stream, a
 file player or a test calls ``process_block`` with its buffers; the clock is passed in, so tests
 drive it with a fake one.
 
@@ -31,6 +32,7 @@ import numpy as np
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.hop_hook import HopHook
+from livedenoise.realtime.limiter import SafetyLimiter
 from livedenoise.realtime.engine.hop_layouts import hop_layouts
 from livedenoise.realtime.engine.overload_guard import OverloadGuard
 from livedenoise.realtime.engine.print_learner import PrintLearner
@@ -56,6 +58,8 @@ class EngineCallback:
         taps: Taps | None = None,
         deadline_fraction: float = 0.6,
         clock_ns: Callable[[], int] = time.perf_counter_ns,
+        output_gain_db: float = 0.0,
+        limiter: bool = True,
     ) -> None:
         if blocksize <= 0:
             raise ValueError("blocksize must be positive")
@@ -71,6 +75,10 @@ class EngineCallback:
         self.print_learner: PrintLearner | None = None
         self.print_refiner: PrintRefiner | None = None
         self.model_in_callback = False  # see ``step_model_in_callback``
+        # the output gain and the safety limit, on each block as it leaves for the device (``limits_output``),
+        # or left to what stands between (``DeviceRateCallback``), at the device's rate
+        self.limiter = SafetyLimiter(self.sample_rate, output_gain_db, limiter)
+        self.limits_output = True
         self.clock_ns = clock_ns
         self.prefill_samples = h - math.gcd(blocksize, h)
         capacity = 4 * (blocksize + h) + self.prefill_samples
@@ -93,6 +101,9 @@ class EngineCallback:
         # Controls: written by the owner, applied by the callback when the sequence number moves.
         self._wanted_bypass = denoiser.bypass
         self._wanted_strength_db = denoiser.strength_db
+        self._wanted_gain_db = self.limiter.gain_db
+        self._wanted_gain = self.limiter.gain
+        self._wanted_limiter = self.limiter.enabled
         self._control_seq = 0
         self._applied_seq = 0
         self._incoming: StreamingDenoiser | None = None
@@ -165,6 +176,7 @@ class EngineCallback:
         self._rings_empty = self.prefill_samples == 0
         self._in_ring.overflow_samples = self._out_ring.underflow_samples = 0
         self.guard.reset()
+        self.limiter.reset()
         self.n_callbacks = 0
         self.n_hops = 0
         self.n_device_xruns = 0
@@ -184,6 +196,24 @@ class EngineCallback:
             raise ValueError(f"strength_db must be >= 0, got {strength_db}")
         self._wanted_strength_db = float(strength_db)
         self._control_seq += 1
+
+    def set_output_gain_db(self, gain_db: float) -> None:
+        SafetyLimiter(self.sample_rate, gain_db)  # refuses what the limiter would (here, not in the callback)
+        self._wanted_gain_db = float(gain_db)
+        self._wanted_gain = 10.0 ** (gain_db / 20.0)
+        self._control_seq += 1
+
+    def set_limiter(self, enabled: bool) -> None:
+        self._wanted_limiter = bool(enabled)
+        self._control_seq += 1
+
+    @property
+    def output_gain_db(self) -> float:
+        return self.limiter.gain_db
+
+    @property
+    def limiter_enabled(self) -> bool:
+        return self.limiter.enabled
 
     @property
     def bypass(self) -> bool:
@@ -242,6 +272,7 @@ class EngineCallback:
             "n_late_masks": int(self.denoiser.n_late_masks),
             "n_model_switches": int(self.n_model_switches),
             "n_sanitized_samples": int(self.denoiser.n_sanitized_samples),
+            "n_limited_samples": int(self.limiter.n_limited_samples),
             "callback_p50_us": p50_ns / 1e3,
             "callback_p99_us": p99_ns / 1e3,
             "callback_max_us": max_ns / 1e3,
@@ -285,6 +316,8 @@ class EngineCallback:
             if self._in_ring.overflow_samples + self._out_ring.underflow_samples != n_lost:
                 self.n_ring_xruns += 1
             self._rings_empty = self._in_ring.n_readable == 0 and self._out_ring.n_readable == 0
+        if self.limits_output:
+            self.limiter.process_into(block_out)
         # a stdlib array, not numpy's: storing into a numpy array from Python runs numpy code
         # that is cold in every callback
         self._callback_ns[self.n_callbacks % N_CALLBACK_TIMING_SLOTS] = self.clock_ns() - start_ns
@@ -343,6 +376,10 @@ class EngineCallback:
 
     def _apply_controls(self) -> None:
         self._applied_seq = self._control_seq
+        limiter = self.limiter
+        limiter.gain_db = self._wanted_gain_db
+        limiter.gain = self._wanted_gain
+        limiter.enabled = self._wanted_limiter
         for denoiser in (self.denoiser, self._outgoing):
             if denoiser is not None:
                 denoiser.bypass = self._wanted_bypass

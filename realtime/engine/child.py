@@ -9,7 +9,8 @@ short-lived loader thread, so the pipe stays answered meanwhile.
 The noise print is ``LivePrint``'s, served from the same loop: a print given, learned or refined
 reaches the model the way a model switch does, off the audio thread.
 
-Messages in: ("taps", TapSpecs), ("bypass", bool), ("strength_db", float), ("model", str),
+Messages in: ("taps", TapSpecs), ("bypass", bool), ("strength_db", float), ("output_gain_db", float),
+("limiter", bool), ("model", str),
 ("gate", dict), ("noise_print", NoisePrint | None, made_at), ("learn", seconds), ("print_mode", mode),
 ("print",), ("state",), ("stop",). Out: ("geometry", n_freqs, hop_samples), ("running", state),
 ("state", state), ("print", NoisePrint | None, made_at, serial), ("event", kind, message), ("failed",
@@ -53,7 +54,8 @@ HOUSEKEEPING_PERIOD_S = 0.1
 # machine). Real-time scheduling just above ordinary processes, below the audio thread, prevents it.
 MAIN_THREAD_RT_PRIORITY = 5
 GC_PERIOD_S = 2.0
-SETUP_ERRORS = (EngineError, ModelLoadError, AudioFileError, ValueError, OSError, ImportError)  # ValueError: DeviceError
+# ValueError includes DeviceError (the devices' module joins the audio server when imported: not here)
+SETUP_ERRORS = (EngineError, ModelLoadError, AudioFileError, ValueError, OSError, ImportError)
 
 
 def main(settings, conn: Connection) -> None:
@@ -111,7 +113,8 @@ class EngineChild:
         message = self.conn.recv()
         taps = Taps.attach(message[1])
         try:
-            self.callback = EngineCallback(denoiser, s.blocksize, taps, deadline_fraction=s.deadline_fraction)
+            self.callback = EngineCallback(denoiser, s.blocksize, taps, deadline_fraction=s.deadline_fraction,
+                                           output_gain_db=s.output_gain_db, limiter=s.limiter)
             if s.gate is not None:
                 self._configure_gate(dict(s.gate))
             self.live_print = LivePrint(self.callback, self.conn.send, s.print_mode)
@@ -124,7 +127,7 @@ class EngineChild:
             start_portaudio(JACK_CLIENT_NAME)
             from livedenoise.realtime.engine.audio_engine import AudioEngine
 
-            engine = AudioEngine(self.callback, s.input_device, s.output_device, source)
+            engine = AudioEngine(self.callback, s.input_device, s.output_device, source, s.input_channels)
             if s.mask_ahead and engine.model_block_samples >= 2 * denoiser.hop_samples:
                 self.callback.step_model_in_callback()  # measured: no late masks, no more unfinished cycles
             engine.warm_up()
@@ -168,6 +171,10 @@ class EngineChild:
                     self.callback.set_bypass(message[1])
                 elif kind == "strength_db":
                     self.callback.set_strength_db(message[1])
+                elif kind == "output_gain_db":
+                    self.callback.set_output_gain_db(message[1])
+                elif kind == "limiter":
+                    self.callback.set_limiter(message[1])
                 elif kind == "model":
                     self._wanted_model = message[1]
                 elif kind == "gate":
@@ -265,6 +272,8 @@ class EngineChild:
             "running": engine.running,
             "bypass": c.bypass,
             "strength_db": c.strength_db,
+            "output_gain_db": c.output_gain_db,
+            "limiter": c.limiter_enabled,
             "model": self.model,
             "model_name": c.denoiser.runtime.card.name,
             "switching": c.switching or self._loader is not None,

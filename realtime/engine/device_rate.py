@@ -39,6 +39,9 @@ class DeviceRateCallback:
         self.to_device = PolyphaseResampler(model_rate, sample_rate, c, self.to_model.max_out)
         inner_prefill, self.prefill_samples = self._plan_prefills()
         inner.allow_varying_blocks(inner_prefill)
+        # the gain and the limit act last, here at the device's rate: resampling can overshoot a limit set before it
+        inner.limits_output = False
+        inner.limiter.set_sample_rate(sample_rate)
         self._model_in = np.zeros((c, self.to_model.max_out), dtype=np.float32)
         self._model_out = np.zeros_like(self._model_in)
         self._device_out = np.zeros((c, self.to_device.max_out), dtype=np.float32)
@@ -96,3 +99,4 @@ class DeviceRateCallback:
         m = self.to_device.process_into(self._model_out_views[n], self._device_out)
         self._ring.write(self._device_out_views[m])
         self._ring.read_into(block_out)
+        self.inner.limiter.process_into(block_out)

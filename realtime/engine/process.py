@@ -46,6 +46,7 @@ from livedenoise.realtime.engine.events import EngineError, EngineEvent
 from livedenoise.realtime.engine.print_learner import MAX_SECONDS as MAX_LEARN_SECONDS
 from livedenoise.realtime.engine.print_refiner import PRINT_MODES
 from livedenoise.realtime.engine.taps import DB_FLOOR, Taps
+from livedenoise.realtime.limiter import MAX_GAIN_DB
 from livedenoise.realtime.noise_print import MIN_SECONDS as MIN_LEARN_SECONDS
 from livedenoise.realtime.noise_print import NoisePrint
 
@@ -84,6 +85,9 @@ class EngineSettings:
     print_made_at: float | None = None
     learn_seconds: float | None = None
     print_mode: str = "freeze"
+    output_gain_db: float = 0.0
+    limiter: bool = True  # the safety limit on the output (``SafetyLimiter``): nothing leaves above -0.1 dBFS
+    input_channels: tuple[int, ...] | None = None  # the input device's channels to use, from 1; None: the first ones
 
     def __post_init__(self) -> None:
         if self.blocksize <= 0:
@@ -96,6 +100,13 @@ class EngineSettings:
             raise ValueError(f"print_mode must be one of {', '.join(PRINT_MODES)}, got {self.print_mode!r}")
         if self.learn_seconds is not None:
             check_learn_seconds(self.learn_seconds)
+        if not self.output_gain_db <= MAX_GAIN_DB:
+            raise ValueError(f"output_gain_db must be at most {MAX_GAIN_DB:g}, got {self.output_gain_db}")
+        if self.input_channels is not None:
+            if len(self.input_channels) != self.channels:
+                raise ValueError(f"{len(self.input_channels)} input channel(s) given for {self.channels} channel(s)")
+            if min(self.input_channels) < 1 or len(set(self.input_channels)) != len(self.input_channels):
+                raise ValueError(f"input channels are numbered from 1, each once; got {self.input_channels}")
 
 
 def check_learn_seconds(seconds: float) -> None:
@@ -194,7 +205,9 @@ class EngineProcess:
             settings = self.settings
             if "bypass" in state:
                 settings = replace(settings, bypass=state["bypass"], strength_db=state["strength_db"],
-                                    model=state["model"], gate=state.get("gate"))
+                                    model=state["model"], gate=state.get("gate"),
+                                    output_gain_db=state.get("output_gain_db", settings.output_gain_db),
+                                    limiter=state.get("limiter", settings.limiter))
                 if "print" in state:
                     settings = replace(settings, print_mode=state["print"]["mode"])
             # the print in use goes on; one that was being learned is learned again
@@ -221,6 +234,16 @@ class EngineProcess:
         if not strength_db >= 0.0:
             raise ValueError(f"strength_db must be >= 0, got {strength_db}")
         self._send(("strength_db", float(strength_db)))
+
+    def set_output_gain_db(self, gain_db: float) -> None:
+        """The output's gain, in dB (at most +24), before the safety limit."""
+        if not gain_db <= MAX_GAIN_DB:
+            raise ValueError(f"output gain must be at most {MAX_GAIN_DB:g} dB, got {gain_db}")
+        self._send(("output_gain_db", float(gain_db)))
+
+    def set_limiter(self, enabled: bool) -> None:
+        """The safety limit on the output on or off (on by default)."""
+        self._send(("limiter", bool(enabled)))
 
     def set_model(self, model: str) -> None:
         """Switch models while running: loaded and warmed in the background, then crossfaded in; a

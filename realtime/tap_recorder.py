@@ -1,0 +1,82 @@
+"""TapRecorder: the engine's denoised signal written to a file by the process that drives the engine.
+
+The audio callback never writes a file: the engine publishes each denoised hop (the channels' mean)
+into a shared ring (``Taps.denoised``, 2.7 s deep), and this process drains it into the file at its
+own pace (``pump``, a few times a second). Hops a slow reader lost are written as silence of the
+same length, counted, so the recording keeps its timing. The file is written beside its path and
+renamed into place by ``close``; a format that cannot hold a sample past full scale (FLAC, 16-bit
+WAV...) goes through the same safety limit as the live output (``SafetyLimiter``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from livedenoise.realtime.file_mode import FLOAT_SUBTYPES, WRITABLE_EXTENSIONS, AudioFileError
+from livedenoise.realtime.limiter import SafetyLimiter
+from livedenoise.realtime.output_files import new_file_mode
+
+READ_SAMPLES = 48000  # per read of the ring: the whole of it comes over in a few reads
+SUBTYPES = {"FLAC": "PCM_24", "WAV": "FLOAT", "AIFF": "PCM_24", "OGG": "VORBIS"}
+
+
+class TapRecorder:
+    """Records ``engine``'s denoised tap (an ``EngineProcess``) to ``path`` at ``sample_rate``."""
+
+    def __init__(self, engine, path: Path, sample_rate: int) -> None:
+        fmt = WRITABLE_EXTENSIONS.get(path.suffix.lstrip(".").upper())
+        subtype = SUBTYPES.get(fmt)
+        if subtype is None or path.suffix.lower() == ".opus":
+            raise AudioFileError(f"cannot record to {path}: use .flac, .wav, .aiff or .ogg")
+        self.engine = engine
+        self.path = path
+        self.sample_rate = sample_rate
+        fd, self._tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        os.fchmod(fd, new_file_mode(path))
+        os.close(fd)
+        self._file = sf.SoundFile(self._tmp_name, "w", samplerate=sample_rate, channels=1, format=fmt, subtype=subtype)
+        self.limiter = None if subtype in FLOAT_SUBTYPES else SafetyLimiter(sample_rate)
+        self.n_samples = 0
+        self.n_lost_samples = 0
+        self._n_dropped_seen = engine.n_dropped_denoised_samples
+
+    @property
+    def seconds(self) -> float:
+        return self.n_samples / self.sample_rate
+
+    def pump(self) -> None:
+        """Write what the engine published since the last call (silence for what a slow read lost)."""
+        while True:
+            dropped = self.engine.n_dropped_denoised_samples
+            if dropped > self._n_dropped_seen:  # the ring wrapped before it was read: keep the timing
+                self._write(np.zeros(dropped - self._n_dropped_seen, dtype=np.float32))
+                self.n_lost_samples += dropped - self._n_dropped_seen
+            self._n_dropped_seen = dropped
+            audio = self.engine.read_denoised(READ_SAMPLES)
+            if audio.size == 0:
+                return
+            self._write(np.array(audio, dtype=np.float32))
+
+    def restarted(self) -> None:
+        """The engine is a fresh process (after ``restart``): its tap counts from zero."""
+        self._n_dropped_seen = self.engine.n_dropped_denoised_samples
+
+    def _write(self, audio: np.ndarray) -> None:
+        if self.limiter is not None:
+            self.limiter.process_into(audio[None, :])
+        self._file.write(audio)
+        self.n_samples += audio.size
+
+    def close(self) -> None:
+        """Finish the file and move it into place."""
+        self._file.close()
+        os.replace(self._tmp_name, self.path)
+
+    def discard(self) -> None:
+        self._file.close()
+        Path(self._tmp_name).unlink(missing_ok=True)
