@@ -44,7 +44,7 @@ $(VENV)/.installed: $(VENV)/.system pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# exactly this torch: other specs pull a multi-GB CUDA build
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[gui,train,bench,dev,peers,cluster]'
+	$(BIN)/pip install -q -e '.[gui,train,bench,dev,peers,cluster,midi]'
 	touch $@
 
 clean:

@@ -10,6 +10,7 @@ status 1; with ``--reconnect`` it waits for the device and resumes (``reconnect`
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -21,10 +22,12 @@ from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_setting
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings, print_use_lines
+from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument, fault_line, resume
 from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
+from livedenoise.realtime.midi_footswitch import MidiError
 from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.tap_recorder import TapRecorder
 
@@ -58,12 +61,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
     add_reconnect_argument(parser)
     add_output_arguments(parser, record=True)
+    add_midi_arguments(parser)
 
 
 def status_line(state: dict) -> str:
     stats = state["stats"]
     line = (f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
             f" | late masks {stats['n_late_masks']}")
+    if state.get("bypass"):
+        line += " | bypass"
+    if state.get("output_gain_db") == -math.inf:
+        line += " | muted"
     if stats.get("n_limited_samples"):
         line += f" | limited {stats['n_limited_samples']}"
     if state.get("gate_open") is not None:
@@ -91,6 +99,14 @@ def print_events(events, status: StatusLine | None = None) -> None:
                 print(f"{event.kind}: {event.message}", file=sys.stderr, flush=True)
 
 
+def print_notices(notices: list[str], status: StatusLine) -> None:
+    """Lines other threads left for the main loop (a footswitch's changes), under the status line."""
+    if notices:
+        status.end()
+        while notices:
+            print(notices.pop(0), flush=True)
+
+
 def announce_print(settings: EngineSettings) -> None:
     """What the engine starts with: learning the room, or the print given (with a warning when short)."""
     if settings.learn_seconds is not None:
@@ -116,6 +132,7 @@ def start_error(exc: EngineError, args: argparse.Namespace, command: str = "run"
 
 def run(args: argparse.Namespace) -> int:
     gate = gate_settings(args)
+    bindings = midi_bindings(args)
     settings = EngineSettings(
         input_device=args.input, output_device=args.output, blocksize=args.blocksize,
         model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
@@ -133,6 +150,12 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     code = 0
     state = engine.state()
+    notices: list[str] = []  # the footswitch's changes, printed here
+    try:
+        midi = start_midi(args, engine, bindings, notices)
+    except MidiError as exc:
+        engine.stop()
+        args.parser.exit(1, f"livedenoise run: error: --midi-in {args.midi_in}: {exc}\n")
     status = StatusLine(sys.stdout)
     faults = []  # a fault may come a turn before the engine process is seen gone
     try:
@@ -149,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
                 if state["running"]:
                     status.show(status_line(state))
                 print_events(events, status)
+                print_notices(notices, status)
                 faults += [e for e in events if e.kind in FAULT_KINDS]
                 if not engine.alive:
                     ended = stopped_engine(engine, faults + engine.events(), args, stop, status)
@@ -167,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
             recorder = None
         raise
     finally:
+        if midi is not None:
+            midi.close()
         engine.stop()
     status.end()
     if recorder is not None:

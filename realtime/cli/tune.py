@@ -27,14 +27,18 @@ from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
+from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument
-from livedenoise.realtime.cli.run import MAX_BLOCKSIZE, announce_print, print_events, start_error, stopped_engine
+from livedenoise.realtime.cli.run import (
+    MAX_BLOCKSIZE, announce_print, print_events, print_notices, start_error, stopped_engine,
+)
 from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.midi_footswitch import MidiError
 from livedenoise.realtime.noise_print import NoisePrintError
 from livedenoise.realtime.output_files import new_file_mode, output_path
 from livedenoise.realtime.print_status import print_status
@@ -72,6 +76,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
     add_reconnect_argument(parser)
     add_output_arguments(parser)
+    add_midi_arguments(parser)
     parser.add_argument("--file", type=Path, default=None, metavar="IN",
                         help="tune a recording instead of listening: one line per reading (every 10 ms)")
     parser.add_argument("--json", type=output_path, default=None, metavar="OUT",
@@ -163,6 +168,7 @@ def write_json_lines(path: Path, readings) -> None:
 
 def run_live(args: argparse.Namespace) -> int:
     tuner = Tuner(SAMPLE_RATE, reference_hz=args.reference)  # ready before the engine streams
+    bindings = midi_bindings(args)
     if args.input_channels is not None and len(args.input_channels) != 1:
         args.parser.error("the tuner listens to one channel: give one --input-channels number")
     settings = EngineSettings(
@@ -178,6 +184,12 @@ def run_live(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     code = 0
     n_readings = 0
+    notices: list[str] = []
+    try:
+        midi = start_midi(args, engine, bindings, notices)
+    except MidiError as exc:
+        engine.stop()
+        args.parser.exit(1, f"livedenoise tune: error: --midi-in {args.midi_in}: {exc}\n")
     status = StatusLine(sys.stdout, plain_period_s=PLAIN_PERIOD_S)
     try:
         with StopSignals() as stop:  # Ctrl-C, SIGTERM and --seconds end the loop the same way, as in `run`
@@ -205,6 +217,7 @@ def run_live(args: argparse.Namespace) -> int:
                         status.show(live_line(reading) + (f"  | {print_line}" if print_line else ""))
                     events = engine.events()
                     print_events(events, status)
+                    print_notices(notices, status)
                     faults += [e for e in events if e.kind in FAULT_KINDS]
                 if stop.requested:
                     break
@@ -214,6 +227,8 @@ def run_live(args: argparse.Namespace) -> int:
                     break
                 faults.clear()
     finally:
+        if midi is not None:
+            midi.close()
         engine.stop()
     status.end()
     print(f"tuned {time.monotonic() - t0:.1f} s: {n_readings} readings")
