@@ -13,8 +13,8 @@ from pathlib import Path
 
 import mido
 import pytest
-from components import require
 
+from components import require
 from livedenoise.realtime.midi_footswitch import MidiBinding, MidiControls, MidiError
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
