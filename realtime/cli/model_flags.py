@@ -16,7 +16,9 @@ from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS, PROVIDER_
 
 DEFAULT_STRENGTH_DB = 40.0
 MODEL_HELP = (
-    "default (the shipped trained model), dsp (noise-floor baseline), identity (pass-through), "
+    "default (the shipped trained model), dsp (noise-floor baseline: without a noise print it takes a note held "
+    "longer than 2 s for noise, 35-40 dB down after 3 s; with --noise-print it keeps held notes), identity "
+    "(pass-through), "
     "a path to an exported .onnx step model, or a .pt training checkpoint (needs the [train] extra)"
 )
 
