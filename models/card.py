@@ -85,7 +85,7 @@ class ModelCard:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelCard":
+    def from_dict(cls, data: dict[str, Any]) -> ModelCard:
         try:
             states = tuple(StateSpec(s["name"], tuple(int(d) for d in s["shape"])) for s in data.get("states", ()))
             card = cls(
@@ -108,7 +108,7 @@ class ModelCard:
         return card
 
     @classmethod
-    def from_json(cls, text: str) -> "ModelCard":
+    def from_json(cls, text: str) -> ModelCard:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -118,7 +118,7 @@ class ModelCard:
         return cls.from_dict(data)
 
     @classmethod
-    def load(cls, path: str | Path) -> "ModelCard":
+    def load(cls, path: str | Path) -> ModelCard:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
     def save(self, path: str | Path) -> None:

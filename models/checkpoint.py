@@ -68,7 +68,9 @@ def load_checkpoint_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]
     except Exception as exc:  # torch raises many types for truncated or foreign files
         raise CheckpointError(f"cannot read checkpoint {path}: not a livedenoise torch checkpoint ({exc})") from exc
     if not isinstance(data, dict) or any(key not in data for key in REQUIRED_KEYS):
-        raise CheckpointError(f"checkpoint {path} lacks the keys {list(REQUIRED_KEYS)}; was it written by livedenoise train?")
+        raise CheckpointError(
+            f"checkpoint {path} lacks the keys {list(REQUIRED_KEYS)}; was it written by livedenoise train?"
+        )
     try:
         config = UNetConfig.from_dict(dict(data["model_config"]))
     except (TypeError, ValueError) as exc:
@@ -116,13 +118,17 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
                 tensor.copy_(old)
             elif name.startswith("gru.") and n_old < n_new and old.shape == _narrower_gru_shape(name, tensor, n_old):
                 _grow_gru(name, tensor, old, n_old, n_new)
-            elif old.dim() == tensor.dim() > 1 and old.shape[1] < tensor.shape[1] and all(
-                a == b for axis, (a, b) in enumerate(zip(old.shape, tensor.shape, strict=True)) if axis != 1
+            elif (
+                old.dim() == tensor.dim() > 1
+                and old.shape[1] < tensor.shape[1]
+                and all(a == b for axis, (a, b) in enumerate(zip(old.shape, tensor.shape, strict=True)) if axis != 1)
             ):
                 tensor.zero_()
                 tensor[:, : old.shape[1]].copy_(old)
             else:
-                raise CheckpointError(f"{label}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}")
+                raise CheckpointError(
+                    f"{label}: {name} has shape {tuple(old.shape)}, the model needs {tuple(tensor.shape)}"
+                )
 
 
 def _narrower_gru_shape(name: str, tensor: torch.Tensor, n_old: int) -> tuple[int, ...]:

@@ -134,7 +134,9 @@ class UNetConfig:
         if self.mask_prior == "wiener" and not self.tracks_noise_floor:
             raise ValueError("mask_prior='wiener' needs floor_rise_db_per_s > 0 (the noise-floor channel)")
         if self.print_conditioning not in PRINT_CONDITIONINGS:
-            raise ValueError(f"print_conditioning must be one of {PRINT_CONDITIONINGS}, got {self.print_conditioning!r}")
+            raise ValueError(
+                f"print_conditioning must be one of {PRINT_CONDITIONINGS}, got {self.print_conditioning!r}"
+            )
         if self.print_prior and (self.mask_prior != "wiener" or not self.takes_print):
             raise ValueError("print_prior needs mask_prior='wiener' and a print_conditioning")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
@@ -158,7 +160,9 @@ class UNetConfig:
         if self.floor_power <= 0.0 or self.norm_time_s <= 0.0 or self.floor_smooth_s <= 0.0:
             raise ValueError("floor_power, norm_time_s and floor_smooth_s must be positive")
         if self.floor_rise_db_per_s < 0.0:
-            raise ValueError(f"floor_rise_db_per_s must be >= 0 (0: no noise-floor channel), got {self.floor_rise_db_per_s}")
+            raise ValueError(
+                f"floor_rise_db_per_s must be >= 0 (0: no noise-floor channel), got {self.floor_rise_db_per_s}"
+            )
         if not 0.0 < self.mask_init < self.mask_max:
             raise ValueError(f"need 0 < mask_init < mask_max, got {self.mask_init}, {self.mask_max}")
 
@@ -168,7 +172,7 @@ class UNetConfig:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "UNetConfig":
+    def from_dict(cls, data: dict[str, Any]) -> UNetConfig:
         """The config ``to_dict`` wrote; keys of removed experiments load at their off value only."""
         data = drop_retired("model", data, RETIRED_MODEL_KEYS)
         known = {f.name for f in fields(cls)}

@@ -35,7 +35,9 @@ def compressed_band_edges(config: UNetConfig) -> np.ndarray:
     n_freqs, n_rows = config.n_freqs, config.n_rows
     n_linear = min(int(config.linear_max_hz / bin_hz(config)) + 1, n_rows - 1, n_freqs - 1)
     n_banded = n_rows - n_linear
-    erb_edges = np.linspace(erb_number(np.array(n_linear * bin_hz(config))), erb_number(np.array(config.sample_rate / 2)), n_banded + 1)
+    erb_edges = np.linspace(
+        erb_number(np.array(n_linear * bin_hz(config))), erb_number(np.array(config.sample_rate / 2)), n_banded + 1
+    )
     banded = np.round(erb_number_to_hz(erb_edges) / bin_hz(config)).astype(int)
     edges = np.concatenate([np.arange(n_linear), banded])
     edges[-1] = n_freqs

@@ -26,7 +26,11 @@ def state_specs(config: UNetConfig) -> tuple[StateSpec, ...]:
         rows = (1, 1, config.n_rows, 1)
         # Smoothing ahead of the minimum (decayed sum and weight), then the floor's inverse
         # (zero: no floor yet).
-        specs += [StateSpec("floor_sum", rows), StateSpec("floor_weight", (1, 1, 1, 1)), StateSpec("floor_inverse", rows)]
+        specs += [
+            StateSpec("floor_sum", rows),
+            StateSpec("floor_weight", (1, 1, 1, 1)),
+            StateSpec("floor_inverse", rows),
+        ]
     if config.time_kernel > 1:
         n_in = (config.n_input_channels, *config.channels[:-1])
         # Level 0 keeps the rows; each further level reads its predecessor's rows and halves them.

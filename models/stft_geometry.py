@@ -38,9 +38,7 @@ class StftConfig:
         if self.n_fft & (self.n_fft - 1):
             raise ValueError(f"n_fft={self.n_fft} must be a power of two (the real-time FFT is radix-2)")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
-            raise ValueError(
-                f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be at most n_fft/2"
-            )
+            raise ValueError(f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be at most n_fft/2")
 
     @property
     def n_freqs(self) -> int:

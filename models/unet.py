@@ -129,11 +129,14 @@ class CausalUNet(nn.Module):
                 self.no_print_shape = nn.Parameter(torch.zeros(2 * config.n_rows))
                 n_film = 2 * (sum(ch) + sum(ch[:-1]))
                 self.print_film = nn.Sequential(
-                    nn.Linear(2 * config.n_rows + 1, _FILM_HIDDEN), nn.LeakyReLU(_LEAKY_SLOPE),
+                    nn.Linear(2 * config.n_rows + 1, _FILM_HIDDEN),
+                    nn.LeakyReLU(_LEAKY_SLOPE),
                     nn.Linear(_FILM_HIDDEN, n_film),
                 )
             if config.print_prior:
-                self.print_prior_log_bias = nn.Parameter(torch.full((config.n_rows, 1), math.log(_PRINT_PRIOR_INIT_BIAS)))
+                self.print_prior_log_bias = nn.Parameter(
+                    torch.full((config.n_rows, 1), math.log(_PRINT_PRIOR_INIT_BIAS))
+                )
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -166,8 +169,9 @@ class CausalUNet(nn.Module):
         ]
         return [torch.zeros(shape, device=device) for shape in shapes]
 
-    def forward(self, spec: torch.Tensor, noise_print: torch.Tensor | None = None,
-                print_present: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, spec: torch.Tensor, noise_print: torch.Tensor | None = None, print_present: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """The mask of a fresh stream.
 
         ``noise_print`` ``(batch, 3, n_freqs)``: the print's mean log power, spread and mean power,
@@ -178,7 +182,10 @@ class CausalUNet(nn.Module):
         return self._run(spec, states, noise_print, print_present)[0]
 
     def forward_with_state(
-        self, spec: torch.Tensor, states: list[torch.Tensor], noise_print: torch.Tensor | None = None,
+        self,
+        spec: torch.Tensor,
+        states: list[torch.Tensor],
+        noise_print: torch.Tensor | None = None,
         print_present: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """spec ``(batch, 2, n_freqs, frames)`` and states (``state_specs`` order) ->
@@ -235,7 +242,10 @@ class CausalUNet(nn.Module):
         return x * (1.0 + scale) + shift, offset + 2 * n
 
     def _run(
-        self, spec: torch.Tensor, states: list[torch.Tensor], noise_print: torch.Tensor | None = None,
+        self,
+        spec: torch.Tensor,
+        states: list[torch.Tensor],
+        noise_print: torch.Tensor | None = None,
         print_present: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         config = self.config
@@ -263,7 +273,7 @@ class CausalUNet(nn.Module):
         x = torch.cat(features, dim=1)
 
         skips, new_caches, film_offset = [], [], 0
-        for encoder, cache in zip(self.encoders, conv_caches):
+        for encoder, cache in zip(self.encoders, conv_caches, strict=True):
             x, new_cache = encoder(x, cache)
             x, film_offset = self._film(x, film, film_offset)
             skips.append(x)
@@ -271,7 +281,7 @@ class CausalUNet(nn.Module):
 
         x, gru_state = self._recur(x, gru_state)
 
-        for decoder, skip in zip(self.decoders, skips[:0:-1]):
+        for decoder, skip in zip(self.decoders, skips[:0:-1], strict=True):
             x, film_offset = self._film(decoder(x + skip), film, film_offset)
         raw = self.head(x + skips[0])
 
@@ -400,5 +410,9 @@ class CausalUNet(nn.Module):
         gru = 3 * (n_in * n_hidden + n_hidden * n_hidden)
         n_analysed = 1 + 3 * int(config.takes_print)  # the power; the print's power, spread and mean, each step
         bands = self.analysis.numel() * n_analysed + self.synthesis.numel()
-        film = sum(m.weight.numel() for m in self.print_film if isinstance(m, nn.Linear)) if config.print_conditioning == "film" else 0
+        film = (
+            sum(m.weight.numel() for m in self.print_film if isinstance(m, nn.Linear))
+            if config.print_conditioning == "film"
+            else 0
+        )
         return sum(counts) + gru + self.gru_out.weight.numel() + bands + film

@@ -18,9 +18,9 @@ budget is whatever the noise leaves of ``max_bytes``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import soundfile as sf
@@ -92,7 +92,11 @@ def _write_clip(audio: np.ndarray, folder: Path, kbps: float) -> tuple[str, str]
 
 def _clip_record(source: SourceFile, path: str, digest: str, n_samples: int) -> SourceFile:
     return replace(
-        source, path=path, sha256=digest, sample_rate=SAMPLE_RATE, n_channels=1,
+        source,
+        path=path,
+        sha256=digest,
+        sample_rate=SAMPLE_RATE,
+        n_channels=1,
         duration_s=round(n_samples / SAMPLE_RATE, 4),
     )
 

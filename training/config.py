@@ -78,7 +78,7 @@ class TrainConfig:
         return {f.name: _plain(asdict(getattr(self, f.name))) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         sections = {f.name: f for f in fields(cls)}
         unknown = set(data) - set(sections)
         if unknown:

@@ -19,8 +19,8 @@ import logging
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from livedenoise.training import devset_cli
 from livedenoise.training.bundle import BundleConfig, pack_bundle
@@ -55,27 +55,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     actions = parser.add_subparsers(dest="data_action", required=True, metavar="ACTION")
     workers = argparse.ArgumentParser(add_help=False)
-    workers.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="parallel decode processes"
-    )
+    workers.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel decode processes")
 
-    fetch = actions.add_parser(
-        "fetch", parents=[workers], help="download Debian packages with music and noise"
-    )
+    fetch = actions.add_parser("fetch", parents=[workers], help="download Debian packages with music and noise")
     fetch.add_argument(
         "--packages",
         nargs="+",
         metavar="NAME",
-        help="only these catalogue packages (default: all: "
-        + ", ".join(p.name for p in AUDIO_PACKAGES)
-        + ")",
+        help="only these catalogue packages (default: all: " + ", ".join(p.name for p in AUDIO_PACKAGES) + ")",
     )
-    render = actions.add_parser(
-        "render", parents=[workers], help="render MIDI with fluidsynth and FluidR3_GM"
-    )
-    render.add_argument(
-        "--no-packages", action="store_true", help="only the generated MIDI, not Debian MIDI files"
-    )
+    render = actions.add_parser("render", parents=[workers], help="render MIDI with fluidsynth and FluidR3_GM")
+    render.add_argument("--no-packages", action="store_true", help="only the generated MIDI, not Debian MIDI files")
     add = actions.add_parser("add", parents=[workers], help="add a dataset you already have")
     add.add_argument("--layout", required=True, choices=LAYOUTS)
     add.add_argument("--kind", choices=KINDS, help="music or noise (required for 'folder')")
@@ -88,15 +78,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "bundle", help="pack the train and validation splits small, for training on another machine"
     )
     bundle.add_argument("out", type=Path, help="folder to write (a data root of its own)")
-    bundle.add_argument("--max-mib", type=float, default=BundleConfig.max_bytes / 2**20,
-                        help="size of the bundle; music fills what the noise leaves (default %(default)g)")
-    bundle.add_argument("--music-kbps", type=float, default=BundleConfig.music_kbps,
-                        help="Opus bitrate of the music (default %(default)g)")
-    bundle.add_argument("--noise-kbps", type=float, default=BundleConfig.noise_kbps,
-                        help="Opus bitrate of the noise (default %(default)g)")
-    devset_cli.configure(
-        actions.add_parser("devset", help="build the dev sets (unseen sources, in-distribution)")
+    bundle.add_argument(
+        "--max-mib",
+        type=float,
+        default=BundleConfig.max_bytes / 2**20,
+        help="size of the bundle; music fills what the noise leaves (default %(default)g)",
     )
+    bundle.add_argument(
+        "--music-kbps",
+        type=float,
+        default=BundleConfig.music_kbps,
+        help="Opus bitrate of the music (default %(default)g)",
+    )
+    bundle.add_argument(
+        "--noise-kbps",
+        type=float,
+        default=BundleConfig.noise_kbps,
+        help="Opus bitrate of the noise (default %(default)g)",
+    )
+    devset_cli.configure(actions.add_parser("devset", help="build the dev sets (unseen sources, in-distribution)"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,32 +113,27 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("--workers must be >= 1")
     if action == "fetch":
         try:
-            packages = (
-                [package_by_name(n) for n in args.packages] if args.packages else AUDIO_PACKAGES
-            )
+            packages = [package_by_name(n) for n in args.packages] if args.packages else AUDIO_PACKAGES
         except (KeyError, ValueError) as exc:
             raise SystemExit(f"data fetch: {exc}") from exc
-        records, tally = fetch_sources(
-            data_root, packages, n_workers=args.workers, progress=True
-        )
+        records, tally = fetch_sources(data_root, packages, n_workers=args.workers, progress=True)
         _finish(data_root, "debian", tally)
     elif action == "render":
-        records, tally = render_sources(
-            data_root, not args.no_packages, n_workers=args.workers, progress=True
-        )
+        records, tally = render_sources(data_root, not args.no_packages, n_workers=args.workers, progress=True)
         _finish(data_root, "render", tally)
     elif action == "add":
         name = args.name or f"{args.layout}-{args.path.resolve().name}"
         if not re.fullmatch(r"[A-Za-z0-9._-]+", name) or name in ("debian", "render"):
             raise SystemExit(f"data add: bad --name {name!r}: use letters, digits, '.', '_', '-'")
         try:
-            candidates = dataset_candidates(
-                args.layout, args.path, args.kind, args.category, args.licence
-            )
+            candidates = dataset_candidates(args.layout, args.path, args.kind, args.category, args.licence)
         except (FileNotFoundError, ValueError) as exc:
             raise SystemExit(f"data add: {exc}") from exc
         records, tally = describe(
-            candidates, data_root, n_workers=args.workers, progress=True,
+            candidates,
+            data_root,
+            n_workers=args.workers,
+            progress=True,
             cache=probe_cache(data_root),
         )
         write_manifest(data_root / MANIFESTS_DIR / f"{name}.jsonl", records)
@@ -218,9 +213,7 @@ def sources_report(records: list[SourceFile], data_root: Path) -> str:
     lines += ["", "## Per origin", ""]
     rows = [
         [origin, kind, licence, str(len(group)), f"{_minutes(group):.1f}"]
-        for (origin, kind, licence), group in grouped(
-            lambda r: (r.origin, r.kind, r.licence)
-        ).items()
+        for (origin, kind, licence), group in grouped(lambda r: (r.origin, r.kind, r.licence)).items()
     ]
     lines += _table(["origin", "kind", "licence", "files", "minutes"], rows)
 
@@ -270,17 +263,17 @@ def _bundle(data_root: Path, args: argparse.Namespace) -> int:
     manifest = data_root / MANIFEST_NAME
     if not manifest.exists():
         raise SystemExit(f"data bundle: {manifest} not found; run `livedenoise data fetch` first")
-    config = BundleConfig(
-        max_bytes=int(args.max_mib * 2**20), music_kbps=args.music_kbps, noise_kbps=args.noise_kbps
-    )
+    config = BundleConfig(max_bytes=int(args.max_mib * 2**20), music_kbps=args.music_kbps, noise_kbps=args.noise_kbps)
     try:
         records = pack_bundle(manifest, args.out, config, progress=print)
     except (FileExistsError, ValueError) as exc:
         raise SystemExit(f"data bundle: {exc}") from exc
     (args.out / REPORT_NAME).write_text(sources_report(records, args.out), encoding="utf-8")
     size = sum((args.out / r.path).stat().st_size for r in records)
-    print(f"wrote {args.out} ({len(records)} clips, {size / 2**20:.1f} MiB); train from it with "
-          f"--set data.manifest='\"{args.out / MANIFEST_NAME}\"'")
+    print(
+        f"wrote {args.out} ({len(records)} clips, {size / 2**20:.1f} MiB); train from it with "
+        f"--set data.manifest='\"{args.out / MANIFEST_NAME}\"'"
+    )
     return 0
 
 
@@ -317,5 +310,7 @@ def write_noise_spectra(records: list[SourceFile], data_root: Path, path: Path) 
     except ImportError:
         print("no spectra picture: matplotlib is not installed (pip install 'livedenoise[bench]')")
         return None
-    return (f"Per-recording long-term average spectra, 0 dB total power, percentiles over recordings "
-            f"weighted by duration; speech left out. {'; '.join(counts)}.")
+    return (
+        f"Per-recording long-term average spectra, 0 dB total power, percentiles over recordings "
+        f"weighted by duration; speech left out. {'; '.join(counts)}."
+    )

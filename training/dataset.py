@@ -11,8 +11,8 @@ instruments are harmonic noise, every other noise category is ambience.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import soundfile as sf

@@ -20,10 +20,10 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import soundfile as sf
@@ -123,9 +123,7 @@ def probe_audio(path: str | Path) -> AudioProbe:
                 # at the end, but a file that ends a whole block early is truncated.
                 short = len(block) < n_wanted and (start != last_start or len(block) == 0)
                 if short:
-                    raise ProbeError(
-                        f"{path}: truncated: {len(block)} of {n_wanted} frames at frame {start}"
-                    )
+                    raise ProbeError(f"{path}: truncated: {len(block)} of {n_wanted} frames at frame {start}")
                 if not np.isfinite(block).all():
                     raise ProbeError(f"{path}: non-finite samples near frame {start}")
                 if start == last_start:
@@ -204,9 +202,7 @@ def describe(
     """
     root = Path(data_root).resolve() if data_root is not None else None
     tally = ScanTally(n_candidates=len(candidates))
-    results: list[AudioProbe | str | None] = [
-        cache.get(c.path) if cache is not None else None for c in candidates
-    ]
+    results: list[AudioProbe | str | None] = [cache.get(c.path) if cache is not None else None for c in candidates]
     todo = [i for i, result in enumerate(results) if result is None]
     paths = [candidates[i].path for i in todo]
     bar = dict(total=len(paths), desc="decode+hash", unit="file", disable=not progress)
@@ -284,9 +280,7 @@ def _require_dir(root: Path, layout: str, hint: str) -> None:
         raise FileNotFoundError(f"{layout}: {root} is not a folder (expected {hint})")
 
 
-def _track_stems(
-    track_dirs: Iterable[tuple[Path, tuple[str, ...]]], origin: str, licence: str
-) -> list[Candidate]:
+def _track_stems(track_dirs: Iterable[tuple[Path, tuple[str, ...]]], origin: str, licence: str) -> list[Candidate]:
     """Stems and mixture of each track; all files of a track share one split."""
     categories = {"mixture": "mixture", "drums": "drums", "bass": "bass", "vocals": "vocals"}
     out = []
@@ -362,16 +356,40 @@ def _fold_splits(fold: str, test_fold: int, validation_fold: int, where: str) ->
 
 # Dataset class names mapped onto the project's noise categories; others keep their own name.
 _NOISE_CATEGORIES = {
-    "rain": "rain", "wind": "wind", "sea_waves": "water", "water_drops": "water",
-    "pouring_water": "water", "toilet_flush": "water", "crackling_fire": "fire",
-    "chirping_birds": "birds", "crow": "birds", "rooster": "birds", "hen": "birds",
-    "crickets": "night", "insects": "night", "frog": "night", "laughing": "crowd",
-    "clapping": "crowd", "children_playing": "crowd", "car_horn": "traffic", "engine": "traffic",
-    "engine_idling": "traffic", "train": "traffic", "airplane": "traffic", "siren": "traffic",
-    "helicopter": "traffic", "vacuum_cleaner": "machine", "washing_machine": "machine",
-    "hand_saw": "machine", "chainsaw": "machine", "air_conditioner": "machine",
-    "drilling": "machine", "jackhammer": "machine", "keyboard_typing": "machine",
-    "mouse_click": "machine", "clock_tick": "machine",
+    "rain": "rain",
+    "wind": "wind",
+    "sea_waves": "water",
+    "water_drops": "water",
+    "pouring_water": "water",
+    "toilet_flush": "water",
+    "crackling_fire": "fire",
+    "chirping_birds": "birds",
+    "crow": "birds",
+    "rooster": "birds",
+    "hen": "birds",
+    "crickets": "night",
+    "insects": "night",
+    "frog": "night",
+    "laughing": "crowd",
+    "clapping": "crowd",
+    "children_playing": "crowd",
+    "car_horn": "traffic",
+    "engine": "traffic",
+    "engine_idling": "traffic",
+    "train": "traffic",
+    "airplane": "traffic",
+    "siren": "traffic",
+    "helicopter": "traffic",
+    "vacuum_cleaner": "machine",
+    "washing_machine": "machine",
+    "hand_saw": "machine",
+    "chainsaw": "machine",
+    "air_conditioner": "machine",
+    "drilling": "machine",
+    "jackhammer": "machine",
+    "keyboard_typing": "machine",
+    "mouse_click": "machine",
+    "clock_tick": "machine",
 }
 
 
@@ -397,9 +415,7 @@ def read_esc50(root: Path) -> list[Candidate]:
 def read_urbansound8k(root: Path) -> list[Candidate]:
     root = Path(root)
     _require_dir(root, "urbansound8k", "ROOT/audio/foldN/*.wav and ROOT/metadata/UrbanSound8K.csv")
-    rows = _read_csv(
-        root / "metadata" / "UrbanSound8K.csv", {"slice_file_name", "fold", "class"}
-    )
+    rows = _read_csv(root / "metadata" / "UrbanSound8K.csv", {"slice_file_name", "fold", "class"})
     out = []
     for line_no, row in enumerate(rows, 2):
         out.append(
@@ -415,9 +431,7 @@ def read_urbansound8k(root: Path) -> list[Candidate]:
     return out
 
 
-def read_folder(
-    root: Path, kind: str, category: str = "", licence: str = "unknown (user folder)"
-) -> list[Candidate]:
+def read_folder(root: Path, kind: str, category: str = "", licence: str = "unknown (user folder)") -> list[Candidate]:
     """Every audio file under ``root``; category defaults to the file's top folder name."""
     root = Path(root)
     _require_dir(root, "folder", "a folder with audio files")

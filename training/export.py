@@ -115,8 +115,9 @@ def check_onnx_parity(
     return max(_check_parity(model, onnx_path, n_frames, tolerance, seed, prints) for prints in (given, blind))
 
 
-def _check_parity(model: CausalUNet, onnx_path: str | Path, n_frames: int, tolerance: float, seed: int,
-                  prints: dict[str, np.ndarray]) -> float:
+def _check_parity(
+    model: CausalUNet, onnx_path: str | Path, n_frames: int, tolerance: float, seed: int, prints: dict[str, np.ndarray]
+) -> float:
     import onnxruntime as ort
 
     specs = state_specs(model.config)

@@ -14,12 +14,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="model name in the card (default: the output file's stem)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
     parser.add_argument(
-        "--dev-set-report", type=Path, metavar="JSON",
+        "--dev-set-report",
+        type=Path,
+        metavar="JSON",
         help="a `livedenoise bench quality` report on these weights: its summary goes into the card's metrics",
     )
 
 
-DEV_SET_KEYS = ("headline", "overall", "by_snr_db", "by_noise_type", "transparency", "attenuation", "tuner", "real_time_factor")
+DEV_SET_KEYS = (
+    "headline",
+    "overall",
+    "by_snr_db",
+    "by_noise_type",
+    "transparency",
+    "attenuation",
+    "tuner",
+    "real_time_factor",
+)
 PROBE_KEYS = ("by_band", "min_stationary_db", "min_modulated_db", "worst_note_gain_db")
 
 
@@ -33,8 +44,11 @@ def dev_set_metrics(report_path: Path) -> dict:
     ``probe``, the noise probe, when the report has them."""
     report = json.loads(report_path.read_text(encoding="utf-8"))
     metrics = {
-        "dev_set": {"devset": report["devset"], "strength_db": report["strength_db"],
-                    "models": _models_summary(report["models"])},
+        "dev_set": {
+            "devset": report["devset"],
+            "strength_db": report["strength_db"],
+            "models": _models_summary(report["models"]),
+        },
     }
     others = report.get("sets", [])[1:]
     if others:
@@ -51,7 +65,11 @@ def dev_set_metrics(report_path: Path) -> dict:
 def run(args: argparse.Namespace) -> int:
     from livedenoise.models.card import ModelCardError
     from livedenoise.training.export import (
-        CheckpointError, ExportError, card_extra_from_checkpoint, export_onnx, load_checkpoint_model,
+        CheckpointError,
+        ExportError,
+        card_extra_from_checkpoint,
+        export_onnx,
+        load_checkpoint_model,
     )
 
     output: Path = args.output

@@ -20,9 +20,9 @@ import os
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import Sequence
 
 from tqdm import tqdm
 

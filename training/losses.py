@@ -13,8 +13,9 @@ it is not given.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
@@ -87,7 +88,11 @@ def _mask(estimate_spec: torch.Tensor, noisy_spec: torch.Tensor) -> torch.Tensor
 
 
 def music_kept_db(
-    estimate_spec: torch.Tensor, noisy_spec: torch.Tensor, target_spec: torch.Tensor, scored: torch.Tensor, ceiling_db: float
+    estimate_spec: torch.Tensor,
+    noisy_spec: torch.Tensor,
+    target_spec: torch.Tensor,
+    scored: torch.Tensor,
+    ceiling_db: float,
 ) -> torch.Tensor:
     """Mean over the ``scored (batch,)`` examples of the SDR (dB) of the music (``target_spec``) after
     the mask that made ``estimate_spec`` from ``noisy_spec``; the ceiling's share of the music's
@@ -116,7 +121,8 @@ class DenoiseLoss(torch.nn.Module):
     the estimate spectrum ``(batch, freqs, frames)`` and waveform ``(batch, frames * hop)`` as
     ``Denoiser`` returns them (the waveform one hop late), the clean target ``(batch, samples)`` of
     the noisy input, optionally its ``TargetFeatures`` computed beforehand (without them they are
-    computed here, with the same result), and the noisy spectrum for the ``music_kept_weight`` term. Returns the loss and each part's value.
+    computed here, with the same result), and the noisy spectrum for the ``music_kept_weight`` term.
+    Returns the loss and each part's value.
     """
 
     def __init__(self, config: LossConfig, n_fft: int, hop_samples: int) -> None:

@@ -14,9 +14,9 @@ Stored as JSON Lines, one ``SourceFile`` per line.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Iterable
 
 KINDS = ("music", "noise")
 SPLITS = ("train", "validation", "test", "test_seen")

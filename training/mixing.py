@@ -4,9 +4,9 @@ The recipe (following the seed projects): draw an SNR per example from a range (
 draw a noise type by weight (real ambience, babble, another instrument, colored noise, tape hiss,
 hum, clicks/crackle, fan, and procedural noise of random spectrum and motion), sometimes a second
 one, and, when the config asks, play recorded noise at another speed and spectral tilt
-(``noise_variation``) through a random EQ, room and level swell (``recording_augment``); sometimes put music and noise in the same
-room (reverb) and/or record them through a band-limited microphone; set the mixture to a random
-level.
+(``noise_variation``) through a random EQ, room and level swell (``recording_augment``); sometimes put
+music and noise in the same room (reverb) and/or record them through a band-limited microphone; set the
+mixture to a random level.
 
 Degradation policy. Reverb and band-limiting are applied to the music and to the noise separately
 and the target is the degraded music: the denoiser should keep the music's room and cannot invent
@@ -22,8 +22,9 @@ Invariants of the returned ``Mixture``: ``noisy == clean + noise`` (float32, exa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -284,8 +285,13 @@ def _recorded_noise(
             segment = noise_variation.tilt_spectrum(segment, config.sample_rate, tilt_db_per_octave)
             label += f" (speed {speed:.3f}, tilt {tilt_db_per_octave:+.2f} dB/octave)"
         segment, varied = vary_recording(
-            segment, rng, config.sample_rate, config.recording_eq_prob, config.recording_eq_db,
-            config.recording_reverb_prob, config.recording_swell_prob,
+            segment,
+            rng,
+            config.sample_rate,
+            config.recording_eq_prob,
+            config.recording_eq_db,
+            config.recording_reverb_prob,
+            config.recording_swell_prob,
         )
         if varied:
             label += f" {varied}"
@@ -461,7 +467,9 @@ def mix_example(
         elif print_kind == "music":
             music = np.resize(clean, n_print)
             level_db = float(rng.uniform(*config.print_music_db_range))
-            own_print = own_print + music * (_rms(own_print) / max(_rms(music), SILENCE_RMS)) * 10.0 ** (level_db / 20.0)
+            own_print = own_print + music * (_rms(own_print) / max(_rms(music), SILENCE_RMS)) * 10.0 ** (
+                level_db / 20.0
+            )
             metadata["print_music_db"] = round(level_db, 2)
         print_audio, jitter = _jitter_print(own_print * gain, rng, config)
         metadata["print"] = {"kind": print_kind, "seconds": round(n_print / sr, 3), **jitter}
@@ -469,8 +477,9 @@ def mix_example(
     clean32 = (clean * gain).astype(np.float32)
     noise32 = (noise * gain).astype(np.float32)
     metadata["snr_db"] = snr_db
-    return Mixture(noisy=clean32 + noise32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata,
-                   print_audio=print_audio)
+    return Mixture(
+        noisy=clean32 + noise32, clean=clean32, noise=noise32, snr_db=snr_db, metadata=metadata, print_audio=print_audio
+    )
 
 
 def _draw_print_kind(rng: np.random.Generator, config: MixConfig) -> tuple[str, int]:
@@ -489,7 +498,9 @@ def _draw_print_kind(rng: np.random.Generator, config: MixConfig) -> tuple[str, 
     return "given", n_print
 
 
-def _jitter_print(audio: np.ndarray, rng: np.random.Generator, config: MixConfig) -> tuple[np.ndarray, dict[str, float]]:
+def _jitter_print(
+    audio: np.ndarray, rng: np.random.Generator, config: MixConfig
+) -> tuple[np.ndarray, dict[str, float]]:
     """The print's noise with its level, tilt and a slow drift changed, as a print taken at another
     moment in the same room would be; returns float32 audio and what was drawn."""
     level_db = float(rng.uniform(-config.print_level_jitter_db, config.print_level_jitter_db))
@@ -498,5 +509,8 @@ def _jitter_print(audio: np.ndarray, rng: np.random.Generator, config: MixConfig
     audio = noise_variation.tilt_spectrum(np.asarray(audio, dtype=np.float64), config.sample_rate, tilt)
     ramp_db = level_db + drift_db * np.linspace(-0.5, 0.5, audio.size)
     audio = audio * 10.0 ** (ramp_db / 20.0)
-    return audio.astype(np.float32), {"level_db": round(level_db, 2), "tilt_db_per_octave": round(tilt, 2),
-                                      "drift_db": round(drift_db, 2)}
+    return audio.astype(np.float32), {
+        "level_db": round(level_db, 2),
+        "tilt_db_per_octave": round(tilt, 2),
+        "drift_db": round(drift_db, 2),
+    }

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from livedenoise.training.manifest import SourceFile
 from livedenoise.training.render import OTHER_PROGRAMS

@@ -9,8 +9,8 @@ a recording's Nyquist carry no value for it (a 22 kHz file says nothing about 15
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import scipy.signal

@@ -8,7 +8,7 @@ are drawn from ``rng``; the same generator state gives the same array.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import scipy.fft
@@ -66,9 +66,7 @@ def colored_noise(
     ``exponent`` 0 is white, 1 pink (-3 dB/octave), 2 brown (-6 dB/octave). Below ``min_hz`` the
     density is held flat, so brown noise does not put its energy into inaudible infrasound.
     """
-    return shaped_noise(
-        n_samples, rng, lambda f: np.maximum(f, min_hz) ** (-exponent / 2.0), sample_rate
-    )
+    return shaped_noise(n_samples, rng, lambda f: np.maximum(f, min_hz) ** (-exponent / 2.0), sample_rate)
 
 
 def white_noise(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -86,7 +86,9 @@ def _gru_to_torch(packed: np.ndarray, hidden: int) -> np.ndarray:
     return np.concatenate([r, z, h])
 
 
-def _module_weights(graph: _Graph, path: str, module: nn.Module, folded_bias: np.ndarray | None) -> dict[str, np.ndarray | None]:
+def _module_weights(
+    graph: _Graph, path: str, module: nn.Module, folded_bias: np.ndarray | None
+) -> dict[str, np.ndarray | None]:
     if isinstance(module, nn.GRU):
         w, r, b = (graph.weight(path, "GRU", index) for index in (1, 2, 3))
         if w is None or r is None or b is None:
@@ -105,7 +107,12 @@ def _module_weights(graph: _Graph, path: str, module: nn.Module, folded_bias: np
         if folded_bias is not None:  # folded into the convolution before it: an identity norm
             ones = np.ones(module.num_features, np.float32)
             # sqrt(running_var + eps) == 1, so the norm passes its input through
-            return {"weight": ones, "bias": folded_bias, "running_mean": 0 * ones, "running_var": (1.0 - module.eps) * ones}
+            return {
+                "weight": ones,
+                "bias": folded_bias,
+                "running_mean": 0 * ones,
+                "running_var": (1.0 - module.eps) * ones,
+            }
         names = ("weight", "bias", "running_mean", "running_var")
         return {name: graph.weight(path, "BatchNormalization", index) for index, name in enumerate(names, start=1)}
     op_type = "ConvTranspose" if isinstance(module, nn.ConvTranspose2d) else "Conv"
@@ -115,7 +122,10 @@ def _module_weights(graph: _Graph, path: str, module: nn.Module, folded_bias: np
 def _recovered_state(graph: onnx.GraphProto, model: CausalUNet) -> dict[str, torch.Tensor]:
     nodes = _Graph(graph)
     # The exporter folds each encoder's norm into its convolution, which then carries a bias.
-    folded = {f"encoders.{level}.norm": nodes.weight(f"encoders.{level}.conv", "Conv", 2) for level in range(len(model.encoders))}
+    folded = {
+        f"encoders.{level}.norm": nodes.weight(f"encoders.{level}.conv", "Conv", 2)
+        for level in range(len(model.encoders))
+    }
     recovered: dict[str, np.ndarray | None] = {}
     for path, module in model.named_modules():
         if next(module.parameters(recurse=False), None) is None:
@@ -136,7 +146,9 @@ def _recovered_state(graph: onnx.GraphProto, model: CausalUNet) -> dict[str, tor
         if array is None:
             raise CheckpointError(f"the step graph has no weights for {name}")
         if tuple(array.shape) != tuple(tensor.shape):
-            raise CheckpointError(f"the step graph's {name} has shape {array.shape}, the model needs {tuple(tensor.shape)}")
+            raise CheckpointError(
+                f"the step graph's {name} has shape {array.shape}, the model needs {tuple(tensor.shape)}"
+            )
         state[name] = torch.from_numpy(np.array(array, dtype=np.float32))
     return state
 
@@ -163,7 +175,11 @@ def load_onnx_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]:
         check_onnx_parity(model, path, n_frames=RECOVERY_PARITY_FRAMES)
     except ExportError as exc:
         raise CheckpointError(f"weights recovered from {path} do not reproduce it: {exc}") from exc
-    return model, {"card": card.to_dict(), "model_config": config.to_dict(), "train_config": card.training.get("train_config")}
+    return model, {
+        "card": card.to_dict(),
+        "model_config": config.to_dict(),
+        "train_config": card.training.get("train_config"),
+    }
 
 
 @torch.no_grad()

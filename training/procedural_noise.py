@@ -22,7 +22,8 @@ RMS, with a dict of what it drew; the same generator state gives the same array.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -87,7 +88,9 @@ def random_envelope_db(rng: np.random.Generator) -> Callable[[np.ndarray], np.nd
     return gain_db
 
 
-def _shaped(n_samples: int, rng: np.random.Generator, gain_db: Callable[[np.ndarray], np.ndarray], sample_rate: int) -> np.ndarray:
+def _shaped(
+    n_samples: int, rng: np.random.Generator, gain_db: Callable[[np.ndarray], np.ndarray], sample_rate: int
+) -> np.ndarray:
     """Gaussian noise under ``gain_db``, drawn in the frequency domain. Shape (n_samples,)."""
     n_fft = scipy.fft.next_fast_len(n_samples, real=True)
     freqs_hz = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
@@ -122,7 +125,9 @@ def stationary(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMP
     return _unit_rms(noise), detail
 
 
-def swell_gain(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, dict[str, Any]]:
+def swell_gain(
+    n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_RATE
+) -> tuple[np.ndarray, dict[str, Any]]:
     """A slow random gain (linear, shape (n_samples,)): 3-24 dB deep at 0.05-4 turns per second."""
     depth_db = float(rng.uniform(3.0, 24.0))
     rate_hz = float(np.exp(rng.uniform(np.log(0.05), np.log(4.0))))
@@ -150,7 +155,11 @@ def machine(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_
     wander = float(rng.uniform(0.0, 0.04))
     ramp = float(rng.uniform(-0.4, 0.4)) if rng.random() < 0.3 else 0.0
     t = np.arange(n_samples) / n_samples
-    f_track = f0_hz * (1.0 + wander * smooth_curve(n_samples, rng, float(rng.uniform(0.2, 3.0)), sample_rate)) * (1.0 + ramp * t)
+    f_track = (
+        f0_hz
+        * (1.0 + wander * smooth_curve(n_samples, rng, float(rng.uniform(0.2, 3.0)), sample_rate))
+        * (1.0 + ramp * t)
+    )
     phase = 2.0 * np.pi * np.cumsum(f_track) / sample_rate
     top_hz = min(float(np.exp(rng.uniform(np.log(400.0), np.log(16_000.0)))), 0.45 * sample_rate)
     n_available = max(1, int(top_hz / (f0_hz * (1.0 + wander) * (1.0 + max(ramp, 0.0)))))
@@ -158,7 +167,9 @@ def machine(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_
         orders = np.arange(1, n_available + 1)
     else:
         weights = 1.0 / np.arange(1, n_available + 1)
-        orders = np.sort(rng.choice(np.arange(1, n_available + 1), MAX_PARTIALS, replace=False, p=weights / weights.sum()))
+        orders = np.sort(
+            rng.choice(np.arange(1, n_available + 1), MAX_PARTIALS, replace=False, p=weights / weights.sum())
+        )
     envelope = random_envelope_db(rng)
     levels_db = envelope(orders * f0_hz) + rng.normal(0.0, 4.0, orders.size)
     if rng.random() < 0.3:  # rectifier-like buzz: odd harmonics stronger
@@ -171,8 +182,14 @@ def machine(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_
     bed_db = float(rng.uniform(-30.0, 5.0))
     out = _unit_rms(tone) + 10.0 ** (bed_db / 20.0) * _unit_rms(_shaped(n_samples, rng, envelope, sample_rate))
     detail: dict[str, Any] = {
-        "family": "machine", "f0_hz": f0_hz, "n_partials": int(orders.size), "top_hz": top_hz,
-        "wander": wander, "ramp": ramp, "bed_db": bed_db, "throb_hz": None,
+        "family": "machine",
+        "f0_hz": f0_hz,
+        "n_partials": int(orders.size),
+        "top_hz": top_hz,
+        "wander": wander,
+        "ramp": ramp,
+        "bed_db": bed_db,
+        "throb_hz": None,
     }
     if rng.random() < 0.3:  # blades or cylinders: a throb at a fraction of the fundamental
         throb_hz = f0_hz / float(rng.integers(2, 9))
@@ -205,17 +222,27 @@ def impulsive(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPL
         k = np.arange(n_ring) / sample_rate
         kernel = np.exp(-k / (ring_ms * 1e-3)) * np.sin(2.0 * np.pi * f_hz * k)
         struck = train * (rng.random(n_samples) < 0.5)
-        events += float(rng.uniform(0.3, 3.0)) * scipy.signal.fftconvolve(struck, kernel)[:n_samples] * np.sqrt(decay_ms / ring_ms)
+        events += (
+            float(rng.uniform(0.3, 3.0))
+            * scipy.signal.fftconvolve(struck, kernel)[:n_samples]
+            * np.sqrt(decay_ms / ring_ms)
+        )
         ring_hz.append(f_hz)
     if not np.any(events):
         events[int(positions[0])] = 1.0
     shaped = _shape_existing(events, random_envelope_db(rng), sample_rate)
     bed_db = float(rng.uniform(-40.0, -5.0)) if rng.random() < 0.5 else None
     if bed_db is not None:
-        shaped = _unit_rms(shaped) + 10.0 ** (bed_db / 20.0) * _unit_rms(_shaped(n_samples, rng, random_envelope_db(rng), sample_rate))
+        shaped = _unit_rms(shaped) + 10.0 ** (bed_db / 20.0) * _unit_rms(
+            _shaped(n_samples, rng, random_envelope_db(rng), sample_rate)
+        )
     detail = {
-        "family": "impulsive", "rate_per_s": rate_per_s, "decay_ms": decay_ms, "level_spread": level_spread,
-        "ring_hz": ring_hz, "bed_db": bed_db,
+        "family": "impulsive",
+        "rate_per_s": rate_per_s,
+        "decay_ms": decay_ms,
+        "level_spread": level_spread,
+        "ring_hz": ring_hz,
+        "bed_db": bed_db,
     }
     return _unit_rms(shaped), detail
 
@@ -255,10 +282,14 @@ def babble(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_R
         loud = np.where(rng.random(n_syllables) < 0.15, 0.0, 1.0)  # pauses
         f0_hz = np.exp(rng.uniform(np.log(80.0), np.log(260.0)))
         pitch = (f0_hz * (1.0 + 0.15 * smooth_curve(n_frames, rng, 2.0 / syllable_s, 1.0 / frame_s))).astype(np.float32)
-        formant_hz = np.stack([rng.uniform(lo, hi, n_syllables) for lo, hi in ((300, 900), (800, 2500), (2000, 3500))], axis=1)
+        formant_hz = np.stack(
+            [rng.uniform(lo, hi, n_syllables) for lo, hi in ((300, 900), (800, 2500), (2000, 3500))], axis=1
+        )
         formant_bw = np.array([80.0, 120.0, 200.0]) * rng.uniform(0.8, 1.5)
         # Formants glide from one syllable's targets to the next.
-        current = (formant_hz[syllable] * (1.0 - within[:, None]) + formant_hz[syllable + 1] * within[:, None]).astype(np.float32)
+        current = (formant_hz[syllable] * (1.0 - within[:, None]) + formant_hz[syllable + 1] * within[:, None]).astype(
+            np.float32
+        )
         envelope = np.zeros((n_frames, low.size), dtype=np.float32)
         for k in range(3):
             envelope += 1.0 / (1.0 + ((low[None, :] - current[:, k : k + 1]) / formant_bw[k]) ** 2) / (k + 1)
@@ -267,7 +298,9 @@ def babble(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_R
         comb *= comb
         comb *= comb
         comb *= comb  # a narrow peak on every harmonic
-        gain = (np.sin(np.pi * within) ** 2 * loud[syllable] * 10.0 ** (rng.uniform(-12.0, 0.0) / 10.0)).astype(np.float32)
+        gain = (np.sin(np.pi * within) ** 2 * loud[syllable] * 10.0 ** (rng.uniform(-12.0, 0.0) / 10.0)).astype(
+            np.float32
+        )
         is_voiced = voiced[syllable]
         power[is_voiced, : low.size] += (comb * envelope)[is_voiced] * gain[is_voiced, None]
         hiss_from = int(np.searchsorted(freqs_hz, rng.uniform(2_500.0, 5_000.0)))
@@ -306,7 +339,14 @@ def mixture(n_samples: int, rng: np.random.Generator, sample_rate: int = SAMPLE_
 
 
 GENERATORS: dict[str, Callable[[int, np.random.Generator, int], Generated]] = {**SINGLE_FAMILIES, "mixture": mixture}
-DEFAULT_FAMILY_WEIGHTS = {"stationary": 3.0, "modulated": 2.0, "machine": 2.0, "impulsive": 1.5, "babble": 1.0, "mixture": 1.5}
+DEFAULT_FAMILY_WEIGHTS = {
+    "stationary": 3.0,
+    "modulated": 2.0,
+    "machine": 2.0,
+    "impulsive": 1.5,
+    "babble": 1.0,
+    "mixture": 1.5,
+}
 
 
 def procedural_noise(

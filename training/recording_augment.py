@@ -24,7 +24,9 @@ from livedenoise.training.procedural_noise import smooth_curve
 EQ_RANGE_HZ = (40.0, 16_000.0)
 
 
-def random_eq(audio: np.ndarray, rng: np.random.Generator, sample_rate: int, max_db: float) -> tuple[np.ndarray, list[float]]:
+def random_eq(
+    audio: np.ndarray, rng: np.random.Generator, sample_rate: int, max_db: float
+) -> tuple[np.ndarray, list[float]]:
     """``audio`` through a random smooth EQ; returns the filtered audio and the band gains (dB)."""
     n_bands = int(rng.integers(4, 11))
     centers = np.log2(np.geomspace(*EQ_RANGE_HZ, n_bands))

@@ -16,9 +16,9 @@ import json
 import logging
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import mido
 import numpy as np
@@ -127,8 +127,7 @@ def write_midi(path: Path, program: int, notes: Sequence[Note], channel: int = 0
         if not 0 <= note.midi <= 127 or note.offset_s <= note.onset_s:
             raise ValueError(f"bad note {note}")
         on, off = _ticks(note.onset_s), _ticks(note.offset_s)
-        events.append((on, 1, mido.Message("note_on", channel=channel, note=note.midi,
-                                           velocity=note.velocity)))
+        events.append((on, 1, mido.Message("note_on", channel=channel, note=note.midi, velocity=note.velocity)))
         events.append((off, 0, mido.Message("note_off", channel=channel, note=note.midi)))
     events.sort(key=lambda e: (e[0], e[1]))
     track = mido.MidiTrack()
@@ -144,8 +143,7 @@ def write_midi(path: Path, program: int, notes: Sequence[Note], channel: int = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     midi_file.save(str(path))
     return [
-        NoteLabel(_ticks(n.onset_s) / _TICKS_PER_S, _ticks(n.offset_s) / _TICKS_PER_S, n.midi,
-                  midi_to_hz(n.midi))
+        NoteLabel(_ticks(n.onset_s) / _TICKS_PER_S, _ticks(n.offset_s) / _TICKS_PER_S, n.midi, midi_to_hz(n.midi))
         for n in notes
     ]
 
@@ -229,8 +227,9 @@ def melody_with_chords(
         while beat_s < bar_s - 1e-9:
             length_s = min(float(rng.choice(durations_s)), bar_s - beat_s)
             index = int(np.clip(index + rng.integers(-2, 3), low_third, len(scale) - 1))
-            notes.append(Note(time_s + beat_s, time_s + beat_s + length_s * 0.95, scale[index],
-                              int(rng.integers(60, 105))))
+            notes.append(
+                Note(time_s + beat_s, time_s + beat_s + length_s * 0.95, scale[index], int(rng.integers(60, 105)))
+            )
             beat_s += length_s
         time_s += bar_s
     return notes
@@ -250,8 +249,7 @@ def force_program(source: Path, program: int) -> mido.MidiFile:
         new_track = mido.MidiTrack()
         if n == 0:
             # Files without program changes would otherwise stay on piano.
-            new_track += [mido.Message("program_change", channel=c, program=program, time=0)
-                          for c in sorted(channels)]
+            new_track += [mido.Message("program_change", channel=c, program=program, time=0) for c in sorted(channels)]
         carry = 0  # delta time of dropped events moves to the next kept one
         for message in track:
             dropped = not message.is_meta and getattr(message, "channel", None) == _PERCUSSION_CHANNEL
@@ -280,12 +278,27 @@ def fluidsynth_command(
     file closes that door.
     """
     return [
-        "fluidsynth", "-ni", "-q",
-        "-F", str(out_wav), "-T", "wav", "-O", "float",
-        "-r", str(sample_rate), "-g", str(gain),
-        "-o", "synth.reverb.active=0", "-o", "synth.chorus.active=0",
-        "-o", f"synth.default-soundfont={soundfont}",
-        str(soundfont), str(midi_path),
+        "fluidsynth",
+        "-ni",
+        "-q",
+        "-F",
+        str(out_wav),
+        "-T",
+        "wav",
+        "-O",
+        "float",
+        "-r",
+        str(sample_rate),
+        "-g",
+        str(gain),
+        "-o",
+        "synth.reverb.active=0",
+        "-o",
+        "synth.chorus.active=0",
+        "-o",
+        f"synth.default-soundfont={soundfont}",
+        str(soundfont),
+        str(midi_path),
     ]
 
 
@@ -311,9 +324,7 @@ def render_midi(soundfont: Path, midi_path: Path, out_flac: Path) -> Path:
     check_soundfont(soundfont)
     out_flac.parent.mkdir(parents=True, exist_ok=True)
     tmp_wav = out_flac.with_name(out_flac.name + ".tmp.wav")
-    done = subprocess.run(
-        fluidsynth_command(soundfont, midi_path, tmp_wav), capture_output=True, text=True
-    )
+    done = subprocess.run(fluidsynth_command(soundfont, midi_path, tmp_wav), capture_output=True, text=True)
     try:
         if done.returncode != 0 or not tmp_wav.exists() or "not a SoundFont" in done.stderr:
             raise RenderError(f"fluidsynth failed on {midi_path}: {done.stderr.strip()}")
@@ -373,20 +384,21 @@ def generated_jobs(out_dir: Path, seed: int = 0) -> list[RenderJob]:
     def add(name: str, program: int, notes: list[Note], category: str, labelled: bool) -> None:
         midi_path = out_dir / "midi" / f"{name}.mid"
         labels = write_midi(midi_path, program, notes)
-        jobs.append(RenderJob(midi_path, out_dir / f"{name}.flac", category, origin, licence,
-                              labels=tuple(labels) if labelled else ()))
+        jobs.append(
+            RenderJob(
+                midi_path, out_dir / f"{name}.flac", category, origin, licence, labels=tuple(labels) if labelled else ()
+            )
+        )
 
     for program, name in GUITAR_PROGRAMS.items():
         for layer, velocity in _VELOCITY_LAYERS.items():
-            add(f"guitar{program}_{name}_notes_{layer}", program, single_notes(velocity=velocity),
-                "guitar", True)
+            add(f"guitar{program}_{name}_notes_{layer}", program, single_notes(velocity=velocity), "guitar", True)
         for take in range(2):
             add(f"guitar{program}_{name}_strum{take}", program, strummed_chords(rng), "guitar", False)
             add(f"guitar{program}_{name}_arpeggio{take}", program, arpeggios(rng), "guitar", False)
     for program, (name, category, low, high, chords) in OTHER_PROGRAMS.items():
         for take in range(2):
-            add(f"{name}{program}_phrase{take}", program,
-                melody_with_chords(rng, low, high, chords), category, False)
+            add(f"{name}{program}_phrase{take}", program, melody_with_chords(rng, low, high, chords), category, False)
     return jobs
 
 
@@ -402,14 +414,32 @@ def package_jobs(package: Package, extracted_root: Path, out_dir: Path) -> list[
         # Both renders of one MIDI file share a split.
         group = format_group(package.midi_group or "{package}:{stem}", package.name, relative)
         if package.render_as_written:
-            jobs.append(RenderJob(source, out_dir / f"{source.stem}.flac", "instrument", origin,
-                                  licence, group, allowed_splits=package.allowed_splits()))
+            jobs.append(
+                RenderJob(
+                    source,
+                    out_dir / f"{source.stem}.flac",
+                    "instrument",
+                    origin,
+                    licence,
+                    group,
+                    allowed_splits=package.allowed_splits(),
+                )
+            )
         program = guitar_programs[i % len(guitar_programs)]
         forced = out_dir / "midi" / f"{source.stem}.guitar{program}.mid"
         forced.parent.mkdir(parents=True, exist_ok=True)
         force_program(source, program).save(str(forced))
-        jobs.append(RenderJob(forced, out_dir / f"{source.stem}.guitar{program}.flac", "guitar",
-                              origin, licence, group, allowed_splits=package.allowed_splits()))
+        jobs.append(
+            RenderJob(
+                forced,
+                out_dir / f"{source.stem}.guitar{program}.flac",
+                "guitar",
+                origin,
+                licence,
+                group,
+                allowed_splits=package.allowed_splits(),
+            )
+        )
     return jobs
 
 
@@ -439,9 +469,18 @@ def render_sources(
             continue
         if job.labels:
             write_notes_sidecar(job.out_flac, job.labels)
-        candidates.append(Candidate(job.out_flac.resolve(), "music", job.category, job.origin,
-                                    job.licence, job.group, job.allowed_splits,
-                                    stratum_tag="notes" if job.labels else ""))
+        candidates.append(
+            Candidate(
+                job.out_flac.resolve(),
+                "music",
+                job.category,
+                job.origin,
+                job.licence,
+                job.group,
+                job.allowed_splits,
+                stratum_tag="notes" if job.labels else "",
+            )
+        )
     records, tally = describe(
         candidates, data_root, n_workers=n_workers, progress=progress, cache=probe_cache(data_root)
     )
@@ -450,4 +489,3 @@ def render_sources(
     tally.problems = problems + tally.problems
     write_manifest(data_root / MANIFESTS_DIR / RENDER_MANIFEST, records)
     return records, tally
-

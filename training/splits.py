@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 from livedenoise.training.manifest import SPLITS, SourceFile
 from livedenoise.training.packages import ALL_PACKAGES, HELD_OUT_CATEGORIES, SOUNDFONT_PACKAGE
@@ -39,9 +39,7 @@ def split_position(key: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
-def _ranges(
-    fractions: Mapping[str, float], allowed: Sequence[str]
-) -> dict[str, tuple[float, float]]:
+def _ranges(fractions: Mapping[str, float], allowed: Sequence[str]) -> dict[str, tuple[float, float]]:
     total = sum(fractions[name] for name in allowed)
     if total <= 0:
         # Only zero-weight splits allowed (e.g. a fixed test fold with test=0): share evenly.
@@ -114,9 +112,7 @@ def assign_splits(
                     continue
                 # Keys hashed among several splits, ``target`` one of them; a stratum needs as many
                 # as there are splits before any is moved.
-                movable = sorted(
-                    k for k in members[stratum] if len(allowed_of[k]) > 1 and target in allowed_of[k]
-                )
+                movable = sorted(k for k in members[stratum] if len(allowed_of[k]) > 1 and target in allowed_of[k])
                 if len(movable) < len(SPLITS):
                     continue
                 counts = defaultdict(int)
@@ -127,9 +123,7 @@ def assign_splits(
                 donors = [k for k in movable if counts[split_of[k]] > 1]
                 if not donors:
                     continue
-                best = min(
-                    donors, key=lambda k: (_distance(split_position(k), full_ranges[target]), k)
-                )
+                best = min(donors, key=lambda k: (_distance(split_position(k), full_ranges[target]), k))
                 split_of[best] = target
     return split_of
 
@@ -160,9 +154,7 @@ def policy_problems(records: Iterable[SourceFile]) -> list[str]:
                 f"found in {record.split}"
             )
         if record.kind == "noise" and record.category in HELD_OUT_CATEGORIES and record.split != "test":
-            problems.append(
-                f"{record.path}: held-out category {record.category!r} found in {record.split}"
-            )
+            problems.append(f"{record.path}: held-out category {record.category!r} found in {record.split}")
     for sha, splits in sorted(splits_of_sha.items()):
         if len(splits) > 1:
             problems.append(f"recording {sha[:12]} is in several splits: {sorted(splits)}")

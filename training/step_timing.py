@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch.utils.data import default_collate

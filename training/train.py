@@ -85,7 +85,9 @@ def _learning_rate(step: int, total_steps: int, config: TrainConfig) -> float:
     if step < loop.warmup_steps:
         return loop.learning_rate * (step + 1) / loop.warmup_steps
     progress = min(1.0, (step - loop.warmup_steps) / max(1, total_steps - loop.warmup_steps))
-    return loop.min_learning_rate + 0.5 * (loop.learning_rate - loop.min_learning_rate) * (1 + math.cos(math.pi * progress))
+    return loop.min_learning_rate + 0.5 * (loop.learning_rate - loop.min_learning_rate) * (
+        1 + math.cos(math.pi * progress)
+    )
 
 
 def training_data_card(config: TrainConfig) -> dict[str, Any]:
@@ -120,7 +122,9 @@ def _print_condition(batch: dict[str, torch.Tensor], device: torch.device) -> tu
 
 
 @torch.no_grad()
-def validate(denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_samples: int, device: torch.device) -> dict[str, float]:
+def validate(
+    denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_samples: int, device: torch.device
+) -> dict[str, float]:
     """Mean SI-SDR of input and output against the clean target, and transparency on clean input."""
     denoiser.eval()
     hop = denoiser.stft.config.hop_samples
@@ -197,20 +201,34 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     if data.target_features:
         target_features = TargetFeatures(config.loss, config.model.n_fft, config.model.hop_samples)
     train_set = MixtureDataset(
-        data.manifest, "train", n_items=data.n_train_items, segment_s=data.segment_s,
-        config=config.mix, seed=loop.seed, cache=data.cache, target_features=target_features,
+        data.manifest,
+        "train",
+        n_items=data.n_train_items,
+        segment_s=data.segment_s,
+        config=config.mix,
+        seed=loop.seed,
+        cache=data.cache,
+        target_features=target_features,
         print_stft=(config.model.n_fft, config.model.hop_samples),
     )
     val_set = MixtureDataset(
-        data.manifest, "validation", n_items=data.n_validation_items,
+        data.manifest,
+        "validation",
+        n_items=data.n_validation_items,
         segment_s=data.validation_segment_s or data.segment_s,
-        config=validation_mix(data.validation_noise, config.mix), seed=loop.seed + 1, cache=data.cache,
+        config=validation_mix(data.validation_noise, config.mix),
+        seed=loop.seed + 1,
+        cache=data.cache,
         print_stft=(config.model.n_fft, config.model.hop_samples),
     )
     sampler = DistributedSampler(train_set, world, rank, shuffle=False) if world > 1 else None
     loader = DataLoader(
-        train_set, batch_size=loop.batch_size, sampler=sampler, num_workers=data.n_workers,
-        persistent_workers=False, drop_last=True,
+        train_set,
+        batch_size=loop.batch_size,
+        sampler=sampler,
+        num_workers=data.n_workers,
+        persistent_workers=False,
+        drop_last=True,
     )
     val_batches = list(DataLoader(val_set, batch_size=loop.batch_size)) if rank == 0 else []
     skip = int(loop.validation_skip_s * config.model.sample_rate)
@@ -278,13 +296,22 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
                 flush=True,
             )
             schedule = {"epochs": epoch + 1, "steps": step, "initialised_from": lineage}
-            card = {"training": {**card_training, "schedule": schedule}, "metrics": {"validation": metrics, "epoch": epoch + 1}}
+            card = {
+                "training": {**card_training, "schedule": schedule},
+                "metrics": {"validation": metrics, "epoch": epoch + 1},
+            }
             if metrics["sisdr_improvement_db"] > best:
                 best = metrics["sisdr_improvement_db"]
                 save_checkpoint(out_dir / "best.pt", scored, card=card, train_config=config.to_dict())
             if loop.keep_epochs:
                 save_checkpoint(out_dir / f"epoch_{epoch + 1:03d}.pt", scored, card=card, train_config=config.to_dict())
-            progress = {"epoch": epoch + 1, "best": best, "step": step, "history": history, "optimizer": optimizer.state_dict()}
+            progress = {
+                "epoch": epoch + 1,
+                "best": best,
+                "step": step,
+                "history": history,
+                "optimizer": optimizer.state_dict(),
+            }
             if average is not None:
                 progress["training_state"] = model.state_dict()
             save_checkpoint(last, scored, card=card, train_config=config.to_dict(), extra={"progress": progress})

@@ -26,8 +26,14 @@ def validation_mix(kind: str, mix: MixConfig) -> MixConfig:
     if mix.draws_prints:
         # every example with its own print, unjittered: checkpoints are chosen by what a print gives
         mix = dataclasses.replace(
-            mix, print_none_prob=0.0, print_mismatch_prob=0.0, print_music_prob=0.0, print_level_jitter_db=0.0,
-            print_tilt_jitter_db_per_octave=0.0, print_drift_db=0.0, print_s_range=(3.0, 3.0),
+            mix,
+            print_none_prob=0.0,
+            print_mismatch_prob=0.0,
+            print_music_prob=0.0,
+            print_level_jitter_db=0.0,
+            print_tilt_jitter_db_per_octave=0.0,
+            print_drift_db=0.0,
+            print_s_range=(3.0, 3.0),
         )
     if kind == "mixed":
         return mix

@@ -5,7 +5,6 @@ import torch
 
 from livedenoise.models.checkpoint import CheckpointError, init_from_checkpoint, save_checkpoint
 from livedenoise.models.unet import CausalUNet
-
 from test_unet import random_spectra, small_config, trained_looking
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from test_unet import random_spectra, small_config, trained_looking
 
 from livedenoise.models.checkpoint import init_from_model
 from livedenoise.models.config import UNetConfig
 from livedenoise.models.streaming import UNetStep, print_input_shapes, state_specs
 from livedenoise.models.unet import CausalUNet
+from test_unet import random_spectra, small_config, trained_looking
 
 N_FREQS = UNetConfig().n_freqs
 

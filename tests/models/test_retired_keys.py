@@ -9,18 +9,36 @@ import torch
 from livedenoise.models.checkpoint import CheckpointError, load_checkpoint_model, save_checkpoint
 from livedenoise.models.config import RETIRED_MODEL_KEYS, UNetConfig
 from livedenoise.models.unet import CausalUNet
-
 from test_unet import small_config
 
 SHIPPED_CARD = Path(__file__).resolve().parents[2] / "models" / "weights" / "default.json"
 # A model config as the code wrote it before the experiments left: the stage of generalize.toml.
 OLD_STAGE_CONFIG = {
-    "sample_rate": 48000, "n_fft": 1024, "hop_samples": 128, "layout": "compressed", "n_rows": 64,
-    "linear_max_hz": 2000.0, "compression_exponent": 0.3, "floor_power": 1e-10, "norm_time_s": 1.0,
-    "floor_rise_db_per_s": 6.0, "floor_smooth_s": 0.04, "phase_lag_hops": 0, "channels": [16, 24, 32, 32],
-    "freq_kernel": 3, "time_kernel": 2, "skip": "add", "attention_channels": 8, "gru_hidden": 128,
-    "gru_span": "all_rows", "output": "gain", "mask_max": 1.05, "mask_prior": "wiener", "learn_prior_weight": True,
-    "gate_prior": False, "mask_init": 0.9,
+    "sample_rate": 48000,
+    "n_fft": 1024,
+    "hop_samples": 128,
+    "layout": "compressed",
+    "n_rows": 64,
+    "linear_max_hz": 2000.0,
+    "compression_exponent": 0.3,
+    "floor_power": 1e-10,
+    "norm_time_s": 1.0,
+    "floor_rise_db_per_s": 6.0,
+    "floor_smooth_s": 0.04,
+    "phase_lag_hops": 0,
+    "channels": [16, 24, 32, 32],
+    "freq_kernel": 3,
+    "time_kernel": 2,
+    "skip": "add",
+    "attention_channels": 8,
+    "gru_hidden": 128,
+    "gru_span": "all_rows",
+    "output": "gain",
+    "mask_max": 1.05,
+    "mask_prior": "wiener",
+    "learn_prior_weight": True,
+    "gate_prior": False,
+    "mask_init": 0.9,
 }
 
 

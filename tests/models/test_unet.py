@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
@@ -26,9 +25,7 @@ def single_thread():
 
 
 def small_config(**overrides) -> UNetConfig:
-    values = dict(
-        n_rows=32, linear_max_hz=1000.0, channels=(4, 6, 8), gru_hidden=16, floor_rise_db_per_s=6.0
-    )
+    values = dict(n_rows=32, linear_max_hz=1000.0, channels=(4, 6, 8), gru_hidden=16, floor_rise_db_per_s=6.0)
     values.update(overrides)
     return UNetConfig(**values)
 
@@ -153,7 +150,9 @@ def test_shapes():
     model = CausalUNet(small_config()).eval()
     with torch.no_grad():
         assert model(random_spectra(7, batch=3)).shape == (3, 2, N_FREQS, 7)
-        step_out = UNetStep(model)(torch.zeros(1, 2, N_FREQS), *(torch.zeros(s.shape) for s in state_specs(model.config)))
+        step_out = UNetStep(model)(
+            torch.zeros(1, 2, N_FREQS), *(torch.zeros(s.shape) for s in state_specs(model.config))
+        )
     assert step_out[0].shape == (1, 2, N_FREQS)
     assert [tuple(t.shape) for t in step_out[1:]] == [s.shape for s in state_specs(model.config)]
 

@@ -25,7 +25,9 @@ def tiny_manifest(tmp_path):
             chord *= 0.6 + 0.4 * np.sin(2 * np.pi * 0.5 * t) ** 2
             name = f"music-{split}-{i}.wav"
             duration = _write(tmp_path / name, chord.astype(np.float32))
-            records.append(SourceFile(name, "music", "instrument-test", "generated", "CC0", name, SAMPLE_RATE, 1, duration, split))
+            records.append(
+                SourceFile(name, "music", "instrument-test", "generated", "CC0", name, SAMPLE_RATE, 1, duration, split)
+            )
         noise = np.cumsum(rng.standard_normal(t.size)) * 0.002
         noise -= np.convolve(noise, np.ones(256) / 256, mode="same")
         name = f"noise-{split}.wav"

@@ -17,9 +17,15 @@ def _write(root, name, audio, sample_rate, kind, split, origin):
     path = root / name
     sf.write(path, audio, sample_rate, subtype="FLOAT")
     return SourceFile(
-        path=name, kind=kind, category="piano" if kind == "music" else "rain", origin=origin,
-        licence="CC0", sha256=hashlib.sha256(path.read_bytes()).hexdigest(), sample_rate=sample_rate,
-        n_channels=1 if audio.ndim == 1 else audio.shape[1], duration_s=audio.shape[0] / sample_rate,
+        path=name,
+        kind=kind,
+        category="piano" if kind == "music" else "rain",
+        origin=origin,
+        licence="CC0",
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sample_rate=sample_rate,
+        n_channels=1 if audio.ndim == 1 else audio.shape[1],
+        duration_s=audio.shape[0] / sample_rate,
         split=split,
     )
 
@@ -36,7 +42,9 @@ def data_root(tmp_path):
     for split, root_hz in (("train", 220.0), ("validation", 330.0), ("test", 440.0)):
         for i, duration_s in enumerate((1.0, 6.0, 12.0)):
             music = _chord(duration_s, 44_100, root_hz * (1 + i / 8))
-            records.append(_write(tmp_path, f"{split}_music{i}.wav", music, 44_100, "music", split, f"{split}-music{i}"))
+            records.append(
+                _write(tmp_path, f"{split}_music{i}.wav", music, 44_100, "music", split, f"{split}-music{i}")
+            )
         stereo_rain = 0.1 * rng.standard_normal((2 * SR, 2)).astype(np.float32)
         records.append(_write(tmp_path, f"{split}_rain.wav", stereo_rain, SR, "noise", split, f"{split}-noise"))
     write_manifest(tmp_path / "manifest.jsonl", records)

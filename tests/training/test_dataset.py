@@ -19,9 +19,16 @@ def _write(root, name, audio, sample_rate, kind, category, split):
     sf.write(path, audio, sample_rate, subtype="FLOAT")
     n_channels = 1 if audio.ndim == 1 else audio.shape[1]
     return SourceFile(
-        path=name, kind=kind, category=category, origin="test", licence="CC0",
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(), sample_rate=sample_rate,
-        n_channels=n_channels, duration_s=audio.shape[0] / sample_rate, split=split,
+        path=name,
+        kind=kind,
+        category=category,
+        origin="test",
+        licence="CC0",
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sample_rate=sample_rate,
+        n_channels=n_channels,
+        duration_s=audio.shape[0] / sample_rate,
+        split=split,
     )
 
 

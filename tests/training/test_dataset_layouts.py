@@ -103,7 +103,9 @@ def test_urbansound8k_folds_and_low_rates(tmp_path):
     (tmp_path / "metadata" / "UrbanSound8K.csv").write_text("\n".join(rows) + "\n")
     records, tally = _records("urbansound8k", tmp_path)
     assert {Path(r.path).name: r.split for r in records} == {
-        "1-0-0-0.wav": "train", "9-0-0-0.wav": "validation", "10-0-0-0.wav": "test"
+        "1-0-0-0.wav": "train",
+        "9-0-0-0.wav": "validation",
+        "10-0-0-0.wav": "test",
     }
     assert {r.category for r in records} == {"machine"}
     assert tally.n_low_rate == 1 and "8000 Hz" in tally.problems[0]
@@ -180,8 +182,20 @@ def test_data_cli_add_merges_and_reports(tmp_path, capsys):
         _wav(noise_dir / "hall" / f"{i}.wav", 48000)
     parser = argparse.ArgumentParser()
     data_cli.configure(parser)
-    args = parser.parse_args(["--data-root", str(data_root), "add", "--layout", "folder",
-                              "--kind", "noise", "--workers", "1", str(noise_dir)])
+    args = parser.parse_args(
+        [
+            "--data-root",
+            str(data_root),
+            "add",
+            "--layout",
+            "folder",
+            "--kind",
+            "noise",
+            "--workers",
+            "1",
+            str(noise_dir),
+        ]
+    )
     assert data_cli.run(args) == 0
     manifest = read_manifest(data_root / "manifest.jsonl")
     assert len(manifest) == 4 and all(Path(r.path).is_absolute() for r in manifest)
@@ -198,8 +212,12 @@ def test_data_cli_errors_exit_with_a_message(tmp_path):
     with pytest.raises(SystemExit, match="not found"):
         data_cli.run(parser.parse_args(["--data-root", str(tmp_path), "report"]))
     with pytest.raises(SystemExit, match="reserved"):
-        data_cli.run(parser.parse_args(["--data-root", str(tmp_path), "fetch", "--packages",
-                                        sorted(RESERVED_PACKAGES)[0]]))
+        data_cli.run(
+            parser.parse_args(["--data-root", str(tmp_path), "fetch", "--packages", sorted(RESERVED_PACKAGES)[0]])
+        )
     with pytest.raises(SystemExit, match="no audio files"):
-        data_cli.run(parser.parse_args(["--data-root", str(tmp_path), "add", "--layout",
-                                        "folder", "--kind", "noise", str(tmp_path)]))
+        data_cli.run(
+            parser.parse_args(
+                ["--data-root", str(tmp_path), "add", "--layout", "folder", "--kind", "noise", str(tmp_path)]
+            )
+        )

@@ -26,7 +26,6 @@ from livedenoise.training.export import (
     read_onnx_card,
 )
 
-
 N_FRAMES = 500
 TOLERANCE = 1e-4
 
@@ -144,7 +143,9 @@ def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
     model = small_model()
     checkpoint = tmp_path / "best.pt"
     recipe = {"loss": {"sisdr_weight": 0.5}, "train": {"epochs": 7}}
-    save_checkpoint(checkpoint, model, card={"training": {"hours": 0.1}, "metrics": {"si_sdri_db": 2.0}}, train_config=recipe)
+    save_checkpoint(
+        checkpoint, model, card={"training": {"hours": 0.1}, "metrics": {"si_sdri_db": 2.0}}, train_config=recipe
+    )
     loaded, data = load_checkpoint_model(checkpoint)
     spectra = torch.from_numpy(random_spectra(50))
     with torch.no_grad():
@@ -167,10 +168,15 @@ def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
     # Dev-set figures measured on these weights travel in the card, the baselines' beside them.
     report = tmp_path / "quality.json"
     summary = {"headline": {"si_sdri_db": 7.5}, "transparency": {"si_sdr_db": 21.0}, "examples": [{"id": "x"}]}
-    report.write_text(json.dumps({
-        "devset": {"path": "devset", "n_examples": 1}, "strength_db": 40.0,
-        "models": {"exported.onnx": summary, "dsp": {"headline": {"si_sdri_db": -2.8}}},
-    }))
+    report.write_text(
+        json.dumps(
+            {
+                "devset": {"path": "devset", "n_examples": 1},
+                "strength_db": 40.0,
+                "models": {"exported.onnx": summary, "dsp": {"headline": {"si_sdri_db": -2.8}}},
+            }
+        )
+    )
     args = parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])
     assert export_cli.run(args) == 0
     capsys.readouterr()
@@ -179,22 +185,41 @@ def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
     assert dev_set["models"]["dsp"]["headline"]["si_sdri_db"] == -2.8
     assert read_onnx_card(out).metrics["si_sdri_db"] == 2.0  # the checkpoint's own metrics stay
     # A report of both dev sets and the probe: the headline set as before, the others and the probe beside it.
-    report.write_text(json.dumps({
-        "devset": {"path": "devset-unseen", "n_examples": 1}, "strength_db": 40.0,
-        "models": {"exported.onnx": summary},
-        "sets": [{"name": "unseen", "devset": {"path": "devset-unseen"}, "models": {"exported.onnx": summary}},
-                 {"name": "in-distribution", "devset": {"path": "devset"},
-                  "models": {"exported.onnx": {"headline": {"si_sdri_db": 9.0}, "examples": []}}}],
-        "probe": {"exported.onnx": {"model": "exported.onnx", "by_band": {"20-200 Hz": {"stationary_db": 3.0}},
-                                    "min_stationary_db": 3.0}},
-    }))
-    assert export_cli.run(parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])) == 0
+    report.write_text(
+        json.dumps(
+            {
+                "devset": {"path": "devset-unseen", "n_examples": 1},
+                "strength_db": 40.0,
+                "models": {"exported.onnx": summary},
+                "sets": [
+                    {"name": "unseen", "devset": {"path": "devset-unseen"}, "models": {"exported.onnx": summary}},
+                    {
+                        "name": "in-distribution",
+                        "devset": {"path": "devset"},
+                        "models": {"exported.onnx": {"headline": {"si_sdri_db": 9.0}, "examples": []}},
+                    },
+                ],
+                "probe": {
+                    "exported.onnx": {
+                        "model": "exported.onnx",
+                        "by_band": {"20-200 Hz": {"stationary_db": 3.0}},
+                        "min_stationary_db": 3.0,
+                    }
+                },
+            }
+        )
+    )
+    assert (
+        export_cli.run(parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])) == 0
+    )
     capsys.readouterr()
     metrics = read_onnx_card(out).metrics
     assert metrics["dev_set"]["devset"]["path"] == "devset-unseen"
     assert [s["name"] for s in metrics["other_dev_sets"]] == ["in-distribution"]
     assert metrics["other_dev_sets"][0]["models"]["exported.onnx"] == {"headline": {"si_sdri_db": 9.0}}
-    assert metrics["probe"] == {"exported.onnx": {"by_band": {"20-200 Hz": {"stationary_db": 3.0}}, "min_stationary_db": 3.0}}
+    assert metrics["probe"] == {
+        "exported.onnx": {"by_band": {"20-200 Hz": {"stationary_db": 3.0}}, "min_stationary_db": 3.0}
+    }
     report.write_text("{}")
     args = parser.parse_args([str(checkpoint), str(out), "--force", "--dev-set-report", str(report)])
     assert export_cli.run(args) == 1

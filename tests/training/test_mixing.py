@@ -88,8 +88,12 @@ def test_reverb_reaches_the_target_too():
 
 def test_band_limit_is_applied_to_target():
     config = MixConfig(
-        band_limit_prob=1.0, high_cut_hz_range=(4_000.0, 4_000.0), low_cut_hz_range=(100.0, 100.0),
-        noise_weights={"colored": 1.0}, second_noise_prob=0.0, reverb_prob=0.0,
+        band_limit_prob=1.0,
+        high_cut_hz_range=(4_000.0, 4_000.0),
+        low_cut_hz_range=(100.0, 100.0),
+        noise_weights={"colored": 1.0},
+        second_noise_prob=0.0,
+        reverb_prob=0.0,
     )
     t = np.arange(SR) / SR
     clean = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.3 * np.sin(2 * np.pi * 12_000 * t)).astype(np.float32)

@@ -20,7 +20,10 @@ def _one_hop_late(wave: torch.Tensor) -> torch.Tensor:
 
 def _kept_loss(ceiling_db: float = 20.0) -> DenoiseLoss:
     config = LossConfig(
-        compressed_weight=0.0, mrstft_weight=0.0, sisdr_weight=0.0, music_kept_weight=1.0,
+        compressed_weight=0.0,
+        mrstft_weight=0.0,
+        sisdr_weight=0.0,
+        music_kept_weight=1.0,
         music_kept_ceiling_db=ceiling_db,
     )
     return DenoiseLoss(config, N_FFT, HOP)

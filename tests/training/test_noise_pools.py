@@ -3,8 +3,18 @@ from livedenoise.training.noise_pools import OTHER_INSTRUMENT_CATEGORIES, NoiseP
 
 
 def _record(name: str, kind: str, category: str) -> SourceFile:
-    return SourceFile(path=f"test/{name}.wav", kind=kind, category=category, origin="test", licence="CC0",
-                      sha256=name, sample_rate=48000, n_channels=1, duration_s=3.0, split="test")
+    return SourceFile(
+        path=f"test/{name}.wav",
+        kind=kind,
+        category=category,
+        origin="test",
+        licence="CC0",
+        sha256=name,
+        sample_rate=48000,
+        n_channels=1,
+        duration_s=3.0,
+        split="test",
+    )
 
 
 GUITAR = _record("guitar", "music", "guitar")

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from test_print_conditioning import conditioned_config, random_print
-from test_unet import random_spectra, trained_looking
 
 from livedenoise.models.unet import CausalUNet
 from livedenoise.realtime.noise_print import NoisePrint
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.runtimes.onnx_runtime import OnnxRuntime
 from livedenoise.training.export import export_onnx
+from test_print_conditioning import conditioned_config, random_print
+from test_unet import random_spectra, trained_looking
 
 
 def _as_noise_print(stats: torch.Tensor) -> NoisePrint:

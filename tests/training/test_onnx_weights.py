@@ -13,7 +13,6 @@ from livedenoise.models.card import CARD_METADATA_KEY
 from livedenoise.models.checkpoint import CheckpointError
 from livedenoise.training.export import export_onnx
 from livedenoise.training.onnx_weights import calibrate_batch_norms, load_onnx_model
-
 from test_export import random_spectra, small_model
 
 

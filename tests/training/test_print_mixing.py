@@ -9,16 +9,22 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from test_train import tiny_config
 
 from livedenoise.training.mixing import MixConfig, NoiseSources, _draw_print_kind, mix_example
+from test_train import tiny_config
 
 SR = 48_000
 RECORDING = np.random.default_rng(0).standard_normal(40 * SR).astype(np.float32)
 
 PLAIN = MixConfig(
-    noise_weights={"ambience": 1.0}, second_noise_prob=0.0, reverb_prob=0.0, band_limit_prob=0.0,
-    print_none_prob=0.0, print_level_jitter_db=0.0, print_tilt_jitter_db_per_octave=0.0, print_drift_db=0.0,
+    noise_weights={"ambience": 1.0},
+    second_noise_prob=0.0,
+    reverb_prob=0.0,
+    band_limit_prob=0.0,
+    print_none_prob=0.0,
+    print_level_jitter_db=0.0,
+    print_tilt_jitter_db_per_octave=0.0,
+    print_drift_db=0.0,
 )
 
 
@@ -42,8 +48,12 @@ def test_a_given_print_is_the_same_recording_at_the_same_gain_and_never_overlaps
     print_audio = mixture.print_audio
     assert 0.5 * SR <= print_audio.size <= 6 * SR
     print_start, noise_start = _offset_in_recording(print_audio), _offset_in_recording(mixture.noise)
-    np.testing.assert_allclose(print_audio, RECORDING[print_start : print_start + print_audio.size]
-                               * (print_audio[0] / RECORDING[print_start]), rtol=1e-3, atol=1e-6)
+    np.testing.assert_allclose(
+        print_audio,
+        RECORDING[print_start : print_start + print_audio.size] * (print_audio[0] / RECORDING[print_start]),
+        rtol=1e-3,
+        atol=1e-6,
+    )
     assert print_start + print_audio.size <= noise_start or noise_start + mixture.noise.size <= print_start
     # the same gain as the mixed noise: equal RMS per sample for a stationary recording
     rms = lambda audio: float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))  # noqa: E731
@@ -60,8 +70,9 @@ def test_the_shares_of_no_print_a_wrong_print_and_music_in_the_print_hold():
 
 def test_a_mismatched_print_is_another_noise_and_a_music_print_holds_the_music():
     sources = NoiseSources.from_arrays(ambience={"room": RECORDING})
-    wrong = dataclasses.replace(PLAIN, noise_weights={"ambience": 1.0, "hum": 1.0}, print_none_prob=0.0,
-                                print_mismatch_prob=1.0)
+    wrong = dataclasses.replace(
+        PLAIN, noise_weights={"ambience": 1.0, "hum": 1.0}, print_none_prob=0.0, print_mismatch_prob=1.0
+    )
     mixture = mix_example(_chord(2 * SR), sources, np.random.default_rng(1), wrong)
     assert mixture.metadata["print"]["kind"] == "mismatched"
     assert not set(mixture.metadata["print_types"]) & set(mixture.metadata["noise_types"])
@@ -90,8 +101,14 @@ def test_a_tiny_training_run_with_prints_learns(tiny_manifest, tmp_path):
     from livedenoise.training.losses import DenoiseLoss
     from livedenoise.training.train import Denoiser
 
-    extra = ["model.mask_prior='wiener'", "model.floor_rise_db_per_s=6.0", "model.print_conditioning='film'",
-             "model.print_prior=true", "mix.print_none_prob=0.25", "mix.print_s_range=[0.5, 1.0]"]
+    extra = [
+        "model.mask_prior='wiener'",
+        "model.floor_rise_db_per_s=6.0",
+        "model.print_conditioning='film'",
+        "model.print_prior=true",
+        "mix.print_none_prob=0.25",
+        "mix.print_s_range=[0.5, 1.0]",
+    ]
     config = tiny_config(tiny_manifest, tmp_path / "run", 1, extra)
     dataset = MixtureDataset(tiny_manifest, "train", n_items=4, segment_s=0.5, config=config.mix, cache=False)
     batch = torch.utils.data.default_collate([dataset[i] for i in range(4)])

@@ -88,7 +88,9 @@ def test_modulated_noise_is_a_stationary_noise_under_a_swell_of_several_db():
         steady, _ = procedural_noise(seconds * SR, np.random.default_rng(seed), SR, "stationary")
         swelled, detail = procedural_noise(seconds * SR, np.random.default_rng(seed), SR, "modulated")
         assert 3.0 <= detail["swell_depth_db"] <= 24.0
-        gain_db = 20 * np.log10(np.abs(swelled.astype(np.float64)) + 1e-12) - 20 * np.log10(np.abs(steady.astype(np.float64)) + 1e-12)
+        gain_db = 20 * np.log10(np.abs(swelled.astype(np.float64)) + 1e-12) - 20 * np.log10(
+            np.abs(steady.astype(np.float64)) + 1e-12
+        )
         gain_db -= np.median(gain_db)
         assert np.percentile(gain_db, 99) - np.percentile(gain_db, 1) > 0.3 * detail["swell_depth_db"]
         assert np.percentile(gain_db, 99) - np.percentile(gain_db, 1) <= detail["swell_depth_db"] + 0.5

@@ -51,8 +51,13 @@ def test_augmentation_never_changes_the_clean_target(seed):
     sources = NoiseSources.from_arrays(ambience={"rain": rng.standard_normal(3 * SR)})
     plain = MixConfig(noise_weights={"ambience": 1.0}, second_noise_prob=0.0, reverb_prob=0.0, band_limit_prob=0.0)
     augmented = MixConfig(
-        noise_weights={"ambience": 1.0, "procedural": 1.0}, second_noise_prob=0.5, reverb_prob=0.0,
-        band_limit_prob=0.0, noise_variation_prob=1.0, recording_eq_prob=1.0, recording_reverb_prob=1.0,
+        noise_weights={"ambience": 1.0, "procedural": 1.0},
+        second_noise_prob=0.5,
+        reverb_prob=0.0,
+        band_limit_prob=0.0,
+        noise_variation_prob=1.0,
+        recording_eq_prob=1.0,
+        recording_reverb_prob=1.0,
         recording_swell_prob=1.0,
     )
     music = _chord(SR)

@@ -55,8 +55,7 @@ def test_written_midi_matches_its_labels(tmp_path):
         assert t_on == pytest.approx(label.onset_s, abs=1e-6)
         assert t_off == pytest.approx(label.offset_s, abs=1e-6)
         assert label.hz == pytest.approx(midi_to_hz(label.midi))
-    programs = [m.program for m in mido.MidiFile(str(tmp_path / "n.mid")).tracks[0]
-                if m.type == "program_change"]
+    programs = [m.program for m in mido.MidiFile(str(tmp_path / "n.mid")).tracks[0] if m.type == "program_change"]
     assert programs == [25]
     assert all(b.onset_s >= a.offset_s for a, b in pairwise(labels))
 
@@ -91,13 +90,15 @@ def test_melodies_stay_in_the_instrument_range():
 
 
 def test_forced_program_drops_drums_and_keeps_timing(tmp_path):
-    track = mido.MidiTrack([
-        mido.Message("program_change", channel=0, program=0, time=0),
-        mido.Message("note_on", channel=9, note=36, velocity=100, time=0),
-        mido.Message("note_on", channel=0, note=60, velocity=100, time=480),
-        mido.Message("note_off", channel=9, note=36, time=240),
-        mido.Message("note_off", channel=0, note=60, time=240),
-    ])
+    track = mido.MidiTrack(
+        [
+            mido.Message("program_change", channel=0, program=0, time=0),
+            mido.Message("note_on", channel=9, note=36, velocity=100, time=0),
+            mido.Message("note_on", channel=0, note=60, velocity=100, time=480),
+            mido.Message("note_off", channel=9, note=36, time=240),
+            mido.Message("note_off", channel=0, note=60, time=240),
+        ]
+    )
     source = mido.MidiFile(ticks_per_beat=480)
     source.tracks.append(track)
     source.save(str(tmp_path / "in.mid"))
@@ -114,9 +115,27 @@ def test_fluidsynth_command_is_dry_float_48k_with_explicit_soundfont(tmp_path):
     sf2, mid, out = tmp_path / "FluidR3_GM.sf2", tmp_path / "in.mid", tmp_path / "out.wav"
     command = fluidsynth_command(sf2, mid, out)
     assert command == [
-        "fluidsynth", "-ni", "-q", "-F", str(out), "-T", "wav", "-O", "float", "-r", "48000",
-        "-g", "0.5", "-o", "synth.reverb.active=0", "-o", "synth.chorus.active=0",
-        "-o", f"synth.default-soundfont={sf2}", str(sf2), str(mid),
+        "fluidsynth",
+        "-ni",
+        "-q",
+        "-F",
+        str(out),
+        "-T",
+        "wav",
+        "-O",
+        "float",
+        "-r",
+        "48000",
+        "-g",
+        "0.5",
+        "-o",
+        "synth.reverb.active=0",
+        "-o",
+        "synth.chorus.active=0",
+        "-o",
+        f"synth.default-soundfont={sf2}",
+        str(sf2),
+        str(mid),
     ]
 
 
@@ -142,8 +161,9 @@ def test_package_jobs_group_renders_of_one_piece(tmp_path):
     jobs = render.package_jobs(as_written, root, tmp_path / "out")
     assert len(jobs) == 4 and {j.category for j in jobs} == {"instrument", "guitar"}
     assert len({j.group for j in jobs}) == 2
-    forced_only = Package("blupi-midi", "GPL-3+", midi=("music/*.mid",),
-                          midi_group="blupi:{stem}", render_as_written=False)
+    forced_only = Package(
+        "blupi-midi", "GPL-3+", midi=("music/*.mid",), midi_group="blupi:{stem}", render_as_written=False
+    )
     jobs = render.package_jobs(forced_only, root, tmp_path / "out2")
     assert [j.group for j in jobs] == ["blupi:a", "blupi:b"]
     assert all(j.category == "guitar" and "blupi-midi" in j.origin for j in jobs)
@@ -194,5 +214,5 @@ def test_real_render_has_the_labelled_pitch(tmp_path):
     assert sample_rate == 48000 and audio.shape[1] == 2
     mono = audio.mean(axis=1)
     assert np.abs(mono[: int(0.45 * sample_rate)]).max() < 1e-4  # silent before the onset
-    steady = mono[int(0.7 * sample_rate): int(1.2 * sample_rate)]
+    steady = mono[int(0.7 * sample_rate) : int(1.2 * sample_rate)]
     assert _pitch_hz(steady, sample_rate) == pytest.approx(labels[0].hz, rel=0.01)

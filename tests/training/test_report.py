@@ -75,7 +75,9 @@ def test_input_features_are_sensible():
     assert tone_features["zero_crossing_rate"] == pytest.approx(2_000 / SR, rel=0.01)
     assert tone_features["spectral_flatness"] < 0.01 < 0.5 < noise_features["spectral_flatness"]
     assert noise_features["spectral_centroid_hz"] == pytest.approx(SR / 4, rel=0.05)
-    assert noise_features["low_high_ratio_db"] < 0 < input_features(np.sin(2 * np.pi * 100 * t), SR)["low_high_ratio_db"]
+    assert (
+        noise_features["low_high_ratio_db"] < 0 < input_features(np.sin(2 * np.pi * 100 * t), SR)["low_high_ratio_db"]
+    )
 
 
 def test_pearson_r():

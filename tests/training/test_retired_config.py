@@ -49,7 +49,9 @@ def _toml(value):
 @pytest.mark.parametrize("section, key", RETIRED)
 def test_a_retired_key_at_another_value_is_refused_with_where_to_read_about_it(section, key):
     used = _used(RETIRED_SECTION_KEYS[section][key])
-    with pytest.raises(ValueError, match=rf"{section}\.{key} = .* was an experiment, removed; see docs/experiments\.md"):
+    with pytest.raises(
+        ValueError, match=rf"{section}\.{key} = .* was an experiment, removed; see docs/experiments\.md"
+    ):
         TrainConfig.from_dict({section: {key: used}})
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from components import require
 
+from components import require
 from livedenoise.training import fetch
 from livedenoise.training.dataset_layouts import describe
 from livedenoise.training.manifest import KINDS, read_manifest
@@ -27,11 +27,26 @@ from livedenoise.training.packages import (
     package_by_name,
 )
 
-MUSIC_CATEGORIES = {"orchestral", "electronic", "rock", "guitar", "piano", "strings", "drums",
-                    "instrument", "organ"}
-NOISE_CATEGORIES = {"rain", "wind", "water", "fire", "thunder", "birds", "nature", "farm", "night",
-                    "crowd", "speech", "engine", "traffic", "machine", "household", "hiss",
-                    "interference"}
+MUSIC_CATEGORIES = {"orchestral", "electronic", "rock", "guitar", "piano", "strings", "drums", "instrument", "organ"}
+NOISE_CATEGORIES = {
+    "rain",
+    "wind",
+    "water",
+    "fire",
+    "thunder",
+    "birds",
+    "nature",
+    "farm",
+    "night",
+    "crowd",
+    "speech",
+    "engine",
+    "traffic",
+    "machine",
+    "household",
+    "hiss",
+    "interference",
+}
 
 
 def _tone(path: Path, sample_rate: int = 48000, seconds: float = 0.1, seed: int = 0) -> Path:
@@ -82,9 +97,7 @@ def test_first_matching_selection_decides_and_groups_tie_song_stems():
     song = "usr/share/games/fretsonfire/data/songs/muldjord/chaos_god"
     guitar, backing = muldjord.select(f"{song}/guitar.ogg"), muldjord.select(f"{song}/song.ogg")
     assert (guitar.category, backing.category) == ("guitar", "rock")
-    assert guitar.group_key(muldjord.name, f"{song}/guitar.ogg") == backing.group_key(
-        muldjord.name, f"{song}/song.ogg"
-    )
+    assert guitar.group_key(muldjord.name, f"{song}/guitar.ogg") == backing.group_key(muldjord.name, f"{song}/song.ogg")
     assert muldjord.select(f"{song}/notes.mid") is None
     megaglest = package_by_name("megaglest-data")
     assert megaglest.select("usr/share/games/megaglest/tilesets/forest/sounds/rain.ogg").category == "rain"
@@ -96,8 +109,7 @@ def test_blupi_recording_and_its_midi_render_share_a_group():
     midi_package = package_by_name("planetblupi-music-midi")
     ogg = "usr/share/planetblupi/music/music003.ogg"
     ogg_key = ogg_package.select(ogg).group_key(ogg_package.name, ogg)
-    midi_key = format_group(midi_package.midi_group, midi_package.name,
-                            "usr/share/planetblupi/music/music003.mid")
+    midi_key = format_group(midi_package.midi_group, midi_package.name, "usr/share/planetblupi/music/music003.mid")
     assert ogg_key == midi_key != ""
 
 
@@ -140,9 +152,7 @@ def test_scan_keeps_good_files_and_counts_the_rest(tmp_path):
     assert n_broken == 1
     assert len(candidates) == 6  # song, low_rate, rain, rain_copy, rain_link, garbage
     records, tally = describe(candidates, tmp_path)
-    assert sorted(r.path for r in records) == [
-        "debian/fake-data/music/song.wav", "debian/fake-data/noise/rain.wav"
-    ]
+    assert sorted(r.path for r in records) == ["debian/fake-data/music/song.wav", "debian/fake-data/noise/rain.wav"]
     assert (tally.n_low_rate, tally.n_duplicates, tally.n_unreadable) == (1, 2, 1)
     assert any("garbage.wav" in line for line in tally.problems)
     rain = next(r for r in records if r.kind == "noise")
@@ -194,12 +204,10 @@ def test_extract_is_idempotent_with_a_real_deb(tmp_path, monkeypatch):
     _tone(tree / "usr/share/fake/a.wav")
     (tree / "DEBIAN").mkdir()
     (tree / "DEBIAN/control").write_text(
-        "Package: fake-data\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\n"
-        "Description: test\n"
+        "Package: fake-data\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: test\n"
     )
     deb = tmp_path / "fake-data_1.0_all.deb"
-    subprocess.run(["dpkg-deb", "--build", "--root-owner-group", str(tree), str(deb)],
-                   check=True, capture_output=True)
+    subprocess.run(["dpkg-deb", "--build", "--root-owner-group", str(tree), str(deb)], check=True, capture_output=True)
     target = tmp_path / "debian" / "fake-data"
     (target.with_name("fake-data.partial")).mkdir(parents=True)  # an interrupted earlier run
     assert fetch.extract_deb(deb, target) == target

@@ -31,8 +31,20 @@ def _manifest(root, split_of_test: str = "test") -> list[SourceFile]:
         for origin, split, category, high in ((train, "train", "wind", False), (test, split_of_test, "engine", True)):
             path = f"{origin}/{category}{i}.wav"
             _noise(root / path, 400.0 if not high else 4000.0, high, seed=10 * i + high)
-            records.append(SourceFile(path, "noise", category, origin, "CC0",
-                                      hashlib.sha256(path.encode()).hexdigest(), SAMPLE_RATE, 1, 2.0, split))
+            records.append(
+                SourceFile(
+                    path,
+                    "noise",
+                    category,
+                    origin,
+                    "CC0",
+                    hashlib.sha256(path.encode()).hexdigest(),
+                    SAMPLE_RATE,
+                    1,
+                    2.0,
+                    split,
+                )
+            )
     write_manifest(root / "manifest.jsonl", records)
     return records
 

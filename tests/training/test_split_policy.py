@@ -32,9 +32,7 @@ ROOM_CATEGORIES = ("engine", "wind", "rain", "traffic", "machine", "crowd", "hou
 
 
 def _noise_categories(packages, split: str) -> set[str]:
-    return {
-        s.category for p in packages if p.split == split for s in p.selections if s.kind == "noise"
-    }
+    return {s.category for p in packages if p.split == split for s in p.selections if s.kind == "noise"}
 
 
 def test_held_out_categories_only_in_test_packages():
@@ -51,8 +49,7 @@ def test_held_out_categories_only_in_test_packages():
 def test_every_split_has_whole_packages_of_its_own():
     for split in ("validation", "test"):
         assert any(p.split == split for p in NOISE_PACKAGES), split
-        assert any(p.split == split and any(s.kind == "music" for s in p.selections)
-                   for p in MUSIC_PACKAGES), split
+        assert any(p.split == split and any(s.kind == "music" for s in p.selections) for p in MUSIC_PACKAGES), split
     assert len({p.name for p in ALL_PACKAGES}) == len(ALL_PACKAGES)
 
 
@@ -94,8 +91,9 @@ def test_packages_go_whole_to_their_split_and_archive_members_are_read(tmp_path)
         zipped.writestr("sound/fire.wav", _tone(tmp_path / "scratch" / "fire.wav", seed=99))
         zipped.writestr("sound/readme.txt", "not selected")
         zipped.writestr("../escape.wav", b"never written")
-    packages[-1] = replace(packages[-1], selections=packages[-1].selections
-                           + (Selection("game.pk3!/sound/*.wav", "noise", "fire"),))
+    packages[-1] = replace(
+        packages[-1], selections=packages[-1].selections + (Selection("game.pk3!/sound/*.wav", "noise", "fire"),)
+    )
     candidates = []
     for package in packages:
         found, _ = fetch.package_candidates(package, roots[package.name])

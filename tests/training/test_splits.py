@@ -90,8 +90,11 @@ def test_keys_limited_to_two_splits_still_reach_both():
 
 @pytest.mark.parametrize(
     "fractions",
-    [{"train": 1.0, "validation": 0.0}, {"train": -1.0, "validation": 1.0, "test": 1.0},
-     {"train": 0.0, "validation": 0.0, "test": 0.0}],
+    [
+        {"train": 1.0, "validation": 0.0},
+        {"train": -1.0, "validation": 1.0, "test": 1.0},
+        {"train": 0.0, "validation": 0.0, "test": 0.0},
+    ],
 )
 def test_bad_fractions_are_rejected(fractions):
     with pytest.raises(ValueError, match="fractions"):

@@ -21,7 +21,9 @@ LOSS = LossConfig(compressed_weight=1.0, mrstft_weight=0.5, sisdr_weight=0.3, mr
 def _datasets(manifest, config):
     features = TargetFeatures(LOSS, config.model.n_fft, config.model.hop_samples)
     common = dict(n_items=4, segment_s=0.5, config=config.mix, seed=3, cache=False)
-    return MixtureDataset(manifest, "train", **common), MixtureDataset(manifest, "train", target_features=features, **common)
+    return MixtureDataset(manifest, "train", **common), MixtureDataset(
+        manifest, "train", target_features=features, **common
+    )
 
 
 def _loss_and_gradients(denoiser, loss_fn, batch, features):
@@ -64,7 +66,9 @@ def test_features_from_the_loader_worker_give_the_same_loss_and_gradients(tiny_m
 def test_only_the_weighed_losses_have_features():
     features = TargetFeatures(LossConfig(mrstft_weight=0.0), n_fft=256, hop_samples=64)(torch.randn(2, 4096))
     assert set(features) == {"compressed_magnitude", "compressed_complex"}
-    features = TargetFeatures(LossConfig(compressed_weight=0.0, mrstft_sizes=(512,)), n_fft=256, hop_samples=64)(torch.randn(4096))
+    features = TargetFeatures(LossConfig(compressed_weight=0.0, mrstft_sizes=(512,)), n_fft=256, hop_samples=64)(
+        torch.randn(4096)
+    )
     assert set(features) == {"mrstft_512_magnitude", "mrstft_512_log_magnitude", "mrstft_512_norm"}
     assert features["mrstft_512_norm"].shape == ()
 
@@ -74,8 +78,14 @@ def test_a_tiny_run_with_features_in_the_loader_trains_as_one_without(tiny_manif
     runs = {}
     for flag, n_workers in (("false", 0), ("true", 1)):
         out_dir = tmp_path / flag
-        record = train(tiny_config(tiny_manifest, out_dir, 1, extra=[f"data.target_features={flag}", f"data.n_workers={n_workers}"]))
+        record = train(
+            tiny_config(
+                tiny_manifest, out_dir, 1, extra=[f"data.target_features={flag}", f"data.n_workers={n_workers}"]
+            )
+        )
         assert record["step"] == 2 and np.isfinite(record["val_sisdr_improvement_db"])
         runs[flag] = json.loads((out_dir / "history.jsonl").read_text())
-    losses = {flag: {k: v for k, v in record.items() if k.startswith(("loss_", "val_"))} for flag, record in runs.items()}
+    losses = {
+        flag: {k: v for k, v in record.items() if k.startswith(("loss_", "val_"))} for flag, record in runs.items()
+    }
     assert losses["true"] == pytest.approx(losses["false"], rel=1e-5, abs=1e-6)

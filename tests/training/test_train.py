@@ -21,13 +21,26 @@ SAMPLE_RATE = 48000
 
 def tiny_overrides(manifest, out_dir, epochs, extra=()):
     return [
-        f'data.manifest="{manifest}"', "data.segment_s=0.5", "data.n_train_items=8",
-        "data.n_validation_items=4", "data.cache=false", "data.n_workers=0",
-        'mix.noise_weights={ambience = 1.0, colored = 1.0}', "mix.snr_db_range=[0.0, 5.0]",
-        "mix.reverb_prob=0.0", "mix.band_limit_prob=0.0",
-        "model.channels=[8, 8]", "model.n_rows=32", "model.gru_hidden=16",
-        f"train.epochs={epochs}", "train.batch_size=4", "train.warmup_steps=2", "train.learning_rate=3e-3",
-        f'train.out_dir="{out_dir}"', "train.validation_skip_s=0.1", *extra,
+        f'data.manifest="{manifest}"',
+        "data.segment_s=0.5",
+        "data.n_train_items=8",
+        "data.n_validation_items=4",
+        "data.cache=false",
+        "data.n_workers=0",
+        "mix.noise_weights={ambience = 1.0, colored = 1.0}",
+        "mix.snr_db_range=[0.0, 5.0]",
+        "mix.reverb_prob=0.0",
+        "mix.band_limit_prob=0.0",
+        "model.channels=[8, 8]",
+        "model.n_rows=32",
+        "model.gru_hidden=16",
+        f"train.epochs={epochs}",
+        "train.batch_size=4",
+        "train.warmup_steps=2",
+        "train.learning_rate=3e-3",
+        f'train.out_dir="{out_dir}"',
+        "train.validation_skip_s=0.1",
+        *extra,
     ]
 
 
@@ -44,7 +57,9 @@ def test_one_fixed_batch_is_learned(tiny_manifest, tmp_path):
     config = tiny_config(tiny_manifest, tmp_path / "run", 1)
     torch.manual_seed(0)
     denoiser = Denoiser(CausalUNet(config.model))
-    batch = torch.utils.data.default_collate([MixtureDataset(tiny_manifest, "train", n_items=4, segment_s=0.5, config=config.mix)[i] for i in range(4)])
+    batch = torch.utils.data.default_collate(
+        [MixtureDataset(tiny_manifest, "train", n_items=4, segment_s=0.5, config=config.mix)[i] for i in range(4)]
+    )
     optimizer = torch.optim.Adam(denoiser.parameters(), lr=3e-3)
     loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples)
     losses = []
@@ -128,7 +143,9 @@ def test_init_from_starts_a_grown_model_and_the_card_traces_it(tiny_manifest, tm
     grown = tmp_path / "grown"
 
     def grown_config(epochs):
-        return tiny_config(tiny_manifest, grown, epochs, extra=[f'train.init_from="{source}"', "model.floor_rise_db_per_s=6.0"])
+        return tiny_config(
+            tiny_manifest, grown, epochs, extra=[f'train.init_from="{source}"', "model.floor_rise_db_per_s=6.0"]
+        )
 
     train(grown_config(1))
     model, saved = load_checkpoint_model(grown / "last.pt")
@@ -162,7 +179,17 @@ def test_init_from_an_exported_model_fine_tunes_it(tiny_manifest, tmp_path):
 def test_torchrun_shares_each_epoch_between_two_processes(tiny_manifest, tmp_path):
     """DDP on the CPU (gloo), started the way a multi-GPU run is: each rank takes half the epoch."""
     out_dir = tmp_path / "ddp"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "livedenoise.realtime.cli.main", "train"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "livedenoise.realtime.cli.main",
+        "train",
+    ]
     for override in tiny_overrides(tiny_manifest, out_dir, epochs=1):
         command += ["--set", override]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)

@@ -53,26 +53,44 @@ def test_the_stage_s_history_is_the_run_that_made_it(stage):
 def stage_run_overrides(manifest: Path, out_dir: Path, extra=()) -> list[str]:
     """The stage's own config, on the tiny manifest, for one short epoch."""
     return [
-        f'data.manifest="{manifest}"', "data.segment_s=0.5", "data.n_train_items=4", "data.n_validation_items=2",
-        "data.cache=false", "data.n_workers=0", "data.validation_segment_s=0.5",
-        "mix.noise_weights={ambience = 1.0, colored = 1.0}", "train.batch_size=4", "train.epochs=1",
-        f'train.out_dir="{out_dir}"', "train.validation_skip_s=0.1", *extra,
+        f'data.manifest="{manifest}"',
+        "data.segment_s=0.5",
+        "data.n_train_items=4",
+        "data.n_validation_items=2",
+        "data.cache=false",
+        "data.n_workers=0",
+        "data.validation_segment_s=0.5",
+        "mix.noise_weights={ambience = 1.0, colored = 1.0}",
+        "train.batch_size=4",
+        "train.epochs=1",
+        f'train.out_dir="{out_dir}"',
+        "train.validation_skip_s=0.1",
+        *extra,
     ]
 
 
 def test_a_run_starts_from_the_weights_only_stage_and_resumes_from_it(tiny_manifest, tmp_path, stage):
     stage_model, _ = stage
     started = tmp_path / "started"
-    config = load_config(STAGE / "config.toml", stage_run_overrides(
-        tiny_manifest, started, [f'train.init_from="{STAGE / "last.pt"}"', "train.learning_rate=0.0", "train.min_learning_rate=0.0"]))
+    config = load_config(
+        STAGE / "config.toml",
+        stage_run_overrides(
+            tiny_manifest,
+            started,
+            [f'train.init_from="{STAGE / "last.pt"}"', "train.learning_rate=0.0", "train.min_learning_rate=0.0"],
+        ),
+    )
     record = train(config)
     assert record["step"] == 1
     model, checkpoint = load_checkpoint_model(started / "last.pt")
     assert checkpoint["card"]["training"]["schedule"]["initialised_from"]["checkpoint"] == str(STAGE / "last.pt")
     # at a learning rate of zero the run's weights are the stage's
     theirs = stage_model.state_dict()
-    assert all(torch.equal(value, theirs[name]) for name, value in model.state_dict().items()
-               if not name.endswith("num_batches_tracked") and "norm.running" not in name)
+    assert all(
+        torch.equal(value, theirs[name])
+        for name, value in model.state_dict().items()
+        if not name.endswith("num_batches_tracked") and "norm.running" not in name
+    )
 
     # A copy of the stage as a run's last.pt resumes: Adam starts afresh, the weights carry on.
     resumed = tmp_path / "resumed"

@@ -29,11 +29,20 @@ def validation_split(tmp_path):
     for name, (kind, category, audio) in files.items():
         path = tmp_path / name
         sf.write(path, audio, SR, subtype="FLOAT")
-        records.append(SourceFile(
-            path=name, kind=kind, category=category, origin="test", licence="CC0",
-            sha256=hashlib.sha256(path.read_bytes()).hexdigest(), sample_rate=SR, n_channels=1,
-            duration_s=audio.size / SR, split="validation",
-        ))
+        records.append(
+            SourceFile(
+                path=name,
+                kind=kind,
+                category=category,
+                origin="test",
+                licence="CC0",
+                sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                sample_rate=SR,
+                n_channels=1,
+                duration_s=audio.size / SR,
+                split="validation",
+            )
+        )
     write_manifest(tmp_path / "manifest.jsonl", records)
     return tmp_path / "manifest.jsonl"
 
@@ -59,8 +68,15 @@ def test_recorded_validation_keeps_only_recorded_types_and_turns_augmentation_of
     assert set(config.noise_weights) <= set(RECORDED_TYPES)
     assert config.noise_weights == {name: mix.noise_weights[name] for name in config.noise_weights}
     assert config.snr_db_range == (-5.0, 10.0)
-    for key in ("second_noise_prob", "reverb_prob", "band_limit_prob", "noise_variation_prob",
-                "recording_eq_prob", "recording_reverb_prob", "recording_swell_prob"):
+    for key in (
+        "second_noise_prob",
+        "reverb_prob",
+        "band_limit_prob",
+        "noise_variation_prob",
+        "recording_eq_prob",
+        "recording_reverb_prob",
+        "recording_swell_prob",
+    ):
         assert getattr(config, key) == 0.0, key
 
 
