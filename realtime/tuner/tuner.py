@@ -19,7 +19,11 @@ On top of the raw readings, what a musician needs from the display:
   not flicker between two names;
 - smoothed cents: the median of the last ``MEDIAN_STEPS`` readings (no outliers), then an exponential
   average over ``SMOOTHING_S``;
-- ``stable``: the last ``STABLE_STEPS`` readings of the shown note lie within ``STABLE_SPREAD_CENTS``;
+- ``stable``, with hysteresis: it sets when the shown (smoothed) cents of the last ``STABLE_STEPS``
+  readings lie within ``STABLE_SPREAD_CENTS``, and clears only when they move more than
+  ``STABLE_RELEASE_CENTS`` from where they settled (the peg is being turned), when the note changes,
+  or after more than ``STABLE_GRACE_STEPS`` readings in a row off the note (a frame or two lost to
+  noise does not blink the display);
 - a hold: after the sound stops the last note stays ``HOLD_S``, then the display clears.
 
 One reading per ``hop_samples`` (10 ms by default), voiced or not, numbered from 0; ``time_s`` is
@@ -44,8 +48,10 @@ CONFIRM_STEPS = 3  # readings in a row on a new note before it is shown
 OCTAVE_CONFIRM_S = 0.2
 MEDIAN_STEPS = 5
 SMOOTHING_S = 0.06
-STABLE_STEPS = 8
+STABLE_STEPS = 12  # 120 ms: a needle that drifts (a peg being turned) is not yet stable
 STABLE_SPREAD_CENTS = 3.0
+STABLE_RELEASE_CENTS = 8.0
+STABLE_GRACE_STEPS = 5  # 50 ms of readings off the note (unvoiced, or another note not yet confirmed)
 HOLD_S = 0.3
 IN_TUNE_CENTS = 5.0
 OCTAVE_TOLERANCE_CENTS = 40.0  # how close to an octave of the shown note a reading must be to be folded
@@ -134,6 +140,10 @@ class Tuner:
         self._midi: int | None = None  # the shown note
         self._cents = math.nan
         self._recent: deque[float] = deque(maxlen=max(MEDIAN_STEPS, STABLE_STEPS))  # raw cents off the shown note
+        self._shown: deque[float] = deque(maxlen=STABLE_STEPS)  # the smoothed cents shown, for ``stable``
+        self._stable = False
+        self._settled_cents = math.nan  # where the shown cents were when ``stable`` set
+        self._n_off_note = 0
         self._candidate: int | None = None
         self._n_candidate = 0
         self._n_octave = 0
@@ -173,10 +183,7 @@ class Tuner:
             self._n_candidate = 0
             if self._n_unvoiced > self._hold_steps:
                 self._clear_note()
-        stable = (
-            on_note and len(self._recent) >= STABLE_STEPS
-            and np.ptp(list(self._recent)[-STABLE_STEPS:]) <= STABLE_SPREAD_CENTS
-        )
+        stable = self._update_stable(on_note)
         reading = TunerReading(
             index=self._index, time_s=self._n_samples / self.sample_rate, hz=float(hz), confidence=float(confidence),
             note=None if self._midi is None else midi_to_name(self._midi), midi=self._midi, cents=self._cents,
@@ -185,6 +192,21 @@ class Tuner:
         )
         self._index += 1
         return reading
+
+    def _update_stable(self, on_note: bool) -> bool:
+        """``stable`` with hysteresis: set at a tight spread of the shown cents, cleared at a wide one."""
+        if not on_note:
+            self._n_off_note += 1
+            if self._n_off_note > STABLE_GRACE_STEPS:
+                self._stable = False
+            return self._stable
+        self._n_off_note = 0
+        if self._stable:
+            self._stable = abs(self._cents - self._settled_cents) <= STABLE_RELEASE_CENTS
+        elif len(self._shown) == STABLE_STEPS and max(self._shown) - min(self._shown) <= STABLE_SPREAD_CENTS:
+            self._stable = True
+            self._settled_cents = sum(self._shown) / STABLE_STEPS
+        return self._stable
 
     def _follow(self, midi_exact: float) -> bool:
         """Update the shown note and its cents from one voiced reading, ``midi_exact`` fractional MIDI;
@@ -207,6 +229,8 @@ class Tuner:
                 return False
             self._midi, self._n_octave = nearest, 0
             self._recent.clear()
+            self._shown.clear()
+            self._stable = False
         self._n_candidate = 0
         self._candidate = None
         cents = 100.0 * (midi_exact - self._midi)
@@ -214,6 +238,7 @@ class Tuner:
         median = float(np.median(list(self._recent)[-MEDIAN_STEPS:]))
         fresh = len(self._recent) == 1 or not math.isfinite(self._cents)
         self._cents = median if fresh else self._cents + self._alpha * (median - self._cents)
+        self._shown.append(self._cents)
         return True
 
 

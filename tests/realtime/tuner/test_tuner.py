@@ -165,3 +165,33 @@ def test_the_tracker_spans_e1_to_c7():
     tracker = PitchTracker()
     assert tracker.sample_rate / tracker.max_lag < midi_hz(E1_MIDI) * 2 ** (-50 / 1200)
     assert tracker.sample_rate / tracker.min_lag > midi_hz(C7_MIDI) * 2 ** (50 / 1200)
+
+
+def test_the_stable_flag_holds_through_noise_with_hysteresis():
+    """A steady E2 12 cents sharp in noise 10 dB down, denoised as `tune` hears it: once stable, the flag
+    stays set (it blinked about 20 times in 2.5 s when it had no hysteresis)."""
+    from livedenoise.realtime.denoiser import StreamingDenoiser
+    from livedenoise.realtime.runtimes.model_choice import open_runtime
+    from livedenoise.realtime.tuner.notes import midi_to_hz
+
+    t = np.arange(3 * 48000) / 48000
+    hz = midi_to_hz(40.12)
+    tone = sum((0.5 / k) * np.sin(2 * np.pi * k * hz * t + k) for k in range(1, 8))
+    noise = np.random.default_rng(0).standard_normal(t.size)
+    noise *= np.sqrt(np.mean(tone**2) / np.mean(noise**2) / 10.0)
+    heard = StreamingDenoiser(open_runtime("default"), 1).process((tone + noise).astype(np.float32)[None])[0]
+    settled = [r for r in tune_signal(heard) if r.time_s >= 0.5]
+    flags = np.array([r.stable for r in settled])
+    assert {r.note for r in settled} == {"E2"} and flags.mean() > 0.9
+    assert np.count_nonzero(flags[1:] != flags[:-1]) <= 1
+    assert abs(np.median([r.cents for r in settled]) - 12.0) < 1.0
+
+
+def test_the_stable_flag_clears_when_the_pitch_moves_or_the_note_goes():
+    t = np.arange(2 * 48000) / 48000
+    cents = np.where(t < 1.0, 0.0, 30.0 * (t - 1.0))  # steady, then the peg turned: 30 cents a second
+    phase = 2 * np.pi * np.cumsum(110.0 * 2 ** (cents / 1200)) / 48000
+    tone = np.concatenate([0.3 * np.sin(phase), np.zeros(48000 // 2)])
+    readings = tune_signal(tone)
+    at = {round(r.time_s, 2): r for r in readings}
+    assert at[0.9].stable and not at[1.9].stable and not at[2.45].stable
