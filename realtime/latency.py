@@ -85,6 +85,15 @@ class Latency:
             text += f", {self._ms(self.round_trip_samples):.2f} ms measured round trip (probe included)"
         return text
 
+    def brief(self) -> str:
+        """The line's figures alone, for a narrow place (the app's status bar; ``describe`` is its tooltip)."""
+        text = f"latency {self.algorithmic_ms:.2f} ms"
+        if self.through_device_samples is not None:
+            text += f", {self._ms(self.through_device_samples):.2f} ms through the device"
+        if self.round_trip_samples is not None:
+            text += f", {self._ms(self.round_trip_samples):.2f} ms measured"
+        return text
+
     @classmethod
     def from_dict(cls, data: dict) -> Latency:
         """Back from ``to_dict`` (for a process that receives another's latency, such as the app)."""

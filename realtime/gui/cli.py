@@ -47,7 +47,7 @@ def overrides_from(args: argparse.Namespace) -> dict:
         if value is not None:
             overrides[field] = value
     if args.file is not None:
-        overrides["file_path"] = str(args.file)
+        overrides["file_path"] = str(args.file.resolve())  # remembered: found again from any folder
         overrides.setdefault("mode", "file")
     if args.noise_print is not None:
         overrides["noise_print_path"] = str(args.noise_print.resolve())  # kept beside the settings once it runs

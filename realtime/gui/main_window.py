@@ -3,8 +3,10 @@
 The window never runs audio. It owns one ``TapSource`` (the engine process, or the in-window file
 preview) and polls it from a ``QTimer``: new spectrogram columns, levels and denoised audio each
 frame, the source's state a few times a second. Faults (no device, device lost, the engine process
-gone, a model that does not load) appear in a banner above the spectrograms; the window keeps
-running and Start tries again.
+gone, a model that does not load) appear in a banner above the spectrograms, empty ones before
+anything ran (``Banner``: a line, the whole message on request); the window keeps running and Start
+tries again. The tuner's pitch tracking runs on a thread of its own (``TunerWorker``), fed the
+denoised audio the window reads. The status bar shows each figure whole at 1280 px.
 
 The noise print: "Learn noise" asks the source to learn the room (the button counts the seconds
 down), the print in use is drawn against the input's spectrum under the spectrograms and named in
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedenoise.models.stft_geometry import SAMPLE_RATE, StftConfig
+from livedenoise.realtime.gui.banner import Banner, short_message
 from livedenoise.realtime.gui.control_panel import ControlPanel
 from livedenoise.realtime.gui.gui_settings import GuiSettings, print_path, save_settings
 from livedenoise.realtime.gui.level_meter import LevelMeter
@@ -34,6 +37,7 @@ from livedenoise.realtime.gui.sources import open_source
 from livedenoise.realtime.gui.spectrogram_view import SpectrogramView
 from livedenoise.realtime.gui.tap_source import SourceError, TapSource
 from livedenoise.realtime.gui.tuner_panel import TunerPanel
+from livedenoise.realtime.gui.tuner_worker import TunerWorker
 from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError, load_noise_print
 from livedenoise.realtime.print_status import age_text, print_status
 from livedenoise.realtime.tuner.tuner import Tuner
@@ -47,9 +51,17 @@ FPS_WINDOW_S = 1.0
 SPECTRUM_LEVELS_DB = (-35.0, 55.0)  # column power, unnormalised FFT: a full-scale sine peaks near +49 dB
 MASK_LEVELS_DB = (-40.0, 0.0)
 TUNER_MAX_SAMPLES = 48000
-ERROR_STYLE = "background: #7a1f1f; color: white; padding: 6px; border-radius: 3px;"
-NOTICE_STYLE = "background: #2d4a6b; color: white; padding: 6px; border-radius: 3px;"
 PRINT_VIEW_HEIGHT = 150
+PRINT_NAME_CHARS = 24
+
+
+def short_print_name(info: dict | None) -> dict | None:
+    """The print's state with its name cut to ``PRINT_NAME_CHARS`` (a long file name would push the figures
+    off the status bar); its figures stay whole."""
+    name = (info or {}).get("source")
+    if not name or len(name) <= PRINT_NAME_CHARS:
+        return info
+    return {**info, "source": name[: PRINT_NAME_CHARS - 1] + "…"}
 
 
 class MainWindow(QMainWindow):
@@ -59,11 +71,11 @@ class MainWindow(QMainWindow):
         self.store = store
         self.provider = provider
         self.source: TapSource | None = None
+        self.tuner_worker: TunerWorker | None = None
         self.views: dict[str, SpectrogramView] = {}
         self.print_view: PrintView | None = None
         self._shown_print: NoisePrint | None = None  # what the view and the panel show now
         self._learn_deadline: float | None = None
-        self.tuner: Tuner | None = None
         self.fps = 0.0
         self._n_faults_shown = 0
         self._fps_paints = 0
@@ -77,9 +89,7 @@ class MainWindow(QMainWindow):
         self.controls.start_stop_clicked.connect(self.toggle_running)
         self.controls.learn_clicked.connect(lambda: self.learn_noise())
         self.controls.forget_clicked.connect(self.forget_print)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner = Banner()
         self.views_box = QVBoxLayout()
         self.input_meter = LevelMeter("In")
         self.output_meter = LevelMeter("Out")
@@ -110,12 +120,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.status_fields = {name: QLabel() for name in ("latency", "load", "xruns", "overloads", "print", "fps")}
-        # The latency line is the one every command prints; a narrow window cuts it rather than
-        # growing for it (the tooltip holds it whole).
-        self.status_fields["latency"].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Each field's whole text, never cut mid-figure: the latency's figures alone (the line every command
+        # prints is its tooltip), and the print named short enough to leave the rest room.
         for label in self.status_fields.values():
-            self.statusBar().addPermanentWidget(label, 1 if label is self.status_fields["latency"] else 0)
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+            self.statusBar().addPermanentWidget(label)
         self._show_state(None)
+        self._build_views((SAMPLE_RATE, StftConfig().hop_samples, StftConfig().n_freqs), settings.show_mask)
         self._show_kept_print()
 
         QShortcut(QKeySequence(Qt.Key.Key_B), self, activated=lambda: self.controls.bypass.toggle())
@@ -161,8 +172,8 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
         self.source = source
         self._n_faults_shown = 0
-        self._build_views(source, settings.show_mask)
-        self.tuner = Tuner(source.sample_rate, reference_hz=settings.tuner_reference_hz)
+        self._build_views((source.sample_rate, source.hop_samples, source.n_freqs), settings.show_mask)
+        self.tuner_worker = TunerWorker(Tuner(source.sample_rate, reference_hz=settings.tuner_reference_hz))
         self.tuner_panel.show_reading(None)
         self.banner.hide()
         self.statusBar().showMessage(source.description)
@@ -188,6 +199,9 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         source, self.source = self.source, None
         self.timer.stop()
+        worker, self.tuner_worker = self.tuner_worker, None
+        if worker is not None:
+            worker.close()
         if source is not None:
             self._keep_print(source)  # the print as it is now: refined in auto mode since it was learned
             source.stop()
@@ -198,10 +212,9 @@ class MainWindow(QMainWindow):
         self._show_kept_print()
 
     def show_error(self, message: str, notice: bool = False) -> None:
-        self.banner.setStyleSheet(NOTICE_STYLE if notice else ERROR_STYLE)
-        self.banner.setText(message)
-        self.banner.show()
-        self.statusBar().showMessage(message.splitlines()[0])
+        """``message`` in the banner above the plots: its first line, the rest behind "Details"."""
+        self.banner.show_message(message, notice)
+        self.statusBar().showMessage(short_message(message))
 
     # ---- polling -----------------------------------------------------------------------------
 
@@ -242,7 +255,8 @@ class MainWindow(QMainWindow):
         level_in_db, level_out_db = source.read_levels()
         self.input_meter.set_level(level_in_db)
         self.output_meter.set_level(level_out_db)
-        reading = self.tuner.push(source.read_denoised(TUNER_MAX_SAMPLES))
+        self.tuner_worker.submit(source.read_denoised(TUNER_MAX_SAMPLES))
+        reading = self.tuner_worker.latest()
         if reading is not None:  # nothing new: the display stays as it is
             self.tuner_panel.show_reading(reading)
         now = time.monotonic()
@@ -262,22 +276,22 @@ class MainWindow(QMainWindow):
                 label.setText("")
             self.controls.set_gate_open(None)
             return
-        latency = "latency –" if state.latency is None else state.latency.describe()
-        fields["latency"].setText(latency)
-        fields["latency"].setToolTip(latency)
+        fields["latency"].setText("latency –" if state.latency is None else state.latency.brief())
+        fields["latency"].setToolTip("" if state.latency is None else state.latency.describe())
         fields["load"].setText(f"load {100 * state.load:.0f}%")
         fields["xruns"].setText(f"xruns {state.n_xruns}")
         fields["overloads"].setText(f"overloads {state.n_overloads}, late masks {state.n_late_masks}")
         fields["fps"].setText(f"{self.fps:.0f} fps")
-        fields["print"].setText(print_status(state.noise_print) or "no noise print")
-        fields["print"].setToolTip(fields["print"].text())
+        fields["print"].setText(print_status(short_print_name(state.noise_print)) or "no noise print")
+        fields["print"].setToolTip(print_status(state.noise_print) or "no noise print")
         self.controls.set_gate_open(state.gate_open)
 
-    def _build_views(self, source: TapSource, show_mask: bool) -> None:
+    def _build_views(self, geometry: tuple[int, int, int], show_mask: bool) -> None:
+        """Empty plots for ``(sample_rate, hop_samples, n_freqs)``: before a start too, under any banner."""
         for view in [*self.views.values(), *([self.print_view] if self.print_view is not None else [])]:
             self.views_box.removeWidget(view)
             view.deleteLater()
-        args = (source.sample_rate, source.hop_samples, source.n_freqs)
+        args = geometry
         self.views = {
             "input": SpectrogramView("Input", *args, levels_db=SPECTRUM_LEVELS_DB),
             "output": SpectrogramView("Denoised output", *args, levels_db=SPECTRUM_LEVELS_DB),
@@ -420,8 +434,8 @@ class MainWindow(QMainWindow):
     def _reference_changed(self, reference_hz: float) -> None:
         self.controls.show_settings(self.settings.with_changes(tuner_reference_hz=reference_hz))
         save_settings(self.store, self._settings_to_keep())
-        if self.tuner is not None:
-            self.tuner.reference_hz = reference_hz
+        if self.tuner_worker is not None:
+            self.tuner_worker.set_reference_hz(reference_hz)
 
     def _show_running_model(self, source: TapSource) -> None:
         """After a failed switch the picker shows the model that still runs."""

@@ -123,10 +123,12 @@ def test_every_control_reaches_the_engine(server, make_window, qtbot, note_file,
     assert window.running, window.banner.text()
     assert engine_state(window)["input"] == "'system' -> 'system'"
 
-    # the status bar shows the engine's latency as every command prints it, device buffers included
-    expected = Latency.from_dict(engine_state(window)["latency"]).describe()
-    assert "through the device" in expected
-    qtbot.waitUntil(lambda: window.status_fields["latency"].text() == expected, timeout=READ_BACK_TIMEOUT_MS)
+    # the status bar shows the engine's latency figures, device buffers included; its tooltip, the line
+    # every command prints
+    latency = Latency.from_dict(engine_state(window)["latency"])
+    assert "through the device" in latency.brief()
+    qtbot.waitUntil(lambda: window.status_fields["latency"].text() == latency.brief(), timeout=READ_BACK_TIMEOUT_MS)
+    assert window.status_fields["latency"].toolTip() == latency.describe()
 
 
 def test_a_note_shows_in_the_output_spectrogram_at_its_row(server, make_window, note_file, qtbot):

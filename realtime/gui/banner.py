@@ -1,0 +1,70 @@
+"""Banner: a fault or a notice above the plots, in a line or two, the whole message on request.
+
+What goes wrong when the app starts (a model that does not load, a device that refuses) often comes
+with a library's whole report (ONNX Runtime's runs to paragraphs). The banner shows the first line,
+cut at a clause where it runs long, and a "Details" button opens the whole message, which can be
+selected and copied. ``text()`` is always the whole message.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout
+
+SHORT_CHARS = 160
+ERROR_STYLE = "background: #7a1f1f; color: white;"
+NOTICE_STYLE = "background: #2d4a6b; color: white;"
+
+
+def short_message(message: str, max_chars: int = SHORT_CHARS) -> str:
+    """The first line, cut at the last clause (``; `` or ``: ``) that ends within ``max_chars``."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    if len(first) <= max_chars:
+        return first
+    head = first[:max_chars]
+    cut = max(head.rfind("; "), head.rfind(": "))
+    return (head[:cut] if cut > max_chars // 3 else head.rstrip()) + " …"
+
+
+class Banner(QFrame):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._message = ""
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.toggled.connect(self._show_details)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.hide()
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.details)
+        self.hide()
+
+    def text(self) -> str:
+        """The whole message."""
+        return self._message
+
+    def show_message(self, message: str, notice: bool = False) -> None:
+        self._message = message
+        self.setStyleSheet(NOTICE_STYLE if notice else ERROR_STYLE)
+        self.summary.setText(short_message(message))
+        self.details.setText(message)
+        more = message.strip() != self.summary.text()
+        self.details_button.setVisible(more)
+        self.details_button.setChecked(False)
+        self.details.hide()
+        self.show()
+
+    def _show_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setText("Hide details" if shown else "Details")
