@@ -2,10 +2,11 @@
 
 The audio callback never writes a file: the engine publishes each denoised hop (the channels' mean)
 into a shared ring (``Taps.denoised``, 2.7 s deep), and this process drains it into the file at its
-own pace (``pump``, a few times a second). Hops a slow reader lost are written as silence of the
-same length, counted, so the recording keeps its timing. The file is written beside its path and
-renamed into place by ``close``; a format that cannot hold a sample past full scale (FLAC, 16-bit
-WAV...) goes through the same safety limit as the live output (``SafetyLimiter``).
+own pace: ``pump(engine)`` a few times a second (``run``), or ``write(audio)`` with what a reader
+that shares the tap read (the app, whose tuner reads it too). Hops a slow reader lost are written as
+silence of the same length, counted, so the recording keeps its timing. The file is written beside
+its path and renamed into place by ``close``; a format that cannot hold a sample past full scale
+(FLAC, 16-bit WAV...) goes through the same safety limit as the live output (``SafetyLimiter``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,13 @@ SUBTYPES = {"FLAC": "PCM_24", "WAV": "FLOAT", "AIFF": "PCM_24", "OGG": "VORBIS"}
 
 
 class TapRecorder:
-    """Records ``engine``'s denoised tap (an ``EngineProcess``) to ``path`` at ``sample_rate``."""
+    """Records a denoised tap to ``path`` at ``sample_rate``, mono."""
 
-    def __init__(self, engine, path: Path, sample_rate: int) -> None:
+    def __init__(self, path: Path, sample_rate: int) -> None:
         fmt = WRITABLE_EXTENSIONS.get(path.suffix.lstrip(".").upper())
         subtype = SUBTYPES.get(fmt)
         if subtype is None or path.suffix.lower() == ".opus":
             raise AudioFileError(f"cannot record to {path}: use .flac, .wav, .aiff or .ogg")
-        self.engine = engine
         self.path = path
         self.sample_rate = sample_rate
         fd, self._tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -43,30 +43,37 @@ class TapRecorder:
         self.limiter = None if subtype in FLOAT_SUBTYPES else SafetyLimiter(sample_rate)
         self.n_samples = 0
         self.n_lost_samples = 0
-        self._n_dropped_seen = engine.n_dropped_denoised_samples
+        self._n_dropped_seen = 0
 
     @property
     def seconds(self) -> float:
         return self.n_samples / self.sample_rate
 
-    def pump(self) -> None:
-        """Write what the engine published since the last call (silence for what a slow read lost)."""
+    def pump(self, engine) -> None:
+        """Write what ``engine`` (an ``EngineProcess``) published since the last call (silence for what a
+        slow read lost)."""
         while True:
-            dropped = self.engine.n_dropped_denoised_samples
+            dropped = engine.n_dropped_denoised_samples
             if dropped > self._n_dropped_seen:  # the ring wrapped before it was read: keep the timing
-                self._write(np.zeros(dropped - self._n_dropped_seen, dtype=np.float32))
-                self.n_lost_samples += dropped - self._n_dropped_seen
+                self.skip(dropped - self._n_dropped_seen)
             self._n_dropped_seen = dropped
-            audio = self.engine.read_denoised(READ_SAMPLES)
+            audio = engine.read_denoised(READ_SAMPLES)
             if audio.size == 0:
                 return
-            self._write(np.array(audio, dtype=np.float32))
+            self.write(audio)
 
-    def restarted(self) -> None:
-        """The engine is a fresh process (after ``restart``): its tap counts from zero."""
-        self._n_dropped_seen = self.engine.n_dropped_denoised_samples
+    def restarted(self, engine) -> None:
+        """``engine`` is a fresh process (after ``restart``): its tap counts from zero."""
+        self._n_dropped_seen = engine.n_dropped_denoised_samples
 
-    def _write(self, audio: np.ndarray) -> None:
+    def skip(self, n_samples: int) -> None:
+        """``n_samples`` the tap lost: silence, counted."""
+        self.write(np.zeros(n_samples, dtype=np.float32))
+        self.n_lost_samples += n_samples
+
+    def write(self, audio: np.ndarray) -> None:
+        """Denoised audio ``(samples,)`` in order."""
+        audio = np.array(audio, dtype=np.float32)  # our own copy: the limit works in place
         if self.limiter is not None:
             self.limiter.process_into(audio[None, :])
         self._file.write(audio)

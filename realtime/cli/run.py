@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         **output_settings(args, args.channels),
     )
     engine = EngineProcess(settings)
-    recorder = None if args.record is None else TapRecorder(engine, args.record, SAMPLE_RATE)
+    recorder = None if args.record is None else TapRecorder(args.record, SAMPLE_RATE)
     try:
         engine.start()
     except EngineError as exc:
@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
                 state = engine.state()
                 events = engine.events()
                 if recorder is not None:
-                    recorder.pump()
+                    recorder.pump(engine)
                 if state["running"]:
                     status.show(status_line(state))
                 print_events(events, status)
@@ -182,9 +182,9 @@ def run(args: argparse.Namespace) -> int:
                     faults.clear()
                     state = engine.state()
                     if recorder is not None:
-                        recorder.restarted()
+                        recorder.restarted(engine)
         if recorder is not None:
-            recorder.pump()
+            recorder.pump(engine)
     except BaseException:
         if recorder is not None:
             recorder.close()  # what was recorded is kept

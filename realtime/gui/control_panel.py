@@ -1,4 +1,5 @@
-"""ControlPanel: what to denoise, where to, with which model, how hard, the noise gate and the noise print.
+"""ControlPanel: what to denoise, where to, with which model, how hard, the output (gain, the safety limit,
+recording), the noise gate and the noise print.
 
 It holds no audio state: it shows a ``GuiSettings`` and emits ``changed(GuiSettings, name)`` when the
 user changes one field; the window decides what that means for the running source. The print's
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from livedenoise.realtime.gui.gui_settings import (
-    BLOCK_SIZES, GATE_RELEASE_RANGE_MS, GATE_THRESHOLD_RANGE_DB, GuiSettings,
+    BLOCK_SIZES, GATE_RELEASE_RANGE_MS, GATE_THRESHOLD_RANGE_DB, OUTPUT_GAIN_RANGE_DB, GuiSettings,
 )
 from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
@@ -53,6 +54,7 @@ LEARN_LABEL = "Learn noise"
 class ControlPanel(QWidget):
     changed = Signal(object, str)  # (GuiSettings, name of the field that changed)
     start_stop_clicked = Signal()
+    record_toggled = Signal(bool)
     learn_clicked = Signal()
     forget_clicked = Signal()
 
@@ -70,6 +72,9 @@ class ControlPanel(QWidget):
         self.blocksize = QComboBox()
         for size in BLOCK_SIZES:
             self.blocksize.addItem(f"{size} samples", size)
+        self.blocksize.setToolTip("a larger block adds its length to the latency (the device's buffers grow with "
+                                  "it); blocks of 256 and more step the model in the callback, each hop with a "
+                                  "fresh mask")
         self.file_path = QLineEdit()
         self.file_browse = QPushButton("…")
         self.file_browse.setToolTip("choose an audio file")
@@ -83,6 +88,16 @@ class ControlPanel(QWidget):
         self.strength_label = QLabel()
         self.strength_label.setMinimumWidth(44)
         self.bypass = QCheckBox("Bypass (B)")
+        self.output_gain = QSlider(Qt.Orientation.Horizontal)
+        self.output_gain.setRange(round(OUTPUT_GAIN_RANGE_DB[0]), round(OUTPUT_GAIN_RANGE_DB[1]))
+        self.output_gain_label = QLabel()
+        self.output_gain_label.setMinimumWidth(44)
+        self.limiter = QCheckBox("Safety limit")
+        self.limiter.setToolTip("nothing leaves above -0.1 dBFS: no latency added, the status bar counts what it "
+                                "turns down")
+        self.record = QPushButton("Record")
+        self.record.setCheckable(True)
+        self.record.setToolTip("write the denoised signal to a new file in the recordings folder beside the settings")
         self.show_mask = QCheckBox("Show mask")
         self.gate = QComboBox()
         for choice, label in GATE_LABELS.items():
@@ -133,6 +148,11 @@ class ControlPanel(QWidget):
         denoise_form.addRow("Strength", _row(self.strength, self.strength_label))
         denoise_form.addRow(self.bypass)
 
+        output_box = QGroupBox("Output")
+        output_form = QFormLayout(output_box)
+        output_form.addRow("Gain", _row(self.output_gain, self.output_gain_label))
+        output_form.addRow(_row(self.limiter, self.record))
+
         gate_box = QGroupBox("Noise gate")
         gate_form = QFormLayout(gate_box)
         gate_form.addRow("Gate", _row(self.gate, self.gate_indicator))
@@ -152,6 +172,7 @@ class ControlPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(source_box)
         layout.addWidget(denoise_box)
+        layout.addWidget(output_box)
         layout.addWidget(gate_box)
         layout.addWidget(print_box)
         layout.addWidget(view_box)
@@ -169,6 +190,9 @@ class ControlPanel(QWidget):
         self.model_browse.clicked.connect(self._browse_model)
         self.strength.valueChanged.connect(self._strength_moved)
         self.bypass.toggled.connect(lambda on: self._emit("bypass", on))
+        self.output_gain.valueChanged.connect(self._output_gain_moved)
+        self.limiter.toggled.connect(lambda on: self._emit("limiter", on))
+        self.record.toggled.connect(self.record_toggled)
         self.show_mask.toggled.connect(lambda on: self._emit("show_mask", on))
         self.gate.currentIndexChanged.connect(self._gate_chosen)
         self.gate_threshold.valueChanged.connect(self._gate_threshold_moved)
@@ -215,6 +239,9 @@ class ControlPanel(QWidget):
         self.strength.setValue(round(min(settings.strength_db, MAX_STRENGTH_DB)))
         self.strength_label.setText(f"{settings.strength_db:.0f} dB")
         self.bypass.setChecked(settings.bypass)
+        self.output_gain.setValue(round(settings.output_gain_db))
+        self.output_gain_label.setText(f"{settings.output_gain_db:+.0f} dB")
+        self.limiter.setChecked(settings.limiter)
         self.show_mask.setChecked(settings.show_mask)
         self.gate.setCurrentIndex(max(0, self.gate.findData(settings.gate)))
         self._show_gate(settings)
@@ -226,8 +253,18 @@ class ControlPanel(QWidget):
     def set_running(self, running: bool) -> None:
         self.start_stop.setText("Stop (Space)" if running else "Start (Space)")
         self._running = running
+        self.record.setEnabled(running)
+        if not running:
+            self.set_recording(False)
         if self.learn.text() == LEARN_LABEL:
             self.learn.setEnabled(running)
+
+    def set_recording(self, recording: bool) -> None:
+        """The Record button as the window's recorder is (without asking for a change)."""
+        blocked = self.record.blockSignals(True)
+        self.record.setChecked(recording)
+        self.record.setText("Stop recording" if recording else "Record")
+        self.record.blockSignals(blocked)
 
     def set_learning(self, seconds_left: float | None) -> None:
         """The Learn button as a countdown while the room is learned; None: ready (while running)."""
@@ -272,6 +309,8 @@ class ControlPanel(QWidget):
     def _show_mode(self, mode: str) -> None:
         self.input_device.setEnabled(mode == "live")
         self.output_device.setEnabled(mode != "preview")
+        self.output_gain.setEnabled(mode != "preview")  # a preview plays nothing
+        self.limiter.setEnabled(mode != "preview")
         self.blocksize.setEnabled(mode != "preview")
         self.file_path.setEnabled(mode != "live")
         self.file_browse.setEnabled(mode != "live")
@@ -299,6 +338,10 @@ class ControlPanel(QWidget):
     def _gate_release_moved(self, value: int) -> None:
         self.gate_release_label.setText(f"{value} ms")
         self._emit("gate_release_ms", float(value))
+
+    def _output_gain_moved(self, value: int) -> None:
+        self.output_gain_label.setText(f"{value:+d} dB")
+        self._emit("output_gain_db", float(value))
 
     def _strength_moved(self, value: int) -> None:
         self.strength_label.setText(f"{value} dB")

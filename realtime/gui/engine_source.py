@@ -42,7 +42,7 @@ def engine_settings(settings: GuiSettings, provider: str = "cpu", noise_print: N
             blocksize=settings.blocksize, channels=channels, model=settings.model, provider=provider,
             strength_db=settings.strength_db, bypass=settings.bypass, source_file=source_file,
             gate=settings.gate_params(), noise_print=noise_print, print_made_at=print_made_at,
-            print_mode=settings.print_mode,
+            print_mode=settings.print_mode, output_gain_db=settings.output_gain_db, limiter=settings.limiter,
         )
     except ValueError as exc:
         raise SourceError(str(exc)) from exc
@@ -90,6 +90,11 @@ class EngineSource:
         if model not in BUILTIN_MODELS and not Path(model).is_file():
             raise SourceError(f"model file not found: {model}")
         self._control(self.engine.set_model, model)
+
+    def set_output(self, gain_db: float, limiter: bool) -> None:
+        """The output's gain and the safety limit (a source that plays to a device has them)."""
+        self._control(self.engine.set_output_gain_db, gain_db)
+        self._control(self.engine.set_limiter, limiter)
 
     def set_gate(self, **params) -> None:
         self._control(self.engine.set_gate, **params)

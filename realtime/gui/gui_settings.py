@@ -24,6 +24,7 @@ GATE_CHOICES = ("off", *GATE_KINDS)
 GATE_RELEASE_RANGE_MS = (5.0, 1000.0)
 # the window's threshold slider: peak dBFS for the level gate, dB kept over removed for the mask gate
 GATE_THRESHOLD_RANGE_DB = {"level": (-90.0, 0.0), "mask": (-40.0, 20.0)}
+OUTPUT_GAIN_RANGE_DB = (-24.0, 12.0)  # the window's output slider
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class GuiSettings:
     noise_print_path: str = ""  # the print kept between runs (an absolute path), "" for none
     print_mode: str = "freeze"  # or "auto": refined from moments of the room's noise alone
     learn_seconds: float = 3.0
+    output_gain_db: float = 0.0  # the output's level, before the safety limit (devices only: a preview plays nothing)
+    limiter: bool = True  # the safety limit: nothing leaves above -0.1 dBFS
 
     def with_changes(self, **changes) -> GuiSettings:
         return replace(self, **changes)
@@ -90,6 +93,8 @@ def load_settings(store: QSettings, defaults: GuiSettings = GuiSettings()) -> Gu
         values["print_mode"] = defaults.print_mode
     if not MIN_LEARN_SECONDS <= values["learn_seconds"] <= MAX_LEARN_SECONDS:
         values["learn_seconds"] = defaults.learn_seconds
+    if not OUTPUT_GAIN_RANGE_DB[0] <= values["output_gain_db"] <= OUTPUT_GAIN_RANGE_DB[1]:
+        values["output_gain_db"] = defaults.output_gain_db
     if values["noise_print_path"] and not Path(values["noise_print_path"]).is_absolute():
         values["noise_print_path"] = defaults.noise_print_path
     return GuiSettings(**values)
@@ -99,6 +104,12 @@ def print_path(store: QSettings) -> Path:
     """Where the app keeps its noise print: beside the settings file, named after it, an absolute path."""
     settings_file = Path(store.fileName()).resolve()
     return settings_file.with_name(f"{settings_file.stem}.noise-print.json")
+
+
+def recordings_folder(store: QSettings) -> Path:
+    """Where the Record button writes its takes: a folder beside the settings file, an absolute path."""
+    settings_file = Path(store.fileName()).resolve()
+    return settings_file.with_name(f"{settings_file.stem}-recordings")
 
 
 def save_settings(store: QSettings, settings: GuiSettings) -> None:

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from livedenoise.models.stft_geometry import SAMPLE_RATE, StftConfig
 from livedenoise.realtime.gui.banner import Banner, short_message
 from livedenoise.realtime.gui.control_panel import ControlPanel
-from livedenoise.realtime.gui.gui_settings import GuiSettings, print_path, save_settings
+from livedenoise.realtime.file_mode import AudioFileError
+from livedenoise.realtime.gui.gui_settings import GuiSettings, print_path, recordings_folder, save_settings
 from livedenoise.realtime.gui.level_meter import LevelMeter
 from livedenoise.realtime.gui.print_view import PrintView
 from livedenoise.realtime.gui.sources import open_source
@@ -40,6 +41,7 @@ from livedenoise.realtime.gui.tuner_panel import TunerPanel
 from livedenoise.realtime.gui.tuner_worker import TunerWorker
 from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError, load_noise_print
 from livedenoise.realtime.print_status import age_text, print_status
+from livedenoise.realtime.tap_recorder import TapRecorder
 from livedenoise.realtime.tuner.tuner import Tuner
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.provider = provider
         self.source: TapSource | None = None
         self.tuner_worker: TunerWorker | None = None
+        self.recorder: TapRecorder | None = None
         self.views: dict[str, SpectrogramView] = {}
         self.print_view: PrintView | None = None
         self._shown_print: NoisePrint | None = None  # what the view and the panel show now
@@ -87,6 +90,7 @@ class MainWindow(QMainWindow):
         self.controls = ControlPanel(settings, devices)
         self.controls.changed.connect(self._setting_changed)
         self.controls.start_stop_clicked.connect(self.toggle_running)
+        self.controls.record_toggled.connect(self.set_recording)
         self.controls.learn_clicked.connect(lambda: self.learn_noise())
         self.controls.forget_clicked.connect(self.forget_print)
         self.banner = Banner()
@@ -197,6 +201,7 @@ class MainWindow(QMainWindow):
         return started
 
     def stop(self) -> None:
+        self.set_recording(False)
         source, self.source = self.source, None
         self.timer.stop()
         worker, self.tuner_worker = self.tuner_worker, None
@@ -255,7 +260,10 @@ class MainWindow(QMainWindow):
         level_in_db, level_out_db = source.read_levels()
         self.input_meter.set_level(level_in_db)
         self.output_meter.set_level(level_out_db)
-        self.tuner_worker.submit(source.read_denoised(TUNER_MAX_SAMPLES))
+        denoised = source.read_denoised(TUNER_MAX_SAMPLES)
+        self.tuner_worker.submit(denoised)
+        if self.recorder is not None:
+            self.recorder.write(denoised)
         reading = self.tuner_worker.latest()
         if reading is not None:  # nothing new: the display stays as it is
             self.tuner_panel.show_reading(reading)
@@ -336,12 +344,43 @@ class MainWindow(QMainWindow):
                 self.source.set_gate(**(params if params is not None else {"enabled": False}))
             elif name == "print_mode":
                 self.source.set_print_mode(settings.print_mode)
+            elif name in ("output_gain_db", "limiter"):
+                if settings.mode != "preview":  # a preview plays nothing
+                    self.source.set_output(settings.output_gain_db, settings.limiter)
             else:  # where the audio comes from or goes to: a new source
                 self.start()
         except SourceError as exc:
             self.show_error(str(exc))
             if name == "model" and self.source is not None:
                 self._show_running_model(self.source)
+
+    # ---- recording ---------------------------------------------------------------------------
+
+    def set_recording(self, on: bool) -> None:
+        """Start writing the denoised signal to a new take in the recordings folder, or finish the take."""
+        if on and self.recorder is None and self.source is not None:
+            folder = recordings_folder(self.store)
+            path = folder / time.strftime("take-%Y%m%d-%H%M%S.flac")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for k in range(2, 100):
+                    if not path.exists():
+                        break
+                    path = folder / f"{path.stem.rsplit('~', 1)[0]}~{k}.flac"
+                self.recorder = TapRecorder(path, self.source.sample_rate)
+            except (OSError, AudioFileError) as exc:
+                self.show_error(f"cannot record in {folder}: {exc}")
+                on = False
+            else:
+                self.statusBar().showMessage(f"recording to {path}")
+        elif not on and self.recorder is not None:
+            recorder, self.recorder = self.recorder, None
+            try:
+                recorder.close()
+                self.statusBar().showMessage(f"recorded {recorder.seconds:.1f} s to {recorder.path}", 10000)
+            except OSError as exc:
+                self.show_error(f"cannot finish the recording {recorder.path}: {exc}")
+        self.controls.set_recording(self.recorder is not None)
 
     # ---- the noise print -----------------------------------------------------------------------
 

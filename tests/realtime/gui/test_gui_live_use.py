@@ -102,3 +102,34 @@ def test_a_file_given_relative_is_remembered_absolute(tmp_path, note_file):
     assert result.returncode == 0, result.stderr
     remembered = load_settings(settings_store(settings), GuiSettings()).file_path
     assert Path(remembered).is_absolute() and Path(remembered) == note.resolve()
+
+
+def test_the_record_button_writes_the_denoised_take_beside_the_settings(make_window, note_file, qtbot, store):
+    import soundfile as sf
+
+    from livedenoise.realtime.gui.gui_settings import recordings_folder
+
+    window = make_window(mode="preview", file_path=str(note_file(220.0)), model="identity")
+    assert window.start()
+    window.controls.record.click()
+    assert window.recorder is not None and window.controls.record.text() == "Stop recording"
+    qtbot.waitUntil(lambda: window.recorder.seconds > 1.0, timeout=READING_TIMEOUT_MS)
+    window.controls.record.click()
+    assert window.recorder is None and window.controls.record.text() == "Record"
+    takes = sorted(recordings_folder(store).glob("take-*.flac"))
+    assert len(takes) == 1 and "recorded" in window.statusBar().currentMessage()
+    audio, rate = sf.read(takes[0], dtype="float32")
+    assert rate == 48000 and audio.size > 48000 and np.abs(audio).max() > 0.1  # the note, not silence
+
+
+def test_output_gain_and_the_limit_reach_the_engine(jack_servers, make_window, note_file, qtbot):
+    jack_servers()
+    window = make_window(mode="file", file_path=str(note_file(220.0)), model="dsp")
+    assert window.start(), window.banner.text()
+    assert window.controls.limiter.isChecked() and window.controls.output_gain.isEnabled()
+    window.controls.output_gain.setValue(-6)
+    window.controls.limiter.setChecked(False)
+    engine = window.source.engine
+    qtbot.waitUntil(lambda: engine.state()["output_gain_db"] == -6.0 and not engine.state()["limiter"],
+                    timeout=READING_TIMEOUT_MS)
+    assert window.settings.output_gain_db == -6.0 and window.settings.limiter is False
