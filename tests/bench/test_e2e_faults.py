@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from components import require
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")

@@ -47,7 +47,8 @@ def test_file_refuses_an_existing_output_unless_told_to_overwrite(note, tmp_path
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600)])
 def test_tune_json_follows_the_umask(note, tmp_path, umask, mode):
     out = tmp_path / "readings.jsonl"
-    result = livedenoise("tune", "--file", note, "--model", "identity", "--json", out, preexec_fn=lambda: os.umask(umask))
+    result = livedenoise("tune", "--file", note, "--model", "identity", "--json", out,
+                         preexec_fn=lambda: os.umask(umask))
     assert result.returncode == 0, result.stderr
     assert out.stat().st_mode & 0o777 == mode
 
