@@ -48,6 +48,23 @@ MAX_BACKOFF_MS = 1000.0
 WARM_UP_S = 0.2
 
 
+def warm_model_thread(denoiser: StreamingDenoiser, seconds: float = WARM_UP_S) -> None:
+    """Start ``denoiser``'s model thread (where it steps on one) and step it on ``seconds`` of silence, paced
+    as a stream would, then reset: a model switched to mid-stream starts with its thread awake, as the
+    first model does after ``EngineCallback.warm_up``. Off the audio thread (a loader's)."""
+    denoiser.start_worker()
+    if denoiser.worker is None:
+        return
+    hop = np.zeros((denoiser.n_channels, denoiser.hop_samples), dtype=np.float32)
+    out = np.zeros_like(hop)
+    hop_s = denoiser.hop_samples / denoiser.sample_rate
+    for _ in range(max(1, round(seconds / hop_s))):
+        denoiser.process_into(hop, out)
+        time.sleep(hop_s)
+    denoiser.reset()
+    denoiser.n_late_masks = 0
+
+
 class EngineCallback:
     """Blocks of ``(channels, frames)`` float32 in, the same out, ``latency_samples`` later."""
 
@@ -239,9 +256,10 @@ class EngineCallback:
             raise RuntimeError("a model switch is already under way")
         denoiser.dry_on_model_error = True
         if self.model_in_callback:
+            denoiser.close()
             denoiser.mask_ahead = False
         else:
-            denoiser.start_worker()
+            denoiser.start_worker()  # (already running when ``warm_model_thread`` woke it)
         self._incoming = denoiser
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.engine.callback import EngineCallback
+from livedenoise.realtime.engine.callback import EngineCallback, warm_model_thread
 from livedenoise.realtime.engine.events import EngineError
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
@@ -222,7 +222,9 @@ class EngineChild:
         set_ordinary()  # threads inherit the main thread's real-time class: loading is not urgent
         s = self.settings
         try:
-            denoiser = StreamingDenoiser(open_live_runtime(name, s.provider), s.channels, mask_ahead=s.mask_ahead)
+            denoiser = StreamingDenoiser(open_live_runtime(name, s.provider), s.channels,
+                                         mask_ahead=s.mask_ahead and not self.callback.model_in_callback)
+            warm_model_thread(denoiser)  # switched to mid-stream with its thread awake, as the first model was
             result = (name, denoiser, "")
         except (*SETUP_ERRORS, RuntimeError) as exc:
             result = (name, None, str(exc))

@@ -490,3 +490,17 @@ def test_warming_up_wakes_the_models_thread_and_counts_none_of_it():
         assert callback.stats()["n_late_masks"] == 0 and callback.n_callbacks == 0
     finally:
         callback.close()
+
+
+def test_a_model_switched_to_arrives_with_its_thread_awake_and_nothing_counted():
+    from livedenoise.realtime.engine.callback import warm_model_thread
+
+    incoming = StreamingDenoiser(open_runtime("default"), 1, mask_ahead=True)
+    try:
+        warm_model_thread(incoming, 0.05)
+        worker = incoming.worker
+        assert worker is not None and worker.n_submitted == worker.n_stepped == 0 and incoming.n_late_masks == 0
+        out = incoming.process(np.zeros((1, 128 * 4), np.float32))
+        assert not np.any(out)  # its stream starts afresh: silence in, silence out
+    finally:
+        incoming.close()
