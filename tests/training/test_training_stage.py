@@ -1,6 +1,7 @@
 """The next default's training, kept in the repository between runs (training/stage/): it is
-generalize.toml's model, it holds weights only (no optimizer state goes into git), a run starts
-from it or resumes from it, and nothing in it or in its lineage heard a reserved package."""
+print.toml's model (the print-conditioned one, grown from the generalization recipe's end), it
+holds weights only (no optimizer state goes into git), a run starts from it or resumes from it, and
+nothing in it or in its lineage heard a reserved package."""
 
 import json
 import shutil
@@ -15,7 +16,7 @@ from livedenoise.training.packages import RESERVED_PACKAGES
 from livedenoise.training.train import train
 
 STAGE = Path(__file__).resolve().parents[2] / "training" / "stage"
-RECIPE = Path(__file__).resolve().parents[2] / "training" / "configs" / "generalize.toml"
+RECIPE = Path(__file__).resolve().parents[2] / "training" / "configs" / "print.toml"
 # What `train.keep_epochs` writes for each epoch: the weights, their card and the resolved config.
 WEIGHTS_ONLY_KEYS = {"model_config", "model_state", "card", "train_config"}
 
@@ -26,7 +27,7 @@ def stage():
     return model, checkpoint
 
 
-def test_the_stage_is_the_generalization_recipe_s_model_and_loss(stage):
+def test_the_stage_is_the_print_recipe_s_model_and_loss(stage):
     model, checkpoint = stage
     assert model.config == load_config(RECIPE).model
     stage_config = load_config(STAGE / "config.toml")
