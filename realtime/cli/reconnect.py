@@ -4,8 +4,9 @@ Two faults end a live engine: the audio device or its server goes away (the engi
 "device_lost" and its process exits, since PortAudio cannot reopen a server that died under it), or
 the engine process itself dies (a "crashed" event naming the signal or the error). Without
 ``--reconnect`` the command says which, in one line, and exits with status 1. With it, the command
-says so, then starts a fresh engine process every ``RETRY_PERIOD_S`` (the settings and the controls
-in use carry over) until one streams again or a stop is asked for.
+says so, then starts a fresh engine process (the settings and the controls in use carry over) until
+one streams again or a stop is asked for: after ``FIRST_RETRY_S``, then twice as long each time up to
+``MAX_RETRY_S``, since each try spawns a process that loads the model (a second of a core).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from livedenoise.realtime.engine.events import EngineEvent
 from livedenoise.realtime.engine.process import EngineError, EngineProcess
 
 FAULT_KINDS = ("device_lost", "crashed")
-RETRY_PERIOD_S = 2.0
+FIRST_RETRY_S = 1.0
+MAX_RETRY_S = 16.0
 POLL_S = 0.1
 
 
@@ -43,13 +45,15 @@ def fault_line(events: list[EngineEvent], engine: EngineProcess) -> str:
 
 def resume(engine: EngineProcess, stop_requested: Callable[[], bool]) -> bool:
     """Start a fresh engine process until one streams; False when a stop was asked for first."""
+    wait_s = FIRST_RETRY_S
     while not stop_requested():
         try:
             engine.restart()
             return True
         except EngineError:
             pass  # not back yet: no device, no server, or it refused the stream
-        deadline = time.monotonic() + RETRY_PERIOD_S
+        deadline = time.monotonic() + wait_s
+        wait_s = min(2 * wait_s, MAX_RETRY_S)
         while time.monotonic() < deadline and not stop_requested():
             time.sleep(POLL_S)
     return False
