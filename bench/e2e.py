@@ -42,10 +42,10 @@ from scipy.signal import max_len_seq
 
 from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.engine.devices import find_device, release_portaudio
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.noise_print import NoisePrint, print_from_audio
 from livedenoise.realtime.output_files import output_path
 
@@ -113,8 +113,13 @@ class LoopbackProbe:
         self._n_done = 0
         self.sample_rate = sample_rate
         self.stream = sd.Stream(
-            samplerate=sample_rate, blocksize=blocksize, device=device, channels=1, dtype="float32",
-            latency="low", callback=self._callback,
+            samplerate=sample_rate,
+            blocksize=blocksize,
+            device=device,
+            channels=1,
+            dtype="float32",
+            latency="low",
+            callback=self._callback,
         )
         self.stream.start()
         self.input_port, self.output_port = client_ports(client_name)
@@ -179,7 +184,9 @@ def count_window(server: DummyJackServer, client: str, seconds: float, wait=None
         "n_unfinished": unfinished1.get(client, 0) - unfinished0.get(client, 0),
         "n_server_xruns": n_all + driver1 - driver0,
         "n_driver_xruns": driver1 - driver0,
-        "n_unfinished_by_client": {k: v - unfinished0.get(k, 0) for k, v in unfinished1.items() if v > unfinished0.get(k, 0)},
+        "n_unfinished_by_client": {
+            k: v - unfinished0.get(k, 0) for k, v in unfinished1.items() if v > unfinished0.get(k, 0)
+        },
     }
 
 
@@ -190,7 +197,9 @@ def c_client_running(server: DummyJackServer):
     try:
         server.sleep(SETTLE_S)
         if client.poll() is not None:
-            raise JackServerError(f"{C_CLIENT} exited at once (code {client.returncode}): is jackd2's example client installed?")
+            raise JackServerError(
+                f"{C_CLIENT} exited at once (code {client.returncode}): is jackd2's example client installed?"
+            )
         yield
     finally:
         client.terminate()
@@ -229,8 +238,12 @@ def measure_print_swaps(server: DummyJackServer, engine: EngineProcess, n_swaps:
     and the swaps the engine confirmed."""
     prints = swap_prints()
     interval_s = max(seconds / n_swaps, 2 * PRINT_SWAP_WINDOW_S)
-    counts = {"n_unfinished": 0, "n_c_client_unfinished": 0, "n_unfinished_without": 0,
-              "n_c_client_unfinished_without": 0}
+    counts = {
+        "n_unfinished": 0,
+        "n_c_client_unfinished": 0,
+        "n_unfinished_without": 0,
+        "n_c_client_unfinished_without": 0,
+    }
 
     def count(suffix: str, wait) -> None:
         before = server.n_unfinished()
@@ -261,16 +274,27 @@ def measure_print_swaps(server: DummyJackServer, engine: EngineProcess, n_swaps:
     }
 
 
-def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: float, gui: bool,
-                   alongside: bool = False, print_swaps: int = 0) -> dict:
+def measure_engine(
+    server: DummyJackServer,
+    settings: EngineSettings,
+    seconds: float,
+    gui: bool,
+    alongside: bool = False,
+    print_swaps: int = 0,
+) -> dict:
     """The engine process with the probe looped through it: round trip, then counted windows
     (``alongside``: with the C client running at the same time; ``print_swaps``: a window of print swaps)."""
     engine = EngineProcess(settings)
     engine.start()
     try:
         state = engine.state()
-        probe = LoopbackProbe(find_device(settings.input_device, "input").index, server.sample_rate, settings.blocksize,
-                              max_seconds=4.0, client_name=PROBE_CLIENT)
+        probe = LoopbackProbe(
+            find_device(settings.input_device, "input").index,
+            server.sample_rate,
+            settings.blocksize,
+            max_seconds=4.0,
+            client_name=PROBE_CLIENT,
+        )
         try:
             wire_loop(ENGINE_CLIENT, probe)
             lags = measure_lags(probe)
@@ -315,9 +339,24 @@ def measure_engine(server: DummyJackServer, settings: EngineSettings, seconds: f
 def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: float, alongside: bool = False) -> dict:
     """``livedenoise run`` as a user starts it, in its own process with its status line, counted for
     ``seconds`` once its stream runs (``alongside``: with the C client running at the same time)."""
-    command = [sys.executable, "-m", "livedenoise.realtime.cli.main", "run", "--input", settings.input_device,
-               "--output", settings.output_device, "--blocksize", str(settings.blocksize), "--model", settings.model,
-               "--provider", settings.provider, "--strength-db", str(settings.strength_db)]
+    command = [
+        sys.executable,
+        "-m",
+        "livedenoise.realtime.cli.main",
+        "run",
+        "--input",
+        settings.input_device,
+        "--output",
+        settings.output_device,
+        "--blocksize",
+        str(settings.blocksize),
+        "--model",
+        settings.model,
+        "--provider",
+        settings.provider,
+        "--strength-db",
+        str(settings.strength_db),
+    ]
     if not settings.mask_ahead:
         command.append("--same-hop-mask")
     # A file, not a pipe: the status line is rewritten four times a second and nobody drains a pipe.
@@ -338,8 +377,10 @@ def measure_run_cli(server: DummyJackServer, settings: EngineSettings, seconds: 
         log.seek(0)
         output = log.read()
         if process.returncode == -signal.SIGKILL:
-            raise EngineError(f"livedenoise run did not stop within {RUN_CLI_STOP_TIMEOUT_S:.0f} s of Ctrl-C; "
-                              f"its output ended: {output[-1000:].strip()}")
+            raise EngineError(
+                f"livedenoise run did not stop within {RUN_CLI_STOP_TIMEOUT_S:.0f} s of Ctrl-C; "
+                f"its output ended: {output[-1000:].strip()}"
+            )
         lines = output.splitlines()
     # its own closing account: "ran N s: load ... | xruns ... | overloads ..."
     summary = next((line for line in reversed(lines) if line.startswith("ran ")), "")
@@ -385,28 +426,58 @@ def _busy() -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--blocksize", type=int_in_range(1, 8192), default=128,
-                        help="JACK period and engine block, 1-8192 (default 128)")
-    parser.add_argument("--sample-rate", type=int, choices=SERVER_RATES, default=48000,
-                        help="the JACK server's rate; the engine resamples to and from the model's 48 kHz "
-                        "(default 48000)")
+    parser.add_argument(
+        "--blocksize",
+        type=int_in_range(1, 8192),
+        default=128,
+        help="JACK period and engine block, 1-8192 (default 128)",
+    )
+    parser.add_argument(
+        "--sample-rate",
+        type=int,
+        choices=SERVER_RATES,
+        default=48000,
+        help="the JACK server's rate; the engine resamples to and from the model's 48 kHz (default 48000)",
+    )
     add_model_arguments(parser)
     add_mask_timing_argument(parser)
-    parser.add_argument("--seconds", type=positive_float, default=20.0, help="length of each counted window (default 20)")
+    parser.add_argument(
+        "--seconds", type=positive_float, default=20.0, help="length of each counted window (default 20)"
+    )
     parser.add_argument("--baseline", action="store_true", help=f"first run {C_CLIENT} for as long, on the same server")
-    parser.add_argument("--alongside", action="store_true",
-                        help=f"also run {C_CLIENT} during the engine's window: both counted under the same load")
+    parser.add_argument(
+        "--alongside",
+        action="store_true",
+        help=f"also run {C_CLIENT} during the engine's window: both counted under the same load",
+    )
     parser.add_argument("--gui", action="store_true", help="count a second window with the desktop app open")
-    parser.add_argument("--run-cli", action="store_true",
-                        help="count one more window with `livedenoise run` in its own process, as a user starts it")
-    parser.add_argument("--print-swaps", type=int_in_range(0, 1000), default=0, metavar="N",
-                        help=f"swap the engine's noise print N times in one more window beside {C_CLIENT}, counting "
-                        f"the unfinished cycles in the {PRINT_SWAP_WINDOW_S:g} s after each swap (default 0: none)")
-    parser.add_argument("--starts", type=int_in_range(0, 100), default=0, metavar="N",
-                        help=f"start and stop {C_CLIENT} and then the engine process N times, counting what each start "
-                        "and each stop cost the server (default 0: none)")
-    parser.add_argument("--load-procs", type=int_in_range(0, 64), default=0,
-                        help="busy processes to run through every phase, 0-64 (default 0)")
+    parser.add_argument(
+        "--run-cli",
+        action="store_true",
+        help="count one more window with `livedenoise run` in its own process, as a user starts it",
+    )
+    parser.add_argument(
+        "--print-swaps",
+        type=int_in_range(0, 1000),
+        default=0,
+        metavar="N",
+        help=f"swap the engine's noise print N times in one more window beside {C_CLIENT}, counting "
+        f"the unfinished cycles in the {PRINT_SWAP_WINDOW_S:g} s after each swap (default 0: none)",
+    )
+    parser.add_argument(
+        "--starts",
+        type=int_in_range(0, 100),
+        default=0,
+        metavar="N",
+        help=f"start and stop {C_CLIENT} and then the engine process N times, counting what each start "
+        "and each stop cost the server (default 0: none)",
+    )
+    parser.add_argument(
+        "--load-procs",
+        type=int_in_range(0, 64),
+        default=0,
+        help="busy processes to run through every phase, 0-64 (default 0)",
+    )
     parser.add_argument("--json", type=output_path, default=None, help="write the figures here")
 
 
@@ -426,9 +497,15 @@ def run(args: argparse.Namespace) -> int:
         p.start()
     try:
         baseline = measure_c_client(server, args.seconds) if args.baseline else None
-        settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize,
-                                  model=args.model, provider=args.provider, strength_db=args.strength_db,
-                                  mask_ahead=not args.same_hop_mask)
+        settings = EngineSettings(
+            input_device="system",
+            output_device="system",
+            blocksize=args.blocksize,
+            model=args.model,
+            provider=args.provider,
+            strength_db=args.strength_db,
+            mask_ahead=not args.same_hop_mask,
+        )
         engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside, args.print_swaps)
         run_cli = measure_run_cli(server, settings, args.seconds, args.alongside) if args.run_cli else None
         starts = measure_starts(server, settings, args.starts) if args.starts else None
@@ -449,11 +526,21 @@ def run(args: argparse.Namespace) -> int:
             else:
                 os.environ[key] = value
     latency = engine.pop("latency")
-    result = {"model": args.model, "provider": args.provider, "strength_db": args.strength_db,
-              "blocksize": args.blocksize, "sample_rate": args.sample_rate, "seconds": args.seconds,
-              "n_load_procs": args.load_procs,
-              "alongside": args.alongside, "latency": latency, "baseline": baseline, "engine": engine,
-              "run_cli": run_cli, "starts": starts}
+    result = {
+        "model": args.model,
+        "provider": args.provider,
+        "strength_db": args.strength_db,
+        "blocksize": args.blocksize,
+        "sample_rate": args.sample_rate,
+        "seconds": args.seconds,
+        "n_load_procs": args.load_procs,
+        "alongside": args.alongside,
+        "latency": latency,
+        "baseline": baseline,
+        "engine": engine,
+        "run_cli": run_cli,
+        "starts": starts,
+    }
     print(report(result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2))
@@ -483,30 +570,41 @@ def report(result: dict) -> str:
         own = "-" if counts is None else f"{counts['n_engine_xruns']}"
         overloads = "-" if counts is None else f"{counts['n_overloads']}"
         late = "-" if counts is None else f"{counts['n_late_masks']}"
-        timing = "-" if counts is None else (
-            f"{counts['callback_p50_us']:.0f}/{counts['callback_p99_us']:.0f}/{counts['callback_max_us']:.0f}")
-        lines.append(f"{name:<28}{window['n_unfinished']:>11}{window['n_server_xruns']:>14}{own:>14}{overloads:>11}"
-                     f"{late:>12}  {timing}")
+        timing = (
+            "-"
+            if counts is None
+            else (f"{counts['callback_p50_us']:.0f}/{counts['callback_p99_us']:.0f}/{counts['callback_max_us']:.0f}")
+        )
+        lines.append(
+            f"{name:<28}{window['n_unfinished']:>11}{window['n_server_xruns']:>14}{own:>14}{overloads:>11}"
+            f"{late:>12}  {timing}"
+        )
     floor = 3 * result["seconds"] / 30.0
     if result["baseline"] is not None:
         reference = max(result["baseline"]["n_unfinished"], floor)
-        lines.append(f"engine / C client unfinished: {engine['n_unfinished'] / reference:.2f} "
-                     f"(C client floored at 3 per 30 s; target <= 1.5)")
+        lines.append(
+            f"engine / C client unfinished: {engine['n_unfinished'] / reference:.2f} "
+            f"(C client floored at 3 per 30 s; target <= 1.5)"
+        )
         if run_cli is not None:
             lines.append(f"livedenoise run / C client unfinished: {run_cli['n_unfinished'] / reference:.2f}")
     if result["alongside"]:
         for name, window in (("the engine", engine), ("livedenoise run", run_cli)):
             if window is not None:
                 n_c = window["n_c_client_unfinished"]
-                lines.append(f"{C_CLIENT} alongside {name}, same window: {n_c} unfinished; {name} / C client "
-                             f"{window['n_unfinished'] / max(n_c, floor):.2f}")
+                lines.append(
+                    f"{C_CLIENT} alongside {name}, same window: {n_c} unfinished; {name} / C client "
+                    f"{window['n_unfinished'] / max(n_c, floor):.2f}"
+                )
     swaps = engine.get("print_swaps")
     if swaps is not None:
-        lines.append(f"print swaps: {swaps['n_confirmed']} of {swaps['n_swaps']} confirmed by the engine; unfinished "
-                     f"cycles in the {swaps['window_s']:g} s after each swap: engine {swaps['n_unfinished']}, "
-                     f"{C_CLIENT} {swaps['n_c_client_unfinished']} (target: engine 0); in as long before each, "
-                     f"no swap: engine {swaps['n_unfinished_without']}, {C_CLIENT} "
-                     f"{swaps['n_c_client_unfinished_without']}")
+        lines.append(
+            f"print swaps: {swaps['n_confirmed']} of {swaps['n_swaps']} confirmed by the engine; unfinished "
+            f"cycles in the {swaps['window_s']:g} s after each swap: engine {swaps['n_unfinished']}, "
+            f"{C_CLIENT} {swaps['n_c_client_unfinished']} (target: engine 0); in as long before each, "
+            f"no swap: engine {swaps['n_unfinished_without']}, {C_CLIENT} "
+            f"{swaps['n_c_client_unfinished_without']}"
+        )
         lines.extend(f"print swap error: {message}" for message in swaps["errors"])
     if run_cli is not None and run_cli["summary"]:
         lines.append(f"livedenoise run's own summary: {run_cli['summary']}")

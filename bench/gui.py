@@ -41,8 +41,12 @@ def measure(model: str, seconds: float, provider: str = "cpu", strength_db: floa
 
     app = application(headless=True)
     with tempfile.TemporaryDirectory() as folder:
-        window = open_window(settings_store(Path(folder) / "gui.ini"),
-                             {"mode": "preview", "model": model, "strength_db": strength_db}, provider=provider, devices=[])
+        window = open_window(
+            settings_store(Path(folder) / "gui.ini"),
+            {"mode": "preview", "model": model, "strength_db": strength_db},
+            provider=provider,
+            devices=[],
+        )
         try:
             if not window.start():
                 raise SystemExit(f"livedenoise bench gui: error: {window.banner.text()}")
@@ -79,14 +83,24 @@ def measure(model: str, seconds: float, provider: str = "cpu", strength_db: floa
 def run(args: argparse.Namespace) -> int:
     rows = [measure(model, args.seconds, args.provider, args.strength_db) for model in model_list(args)]
     load_1min = os.getloadavg()[0]
-    print(f"gui frame rate, off screen, {rows[0]['window'][0]}x{rows[0]['window'][1]} window, file preview; "
-          f"load average {load_1min:.1f} on {os.cpu_count()} cores")
+    print(
+        f"gui frame rate, off screen, {rows[0]['window'][0]}x{rows[0]['window'][1]} window, file preview; "
+        f"load average {load_1min:.1f} on {os.cpu_count()} cores"
+    )
     print(f"{'model':<10} {'fps median':>10} {'fps min':>8} {'preview load':>13}")
     for row in rows:
         print(f"{row['model']:<10} {row['fps_median']:>10.1f} {row['fps_min']:>8d} {100 * row['preview_load']:>12.0f}%")
-    args.json.write_text(json.dumps({
-        "version": __version__, "machine": platform.machine(), "cpu_count": os.cpu_count(),
-        "load_average_1min": load_1min, "rows": rows,
-    }, indent=2))
+    args.json.write_text(
+        json.dumps(
+            {
+                "version": __version__,
+                "machine": platform.machine(),
+                "cpu_count": os.cpu_count(),
+                "load_average_1min": load_1min,
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
     print(f"figures written to {args.json}")
     return 0

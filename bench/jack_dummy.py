@@ -69,8 +69,10 @@ class DummyJackServer:
     def check_alive(self) -> None:
         """Raise ``JackServerError`` if the server has stopped (killed, or crashed) under the bench."""
         if not self.alive:
-            raise JackServerError(f"the JACK server {self.name} stopped mid-run (exit code {self.process.returncode}); "
-                                  "the figures of this run are lost")
+            raise JackServerError(
+                f"the JACK server {self.name} stopped mid-run (exit code {self.process.returncode}); "
+                "the figures of this run are lost"
+            )
 
     def sleep(self, seconds: float) -> None:
         """``time.sleep(seconds)``, cut short by ``JackServerError`` when the server stops meanwhile."""

@@ -17,12 +17,12 @@ import numpy as np
 
 from livedenoise.realtime import __version__
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.runtimes.model_choice import open_runtime
-from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
-from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.output_files import output_path
+from livedenoise.realtime.runtimes.model_choice import open_runtime
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 
 def test_signal(sample_rate: int, n_channels: int, seconds: float) -> np.ndarray:
@@ -35,8 +35,9 @@ def test_signal(sample_rate: int, n_channels: int, seconds: float) -> np.ndarray
     return (chord + 0.01 * noise).astype(np.float32)
 
 
-def measure(model: str, hop_samples: int, seconds: float, n_channels: int, provider: str, strength_db: float
-            ) -> tuple[dict, Latency]:
+def measure(
+    model: str, hop_samples: int, seconds: float, n_channels: int, provider: str, strength_db: float
+) -> tuple[dict, Latency]:
     runtime = open_runtime(model, provider=provider, hop_samples=hop_samples)
     denoiser = StreamingDenoiser(runtime, n_channels=n_channels, strength_db=strength_db)
     audio = test_signal(runtime.card.sample_rate, n_channels, seconds)
@@ -62,12 +63,15 @@ def measure(model: str, hop_samples: int, seconds: float, n_channels: int, provi
 def configure(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser, several=("default", "dsp", "identity"))
     parser.add_argument(
-        "--hops", default="128",
+        "--hops",
+        default="128",
         help="comma-separated hop sizes in samples (default 128; a trained model runs at its own hop only)",
     )
     parser.add_argument("--seconds", type=positive_float, default=20.0, help="audio per measurement")
     parser.add_argument("--channels", type=int_in_range(1, 64), default=1)
-    parser.add_argument("--json", type=output_path, default=Path("bench-latency.json"), help="where to write the figures")
+    parser.add_argument(
+        "--json", type=output_path, default=Path("bench-latency.json"), help="where to write the figures"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

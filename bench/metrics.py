@@ -14,8 +14,9 @@ taken as one signal), estimate and reference aligned sample for sample.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

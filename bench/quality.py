@@ -44,9 +44,10 @@ import json
 import platform
 import sys
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -108,22 +109,28 @@ def load_devset(folder: str | Path, per_cell: int | None = None) -> dict[str, An
         examples = devset["examples"]
         sample_rate = int(devset["sample_rate"])
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise DevsetError(f"{path} is not a dev-set manifest ({type(exc).__name__}: {exc}); rebuild it with "
-                          "`livedenoise data devset`") from exc
+        raise DevsetError(
+            f"{path} is not a dev-set manifest ({type(exc).__name__}: {exc}); rebuild it with `livedenoise data devset`"
+        ) from exc
     for n, example in enumerate(examples):
         part = example.get("part") if isinstance(example, dict) else None
         if part not in REQUIRED_KEYS:
-            raise DevsetError(f"{path}: example {n} has no known part (one of {', '.join(REQUIRED_KEYS)}); rebuild it "
-                              "with `livedenoise data devset`")
+            raise DevsetError(
+                f"{path}: example {n} has no known part (one of {', '.join(REQUIRED_KEYS)}); rebuild it "
+                "with `livedenoise data devset`"
+            )
         missing = [key for key in REQUIRED_KEYS[part] if key not in example]
         if missing:
-            raise DevsetError(f"{path}: example {n} ({part}) lacks {', '.join(missing)}; rebuild it with "
-                              "`livedenoise data devset`")
+            raise DevsetError(
+                f"{path}: example {n} ({part}) lacks {', '.join(missing)}; rebuild it with `livedenoise data devset`"
+            )
         try:
             named = [example[key] for key in ("input", "clean", "noise") if key in example] + print_files(example)
         except (KeyError, TypeError) as exc:
-            raise DevsetError(f"{path}: example {example['id']} has a damaged print record ({exc}); rebuild it with "
-                              "`livedenoise data devset`") from exc
+            raise DevsetError(
+                f"{path}: example {example['id']} has a damaged print record ({exc}); rebuild it with "
+                "`livedenoise data devset`"
+            ) from exc
         for relative in named:
             if not (folder / relative).is_file():
                 raise DevsetError(f"{path}: example {example['id']} names {relative}, which is missing")
@@ -257,7 +264,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "tuner": {
             **{name: _pooled(tuner, f"tuner_{name}") for name in ("clean", "in", "out")},
             "by_snr_db": {
-                f"{s:g}": {name: _pooled(tuner_by_snr[s], f"tuner_{name}")["hit_rate"] for name in ("clean", "in", "out")}
+                f"{s:g}": {
+                    name: _pooled(tuner_by_snr[s], f"tuner_{name}")["hit_rate"] for name in ("clean", "in", "out")
+                }
                 for s in sorted(tuner_by_snr)
             },
             "n_examples": len(tuner),
@@ -276,8 +285,16 @@ def result_name(model: str, print_mode: str = "none") -> str:
     return model if print_mode == "none" else f"{model} +{print_mode} print"
 
 
-def evaluate(model: str, folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
-             progress: bool = True, provider: str = "cpu", print_mode: str = "none") -> dict[str, Any]:
+def evaluate(
+    model: str,
+    folder: Path,
+    devset: dict[str, Any],
+    strength_db: float,
+    inputs: _InputScores,
+    progress: bool = True,
+    provider: str = "cpu",
+    print_mode: str = "none",
+) -> dict[str, Any]:
     """Run ``model`` (a model, or a peer by name) over the dev set with the prints of ``print_mode``
     (``bench/print_modes.py``); summary, timing and per-example rows."""
     front = open_front_end(model, strength_db, provider)
@@ -319,8 +336,9 @@ def _clean_part(example: dict[str, Any], folder: Path, noisy: np.ndarray) -> np.
     return read_mono(folder, example["clean"])
 
 
-def evaluate_oracles(folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores,
-                     progress: bool = True) -> list[dict[str, Any]]:
+def evaluate_oracles(
+    folder: Path, devset: dict[str, Any], strength_db: float, inputs: _InputScores, progress: bool = True
+) -> list[dict[str, Any]]:
     """The oracle gains (``oracle.ORACLES``) over the dev set, one result per oracle, as ``evaluate``
     gives them for a model."""
     from livedenoise.bench import oracle
@@ -329,9 +347,10 @@ def evaluate_oracles(folder: Path, devset: dict[str, Any], strength_db: float, i
     rows: dict[str, list] = {name: [] for name in oracle.ORACLES}
     for example in tqdm(devset["examples"], desc="oracle", unit="example", disable=not progress):
         noisy = read_mono(folder, example["input"])
-        outputs = oracle.oracle_outputs(noisy, _clean_part(example, folder, noisy), sample_rate, strength_db,
-                                        list(oracle.ORACLES.values()))
-        for name, out in zip(oracle.ORACLES, outputs):
+        outputs = oracle.oracle_outputs(
+            noisy, _clean_part(example, folder, noisy), sample_rate, strength_db, list(oracle.ORACLES.values())
+        )
+        for name, out in zip(oracle.ORACLES, outputs, strict=True):
             rows[name].append(score_example(example, folder, lambda audio, out=out: out, inputs))
     return [
         {
@@ -382,11 +401,15 @@ def tables(results: list[dict[str, Any]], markdown: bool) -> str:
 
     def table(header: list[str], rows: list[list[str]]) -> list[str]:
         if markdown:
-            return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
-        widths = [max(len(c) for c in column) for column in zip(header, *rows)]
+            return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+                "| " + " | ".join(r) + " |" for r in rows
+            ]
+        widths = [max(len(c) for c in column) for column in zip(header, *rows, strict=True)]
 
         def line(cells: list[str]) -> str:
-            return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+            return "  ".join(
+                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
 
         return [line(header)] + [line(r) for r in rows]
 
@@ -395,22 +418,47 @@ def tables(results: list[dict[str, Any]], markdown: bool) -> str:
     if results:
         out += heading(results[0]["headline"]["name"])
     out += table(
-        ["model", "print", "SI-SDRi dB", "SI-SDR in", "SI-SDR out", "LSD in", "LSD out", "transparency dB",
-         "attenuation dB", "tuner clean", "tuner in", "tuner out", "latency ms", "RTF"],
+        [
+            "model",
+            "print",
+            "SI-SDRi dB",
+            "SI-SDR in",
+            "SI-SDR out",
+            "LSD in",
+            "LSD out",
+            "transparency dB",
+            "attenuation dB",
+            "tuner clean",
+            "tuner in",
+            "tuner out",
+            "latency ms",
+            "RTF",
+        ],
         [
             [
-                r["model"], r.get("print", "none"), _fmt(r["headline"]["si_sdri_db"]),
-                _fmt(r["overall"]["si_sdr_in_db"]), _fmt(r["overall"]["si_sdr_out_db"]),
-                _fmt(r["overall"]["lsd_in_db"]), _fmt(r["overall"]["lsd_out_db"]),
-                _fmt(r["transparency"]["si_sdr_db"]), _fmt(r["attenuation"]["mean_db"]),
-                _tuner_cell(r, "clean"), _tuner_cell(r, "in"), _tuner_cell(r, "out"), _latency_cell(r),
+                r["model"],
+                r.get("print", "none"),
+                _fmt(r["headline"]["si_sdri_db"]),
+                _fmt(r["overall"]["si_sdr_in_db"]),
+                _fmt(r["overall"]["si_sdr_out_db"]),
+                _fmt(r["overall"]["lsd_in_db"]),
+                _fmt(r["overall"]["lsd_out_db"]),
+                _fmt(r["transparency"]["si_sdr_db"]),
+                _fmt(r["attenuation"]["mean_db"]),
+                _tuner_cell(r, "clean"),
+                _tuner_cell(r, "in"),
+                _tuner_cell(r, "out"),
+                _latency_cell(r),
                 _fmt(r["real_time_factor"], ".3f"),
             ]
             for r in results
         ],
     )
     models = [result_name(r["model"], r.get("print", "none")) for r in results]
-    for title, key in (("SI-SDR improvement (dB) by noise type", "by_noise_type"), ("SI-SDR improvement (dB) by input SNR", "by_snr_db")):
+    for title, key in (
+        ("SI-SDR improvement (dB) by noise type", "by_noise_type"),
+        ("SI-SDR improvement (dB) by input SNR", "by_snr_db"),
+    ):
         groups = list(results[0][key]) if results else []
         out += heading(title)
         out += table(
@@ -422,7 +470,9 @@ def tables(results: list[dict[str, Any]], markdown: bool) -> str:
         )
     types = list(results[0]["attenuation"]["by_noise_type"]) if results else []
     out += heading("Attenuation of noise alone (dB)")
-    out += table(["noise type"] + models, [[t] + [_fmt(r["attenuation"]["by_noise_type"][t]) for r in results] for t in types])
+    out += table(
+        ["noise type"] + models, [[t] + [_fmt(r["attenuation"]["by_noise_type"][t]) for r in results] for t in types]
+    )
     return "\n".join(out) + "\n"
 
 
@@ -456,30 +506,54 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--set", dest="devset", type=Path, action="append", default=None,
+        "--set",
+        dest="devset",
+        type=Path,
+        action="append",
+        default=None,
         help="dev-set folder with devset.json, repeatable, the first is the headline (default: "
-        + " and ".join(f"<data root>/{name}" for name in DEFAULT_SETS) + ", and the probe)",
+        + " and ".join(f"<data root>/{name}" for name in DEFAULT_SETS)
+        + ", and the probe)",
     )
-    parser.add_argument("--probe", action="store_true",
-                        help="the noise probe: alone, or with the --set dev sets")
-    parser.add_argument("--oracle", action="store_true",
-                        help="also score the oracle gains: the ideal gain per STFT bin (knows the clean music), "
-                        "and the same leaving the band below 200 or 500 Hz alone; with the probe, the ideal gain there")
+    parser.add_argument("--probe", action="store_true", help="the noise probe: alone, or with the --set dev sets")
     parser.add_argument(
-        "--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
+        "--oracle",
+        action="store_true",
+        help="also score the oracle gains: the ideal gain per STFT bin (knows the clean music), "
+        "and the same leaving the band below 200 or 500 Hz alone; with the probe, the ideal gain there",
+    )
+    parser.add_argument(
+        "--per-cell",
+        type=int_in_range(1, 10_000),
+        default=None,
+        metavar="N",
         help="only the first N examples of each cell (part, noise type, SNR) of each dev set: a quicker, smaller run "
         "(default: all)",
     )
-    add_model_arguments(parser, several=("default", "dsp"), also=(
-        f"or a peer: {', '.join(peers.PEERS)} (needs the [{peers.EXTRA}] extra: pip install 'livedenoise[{peers.EXTRA}]')"))
+    add_model_arguments(
+        parser,
+        several=("default", "dsp"),
+        also=(
+            f"or a peer: {', '.join(peers.PEERS)} "
+            f"(needs the [{peers.EXTRA}] extra: pip install 'livedenoise[{peers.EXTRA}]')"
+        ),
+    )
     parser.add_argument(
-        "--print", dest="print_modes", type=_print_modes, default=["none"], metavar="MODES",
+        "--print",
+        dest="print_modes",
+        type=_print_modes,
+        default=["none"],
+        metavar="MODES",
         help="noise-print modes, comma-separated: " + ", ".join(PRINT_MODES) + " (default: none, blind); all but none "
         "need a dev set with prints (format 4) and run the models and noisereduce, which take a print",
     )
-    parser.add_argument("--json", type=output_path, default=Path("bench-quality.json"), help="where to write the figures")
+    parser.add_argument(
+        "--json", type=output_path, default=Path("bench-quality.json"), help="where to write the figures"
+    )
     parser.add_argument("--markdown", type=output_path, default=None, help="also write the tables as Markdown")
-    parser.add_argument("--plot", type=output_path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)")
+    parser.add_argument(
+        "--plot", type=output_path, default=None, help="also draw SI-SDR improvement to this PNG (needs matplotlib)"
+    )
 
 
 def _print_modes(text: str) -> list[str]:
@@ -526,22 +600,25 @@ def probe_table(results: list[dict[str, Any]], markdown: bool) -> str:
         for column in ("stat", "mod", "note-noise", "note dB")
     ]
     rows = [
-        [band] + [
+        [band]
+        + [
             _fmt(r["by_band"][band][key], "6.1f")
             for r in results
             for key in ("stationary_db", "modulated_db", "note_noise_removed_db", "note_gain_db")
         ]
         for band in (results[0]["by_band"] if results else ())
     ]
-    title = (f"Noise probe: dB removed over the last {probe.MEASURE_S:g} s of {probe.PROBE_S:g} s; "
-             "note dB: gain of a sustained note on top (0 = kept)")
+    title = (
+        f"Noise probe: dB removed over the last {probe.MEASURE_S:g} s of {probe.PROBE_S:g} s; "
+        "note dB: gain of a sustained note on top (0 = kept)"
+    )
     if markdown:
         lines = ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
     else:
-        widths = [max(len(c) for c in column) for column in zip(header, *rows)]
+        widths = [max(len(c) for c in column) for column in zip(header, *rows, strict=True)]
         lines = ["", title] + [
-            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
             for cells in [header, *rows]
         ]
     return "\n".join(lines) + "\n"
@@ -576,8 +653,11 @@ def run(args: argparse.Namespace) -> int:
     if not folders and not args.probe:
         folders = default_sets()
         if not folders:
-            print("bench quality: no dev set under the data root; build them with `livedenoise data devset` "
-                  "or pass --set (--probe runs the probe alone)", file=sys.stderr)
+            print(
+                "bench quality: no dev set under the data root; build them with `livedenoise data devset` "
+                "or pass --set (--probe runs the probe alone)",
+                file=sys.stderr,
+            )
             return 2
     print_modes = args.print_modes
     devsets = []
@@ -588,9 +668,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"bench quality: {exc}", file=sys.stderr)
             return 2
         if print_modes != ["none"] and not has_prints(devset):
-            print(f"bench quality: --print {','.join(print_modes)} needs a dev set with noise prints (format "
-                  f"{DEVSET_PRINT_FORMAT}); {folder} is format {devset.get('format', '?')}: rebuild it with "
-                  "`livedenoise data devset --sources unseen --overwrite`", file=sys.stderr)
+            print(
+                f"bench quality: --print {','.join(print_modes)} needs a dev set with noise prints (format "
+                f"{DEVSET_PRINT_FORMAT}); {folder} is format {devset.get('format', '?')}: rebuild it with "
+                "`livedenoise data devset --sources unseen --overwrite`",
+                file=sys.stderr,
+            )
             return 2
         devsets.append((folder, devset))
     models = model_list(args)
@@ -608,8 +691,17 @@ def run(args: argparse.Namespace) -> int:
         for print_mode in print_modes:
             for model in models:
                 try:
-                    results.append(evaluate(model, folder, devset, args.strength_db, inputs, provider=args.provider,
-                                            print_mode=print_mode))
+                    results.append(
+                        evaluate(
+                            model,
+                            folder,
+                            devset,
+                            args.strength_db,
+                            inputs,
+                            provider=args.provider,
+                            print_mode=print_mode,
+                        )
+                    )
                 except ModelLoadError as exc:
                     _skip(skipped, result_name(model, print_mode), exc)
         if args.oracle:
@@ -618,32 +710,39 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n== {name}", end="")
         print(tables(results, markdown=False), end="")
         for model, difference in lead_in_vs_given(results).items():
-            print(f"{model}: the print learned from the lead-in scores {difference:+.2f} dB SI-SDRi against the "
-                  "given print")
+            print(
+                f"{model}: the print learned from the lead-in scores {difference:+.2f} dB SI-SDRi against the "
+                "given print"
+            )
         for s in devset.get("skipped", []):
             print(f"dev set lacks {s['part']}{' ' + s['noise_type'] if 'noise_type' in s else ''}: {s['reason']}")
         markdown.append(f"\n# {name}\n" + tables(results, markdown=True))
-        sets.append({
-            "name": name,
-            "devset": {
-                "path": str(folder),
-                "format": devset.get("format"),
-                "sources": devset.get("sources"),
-                "n_examples": len(devset["examples"]),
-                "per_cell": args.per_cell,
-                "manifest": devset.get("manifest"),
-                "seed": devset.get("seed"),
-                "skipped": devset.get("skipped", []),
-                "stationary_noise_types": devset.get("stationary_noise_types", []),
-            },
-            "models": {result_name(r["model"], r.get("print", "none")): r for r in results},
-            "lead_in_vs_given": lead_in_vs_given(results),
-        })
+        sets.append(
+            {
+                "name": name,
+                "devset": {
+                    "path": str(folder),
+                    "format": devset.get("format"),
+                    "sources": devset.get("sources"),
+                    "n_examples": len(devset["examples"]),
+                    "per_cell": args.per_cell,
+                    "manifest": devset.get("manifest"),
+                    "seed": devset.get("seed"),
+                    "skipped": devset.get("skipped", []),
+                    "stationary_noise_types": devset.get("stationary_noise_types", []),
+                },
+                "models": {result_name(r["model"], r.get("print", "none")): r for r in results},
+                "lead_in_vs_given": lead_in_vs_given(results),
+            }
+        )
     probe_results = []
     if with_probe:
         # Blind when asked to run blind; with a print of the probe's own noise when asked for any print.
-        probe_prints = [with_print for with_print in (False, True) if (print_modes != ["none"]) == with_print
-                        or (not with_print and "none" in print_modes)]
+        probe_prints = [
+            with_print
+            for with_print in (False, True)
+            if (print_modes != ["none"]) == with_print or (not with_print and "none" in print_modes)
+        ]
         for with_print in probe_prints:
             for model in models:
                 try:

@@ -83,40 +83,60 @@ def soak(server: DummyJackServer, settings: EngineSettings, seconds: float, peri
         engine.stop()
         client.terminate()
         client.wait(timeout=10)
-    whole = {key: sum(p[key] for p in periods) for key in
-             ("seconds", "n_unfinished", "n_c_client_unfinished", "n_xruns", "n_late_masks", "n_overloads", "n_hops")}
+    whole = {
+        key: sum(p[key] for p in periods)
+        for key in (
+            "seconds",
+            "n_unfinished",
+            "n_c_client_unfinished",
+            "n_xruns",
+            "n_late_masks",
+            "n_overloads",
+            "n_hops",
+        )
+    }
     whole["ratio"] = ratio(whole["n_unfinished"], whole["n_c_client_unfinished"], whole["seconds"])
     return {"periods": periods, "whole": whole, "rss_mb_start": memory_start, "rss_mb_end": memory_end}
 
 
 def period_line(k: int, period: dict) -> str:
-    return (f"{k:>4} {period['seconds'] / 60:6.1f} min  unfinished engine {period['n_unfinished']:>4}  "
-            f"{C_CLIENT} {period['n_c_client_unfinished']:>4}  ratio {period['ratio']:5.2f}  xruns "
-            f"{period['n_xruns']:>4}  late masks {period['n_late_masks']:>5}  overloads {period['n_overloads']:>3}")
+    return (
+        f"{k:>4} {period['seconds'] / 60:6.1f} min  unfinished engine {period['n_unfinished']:>4}  "
+        f"{C_CLIENT} {period['n_c_client_unfinished']:>4}  ratio {period['ratio']:5.2f}  xruns "
+        f"{period['n_xruns']:>4}  late masks {period['n_late_masks']:>5}  overloads {period['n_overloads']:>3}"
+    )
 
 
 def report(result: dict) -> str:
     whole, start, end = result["whole"], result["rss_mb_start"], result["rss_mb_end"]
     growth = {name: end[name] - start[name] for name in start}
-    return "\n".join([
-        f"soak: {whole['seconds'] / 60:.1f} min, block {result['blocksize']}, model {result['model']}; "
-        f"unfinished = cycles the server logged the client as not finished",
-        f"whole window: engine {whole['n_unfinished']}, {C_CLIENT} {whole['n_c_client_unfinished']}; ratio "
-        f"{whole['ratio']:.2f} (C client floored at {C_CLIENT_FLOOR_PER_30_S} per 30 s; target <= {TARGET_RATIO:g})",
-        f"engine: {whole['n_xruns']} xruns, {whole['n_late_masks']} late masks, {whole['n_overloads']} overloads "
-        f"in {whole['n_hops']} hops",
-        f"memory (RSS): engine {start['engine']:.1f} -> {end['engine']:.1f} MB ({growth['engine']:+.1f}), "
-        f"{C_CLIENT} {start['c_client']:.1f} -> {end['c_client']:.1f} MB ({growth['c_client']:+.1f}); "
-        f"target growth < {TARGET_GROWTH_MB:g} MB",
-    ])
+    return "\n".join(
+        [
+            f"soak: {whole['seconds'] / 60:.1f} min, block {result['blocksize']}, model {result['model']}; "
+            f"unfinished = cycles the server logged the client as not finished",
+            f"whole window: engine {whole['n_unfinished']}, {C_CLIENT} {whole['n_c_client_unfinished']}; ratio "
+            f"{whole['ratio']:.2f} (C client floored at {C_CLIENT_FLOOR_PER_30_S} per 30 s; "
+            f"target <= {TARGET_RATIO:g})",
+            f"engine: {whole['n_xruns']} xruns, {whole['n_late_masks']} late masks, {whole['n_overloads']} overloads "
+            f"in {whole['n_hops']} hops",
+            f"memory (RSS): engine {start['engine']:.1f} -> {end['engine']:.1f} MB ({growth['engine']:+.1f}), "
+            f"{C_CLIENT} {start['c_client']:.1f} -> {end['c_client']:.1f} MB ({growth['c_client']:+.1f}); "
+            f"target growth < {TARGET_GROWTH_MB:g} MB",
+        ]
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=positive_float, default=30.0, help="how long (default 30)")
-    parser.add_argument("--period-minutes", type=positive_float, default=5.0,
-                        help="count and print every this many minutes (default 5)")
-    parser.add_argument("--blocksize", type=int_in_range(1, 8192), default=128,
-                        help="JACK period and engine block, 1-8192 (default 128)")
+    parser.add_argument(
+        "--period-minutes", type=positive_float, default=5.0, help="count and print every this many minutes (default 5)"
+    )
+    parser.add_argument(
+        "--blocksize",
+        type=int_in_range(1, 8192),
+        default=128,
+        help="JACK period and engine block, 1-8192 (default 128)",
+    )
     add_model_arguments(parser)
     add_mask_timing_argument(parser)
     parser.add_argument("--json", type=output_path, default=None, help="write the figures here")
@@ -127,15 +147,22 @@ def run(args: argparse.Namespace) -> int:
         server = DummyJackServer(48000, args.blocksize)
     except JackServerError as exc:
         args.parser.exit(1, f"livedenoise bench soak: error: {exc}\n  hint: {SERVER_HINT}\n")
-    settings = EngineSettings(input_device="system", output_device="system", blocksize=args.blocksize,
-                              model=args.model, provider=args.provider, strength_db=args.strength_db,
-                              mask_ahead=not args.same_hop_mask)
+    settings = EngineSettings(
+        input_device="system",
+        output_device="system",
+        blocksize=args.blocksize,
+        model=args.model,
+        provider=args.provider,
+        strength_db=args.strength_db,
+        mask_ahead=not args.same_hop_mask,
+    )
     saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
     os.environ.update({k: v for k, v in server.env().items() if k in saved})
     try:
         print(f"{args.minutes:g} min beside {C_CLIENT}, counted every {args.period_minutes:g} min", flush=True)
-        result = soak(server, settings, 60 * args.minutes, 60 * args.period_minutes,
-                      say=lambda line: print(line, flush=True))
+        result = soak(
+            server, settings, 60 * args.minutes, 60 * args.period_minutes, say=lambda line: print(line, flush=True)
+        )
     except (EngineError, JackServerError) as exc:
         print(f"livedenoise bench soak: error: {exc}", file=sys.stderr)
         return 1

@@ -30,9 +30,11 @@ def count_during(server: DummyJackServer, action) -> tuple[dict, object]:
     server.check_alive()
     unfinished1, driver1 = server.n_unfinished(), server.n_driver_xruns()
     by_client = {k: v - unfinished0.get(k, 0) for k, v in unfinished1.items() if v > unfinished0.get(k, 0)}
-    return {"n_unfinished_by_client": by_client,
-            "n_server_xruns": sum(by_client.values()) + driver1 - driver0,
-            "n_driver_xruns": driver1 - driver0}, returned
+    return {
+        "n_unfinished_by_client": by_client,
+        "n_server_xruns": sum(by_client.values()) + driver1 - driver0,
+        "n_driver_xruns": driver1 - driver0,
+    }, returned
 
 
 def c_client_start_stop(server: DummyJackServer) -> dict:
@@ -96,17 +98,25 @@ def measure_starts(server: DummyJackServer, settings: EngineSettings, n_starts: 
 
 def starts_report(starts: dict) -> list[str]:
     """One line per start and per stop: each client's own unfinished cycles, and the server's in all."""
-    lines = [f"starts and stops, side by side (start: launch to {starts['settle_s']:g} s after it streams; stop: "
-             f"{starts['stop_window_s']:g} s after it is asked): unfinished cycles own / server total"]
+    lines = [
+        f"starts and stops, side by side (start: launch to {starts['settle_s']:g} s after it streams; stop: "
+        f"{starts['stop_window_s']:g} s after it is asked): unfinished cycles own / server total"
+    ]
     header = f"{'round':<7}{'C start':>12}{'C stop':>12}{'engine start':>14}{'engine stop':>13}  engine's own count"
     lines.append(header)
     for k, both in enumerate(starts["rounds"], start=1):
         c, e = both["c_client"], both["engine"]
-        cells = [_cell(c, "start", C_CLIENT), _cell(c, "stop", C_CLIENT), _cell(e, "start", ENGINE_CLIENT),
-                 _cell(e, "stop", ENGINE_CLIENT)]
+        cells = [
+            _cell(c, "start", C_CLIENT),
+            _cell(c, "stop", C_CLIENT),
+            _cell(e, "start", ENGINE_CLIENT),
+            _cell(e, "stop", ENGINE_CLIENT),
+        ]
         own = e["engine_counts"]
-        lines.append(f"{k:<7}{cells[0]:>12}{cells[1]:>12}{cells[2]:>14}{cells[3]:>13}  xruns {own['n_xruns']}, "
-                     f"late masks {own['n_late_masks']}, overloads {own['n_overloads']}")
+        lines.append(
+            f"{k:<7}{cells[0]:>12}{cells[1]:>12}{cells[2]:>14}{cells[3]:>13}  xruns {own['n_xruns']}, "
+            f"late masks {own['n_late_masks']}, overloads {own['n_overloads']}"
+        )
     return lines
 
 

@@ -73,8 +73,9 @@ def call_times_us(call, n_calls: int, sleep_s: float, self_timed: bool = False) 
     return times / 1000.0
 
 
-def measure(kernels: ModuleType, n_fft: int, hop_samples: int, n_channels: int, n_warm: int, n_cold: int,
-            sleep_s: float) -> dict:
+def measure(
+    kernels: ModuleType, n_fft: int, hop_samples: int, n_channels: int, n_warm: int, n_cold: int, sleep_s: float
+) -> dict:
     """Per-call figures of ``kernels``' analysis and synthesis (a module shaped like ``stft``)."""
     config = kernels.StftConfig(n_fft, hop_samples)
     analyzer = kernels.StftAnalyzer(config, n_channels)
@@ -107,8 +108,11 @@ def measure(kernels: ModuleType, n_fft: int, hop_samples: int, n_channels: int, 
             call_times_us(call, 200, 0.0, self_timed)  # compile and settle
             warm = call_times_us(call, n_warm, 0.0, self_timed)
             cold = call_times_us(call, n_cold, sleep_s, self_timed)
-            row[way] = {"warm_p50_us": float(np.median(warm)), "cold_p50_us": float(np.median(cold)),
-                        "cold_p90_us": float(np.percentile(cold, 90))}
+            row[way] = {
+                "warm_p50_us": float(np.median(warm)),
+                "cold_p50_us": float(np.median(cold)),
+                "cold_p90_us": float(np.percentile(cold, 90)),
+            }
         figures[name] = row
     return figures
 
@@ -119,18 +123,28 @@ def print_figures(rows: dict[str, dict]) -> None:
     for label, figures in rows.items():
         for name, row in figures.items():
             for way, f in row.items():
-                print(f"{label:>6} {name:<17} {way:<9} {f['warm_p50_us']:9.2f} {f['cold_p50_us']:9.2f} "
-                      f"{f['cold_p90_us']:9.2f}")
+                print(
+                    f"{label:>6} {name:<17} {way:<9} {f['warm_p50_us']:9.2f} {f['cold_p50_us']:9.2f} "
+                    f"{f['cold_p90_us']:9.2f}"
+                )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-fft", type=int_in_range(4, 1 << 16), default=1024, help="analysis window (default 1024)")
     parser.add_argument("--hop", type=int_in_range(1, 1 << 15), default=128, help="hop in samples (default 128)")
     parser.add_argument("--channels", type=int_in_range(1, 64), default=1)
-    parser.add_argument("--calls", type=int_in_range(10, 1_000_000), default=400,
-                        help="cold calls per kernel and way of calling (default 400; ten times as many warm)")
-    parser.add_argument("--sleep-ms", type=non_negative_float, default=1000 * PERIOD_S,
-                        help=f"sleep before each cold call (default {1000 * PERIOD_S:.2f}: one 128-sample period at 48 kHz)")
+    parser.add_argument(
+        "--calls",
+        type=int_in_range(10, 1_000_000),
+        default=400,
+        help="cold calls per kernel and way of calling (default 400; ten times as many warm)",
+    )
+    parser.add_argument(
+        "--sleep-ms",
+        type=non_negative_float,
+        default=1000 * PERIOD_S,
+        help=f"sleep before each cold call (default {1000 * PERIOD_S:.2f}: one 128-sample period at 48 kHz)",
+    )
     parser.add_argument("--json", type=output_path, help="also write the figures here")
 
 
@@ -140,10 +154,23 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         args.parser.error(f"--n-fft/--hop: {error}")
     figures = measure(stft, args.n_fft, args.hop, args.channels, 10 * args.calls, args.calls, args.sleep_ms / 1000)
-    print(f"n_fft {args.n_fft}, hop {args.hop}, {args.channels} channel(s), "
-          f"cold: {args.sleep_ms:.2f} ms sleep before each call")
+    print(
+        f"n_fft {args.n_fft}, hop {args.hop}, {args.channels} channel(s), "
+        f"cold: {args.sleep_ms:.2f} ms sleep before each call"
+    )
     print_figures({"stft": figures})
     if args.json:
-        args.json.write_text(json.dumps({"n_fft": args.n_fft, "hop_samples": args.hop, "n_channels": args.channels,
-                                         "sleep_ms": args.sleep_ms, **figures}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "n_fft": args.n_fft,
+                    "hop_samples": args.hop,
+                    "n_channels": args.channels,
+                    "sleep_ms": args.sleep_ms,
+                    **figures,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0

@@ -55,12 +55,12 @@ from livedenoise.bench.tuner_notes import (
 )
 from livedenoise.bench.tuner_scores import false_open_scores, gate_decisions, pluck_gate_scores, tuner_scores
 from livedenoise.realtime.cli.arg_types import int_in_range
+from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
 from livedenoise.realtime.gate import GateSettings
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.cli.model_flags import add_model_arguments, model_list
 from livedenoise.realtime.noise_print import print_from_audio
-from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.output_files import output_path
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 NOISY_INPUT = "none"
 BASE_FRONT_ENDS = (NOISY_INPUT, "dsp", "default")
@@ -98,7 +98,9 @@ class NoisyInput:
 
 def open_front_ends(names: list[str], strength_db: float, provider: str = "cpu") -> dict[str, FrontEnd]:
     """Each named front end; ``ModelLoadError`` (a ``PeerUnavailable`` for a peer) when one cannot run."""
-    return {name: NoisyInput() if name == NOISY_INPUT else open_front_end(name, strength_db, provider) for name in names}
+    return {
+        name: NoisyInput() if name == NOISY_INPUT else open_front_end(name, strength_db, provider) for name in names
+    }
 
 
 def printed_name(name: str) -> str:
@@ -188,8 +190,14 @@ def _gate_settings(front_end: FrontEnd, level_threshold_db: float) -> dict[str, 
     return gates
 
 
-def measure_front_end(front_end: FrontEnd, examples: list[NoisyExample], noise_only: list[NoisyExample],
-                      level_threshold_db: float, name: str | None = None, with_print: bool = False) -> dict[str, Any]:
+def measure_front_end(
+    front_end: FrontEnd,
+    examples: list[NoisyExample],
+    noise_only: list[NoisyExample],
+    level_threshold_db: float,
+    name: str | None = None,
+    with_print: bool = False,
+) -> dict[str, Any]:
     """Every example through ``front_end`` (given each example's print, ``with_print``); per-example
     tuner and gate figures, per-cell noise figures; ``name``: what the report calls it."""
     gates = _gate_settings(front_end, level_threshold_db)
@@ -198,17 +206,27 @@ def measure_front_end(front_end: FrontEnd, examples: list[NoisyExample], noise_o
         if with_print:
             _give_print(front_end, example)
         output = _Output(front_end, example.audio)
-        row = {"note": example.note.name, "instrument": example.note.instrument, "midi": example.note.midi,
-               "noise_type": example.noise_type, "snr_db": example.snr_db,
-               **tuner_scores(output.audio, example.note, SAMPLE_RATE),
-               "gates": {name: pluck_gate_scores(output.gate(s), example.note, SAMPLE_RATE) for name, s in gates.items()}}
+        row = {
+            "note": example.note.name,
+            "instrument": example.note.instrument,
+            "midi": example.note.midi,
+            "noise_type": example.noise_type,
+            "snr_db": example.snr_db,
+            **tuner_scores(output.audio, example.note, SAMPLE_RATE),
+            "gates": {name: pluck_gate_scores(output.gate(s), example.note, SAMPLE_RATE) for name, s in gates.items()},
+        }
         notes.append(row)
     for example in noise_only:
         if with_print:
             _give_print(front_end, example)
         output = _Output(front_end, example.audio)
-        noises.append({"noise_type": example.noise_type, "snr_db": example.snr_db,
-                       "gates": {name: false_open_scores(output.gate(s), SAMPLE_RATE) for name, s in gates.items()}})
+        noises.append(
+            {
+                "noise_type": example.noise_type,
+                "snr_db": example.snr_db,
+                "gates": {name: false_open_scores(output.gate(s), SAMPLE_RATE) for name, s in gates.items()},
+            }
+        )
     latency = front_end.latency()
     return {
         "front_end": name or front_end.name,
@@ -298,7 +316,9 @@ def summarize(result: dict[str, Any], snrs_db: list[float]) -> dict[str, Any]:
         "real_time_factor": timing.get("real_time_factor"),
         "clean": tuner_summary(clean, latency_ms),
         "noisy": tuner_summary(noisy, latency_ms),
-        "by_snr_db": {f"{snr:g}": tuner_summary([r for r in noisy if r["snr_db"] == snr], latency_ms) for snr in snrs_db},
+        "by_snr_db": {
+            f"{snr:g}": tuner_summary([r for r in noisy if r["snr_db"] == snr], latency_ms) for snr in snrs_db
+        },
         "gates": gates,
     }
 
@@ -316,20 +336,31 @@ def figure_checks(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         if name == NOISY_INPUT or base is None:
             continue
         checks[f"{name}: hit rate above the noisy input's at every SNR"] = all(
-            s["by_snr_db"][snr]["hit_rate"] is not None and s["by_snr_db"][snr]["hit_rate"] > base["by_snr_db"][snr]["hit_rate"]
-            for snr in s["by_snr_db"])
+            s["by_snr_db"][snr]["hit_rate"] is not None
+            and s["by_snr_db"][snr]["hit_rate"] > base["by_snr_db"][snr]["hit_rate"]
+            for snr in s["by_snr_db"]
+        )
         ours, theirs = s["noisy"]["median_lock_live_ms"], base["noisy"]["median_lock_live_ms"]
         checks[f"{name}: pluck-to-reading no slower than the noisy input's by more than its latency"] = (
-            ours is not None and (theirs is None or ours <= theirs + s["latency_ms"]))  # None: never locked
+            ours is not None and (theirs is None or ours <= theirs + s["latency_ms"])
+        )  # None: never locked
         if "mask" in s["gates"]:
             mask, level = s["gates"]["mask"], s["gates"]["level, as fast as mask"]
             checks[f"{name}: mask gate fewer false opens than a level gate as fast"] = (
-                level is None or mask["false_opens_per_min"] < level["false_opens_per_min"])
+                level is None or mask["false_opens_per_min"] < level["false_opens_per_min"]
+            )
     return checks
 
 
-def run_bench(front_ends: dict[str, FrontEnd], examples: list[NoisyExample], noise_only: list[NoisyExample],
-              level_threshold_db: float, snrs_db: list[float], progress=None, printed=frozenset()) -> dict[str, Any]:
+def run_bench(
+    front_ends: dict[str, FrontEnd],
+    examples: list[NoisyExample],
+    noise_only: list[NoisyExample],
+    level_threshold_db: float,
+    snrs_db: list[float],
+    progress=None,
+    printed=frozenset(),
+) -> dict[str, Any]:
     """Measure every front end on the same examples, those named in ``printed`` given each example's print;
     per-example rows, summaries and the checks."""
     results = []
@@ -357,11 +388,14 @@ def _cents(value: float | None) -> str:
 def markdown_tables(report: dict[str, Any]) -> str:
     summaries = report["summaries"]
     snrs = list(summaries[0]["by_snr_db"]) if summaries else []
-    lines = ["## Tuner", "",
-             "| front end | latency ms | compute per hop µs (hop ms) | clean: median abs cents | clean: pluck to reading ms "
-             + "".join(f"| hit rate {snr} dB " for snr in snrs)
-             + "| octave errors | median abs cents | locked | pluck to reading ms | live, with latency ms |",
-             "|" + "---|" * (10 + len(snrs))]
+    lines = [
+        "## Tuner",
+        "",
+        "| front end | latency ms | compute per hop µs (hop ms) | clean: median abs cents | clean: pluck to reading ms "
+        + "".join(f"| hit rate {snr} dB " for snr in snrs)
+        + "| octave errors | median abs cents | locked | pluck to reading ms | live, with latency ms |",
+        "|" + "---|" * (10 + len(snrs)),
+    ]
     for s in summaries:
         compute = "-" if s["compute_per_hop_us"] is None else f"{s['compute_per_hop_us']:.0f} ({s['hop_ms']:.2f})"
         noisy = s["noisy"]
@@ -370,10 +404,16 @@ def markdown_tables(report: dict[str, Any]) -> str:
             f"{_ms(s['clean']['median_lock_ms'])} "
             + "".join(f"| {_pct(s['by_snr_db'][snr]['hit_rate'])} " for snr in snrs)
             + f"| {_pct(noisy['octave_error_rate'])} | {_cents(noisy['median_abs_cents'])} | {_pct(noisy['locked'])} | "
-            f"{_ms(noisy['median_lock_ms'])} | {_ms(noisy['median_lock_live_ms'])} |")
-    lines += ["", "## Gate", "",
-              "| front end | gate | threshold dB | pluck to open ms (live) | missed | tail clipped ms | "
-              "false opens per min | open on noise alone |", "|---|---|---|---|---|---|---|---|"]
+            f"{_ms(noisy['median_lock_ms'])} | {_ms(noisy['median_lock_live_ms'])} |"
+        )
+    lines += [
+        "",
+        "## Gate",
+        "",
+        "| front end | gate | threshold dB | pluck to open ms (live) | missed | tail clipped ms | "
+        "false opens per min | open on noise alone |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for s in summaries:
         for name, g in s["gates"].items():
             if g is None:
@@ -382,7 +422,8 @@ def markdown_tables(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {s['front_end']} | {name} | {g['threshold_db']:g} | {_ms(g['median_open_delay_ms'])} "
                 f"({_ms(g['median_open_delay_live_ms'])}) | {_pct(g['missed'])} | {_ms(g['median_tail_clipped_ms'])} | "
-                f"{g['false_opens_per_min']:.1f} | {_pct(g['open_on_noise'])} |")
+                f"{g['false_opens_per_min']:.1f} | {_pct(g['open_on_noise'])} |"
+            )
     lines += ["", "## Checks", ""] + [f"- {'yes' if ok else 'NO'}: {name}" for name, ok in report["checks"].items()]
     return "\n".join(lines) + "\n"
 
@@ -399,7 +440,11 @@ def plot(report: dict[str, Any], folder: Path) -> list[Path]:
     names = [r["front_end"] for r in results]
     locks = []
     for r in results:
-        times = [1000.0 * n["lock_s"] + r["latency_ms"] for n in r["notes"] if n["noise_type"] is not None and math.isfinite(n["lock_s"])]
+        times = [
+            1000.0 * n["lock_s"] + r["latency_ms"]
+            for n in r["notes"]
+            if n["noise_type"] is not None and math.isfinite(n["lock_s"])
+        ]
         locks.append(times or [math.nan])
     fig, ax = plt.subplots(figsize=(1.4 * len(names) + 2, 4))
     ax.boxplot(locks, showfliers=True)
@@ -414,8 +459,12 @@ def plot(report: dict[str, Any], folder: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(6, 4))
     for s in report["summaries"]:
         snrs = list(s["by_snr_db"])
-        ax.plot([float(v) for v in snrs], [100.0 * (s["by_snr_db"][v]["hit_rate"] or 0.0) for v in snrs], "o-",
-                label=s["front_end"])
+        ax.plot(
+            [float(v) for v in snrs],
+            [100.0 * (s["by_snr_db"][v]["hit_rate"] or 0.0) for v in snrs],
+            "o-",
+            label=s["front_end"],
+        )
     ax.set_xlabel("input SNR (dB)")
     ax.set_ylabel("tuner hit rate, frames within 5 cents (%)")
     ax.grid(alpha=0.3)
@@ -450,25 +499,61 @@ def write_report(report: dict[str, Any], json_path: Path, markdown_path: Path | 
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--soundfont", type=Path, default=None,
-                        help=f"the SoundFont the notes are rendered with (default: <data root>/{SOUNDFONT})")
-    parser.add_argument("--noise-set", type=Path, default=None,
-                        help=f"dev-set folder whose noise-only inputs are the noise (default: <data root>/{NOISE_SET})")
-    parser.add_argument("--per-cell", type=int_in_range(1, 10_000), default=None, metavar="N",
-                        help="only N notes per noise type and SNR, taken in turn: a quicker run (default: all 18)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the notes chosen and the noise stretches (default 0)")
-    parser.add_argument("--level-threshold-db", type=float, default=GateSettings(kind="level").threshold_db,
-                        help="the level gate's threshold on every front end, dBFS peak (default %(default)g)")
-    add_model_arguments(parser, several=BASE_FRONT_ENDS, also=(
-        f"none for the noisy input itself, or a peer: {', '.join(peers.PEERS)}; by default also every peer installed"))
+    parser.add_argument(
+        "--soundfont",
+        type=Path,
+        default=None,
+        help=f"the SoundFont the notes are rendered with (default: <data root>/{SOUNDFONT})",
+    )
+    parser.add_argument(
+        "--noise-set",
+        type=Path,
+        default=None,
+        help=f"dev-set folder whose noise-only inputs are the noise (default: <data root>/{NOISE_SET})",
+    )
+    parser.add_argument(
+        "--per-cell",
+        type=int_in_range(1, 10_000),
+        default=None,
+        metavar="N",
+        help="only N notes per noise type and SNR, taken in turn: a quicker run (default: all 18)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seeds the notes chosen and the noise stretches (default 0)"
+    )
+    parser.add_argument(
+        "--level-threshold-db",
+        type=float,
+        default=GateSettings(kind="level").threshold_db,
+        help="the level gate's threshold on every front end, dBFS peak (default %(default)g)",
+    )
+    add_model_arguments(
+        parser,
+        several=BASE_FRONT_ENDS,
+        also=(
+            f"none for the noisy input itself, or a peer: {', '.join(peers.PEERS)}; "
+            "by default also every peer installed"
+        ),
+    )
     parser.set_defaults(model=None)
-    parser.add_argument("--print", dest="print_modes", type=_print_modes, default=["none"], metavar="MODES",
-                        help="none (blind, the default), given (each example given a print of its noise; needs the "
-                        "noise set in format 4), or none,given for both side by side")
+    parser.add_argument(
+        "--print",
+        dest="print_modes",
+        type=_print_modes,
+        default=["none"],
+        metavar="MODES",
+        help="none (blind, the default), given (each example given a print of its noise; needs the "
+        "noise set in format 4), or none,given for both side by side",
+    )
     parser.add_argument("--json", type=output_path, default=Path("bench-tuner.json"), help="where to write the figures")
     parser.add_argument("--markdown", type=output_path, default=None, help="also write the tables as Markdown")
-    parser.add_argument("--plots", type=Path, default=None, metavar="DIR",
-                        help="also draw tuner-lock.png and tuner-hit-rate.png into DIR (needs matplotlib)")
+    parser.add_argument(
+        "--plots",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also draw tuner-lock.png and tuner-hit-rate.png into DIR (needs matplotlib)",
+    )
 
 
 def _print_modes(text: str) -> list[str]:
@@ -512,13 +597,31 @@ def run(args: argparse.Namespace) -> int:
     examples = noisy_examples(notes, noises, SNRS_DB, args.per_cell, args.seed, prints)
     noise_only = noise_alone(noises, NOISE_ALONE_S, SNRS_DB, args.seed, prints)
     front_ends = {**front_ends, **printed}
-    print(f"bench tuner: {len(notes)} notes, {len(examples)} examples, {len(noise_only)} x {NOISE_ALONE_S:g} s of noise alone; "
-          f"front ends: {', '.join(front_ends)}", file=sys.stderr)
-    report = run_bench(front_ends, examples, noise_only, args.level_threshold_db, list(SNRS_DB),
-                       progress=lambda line: print(f"bench tuner: {line}", file=sys.stderr), printed=set(printed))
-    report["set"] = {"soundfont": str(soundfont), "noise_set": str(noise_set), "per_cell": args.per_cell,
-                     "seed": args.seed, "notes": [{"name": n.name, "hz": n.hz, "nominal_hz": n.nominal_hz,
-                                                   "onset_s": n.onset_s, "end_s": n.end_s} for n in notes]}
+    print(
+        f"bench tuner: {len(notes)} notes, {len(examples)} examples, "
+        f"{len(noise_only)} x {NOISE_ALONE_S:g} s of noise alone; "
+        f"front ends: {', '.join(front_ends)}",
+        file=sys.stderr,
+    )
+    report = run_bench(
+        front_ends,
+        examples,
+        noise_only,
+        args.level_threshold_db,
+        list(SNRS_DB),
+        progress=lambda line: print(f"bench tuner: {line}", file=sys.stderr),
+        printed=set(printed),
+    )
+    report["set"] = {
+        "soundfont": str(soundfont),
+        "noise_set": str(noise_set),
+        "per_cell": args.per_cell,
+        "seed": args.seed,
+        "notes": [
+            {"name": n.name, "hz": n.hz, "nominal_hz": n.nominal_hz, "onset_s": n.onset_s, "end_s": n.end_s}
+            for n in notes
+        ],
+    }
     try:
         write_report(report, args.json, args.markdown, args.plots)
     except OSError as exc:

@@ -102,8 +102,9 @@ def plucked_note(name: str, instrument: str, midi: int, hz: float, audio: np.nda
     loud = np.flatnonzero(envelope >= envelope.max() * 10.0 ** (TAIL_FLOOR_DB / 20.0))
     end = min(audio.size, (loud[-1] + 1) * hop)
     gain = 10.0 ** ((NOTE_RMS_DBFS - rms_db(audio[onset:end])) / 20.0)
-    return PluckedNote(name, instrument, midi, float(hz), (gain * audio).astype(np.float32), onset / SAMPLE_RATE,
-                       end / SAMPLE_RATE)
+    return PluckedNote(
+        name, instrument, midi, float(hz), (gain * audio).astype(np.float32), onset / SAMPLE_RATE, end / SAMPLE_RATE
+    )
 
 
 def played_hz(audio: np.ndarray, onset_s: float, end_s: float) -> float:
@@ -117,8 +118,9 @@ def played_hz(audio: np.ndarray, onset_s: float, end_s: float) -> float:
     return float(np.median(hz[settled]))
 
 
-def render_notes(soundfont: Path, programs: dict[str, int] = GUITAR_PROGRAMS,
-                 strings_midi: tuple[int, ...] = STRINGS_MIDI) -> list[PluckedNote]:
+def render_notes(
+    soundfont: Path, programs: dict[str, int] = GUITAR_PROGRAMS, strings_midi: tuple[int, ...] = STRINGS_MIDI
+) -> list[PluckedNote]:
     """Every string on every program, rendered alone by fluidsynth with ``soundfont``; ``NoteSetError`` if it cannot."""
     from livedenoise.training.render import Note, RenderError, render_midi, write_midi
 
@@ -137,8 +139,14 @@ def render_notes(soundfont: Path, programs: dict[str, int] = GUITAR_PROGRAMS,
                     raise NoteSetError(f"fluidsynth rendered {sample_rate} Hz, expected {SAMPLE_RATE}")
                 audio = np.pad(audio.mean(axis=1), (0, max(0, int(EXAMPLE_S * SAMPLE_RATE) - len(audio))))
                 label = labels[0]
-                note = plucked_note(f"{instrument} {midi}", instrument, midi, label.hz,
-                                    audio[: int(EXAMPLE_S * SAMPLE_RATE)], label.onset_s)
+                note = plucked_note(
+                    f"{instrument} {midi}",
+                    instrument,
+                    midi,
+                    label.hz,
+                    audio[: int(EXAMPLE_S * SAMPLE_RATE)],
+                    label.onset_s,
+                )
                 notes.append(replace(note, hz=played_hz(note.audio, note.onset_s, note.end_s)))
     return notes
 
@@ -151,10 +159,13 @@ def room_noises(devset_folder: Path) -> dict[str, np.ndarray]:
 def room_prints(devset_folder: Path) -> dict[str, np.ndarray]:
     """Each noise type's prints (the noise they were made from) of the dev set's noise-only inputs, end
     to end, float32, at the gain of those inputs; ``NoteSetError`` for a dev set without prints."""
+
     def print_audio(example: dict) -> str:
         if "print" not in example:
-            raise NoteSetError(f"{devset_folder} has no noise prints: build it in format 4 with "
-                               "`livedenoise data devset --sources unseen --overwrite`")
+            raise NoteSetError(
+                f"{devset_folder} has no noise prints: build it in format 4 with "
+                "`livedenoise data devset --sources unseen --overwrite`"
+            )
         return example["print"]["audio"]
 
     return _noise_only_audio(devset_folder, print_audio)
@@ -190,16 +201,22 @@ def _stretch(noise: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.
     return noise[start : start + n_samples]
 
 
-def _print_of(prints: dict[str, np.ndarray] | None, noise_type: str, gain: float,
-              rng: np.random.Generator) -> np.ndarray | None:
+def _print_of(
+    prints: dict[str, np.ndarray] | None, noise_type: str, gain: float, rng: np.random.Generator
+) -> np.ndarray | None:
     if prints is None:
         return None
     return (gain * _stretch(prints[noise_type], int(round(PRINT_S * SAMPLE_RATE)), rng)).astype(np.float32)
 
 
-def noisy_examples(notes: list[PluckedNote], noises: dict[str, np.ndarray], snrs_db=SNRS_DB,
-                   per_cell: int | None = None, seed: int = 0,
-                   prints: dict[str, np.ndarray] | None = None) -> list[NoisyExample]:
+def noisy_examples(
+    notes: list[PluckedNote],
+    noises: dict[str, np.ndarray],
+    snrs_db=SNRS_DB,
+    per_cell: int | None = None,
+    seed: int = 0,
+    prints: dict[str, np.ndarray] | None = None,
+) -> list[NoisyExample]:
     """Every note clean, then in each noise at each SNR; ``per_cell`` N: N notes per (noise, SNR),
     taken in turn so that every note and instrument appears across the cells. With ``prints``
     (``room_prints``), each example in noise carries a print's noise at its noise's gain."""
@@ -220,13 +237,19 @@ def noisy_examples(notes: list[PluckedNote], noises: dict[str, np.ndarray], snrs
                 stretch = _stretch(noise, note.audio.size, rng)
                 gain = _noise_gain(stretch, snr_db)
                 audio = (note.audio + gain * stretch).astype(np.float32)
-                examples.append(NoisyExample(note, noise_type, float(snr_db), audio,
-                                             _print_of(prints, noise_type, gain, print_rng)))
+                examples.append(
+                    NoisyExample(note, noise_type, float(snr_db), audio, _print_of(prints, noise_type, gain, print_rng))
+                )
     return examples
 
 
-def noise_alone(noises: dict[str, np.ndarray], seconds: float, snrs_db=SNRS_DB, seed: int = 0,
-                prints: dict[str, np.ndarray] | None = None) -> list[NoisyExample]:
+def noise_alone(
+    noises: dict[str, np.ndarray],
+    seconds: float,
+    snrs_db=SNRS_DB,
+    seed: int = 0,
+    prints: dict[str, np.ndarray] | None = None,
+) -> list[NoisyExample]:
     """Per noise type and SNR, ``seconds`` of that noise at the level it has in those mixtures, no note;
     with ``prints``, a print's noise at the same gain."""
     rng = np.random.default_rng(seed + 1)
@@ -237,6 +260,13 @@ def noise_alone(noises: dict[str, np.ndarray], seconds: float, snrs_db=SNRS_DB, 
         for snr_db in snrs_db:
             stretch = _stretch(noise, n_samples, rng)
             gain = _noise_gain(stretch, snr_db)
-            examples.append(NoisyExample(None, noise_type, float(snr_db), (gain * stretch).astype(np.float32),
-                                         _print_of(prints, noise_type, gain, print_rng)))
+            examples.append(
+                NoisyExample(
+                    None,
+                    noise_type,
+                    float(snr_db),
+                    (gain * stretch).astype(np.float32),
+                    _print_of(prints, noise_type, gain, print_rng),
+                )
+            )
     return examples

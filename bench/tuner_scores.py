@@ -43,8 +43,11 @@ def tuner_scores(audio: np.ndarray, note: PluckedNote, sample_rate: int) -> dict
     frame_s = tuner.tracker.frame_samples / sample_rate
     lock_s = math.nan
     for reading in readings:
-        if note.onset_s < reading.time_s <= note.end_s and reading.stable \
-                and abs(cents_off(reading.shown_hz, note.hz)) <= IN_TUNE_CENTS:
+        if (
+            note.onset_s < reading.time_s <= note.end_s
+            and reading.stable
+            and abs(cents_off(reading.shown_hz, note.hz)) <= IN_TUNE_CENTS
+        ):
             lock_s = reading.time_s - note.onset_s
             break
     times_s = np.array([r.time_s for r in readings])
@@ -53,7 +56,9 @@ def tuner_scores(audio: np.ndarray, note: PluckedNote, sample_rate: int) -> dict
     cents = cents_off(hz[inside], note.hz)
     voiced = np.isfinite(cents)
     octaves = np.round(np.where(voiced, cents, 0.0) / 1200.0)
-    octave_error = voiced & (octaves != 0) & (np.abs(np.where(voiced, cents, 0.0) - 1200.0 * octaves) <= OCTAVE_TOLERANCE_CENTS)
+    octave_error = (
+        voiced & (octaves != 0) & (np.abs(np.where(voiced, cents, 0.0) - 1200.0 * octaves) <= OCTAVE_TOLERANCE_CENTS)
+    )
     n = max(1, cents.size)
     return {
         "lock_s": lock_s,
@@ -64,8 +69,14 @@ def tuner_scores(audio: np.ndarray, note: PluckedNote, sample_rate: int) -> dict
     }
 
 
-def gate_decisions(stream: np.ndarray, hop_samples: int, sample_rate: int, settings: GateSettings,
-                   masks: np.ndarray | None = None, spectra: np.ndarray | None = None) -> np.ndarray:
+def gate_decisions(
+    stream: np.ndarray,
+    hop_samples: int,
+    sample_rate: int,
+    settings: GateSettings,
+    masks: np.ndarray | None = None,
+    spectra: np.ndarray | None = None,
+) -> np.ndarray:
     """The gate's open flag per sample of ``stream`` ``(samples,)``, decided hop by hop as the engine
     decides it; ``masks`` ``(hops, 2, freqs)`` and ``spectra`` ``(hops, freqs)``: the model's, per hop
     (a mask gate needs them)."""

@@ -27,9 +27,9 @@ import time
 import numpy as np
 from numba import njit
 
-from livedenoise.realtime.hop_hook import HopHook
 from livedenoise.realtime.engine.hop_layouts import hop_layouts
 from livedenoise.realtime.engine.model_worker import ModelWorker
+from livedenoise.realtime.hop_hook import HopHook
 from livedenoise.realtime.runtimes.protocol import ModelRuntime
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, StftSynthesizer, analyze_frame, synthesize_frame
 
@@ -131,8 +131,22 @@ def _synthesize_hop(spectrum, mask, min_gain, out_spectrum, hop_out, *synthesize
 
 
 @njit(cache=True, nogil=True)
-def _dry_hop(hop_in, hop_out, clean_hop, spectrum, out_spectrum, frame, oldest, window, window_tail, overlap,
-             scratch, bit_reverse, stage_twiddles, split_twiddles):
+def _dry_hop(
+    hop_in,
+    hop_out,
+    clean_hop,
+    spectrum,
+    out_spectrum,
+    frame,
+    oldest,
+    window,
+    window_tail,
+    overlap,
+    scratch,
+    bit_reverse,
+    stage_twiddles,
+    split_twiddles,
+):
     """A hop without the model (bypass, identity, overload): the same path with the unit mask, in one
     compiled call, since each call from Python costs tens of microseconds when the audio thread wakes
     with cold caches, and each argument is typed at every call: the analyser's and the synthesiser's
@@ -140,8 +154,7 @@ def _dry_hop(hop_in, hop_out, clean_hop, spectrum, out_spectrum, frame, oldest, 
     n_bad = _sanitize_into(hop_in, clean_hop, SAMPLE_LIMIT)
     analyze_frame(clean_hop, spectrum, frame, oldest, window, scratch, bit_reverse, stage_twiddles, split_twiddles)
     out_spectrum[...] = spectrum  # the unit mask, without reading one
-    synthesize_frame(out_spectrum, hop_out, window_tail, overlap, scratch, bit_reverse, stage_twiddles,
-                     split_twiddles)
+    synthesize_frame(out_spectrum, hop_out, window_tail, overlap, scratch, bit_reverse, stage_twiddles, split_twiddles)
     return n_bad
 
 
@@ -173,8 +186,12 @@ class StreamingDenoiser:
         self.input_spectrum = np.zeros((n_channels, self.stft.n_freqs), dtype=np.complex64)
         self.output_spectrum = np.zeros_like(self.input_spectrum)
         self._model_input = np.zeros((2, self.stft.n_freqs), dtype=np.float32)
-        self._dry_buffers = ((self._clean_hop, self.input_spectrum, self.output_spectrum) + self._analyzer.memory
-                             + self._synthesizer.memory + self._analyzer.transform)
+        self._dry_buffers = (
+            (self._clean_hop, self.input_spectrum, self.output_spectrum)
+            + self._analyzer.memory
+            + self._synthesizer.memory
+            + self._analyzer.transform
+        )
         self._unit_mask = np.zeros((2, self.stft.n_freqs), dtype=np.float32)
         self._unit_mask[0] = 1.0
         self.mask = self._unit_mask
@@ -282,8 +299,9 @@ class StreamingDenoiser:
         elif self.mask_ahead:
             self._ahead_hop(hop_in, hop_out)
         else:
-            self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, self.input_spectrum,
-                                                     self._model_input, *self._analyzer.buffers)
+            self.n_sanitized_samples += _analyze_hop(
+                hop_in, self._clean_hop, self.input_spectrum, self._model_input, *self._analyzer.buffers
+            )
             try:
                 self.mask = self.runtime.step(self._model_input, self._state)
                 min_gain = self._min_gain
@@ -293,8 +311,9 @@ class StreamingDenoiser:
                 self.n_model_errors += 1  # a live stream must not stop: this hop goes through dry
                 self.mask = self._unit_mask
                 min_gain = 0.0
-            self.n_bad_mask_bins += _synthesize_hop(self.input_spectrum, self.mask, min_gain,
-                                                    self.output_spectrum, hop_out, *self._synthesizer.buffers)
+            self.n_bad_mask_bins += _synthesize_hop(
+                self.input_spectrum, self.mask, min_gain, self.output_spectrum, hop_out, *self._synthesizer.buffers
+            )
         # a stdlib array, not numpy's: storing into a numpy array from Python runs numpy code
         # that is cold in every audio callback
         self._hop_ns[self.n_hops % N_TIMING_SLOTS] = time.perf_counter_ns() - start_ns
@@ -308,8 +327,9 @@ class StreamingDenoiser:
         slot = None if worker is None else worker.free_slot()
         if slot is not None:
             model_input = slot  # analysed straight into the worker's input
-        self.n_sanitized_samples += _analyze_hop(hop_in, self._clean_hop, self.input_spectrum, model_input,
-                                                 *self._analyzer.buffers)
+        self.n_sanitized_samples += _analyze_hop(
+            hop_in, self._clean_hop, self.input_spectrum, model_input, *self._analyzer.buffers
+        )
         if worker is None:
             mask = self._ahead_masks[self._ahead_index]
         else:
@@ -318,8 +338,9 @@ class StreamingDenoiser:
             mask = worker.mask
             self.n_model_errors = worker.n_model_errors
         self.mask = mask
-        self.n_bad_mask_bins += _synthesize_hop(self.input_spectrum, mask, self._min_gain, self.output_spectrum,
-                                                hop_out, *self._synthesizer.buffers)
+        self.n_bad_mask_bins += _synthesize_hop(
+            self.input_spectrum, mask, self._min_gain, self.output_spectrum, hop_out, *self._synthesizer.buffers
+        )
         if worker is not None:
             if slot is None:
                 worker.drop()

@@ -39,8 +39,16 @@ from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
 BLOCK_FRAMES = 1 << 16
 PROGRESS_MIN_S = 30.0  # shorter files finish before a bar would help
-WRITABLE_EXTENSIONS = {"WAV": "WAV", "FLAC": "FLAC", "OGG": "OGG", "OGA": "OGG", "OPUS": "OGG", "AIFF": "AIFF",
-                       "AIF": "AIFF", "MP3": "MP3"}
+WRITABLE_EXTENSIONS = {
+    "WAV": "WAV",
+    "FLAC": "FLAC",
+    "OGG": "OGG",
+    "OGA": "OGG",
+    "OPUS": "OGG",
+    "AIFF": "AIFF",
+    "AIF": "AIFF",
+    "MP3": "MP3",
+}
 OPUS_RATES_HZ = (8000, 12000, 16000, 24000, 48000)
 MP3_RATES_HZ = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 MP3_MAX_CHANNELS = 2
@@ -81,7 +89,9 @@ class Resampler:
     """soxr streaming resampler, or a pass-through when the rates match."""
 
     def __init__(self, rate_in: int, rate_out: int, n_channels: int) -> None:
-        self._stream = None if rate_in == rate_out else soxr.ResampleStream(rate_in, rate_out, n_channels, dtype="float32")
+        self._stream = (
+            None if rate_in == rate_out else soxr.ResampleStream(rate_in, rate_out, n_channels, dtype="float32")
+        )
 
     def __call__(self, block: np.ndarray, last: bool = False) -> np.ndarray:
         """``block`` ``(samples, channels)`` -> ``(samples', channels)``."""
@@ -99,7 +109,9 @@ def check_input(input_path: Path):
     try:
         info = sf.info(str(input_path))
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise AudioFileError(f"cannot read {input_path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
+        raise AudioFileError(
+            f"cannot read {input_path} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF"
+        ) from exc
     if info.frames == 0:
         raise AudioFileError(f"{input_path} contains no audio frames")
     return info
@@ -125,7 +137,9 @@ def output_format(output_path: Path, info) -> tuple[str, str]:
     fmt = WRITABLE_EXTENSIONS.get(ext)
     if fmt is None or fmt not in sf.available_formats():
         usable = ", ".join(f".{e.lower()}" for e, f in WRITABLE_EXTENSIONS.items() if f in sf.available_formats())
-        raise AudioFileError(f"cannot write {output_path.suffix or 'extension-less'!r} files ({output_path}); use {usable}")
+        raise AudioFileError(
+            f"cannot write {output_path.suffix or 'extension-less'!r} files ({output_path}); use {usable}"
+        )
     rate, n_channels = info.samplerate, info.channels
     if ext == "OPUS" and rate not in OPUS_RATES_HZ:
         raise AudioFileError(
@@ -208,17 +222,22 @@ def denoise_file(
         os.fchmod(fd, new_file_mode(output_path))
         os.close(fd)
         try:
-            dst = sf.SoundFile(tmp_name, "w", samplerate=info.samplerate, channels=info.channels, format=fmt, subtype=subtype)
+            dst = sf.SoundFile(
+                tmp_name, "w", samplerate=info.samplerate, channels=info.channels, format=fmt, subtype=subtype
+            )
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioFileError(f"cannot write {output_path} as {fmt} {subtype}: {exc}") from exc
         try:
-            with sf.SoundFile(str(input_path)) as src, dst, tqdm(
-                total=info.frames, unit="frame", unit_scale=True, disable=not show, desc=input_path.name
-            ) as bar:
+            with (
+                sf.SoundFile(str(input_path)) as src,
+                dst,
+                tqdm(total=info.frames, unit="frame", unit_scale=True, disable=not show, desc=input_path.name) as bar,
+            ):
                 # an integer (or lossy) format clips what passes full scale: the safety limit keeps it under
                 limiter = None if subtype in FLOAT_SUBTYPES else SafetyLimiter(info.samplerate)
-                writer = _AlignedWriter(dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model,
-                                        limiter=limiter)
+                writer = _AlignedWriter(
+                    dst, n_skip=denoiser.latency_samples, n_frames=info.frames, resample=from_model, limiter=limiter
+                )
                 for block in read_blocks(src, block_frames):
                     writer.push(denoiser.process(to_model(block).T).T)
                     bar.update(len(block))
@@ -254,8 +273,9 @@ def denoise_file(
 class _AlignedWriter:
     """Drops the denoiser's latency at the model rate, resamples back, writes exactly ``n_frames``."""
 
-    def __init__(self, dst: sf.SoundFile, n_skip: int, n_frames: int, resample: Resampler,
-                 limiter: SafetyLimiter | None = None) -> None:
+    def __init__(
+        self, dst: sf.SoundFile, n_skip: int, n_frames: int, resample: Resampler, limiter: SafetyLimiter | None = None
+    ) -> None:
         self._dst = dst
         self._n_skip = n_skip
         self._n_left = n_frames

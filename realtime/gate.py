@@ -91,8 +91,9 @@ def _check(value, name: str, low: float, high: float) -> None:
 class NoiseGate:
     """Gates ``(channels, hop_samples)`` float32 hops in place; see the module's header."""
 
-    def __init__(self, sample_rate: int, hop_samples: int, n_channels: int, n_freqs: int,
-                 settings: GateSettings = GateSettings()) -> None:
+    def __init__(
+        self, sample_rate: int, hop_samples: int, n_channels: int, n_freqs: int, settings: GateSettings = GateSettings()
+    ) -> None:
         if sample_rate <= 0 or hop_samples <= 0 or n_channels <= 0 or n_freqs < 2:
             raise ValueError("sample_rate, hop_samples, n_channels must be positive and n_freqs at least 2")
         self.sample_rate = sample_rate
@@ -101,7 +102,10 @@ class NoiseGate:
         self.n_freqs = n_freqs
         n_fft = 2 * (n_freqs - 1)
         bin_hz = sample_rate / n_fft
-        self._band = (max(1, math.ceil(MUSIC_BAND_HZ[0] / bin_hz)), min(n_freqs, math.floor(MUSIC_BAND_HZ[1] / bin_hz) + 1))
+        self._band = (
+            max(1, math.ceil(MUSIC_BAND_HZ[0] / bin_hz)),
+            min(n_freqs, math.floor(MUSIC_BAND_HZ[1] / bin_hz) + 1),
+        )
         # A signal at RMS r puts about r^2 * sum(window^2) into each bin of the (unnormalized) STFT.
         window_energy = float(np.sum(dual_windows(n_fft, hop_samples)[0].astype(np.float64) ** 2))
         n_band = self._band[1] - self._band[0]
@@ -178,8 +182,9 @@ class NoiseGate:
         """Gate ``hop`` ``(channels, hop_samples)`` in place, given the model's ``mask`` ``(2, n_freqs)``
         and the noisy ``spectrum`` ``(channels, n_freqs)`` of the same hop."""
         if self._mask_kind:
-            detector_db = _presence_db(spectrum, mask, self._band[0], self._band[1], self._energies,
-                                       self._smoothing, self._floor_energy)
+            detector_db = _presence_db(
+                spectrum, mask, self._band[0], self._band[1], self._energies, self._smoothing, self._floor_energy
+            )
         else:
             detector_db = _peak_db(hop)
         self.detector_db = detector_db

@@ -61,8 +61,9 @@ class _Recorder:
         return self.gate.is_open
 
 
-def gate_signal(audio: np.ndarray, runtime: ModelRuntime, settings: GateSettings = GateSettings(),
-                strength_db: float = 40.0) -> GatedSignal:
+def gate_signal(
+    audio: np.ndarray, runtime: ModelRuntime, settings: GateSettings = GateSettings(), strength_db: float = 40.0
+) -> GatedSignal:
     """Denoise and gate ``audio`` ``(channels, samples)`` or ``(samples,)`` at the model's rate."""
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim == 1:

@@ -42,9 +42,11 @@ class Latency:
         PortAudio reports (none while stopped)."""
         callback = engine.callback
         return cls.of_denoiser(
-            callback.denoiser, queue_samples=callback.prefill_samples,
+            callback.denoiser,
+            queue_samples=callback.prefill_samples,
             device_samples=engine.device_latency_samples if engine.running else None,
-            resampling_samples=engine.resampling_samples, round_trip_samples=round_trip_samples,
+            resampling_samples=engine.resampling_samples,
+            round_trip_samples=round_trip_samples,
         )
 
     def _ms(self, n_samples: int) -> float:
@@ -74,8 +76,7 @@ class Latency:
         )
         through = self.through_device_samples
         if through is not None:
-            resampling = (f" + {self._ms(self.resampling_samples):.2f} ms resampling" if self.resampling_samples
-                          else "")
+            resampling = f" + {self._ms(self.resampling_samples):.2f} ms resampling" if self.resampling_samples else ""
             text += (
                 f", {self._ms(through):.2f} ms through the device ({self._ms(self.device_samples):.2f} ms device "
                 f"buffers + {self._ms(self.queue_samples):.2f} ms queue + {self._ms(self.overlap_add_samples):.2f} "

@@ -56,8 +56,14 @@ def _limit_into(block, gain, ceiling, release, limiting, state):
 class SafetyLimiter:
     """Output gain and a zero-latency limiter for ``(channels, samples)`` float32 blocks at ``sample_rate``."""
 
-    def __init__(self, sample_rate: int, gain_db: float = 0.0, enabled: bool = True, ceiling_db: float = CEILING_DB,
-                 release_ms: float = RELEASE_MS) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        gain_db: float = 0.0,
+        enabled: bool = True,
+        ceiling_db: float = CEILING_DB,
+        release_ms: float = RELEASE_MS,
+    ) -> None:
         self.ceiling = 10.0 ** (ceiling_db / 20.0)
         self.release_ms = release_ms
         self.set_sample_rate(sample_rate)

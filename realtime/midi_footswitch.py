@@ -94,22 +94,31 @@ def _midi_apis():
     import rtmidi
 
     compiled = rtmidi.get_compiled_api()
-    return [api for api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK, rtmidi.API_MACOSX_CORE,
-                            rtmidi.API_WINDOWS_MM) if api in compiled]
+    return [
+        api
+        for api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK, rtmidi.API_MACOSX_CORE, rtmidi.API_WINDOWS_MM)
+        if api in compiled
+    ]
 
 
 class MidiInput:
     """The first MIDI input port whose name contains ``port`` (on any of rtmidi's APIs), polled on a
     thread; ``apply(binding, on)`` is called there for each change ``controls`` makes."""
 
-    def __init__(self, port: str, controls: MidiControls, apply: Callable[[MidiBinding, bool], None],
-                 client_name: str = "livedenoise-midi") -> None:
+    def __init__(
+        self,
+        port: str,
+        controls: MidiControls,
+        apply: Callable[[MidiBinding, bool], None],
+        client_name: str = "livedenoise-midi",
+    ) -> None:
         try:
             import mido
             import rtmidi
         except ImportError as exc:
-            raise MidiError(f"MIDI needs mido and python-rtmidi ({exc.name} is missing): "
-                            "pip install 'livedenoise[midi]'") from exc
+            raise MidiError(
+                f"MIDI needs mido and python-rtmidi ({exc.name} is missing): pip install 'livedenoise[midi]'"
+            ) from exc
         self._from_bytes = mido.Message.from_bytes
         self.controls = controls
         self.apply = apply

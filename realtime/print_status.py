@@ -28,8 +28,10 @@ def print_status(info: dict | None) -> str:
         return f"learning the room, {info['learning_left_s']:.1f} s left"
     if info.get("source") is None:
         return "no print, auto waits for one" if info.get("mode") == "auto" else ""
-    line = (f"print {info['source'] or 'unnamed'} {info['level_dbfs']:.1f} dBFS, {info['duration_s']:.1f} s, "
-            f"made {age_text(info['age_s'])} ago")
+    line = (
+        f"print {info['source'] or 'unnamed'} {info['level_dbfs']:.1f} dBFS, {info['duration_s']:.1f} s, "
+        f"made {age_text(info['age_s'])} ago"
+    )
     if info.get("mode") == "auto":
         refined = info.get("refined_age_s")
         line += ", auto" + ("" if refined is None else f" (refined {age_text(refined)} ago)")

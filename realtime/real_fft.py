@@ -21,7 +21,7 @@ kernel writes (one set per length, shared by every user: ``shared_tables``), and
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numba import njit
@@ -66,7 +66,7 @@ class RealFftTables:
         return np.zeros((2, self.n // 2), dtype=np.float64)
 
 
-@lru_cache(maxsize=None)
+@cache
 def shared_tables(n: int) -> RealFftTables:
     """The one table set for length ``n``: analysers and synthesisers of one geometry share it."""
     return RealFftTables(n)
@@ -75,8 +75,16 @@ def shared_tables(n: int) -> RealFftTables:
 @njit(cache=True, nogil=True, inline="always")
 def _sums_and_differences(zr, zi, i0, i1, i2, i3):
     """The first half of a 4-point butterfly: z0 + z2, z0 - z2, z1 + z3, z1 - z3 (real, imaginary)."""
-    return (zr[i0] + zr[i2], zi[i0] + zi[i2], zr[i0] - zr[i2], zi[i0] - zi[i2],
-            zr[i1] + zr[i3], zi[i1] + zi[i3], zr[i1] - zr[i3], zi[i1] - zi[i3])
+    return (
+        zr[i0] + zr[i2],
+        zi[i0] + zi[i2],
+        zr[i0] - zr[i2],
+        zi[i0] - zi[i2],
+        zr[i1] + zr[i3],
+        zi[i1] + zi[i3],
+        zr[i1] - zr[i3],
+        zi[i1] - zi[i3],
+    )
 
 
 @njit(cache=True, nogil=True)
@@ -249,14 +257,28 @@ def _irfft_into(spectrum, out, scratch, bit_reverse, stage_twiddles, split_twidd
 def rfft(x: np.ndarray, tables: RealFftTables) -> np.ndarray:
     """Convenience (allocates): the real FFT of ``x`` ``(n,)``."""
     out = np.zeros(tables.n // 2 + 1, dtype=np.complex128)
-    windowed_rfft_into(np.asarray(x, dtype=np.float64), 0, np.ones(tables.n), out, tables.new_scratch(),
-                       tables.bit_reverse, tables.stage_twiddles, tables.split_twiddles)
+    windowed_rfft_into(
+        np.asarray(x, dtype=np.float64),
+        0,
+        np.ones(tables.n),
+        out,
+        tables.new_scratch(),
+        tables.bit_reverse,
+        tables.stage_twiddles,
+        tables.split_twiddles,
+    )
     return out
 
 
 def irfft(spectrum: np.ndarray, tables: RealFftTables) -> np.ndarray:
     """Convenience (allocates): the inverse real FFT, ``n`` samples."""
     out = np.zeros(tables.n, dtype=np.float64)
-    _irfft_into(np.asarray(spectrum, dtype=np.complex128), out, tables.new_scratch(),
-                tables.bit_reverse, tables.stage_twiddles, tables.split_twiddles)
+    _irfft_into(
+        np.asarray(spectrum, dtype=np.complex128),
+        out,
+        tables.new_scratch(),
+        tables.bit_reverse,
+        tables.stage_twiddles,
+        tables.split_twiddles,
+    )
     return out

@@ -10,9 +10,9 @@ import argparse
 import shutil
 from pathlib import Path
 
+from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.file_mode import AudioFileError, denoise_file
 from livedenoise.realtime.runtimes.model_choice import open_runtime
-from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 DEMO_CLIP = Path(__file__).resolve().parent.parent / "data" / "demo-guitar-vinyl.flac"

@@ -39,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_paths(args.input, args.output)  # before any work: the paths, then an existing output
         if args.output.exists() and not args.overwrite:
-            raise AudioFileError(f"{args.output} exists; give --overwrite to replace it (a swapped INPUT and OUTPUT "
-                                 "would otherwise lose a take)")
+            raise AudioFileError(
+                f"{args.output} exists; give --overwrite to replace it (a swapped INPUT and OUTPUT "
+                "would otherwise lose a take)"
+            )
         runtime = open_runtime(args.model, provider=args.provider)
         noise_print = noise_print_from_args(args, runtime.card, args.input)
         runtime = with_noise_print(runtime, noise_print)
@@ -64,8 +66,11 @@ def run(args: argparse.Namespace) -> int:
         f"{report.output_path}: {report.duration_s:.2f} s, {report.n_channels} ch, {report.sample_rate} Hz, "
         f"model {report.model}{resampled}; real-time factor {report.real_time_factor:.3f}"
         + (f"; {report.n_sanitized_samples} bad samples replaced" if report.n_sanitized_samples else "")
-        + (f"; the safety limit turned {report.n_limited_samples} samples down (they would have clipped)"
-           if report.n_limited_samples else "")
+        + (
+            f"; the safety limit turned {report.n_limited_samples} samples down (they would have clipped)"
+            if report.n_limited_samples
+            else ""
+        )
         + (
             ""
             if gate is None

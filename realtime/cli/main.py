@@ -27,7 +27,10 @@ SUBCOMMANDS = {
     "file": ("livedenoise.realtime.cli.file", "denoise an audio file"),
     "batch": ("livedenoise.realtime.cli.batch", "denoise a folder of takes on every core, or on a Dask cluster"),
     "run": ("livedenoise.realtime.cli.run", "denoise live audio from an input device to an output device"),
-    "tune": ("livedenoise.realtime.cli.tune", "a tuner on the denoised signal: live in the terminal, or over a recording"),
+    "tune": (
+        "livedenoise.realtime.cli.tune",
+        "a tuner on the denoised signal: live in the terminal, or over a recording",
+    ),
     "devices": ("livedenoise.realtime.cli.devices", "list audio devices"),
     "print": ("livedenoise.realtime.cli.print", "learn, make and show noise prints: what the room sounds like"),
     "gui": ("livedenoise.realtime.gui.cli", "the desktop app: live spectrograms, meters, tuner and controls"),
@@ -77,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        parser.exit(1, f"livedenoise {args.command}: error: not available in this install ({exc.name} is missing): {help_text}\n")
+        parser.exit(
+            1,
+            f"livedenoise {args.command}: error: not available in this install ({exc.name} is missing): {help_text}\n",
+        )
     sub_parser = OneLineErrorParser(prog=f"livedenoise {args.command}", description=help_text)
     module.configure(sub_parser)
     sub_args = sub_parser.parse_args(argv[1:])

@@ -13,11 +13,16 @@ BINDING_HELP = "cc:N (on at 64-127; cc:N:toggle flips at each press) or note:N (
 
 def add_midi_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("MIDI footswitch")
-    group.add_argument("--midi-in", default=None, metavar="PORT",
-                       help="a MIDI input port (name substring; ALSA or JACK) to take the bindings below from")
+    group.add_argument(
+        "--midi-in",
+        default=None,
+        metavar="PORT",
+        help="a MIDI input port (name substring; ALSA or JACK) to take the bindings below from",
+    )
     group.add_argument("--midi-bypass", default=None, metavar="BINDING", help=f"bypass the denoiser: {BINDING_HELP}")
-    group.add_argument("--midi-mute", default=None, metavar="BINDING",
-                       help=f"mute the output (while tuning, say): {BINDING_HELP}")
+    group.add_argument(
+        "--midi-mute", default=None, metavar="BINDING", help=f"mute the output (while tuning, say): {BINDING_HELP}"
+    )
 
 
 def midi_bindings(args: argparse.Namespace) -> list[MidiBinding]:

@@ -29,19 +29,29 @@ def add_model_arguments(parser: argparse.ArgumentParser, several: tuple[str, ...
     group = parser.add_argument_group("model")
     if several:
         group.add_argument(
-            "--model", "--models", dest="model", default=",".join(several), metavar="MODEL[,MODEL...]",
+            "--model",
+            "--models",
+            dest="model",
+            default=",".join(several),
+            metavar="MODEL[,MODEL...]",
             help=f"comma-separated, measured side by side; each one of: {MODEL_HELP}{'; ' + also if also else ''} "
             f"(default: {','.join(several)})",
         )
     else:
-        group.add_argument("--model", default=BUILTIN_MODELS[0], metavar="MODEL", help=f"{MODEL_HELP} (default: default)")
+        group.add_argument(
+            "--model", default=BUILTIN_MODELS[0], metavar="MODEL", help=f"{MODEL_HELP} (default: default)"
+        )
     group.add_argument(
-        "--provider", default="cpu", choices=PROVIDER_CHOICES,
+        "--provider",
+        default="cpu",
+        choices=PROVIDER_CHOICES,
         help="ONNX Runtime device: cpu (default), cuda (an error if no usable GPU), or auto (CUDA when it loads, "
         "else the CPU, said in one line)",
     )
     group.add_argument(
-        "--strength-db", type=non_negative_float, default=DEFAULT_STRENGTH_DB,
+        "--strength-db",
+        type=non_negative_float,
+        default=DEFAULT_STRENGTH_DB,
         help=f"maximum attenuation in dB, >= 0; inf for no limit (default {DEFAULT_STRENGTH_DB:g})",
     )
 
@@ -49,7 +59,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, several: tuple[str, ...
 def add_mask_timing_argument(parser: argparse.ArgumentParser) -> None:
     """``--same-hop-mask``, for the commands that run the live engine."""
     parser.add_argument(
-        "--same-hop-mask", action="store_true",
+        "--same-hop-mask",
+        action="store_true",
         help="filter each hop with its own frame's mask, the model stepping inside the audio callback, as in file "
         "mode (default: the mask the model made from the frames before, on its own thread, so the callback never "
         "waits for it)",

@@ -43,27 +43,47 @@ def new_recording_path(text: str):
 
 def add_output_arguments(parser: argparse.ArgumentParser, record: bool = False) -> None:
     group = parser.add_argument_group("input channels and output")
-    group.add_argument("--input-channels", type=channel_list, default=None, metavar="N[,N...]",
-                       help="the input device's channels to denoise, from 1 (such as 2, or 1,2 for a linked pair); "
-                       "default: the first ones")
-    group.add_argument("--gain-db", type=float_in_range(-120.0, MAX_GAIN_DB), default=0.0, metavar="DB",
-                       help=f"output gain in dB, up to +{MAX_GAIN_DB:g} (default 0), before the safety limit")
-    group.add_argument("--no-limiter", action="store_true",
-                       help="no safety limit on the output (default: on; nothing leaves above -0.1 dBFS, no latency "
-                       "added, and the status line counts the samples it turns down)")
+    group.add_argument(
+        "--input-channels",
+        type=channel_list,
+        default=None,
+        metavar="N[,N...]",
+        help="the input device's channels to denoise, from 1 (such as 2, or 1,2 for a linked pair); "
+        "default: the first ones",
+    )
+    group.add_argument(
+        "--gain-db",
+        type=float_in_range(-120.0, MAX_GAIN_DB),
+        default=0.0,
+        metavar="DB",
+        help=f"output gain in dB, up to +{MAX_GAIN_DB:g} (default 0), before the safety limit",
+    )
+    group.add_argument(
+        "--no-limiter",
+        action="store_true",
+        help="no safety limit on the output (default: on; nothing leaves above -0.1 dBFS, no latency "
+        "added, and the status line counts the samples it turns down)",
+    )
     if record:
-        group.add_argument("--record", type=new_recording_path, default=None, metavar="OUT",
-                           help="also write the denoised signal to OUT (.flac, .wav, .ogg; a new file), from this "
-                           "process: the channels' mean, before the output gain (an integer format is kept under full "
-                           "scale by the same safety limit)")
+        group.add_argument(
+            "--record",
+            type=new_recording_path,
+            default=None,
+            metavar="OUT",
+            help="also write the denoised signal to OUT (.flac, .wav, .ogg; a new file), from this "
+            "process: the channels' mean, before the output gain (an integer format is kept under full "
+            "scale by the same safety limit)",
+        )
 
 
 def output_settings(args: argparse.Namespace, channels: int) -> dict:
     """``EngineSettings`` fields for the flags; ``channels``: what the command asks for otherwise (``--channels``)."""
     input_channels = args.input_channels
     if input_channels is not None and channels not in (1, len(input_channels)):  # 1: --channels left as it was
-        args.parser.error(f"--input-channels {','.join(map(str, input_channels))} is {len(input_channels)} channel(s) "
-                          f"and --channels {channels}: give one of them")
+        args.parser.error(
+            f"--input-channels {','.join(map(str, input_channels))} is {len(input_channels)} channel(s) "
+            f"and --channels {channels}: give one of them"
+        )
     return {
         "input_channels": input_channels,
         "channels": channels if input_channels is None else len(input_channels),

@@ -28,7 +28,12 @@ from livedenoise.realtime.cli.arg_types import float_in_range
 from livedenoise.realtime.engine.print_learner import MAX_SECONDS as MAX_LEARN_SECONDS
 from livedenoise.realtime.engine.print_refiner import PRINT_MODES
 from livedenoise.realtime.noise_print import (
-    MIN_SECONDS, SHORT_SECONDS, NoisePrint, NoisePrintError, load_noise_print, print_from_file,
+    MIN_SECONDS,
+    SHORT_SECONDS,
+    NoisePrint,
+    NoisePrintError,
+    load_noise_print,
+    print_from_file,
 )
 
 
@@ -99,13 +104,19 @@ def add_live_print_arguments(parser: argparse.ArgumentParser, remembered: bool =
     defaults are what it used last time."""
     group = add_print_arguments(parser)
     group.add_argument(
-        "--learn-seconds", type=float_in_range(MIN_SECONDS, MAX_LEARN_SECONDS), default=None, metavar="S",
+        "--learn-seconds",
+        type=float_in_range(MIN_SECONDS, MAX_LEARN_SECONDS),
+        default=None,
+        metavar="S",
         help=f"learn the room from the first S seconds of the input ({MIN_SECONDS:g}-{MAX_LEARN_SECONDS:g}; 3 is "
         "plenty; play nothing meanwhile), then denoise with that print",
     )
     default = "as last time" if remembered else "freeze"
     group.add_argument(
-        "--print", dest="print_mode", choices=PRINT_MODES, default=None,
+        "--print",
+        dest="print_mode",
+        choices=PRINT_MODES,
+        default=None,
         help="auto: keep refining the print from moments that hold the room's noise alone (never from a note), "
         f"with a time constant of seconds; freeze: keep it as it is (default: {default})",
     )
@@ -118,8 +129,9 @@ def live_print_settings(args: argparse.Namespace, needs_print_for_auto: bool = T
         args.parser.error("--noise-print and --learn-seconds: give one (a print, or learn one now)")
     mode = args.print_mode or "freeze"
     if needs_print_for_auto and mode == "auto" and args.noise_print is None and args.learn_seconds is None:
-        args.parser.error("--print auto refines a print: give one with --noise-print PATH or learn one with "
-                          "--learn-seconds S")
+        args.parser.error(
+            "--print auto refines a print: give one with --noise-print PATH or learn one with --learn-seconds S"
+        )
     noise_print, made_at = None, None
     if args.noise_print is not None:
         config = StftConfig()
@@ -128,5 +140,9 @@ def live_print_settings(args: argparse.Namespace, needs_print_for_auto: bool = T
         except NoisePrintError as exc:
             args.parser.exit(1, f"{args.parser.prog}: error: --noise-print {args.noise_print}: {exc}\n")
         made_at = args.noise_print.stat().st_mtime  # a saved print, or the noise's recording: made when written
-    return {"noise_print": noise_print, "print_made_at": made_at, "learn_seconds": args.learn_seconds,
-            "print_mode": mode}
+    return {
+        "noise_print": noise_print,
+        "print_made_at": made_at,
+        "learn_seconds": args.learn_seconds,
+        "print_mode": mode,
+    }

@@ -26,7 +26,8 @@ POLL_S = 0.1
 
 def add_reconnect_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--reconnect", action="store_true",
+        "--reconnect",
+        action="store_true",
         help="when the device or its server goes away, or the engine process dies, wait for it and resume "
         "(default: say what happened and exit with status 1)",
     )

@@ -17,16 +17,16 @@ from pathlib import Path
 
 from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
-from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
-from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
-from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings, print_use_lines
 from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
+from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
+from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings, print_use_lines
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument, fault_line, resume
 from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
+from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
+from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.midi_footswitch import MidiError
 from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.tap_recorder import TapRecorder
@@ -36,29 +36,45 @@ MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
 MAX_CHANNELS = 64
 ENVIRONMENT_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or plug a device in"
 # EngineSettings fields a start-up error can blame, and the flag that sets each here
-SETTING_FLAGS = {"channels": "--channels", "model": "--model", "source_file": "--file", "noise_print": "--noise-print",
-                 "input_channels": "--input-channels"}
+SETTING_FLAGS = {
+    "channels": "--channels",
+    "model": "--model",
+    "source_file": "--file",
+    "noise_print": "--noise-print",
+    "input_channels": "--input-channels",
+}
 PRINT_NOTICES = ("print_learned", "print_set")  # events a user reads as news, not as faults
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
     parser.add_argument("--output", default=None, metavar="DEV", help="output device: index or name substring")
-    parser.add_argument("--file", type=Path, default=None, metavar="PATH",
-                        help="play this audio file in a loop instead of listening to the input device")
     parser.add_argument(
-        "--blocksize", type=int_in_range(1, MAX_BLOCKSIZE), default=128,
+        "--file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="play this audio file in a loop instead of listening to the input device",
+    )
+    parser.add_argument(
+        "--blocksize",
+        type=int_in_range(1, MAX_BLOCKSIZE),
+        default=128,
         help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)",
     )
     parser.add_argument(
-        "--channels", type=int_in_range(1, MAX_CHANNELS), default=1,
+        "--channels",
+        type=int_in_range(1, MAX_CHANNELS),
+        default=1,
         help="channels, linked (default 1); both devices must have that many",
     )
     add_model_arguments(parser)
     add_mask_timing_argument(parser)
     add_gate_arguments(parser)
     add_live_print_arguments(parser)
-    parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
+    parser.add_argument(
+        "--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)"
+    )
     add_reconnect_argument(parser)
     add_output_arguments(parser, record=True)
     add_midi_arguments(parser)
@@ -66,8 +82,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def status_line(state: dict) -> str:
     stats = state["stats"]
-    line = (f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
-            f" | late masks {stats['n_late_masks']}")
+    line = (
+        f"load {100 * stats['load']:.0f}% | xruns {stats['n_xruns']} | overloads {stats['n_overloads']}"
+        f" | late masks {stats['n_late_masks']}"
+    )
     if state.get("bypass"):
         line += " | bypass"
     if state.get("output_gain_db") == -math.inf:
@@ -134,9 +152,16 @@ def run(args: argparse.Namespace) -> int:
     gate = gate_settings(args)
     bindings = midi_bindings(args)
     settings = EngineSettings(
-        input_device=args.input, output_device=args.output, blocksize=args.blocksize,
-        model=args.model, provider=args.provider, strength_db=args.strength_db, source_file=args.file,
-        gate=None if gate is None else gate.to_dict(), mask_ahead=not args.same_hop_mask, **live_print_settings(args),
+        input_device=args.input,
+        output_device=args.output,
+        blocksize=args.blocksize,
+        model=args.model,
+        provider=args.provider,
+        strength_db=args.strength_db,
+        source_file=args.file,
+        gate=None if gate is None else gate.to_dict(),
+        mask_ahead=not args.same_hop_mask,
+        **live_print_settings(args),
         **output_settings(args, args.channels),
     )
     engine = EngineProcess(settings)
@@ -197,24 +222,38 @@ def run(args: argparse.Namespace) -> int:
     status.end()
     if recorder is not None:
         recorder.close()
-        lost = f" ({recorder.n_lost_samples / recorder.sample_rate:.2f} s lost, written as silence)" if (
-            recorder.n_lost_samples) else ""
+        lost = (
+            f" ({recorder.n_lost_samples / recorder.sample_rate:.2f} s lost, written as silence)"
+            if (recorder.n_lost_samples)
+            else ""
+        )
         print(f"recorded {recorder.seconds:.1f} s to {recorder.path}{lost}")
-    print(f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
-          f"{state['stats']['n_sanitized_samples']}")
+    print(
+        f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
+        f"{state['stats']['n_sanitized_samples']}"
+    )
     print(Latency.from_dict(state["latency"]).describe())
     return code
 
 
-def stopped_engine(engine: EngineProcess, events: list, args: argparse.Namespace, stop: StopSignals,
-                   status: StatusLine, command: str = "run") -> int | None:
+def stopped_engine(
+    engine: EngineProcess,
+    events: list,
+    args: argparse.Namespace,
+    stop: StopSignals,
+    status: StatusLine,
+    command: str = "run",
+) -> int | None:
     """The engine stopped under a live command: say why; with ``--reconnect``, wait for it and resume.
     None when it streams again, else the exit status (1: a fault; 0: a stop asked for while waiting)."""
     status.end()
     fault = fault_line(events, engine)
     if not args.reconnect:
-        print(f"livedenoise {command}: error: {fault}\n  hint: --reconnect waits for it to come back and resumes",
-              file=sys.stderr, flush=True)
+        print(
+            f"livedenoise {command}: error: {fault}\n  hint: --reconnect waits for it to come back and resumes",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     print(f"livedenoise {command}: {fault}; waiting for it to come back (Ctrl-C stops)", file=sys.stderr, flush=True)
     if not resume(engine, lambda: stop.requested):

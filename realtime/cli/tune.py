@@ -25,13 +25,18 @@ from pathlib import Path
 
 from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
-from livedenoise.realtime.cli.model_flags import add_model_arguments
-from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
 from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
+from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
+from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument
 from livedenoise.realtime.cli.run import (
-    MAX_BLOCKSIZE, announce_print, print_events, print_notices, start_error, stopped_engine,
+    MAX_BLOCKSIZE,
+    announce_print,
+    print_events,
+    print_notices,
+    start_error,
+    stopped_engine,
 )
 from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
@@ -64,23 +69,48 @@ def reference_hz(text: str) -> float:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--reference", type=reference_hz, default=A4_HZ, metavar="HZ",
-                        help=f"the pitch of A4 in Hz, {MIN_REFERENCE_HZ:g}-{MAX_REFERENCE_HZ:g} (default {A4_HZ:g})")
+    parser.add_argument(
+        "--reference",
+        type=reference_hz,
+        default=A4_HZ,
+        metavar="HZ",
+        help=f"the pitch of A4 in Hz, {MIN_REFERENCE_HZ:g}-{MAX_REFERENCE_HZ:g} (default {A4_HZ:g})",
+    )
     parser.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
-    parser.add_argument("--output", default=None, metavar="DEV",
-                        help="output device the denoised signal plays to, for another tuner to listen to: index or name substring")
-    parser.add_argument("--blocksize", type=int_in_range(1, MAX_BLOCKSIZE), default=128,
-                        help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)")
+    parser.add_argument(
+        "--output",
+        default=None,
+        metavar="DEV",
+        help="output device the denoised signal plays to, for another tuner to listen to: index or name substring",
+    )
+    parser.add_argument(
+        "--blocksize",
+        type=int_in_range(1, MAX_BLOCKSIZE),
+        default=128,
+        help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)",
+    )
     add_model_arguments(parser)
     add_live_print_arguments(parser)
-    parser.add_argument("--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)")
+    parser.add_argument(
+        "--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)"
+    )
     add_reconnect_argument(parser)
     add_output_arguments(parser)
     add_midi_arguments(parser)
-    parser.add_argument("--file", type=Path, default=None, metavar="IN",
-                        help="tune a recording instead of listening: one line per reading (every 10 ms)")
-    parser.add_argument("--json", type=output_path, default=None, metavar="OUT",
-                        help="with --file: write the readings as JSON lines to OUT (- for standard output)")
+    parser.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        metavar="IN",
+        help="tune a recording instead of listening: one line per reading (every 10 ms)",
+    )
+    parser.add_argument(
+        "--json",
+        type=output_path,
+        default=None,
+        metavar="OUT",
+        help="with --file: write the readings as JSON lines to OUT (- for standard output)",
+    )
 
 
 def cents_bar(cents: float | None) -> str:
@@ -103,16 +133,20 @@ def live_line(reading: TunerReading | None) -> str:
         return f"{'-':<4} {cents_bar(None)}   no pitch"
     hz = f"{reading.shown_hz:8.2f} Hz" if reading.voiced else f"{'-':>8} Hz"
     mark = "  in tune" if reading.in_tune else ("  stable" if reading.stable else "")
-    return (f"{reading.note:<4} {cents_bar(reading.cents)} {reading.cents:+6.1f} cents {hz}  "
-            f"confidence {reading.confidence:.2f}{mark}")
+    return (
+        f"{reading.note:<4} {cents_bar(reading.cents)} {reading.cents:+6.1f} cents {hz}  "
+        f"confidence {reading.confidence:.2f}{mark}"
+    )
 
 
 def file_line(reading: TunerReading) -> str:
     note = reading.note or "-"
     cents = f"{reading.cents:+6.1f}" if reading.note is not None else f"{'-':>6}"
     hz = f"{reading.shown_hz:8.2f}" if reading.voiced and reading.note is not None else f"{'-':>8}"
-    return (f"{reading.time_s:8.2f} s  {note:<4} {cents} cents {hz} Hz  confidence {reading.confidence:.2f}"
-            f"{'  stable' if reading.stable else ''}")
+    return (
+        f"{reading.time_s:8.2f} s  {note:<4} {cents} cents {hz} Hz  confidence {reading.confidence:.2f}"
+        f"{'  stable' if reading.stable else ''}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,8 +164,14 @@ def run_file(args: argparse.Namespace) -> int:
     if args.learn_seconds is not None or args.print_mode == "auto":
         args.parser.error("--learn-seconds and --print auto listen live; with --file give --noise-print")
     noise_print = live_print_settings(args)["noise_print"]
-    readings = file_readings(args.file, model=args.model, provider=args.provider, strength_db=args.strength_db,
-                             reference_hz=args.reference, noise_print=noise_print)
+    readings = file_readings(
+        args.file,
+        model=args.model,
+        provider=args.provider,
+        strength_db=args.strength_db,
+        reference_hz=args.reference,
+        noise_print=noise_print,
+    )
     try:
         if args.json is None:
             for reading in readings:
@@ -172,8 +212,13 @@ def run_live(args: argparse.Namespace) -> int:
     if args.input_channels is not None and len(args.input_channels) != 1:
         args.parser.error("the tuner listens to one channel: give one --input-channels number")
     settings = EngineSettings(
-        input_device=args.input, output_device=args.output, blocksize=args.blocksize,
-        model=args.model, provider=args.provider, strength_db=args.strength_db, **live_print_settings(args),
+        input_device=args.input,
+        output_device=args.output,
+        blocksize=args.blocksize,
+        model=args.model,
+        provider=args.provider,
+        strength_db=args.strength_db,
+        **live_print_settings(args),
         **output_settings(args, 1),
     )
     engine = EngineProcess(settings)
@@ -194,8 +239,10 @@ def run_live(args: argparse.Namespace) -> int:
     try:
         with StopSignals() as stop:  # Ctrl-C, SIGTERM and --seconds end the loop the same way, as in `run`
             state = engine.state()
-            print(f"tuning {state['input']} (engine process {engine.pid}), A4 = {args.reference:g} Hz; Ctrl-C stops",
-                  flush=True)
+            print(
+                f"tuning {state['input']} (engine process {engine.pid}), A4 = {args.reference:g} Hz; Ctrl-C stops",
+                flush=True,
+            )
             print(Latency.from_dict(state["latency"]).describe(), flush=True)
             announce_print(settings)
             if args.seconds is not None:

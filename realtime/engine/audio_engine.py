@@ -35,9 +35,9 @@ import numpy as np
 import sounddevice as sd
 from numba import njit
 
-from livedenoise.realtime.engine.devices import Device, find_device
 from livedenoise.realtime.engine.callback import EngineCallback
 from livedenoise.realtime.engine.device_rate import DeviceRateCallback
+from livedenoise.realtime.engine.devices import Device, find_device
 from livedenoise.realtime.engine.events import EngineError, EngineEvent
 from livedenoise.realtime.engine.looping_source import LoopingSource
 from livedenoise.realtime.engine.polyphase_resampler import MAX_RATE_HZ, MIN_RATE_HZ
@@ -68,15 +68,17 @@ class AudioEngine:
         self.n_channels = callback.n_channels
         self.blocksize = callback.blocksize
         # the input device's channels the engine hears (from 0 here), and how many the stream opens to reach them
-        self.input_channels = tuple(range(self.n_channels)) if input_channels is None else tuple(
-            c - 1 for c in input_channels)
+        self.input_channels = (
+            tuple(range(self.n_channels)) if input_channels is None else tuple(c - 1 for c in input_channels)
+        )
         self.n_input_opened = max(self.input_channels) + 1
         self._picked = None
         if input_channels is not None and self.input_channels != tuple(range(self.n_channels)):
             self._channel_index = np.array(self.input_channels, dtype=np.int64)
             self._picked = np.zeros((self.n_channels, self.blocksize), dtype=np.float32)
-            _pick_channels(np.zeros((self.blocksize, self.n_input_opened), np.float32), self._channel_index,
-                           self._picked)  # compiled now, not in the first callback
+            _pick_channels(
+                np.zeros((self.blocksize, self.n_input_opened), np.float32), self._channel_index, self._picked
+            )  # compiled now, not in the first callback
         self._check_channels()
         self.sample_rate = self._choose_rate()  # the stream's: the model's, or the devices' own
         # what the device's callback calls: the engine's callback, or it behind a resampler each way
@@ -137,16 +139,25 @@ class AudioEngine:
         self._events.clear()
         self._n_events_seen = 0
         self._stopping = False
-        common = dict(samplerate=self.sample_rate, blocksize=self.blocksize, dtype="float32", latency="low",
-                      finished_callback=self._on_finished)
+        common = dict(
+            samplerate=self.sample_rate,
+            blocksize=self.blocksize,
+            dtype="float32",
+            latency="low",
+            finished_callback=self._on_finished,
+        )
         try:
             if self.source is None:
-                stream = sd.Stream(device=(self.input_device.index, self.output_device.index),
-                                   channels=(self.n_input_opened, self.n_channels), callback=self._duplex_callback,
-                                   **common)
+                stream = sd.Stream(
+                    device=(self.input_device.index, self.output_device.index),
+                    channels=(self.n_input_opened, self.n_channels),
+                    callback=self._duplex_callback,
+                    **common,
+                )
             else:
-                stream = sd.OutputStream(device=self.output_device.index, channels=self.n_channels,
-                                         callback=self._source_callback, **common)
+                stream = sd.OutputStream(
+                    device=self.output_device.index, channels=self.n_channels, callback=self._source_callback, **common
+                )
         except sd.PortAudioError as exc:
             raise EngineError(
                 f"cannot open {self.describe()} at {self.sample_rate} Hz, {self.n_channels} channel(s), "
@@ -154,7 +165,9 @@ class AudioEngine:
             ) from exc
         self._stream = stream
         self._saved_switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._saved_switch_interval, GIL_SWITCH_BLOCK_FRACTION * self.blocksize / self.sample_rate))
+        sys.setswitchinterval(
+            min(self._saved_switch_interval, GIL_SWITCH_BLOCK_FRACTION * self.blocksize / self.sample_rate)
+        )
         self.callback.last_callback_ns = time.perf_counter_ns()
         stream.start()
 
@@ -226,11 +239,17 @@ class AudioEngine:
             n_device = device.n_input_channels if kind == "input" else device.n_output_channels
             if kind == "input" and self.n_input_opened > n_device and self._picked is not None:
                 wanted = ",".join(str(c + 1) for c in self.input_channels)
-                raise EngineError(f"input device {device.describe()} has {n_device} channel(s), channel(s) {wanted} "
-                                  f"asked for; give channels from 1 to {n_device}", setting="input_channels")
+                raise EngineError(
+                    f"input device {device.describe()} has {n_device} channel(s), channel(s) {wanted} "
+                    f"asked for; give channels from 1 to {n_device}",
+                    setting="input_channels",
+                )
             if self.n_channels > n_device:
-                raise EngineError(f"{kind} device {device.describe()} has {n_device} channel(s), "
-                                  f"{self.n_channels} asked for; give {n_device} or fewer", setting="channels")
+                raise EngineError(
+                    f"{kind} device {device.describe()} has {n_device} channel(s), "
+                    f"{self.n_channels} asked for; give {n_device} or fewer",
+                    setting="channels",
+                )
 
     def _supports(self, rate: int) -> str | None:
         """None when both devices take ``rate``; else PortAudio's reason, naming the device."""
@@ -251,12 +270,16 @@ class AudioEngine:
             return model_rate
         rate = self.output_device.default_sample_rate
         if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
-            raise EngineError(f"{refusal}; its own rate, {rate} Hz, is outside the {MIN_RATE_HZ}-{MAX_RATE_HZ} Hz the "
-                              "engine resamples from: set the device (or the JACK server) to 44.1, 48 or 96 kHz")
+            raise EngineError(
+                f"{refusal}; its own rate, {rate} Hz, is outside the {MIN_RATE_HZ}-{MAX_RATE_HZ} Hz the "
+                "engine resamples from: set the device (or the JACK server) to 44.1, 48 or 96 kHz"
+            )
         other = self._supports(rate)
         if other is not None:
-            raise EngineError(f"the devices take neither the model's {model_rate} Hz ({refusal}) nor {rate} Hz "
-                              f"({other}): set both to one rate")
+            raise EngineError(
+                f"the devices take neither the model's {model_rate} Hz ({refusal}) nor {rate} Hz "
+                f"({other}): set both to one rate"
+            )
         return rate
 
 

@@ -26,13 +26,11 @@ from __future__ import annotations
 import array
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.hop_hook import HopHook
-from livedenoise.realtime.limiter import SafetyLimiter
 from livedenoise.realtime.engine.hop_layouts import hop_layouts
 from livedenoise.realtime.engine.overload_guard import OverloadGuard
 from livedenoise.realtime.engine.print_learner import PrintLearner
@@ -40,6 +38,8 @@ from livedenoise.realtime.engine.print_refiner import PrintRefiner
 from livedenoise.realtime.engine.ring import RingBuffer
 from livedenoise.realtime.engine.taps import Taps
 from livedenoise.realtime.engine.timing_summary import timing_summary
+from livedenoise.realtime.hop_hook import HopHook
+from livedenoise.realtime.limiter import SafetyLimiter
 
 N_CALLBACK_TIMING_SLOTS = 8192
 FADE_HOPS = 16  # 43 ms at a 128-sample hop: long enough not to click, short enough to feel instant
@@ -303,8 +303,9 @@ class EngineCallback:
 
     # ---- audio side -------------------------------------------------------------------------
 
-    def process_block(self, block_in: np.ndarray, block_out: np.ndarray, input_overflow: bool = False,
-                      output_underflow: bool = False) -> None:
+    def process_block(
+        self, block_in: np.ndarray, block_out: np.ndarray, input_overflow: bool = False, output_underflow: bool = False
+    ) -> None:
         """One callback: ``block_in`` ``(channels, frames)`` in, ``block_out`` the same shape, filled."""
         start_ns = self.clock_ns()
         self.last_callback_ns = start_ns
@@ -367,8 +368,9 @@ class EngineCallback:
         if refiner is not None:
             refiner.observe(denoiser.input_spectrum, hook is not None and hook.is_open)
         if self.taps is not None:
-            self.taps.publish(start_ns, hop_in, hop_out, denoiser.input_spectrum,
-                              denoiser.output_spectrum, denoiser.mask)
+            self.taps.publish(
+                start_ns, hop_in, hop_out, denoiser.input_spectrum, denoiser.output_spectrum, denoiser.mask
+            )
         self.n_hops += 1
 
     def _crossfade(self, hop_out: np.ndarray) -> None:

@@ -28,21 +28,20 @@ import threading
 import time
 import traceback
 from multiprocessing.connection import Connection
-
 from typing import TYPE_CHECKING
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.engine.callback import EngineCallback, warm_model_thread
 from livedenoise.realtime.engine.events import EngineError
-from livedenoise.realtime.file_mode import AudioFileError
-from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.engine.live_print import LivePrint, open_live_runtime
 from livedenoise.realtime.engine.looping_source import LoopingSource
-from livedenoise.realtime.noise_print import NoisePrintError
-from livedenoise.realtime.runtimes.protocol import ModelLoadError
 from livedenoise.realtime.engine.portaudio_start import start_portaudio
 from livedenoise.realtime.engine.taps import Taps
 from livedenoise.realtime.engine.thread_priority import set_ordinary, set_realtime
+from livedenoise.realtime.file_mode import AudioFileError
+from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.noise_print import NoisePrintError
+from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 if TYPE_CHECKING:  # imported when the stream opens: importing sounddevice joins the audio server
     from livedenoise.realtime.engine.audio_engine import AudioEngine
@@ -104,8 +103,9 @@ class EngineChild:
     def _open(self) -> AudioEngine | None:
         s = self.settings
         try:
-            denoiser = StreamingDenoiser(open_live_runtime(s.model, s.provider), s.channels, s.strength_db, s.bypass,
-                                         s.mask_ahead)
+            denoiser = StreamingDenoiser(
+                open_live_runtime(s.model, s.provider), s.channels, s.strength_db, s.bypass, s.mask_ahead
+            )
         except SETUP_ERRORS as exc:
             self.conn.send(("failed", f"cannot open model {s.model!r}: {exc}", "model"))
             return None
@@ -113,8 +113,14 @@ class EngineChild:
         message = self.conn.recv()
         taps = Taps.attach(message[1])
         try:
-            self.callback = EngineCallback(denoiser, s.blocksize, taps, deadline_fraction=s.deadline_fraction,
-                                           output_gain_db=s.output_gain_db, limiter=s.limiter)
+            self.callback = EngineCallback(
+                denoiser,
+                s.blocksize,
+                taps,
+                deadline_fraction=s.deadline_fraction,
+                output_gain_db=s.output_gain_db,
+                limiter=s.limiter,
+            )
             if s.gate is not None:
                 self._configure_gate(dict(s.gate))
             self.live_print = LivePrint(self.callback, self.conn.send, s.print_mode)
@@ -204,7 +210,9 @@ class EngineChild:
             self._loaded = None
             self._loader = None
             if denoiser is None:
-                self.conn.send(("event", "error", f"cannot switch to model {name!r}: {error}; {self.model!r} keeps running"))
+                self.conn.send(
+                    ("event", "error", f"cannot switch to model {name!r}: {error}; {self.model!r} keeps running")
+                )
             else:
                 try:
                     self.live_print.apply_to(denoiser.runtime)
@@ -214,7 +222,9 @@ class EngineChild:
                     self.conn.send(("event", "error", f"cannot switch to model {name!r}: {exc}"))
         if self._wanted_model is not None and self._loader is None and self._loaded is None:
             name, self._wanted_model = self._wanted_model, None
-            self._loader = threading.Thread(target=self._load, args=(name,), name="livedenoise-model-loader", daemon=True)
+            self._loader = threading.Thread(
+                target=self._load, args=(name,), name="livedenoise-model-loader", daemon=True
+            )
             self._loader.start()
 
     def _load(self, name: str) -> None:
@@ -222,8 +232,11 @@ class EngineChild:
         set_ordinary()  # threads inherit the main thread's real-time class: loading is not urgent
         s = self.settings
         try:
-            denoiser = StreamingDenoiser(open_live_runtime(name, s.provider), s.channels,
-                                         mask_ahead=s.mask_ahead and not self.callback.model_in_callback)
+            denoiser = StreamingDenoiser(
+                open_live_runtime(name, s.provider),
+                s.channels,
+                mask_ahead=s.mask_ahead and not self.callback.model_in_callback,
+            )
             warm_model_thread(denoiser)  # switched to mid-stream with its thread awake, as the first model was
             result = (name, denoiser, "")
         except (*SETUP_ERRORS, RuntimeError) as exc:
@@ -255,8 +268,13 @@ class EngineChild:
                 module_name, _, factory_name = self.settings.gate_factory.partition(":")
                 factory = getattr(importlib.import_module(module_name), factory_name)
                 c = self.callback
-                self.gate_hook = factory(sample_rate=c.sample_rate, hop_samples=c.hop_samples, n_channels=c.n_channels,
-                                         n_freqs=c.denoiser.stft.n_freqs, **params)
+                self.gate_hook = factory(
+                    sample_rate=c.sample_rate,
+                    hop_samples=c.hop_samples,
+                    n_channels=c.n_channels,
+                    n_freqs=c.denoiser.stft.n_freqs,
+                    **params,
+                )
                 self.gate_params = dict(params)
             else:
                 self.gate_hook.configure(**params)

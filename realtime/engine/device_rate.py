@@ -92,8 +92,9 @@ class DeviceRateCallback:
         self._ring.overflow_samples = self._ring.underflow_samples = 0
         self.inner.reset()
 
-    def process_block(self, block_in: np.ndarray, block_out: np.ndarray, input_overflow: bool = False,
-                      output_underflow: bool = False) -> None:
+    def process_block(
+        self, block_in: np.ndarray, block_out: np.ndarray, input_overflow: bool = False, output_underflow: bool = False
+    ) -> None:
         n = self.to_model.process_into(block_in, self._model_in)
         self.inner.process_block(self._model_in_views[n], self._model_out_views[n], input_overflow, output_underflow)
         m = self.to_device.process_into(self._model_out_views[n], self._device_out)

@@ -13,5 +13,7 @@ import numpy as np
 
 def hop_layouts(n_channels: int, hop_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Zeroed hops ``(channels, hop_samples)``: one in C order, one a transposed device buffer."""
-    return (np.zeros((n_channels, hop_samples), dtype=np.float32),
-            np.zeros((hop_samples, n_channels), dtype=np.float32).T)
+    return (
+        np.zeros((n_channels, hop_samples), dtype=np.float32),
+        np.zeros((hop_samples, n_channels), dtype=np.float32).T,
+    )

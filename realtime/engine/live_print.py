@@ -24,7 +24,8 @@ would pile up in a pipe nobody reads).
 from __future__ import annotations
 
 import time
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.engine.print_learner import PrintLearner
@@ -149,12 +150,22 @@ class LivePrint:
         (None: no print), ``level_dbfs``, ``duration_s``, ``age_s``, ``refined_age_s``, ``used`` (by the model)."""
         now = time.time()
         learner = self._learner
-        info = {"mode": self.mode, "learning_left_s": None if learner is None else learner.seconds_left,
-                "source": None, "used": uses_prints(self.callback.denoiser.runtime), "serial": self.serial}
+        info = {
+            "mode": self.mode,
+            "learning_left_s": None if learner is None else learner.seconds_left,
+            "source": None,
+            "used": uses_prints(self.callback.denoiser.runtime),
+            "serial": self.serial,
+        }
         p = self.noise_print
         if p is not None:
-            info.update(source=p.source, level_dbfs=p.level_dbfs, duration_s=p.duration_s, age_s=now - self.made_at,
-                        refined_age_s=None if self.refined_at is None else now - self.refined_at)
+            info.update(
+                source=p.source,
+                level_dbfs=p.level_dbfs,
+                duration_s=p.duration_s,
+                age_s=now - self.made_at,
+                refined_age_s=None if self.refined_at is None else now - self.refined_at,
+            )
         return info
 
     # ---- plumbing ---------------------------------------------------------------------------

@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-from livedenoise.realtime.runtimes.protocol import ModelRuntime
 from livedenoise.realtime.engine.thread_priority import set_realtime
+from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
 N_INPUT_SLOTS = 8  # frames the thread may fall behind before frames are dropped
 N_MASK_SLOTS = 3

@@ -127,6 +127,7 @@ class PolyphaseResampler:
 
     def process_into(self, block: np.ndarray, out: np.ndarray) -> int:
         """Resample ``block`` ``(channels, n <= max_in)`` into ``out`` ``(channels, >= n_out_for(n))``; the count."""
-        n_out, self._position = _resample_into(block, self._history, self.bank, self.n_up, self.n_down,
-                                               self._position, out)
+        n_out, self._position = _resample_into(
+            block, self._history, self.bank, self.n_up, self.n_down, self._position, out
+        )
         return n_out

@@ -138,8 +138,9 @@ def _refine_hop(spectrum, gate_open, seed_seq, stats, seed, smoothed, power_now,
 class PrintRefiner:
     """Refines a print from input spectra ``(channels, n_freqs)`` complex64 that hold noise alone."""
 
-    def __init__(self, sample_rate: int, n_fft: int, hop_samples: int, n_channels: int,
-                 time_constant_s: float = TIME_CONSTANT_S) -> None:
+    def __init__(
+        self, sample_rate: int, n_fft: int, hop_samples: int, n_channels: int, time_constant_s: float = TIME_CONSTANT_S
+    ) -> None:
         if not time_constant_s > 0.0:
             raise ValueError(f"time_constant_s must be > 0, got {time_constant_s}")
         self.sample_rate = sample_rate
@@ -154,14 +155,17 @@ class PrintRefiner:
         self._recent = np.zeros((max(1, round(DELAY_S * sample_rate / hop_samples)), n_freqs), dtype=np.float32)
         self._edges = band_edges(n_freqs)
         self._state = np.zeros(5, dtype=np.float64)
-        self._params = np.array([
-            1.0 - math.exp(-hop_samples / (JUDGE_SMOOTHING_MS * 1e-3 * sample_rate)),
-            1.0 - math.exp(-hop_samples / (time_constant_s * sample_rate)),
-            BAND_RISE_DB,
-            BAND_FALL_DB,
-            TONE_DB,
-            math.ceil(HOLD_S * sample_rate / hop_samples),
-        ], dtype=np.float64)
+        self._params = np.array(
+            [
+                1.0 - math.exp(-hop_samples / (JUDGE_SMOOTHING_MS * 1e-3 * sample_rate)),
+                1.0 - math.exp(-hop_samples / (time_constant_s * sample_rate)),
+                BAND_RISE_DB,
+                BAND_FALL_DB,
+                TONE_DB,
+                math.ceil(HOLD_S * sample_rate / hop_samples),
+            ],
+            dtype=np.float64,
+        )
         self._seed_seq = 0
         self._bin_weights = np.full(n_freqs, 2.0)  # a one-sided spectrum: the end bins count once
         self._bin_weights[0] = self._bin_weights[-1] = 1.0
@@ -172,8 +176,19 @@ class PrintRefiner:
     def _warm_up(self, n_channels: int, n_freqs: int) -> None:
         spectrum = np.ones((n_channels, n_freqs), dtype=np.complex64)
         for gate_open in (False, True):
-            _refine_hop(spectrum, gate_open, 0, self._stats, self._seed, self._smoothed, self._power_now,
-                        self._recent, self._edges, self._state, self._params)
+            _refine_hop(
+                spectrum,
+                gate_open,
+                0,
+                self._stats,
+                self._seed,
+                self._smoothed,
+                self._power_now,
+                self._recent,
+                self._edges,
+                self._state,
+                self._params,
+            )
         self._state[:] = 0.0
 
     # ---- owner side -------------------------------------------------------------------------
@@ -225,12 +240,27 @@ class PrintRefiner:
         n_learned = self.n_accepted - self.n_accepted_at_seed
         duration_s = origin.duration_s + n_learned * self.hop_samples / self.sample_rate
         source = origin.source if origin.source.endswith("refined") else f"{origin.source or 'the room'}, refined"
-        return NoisePrint(self.sample_rate, self.n_fft, self.hop_samples, mean_db, spread_db, power_db, duration_s,
-                          level_dbfs, source)
+        return NoisePrint(
+            self.sample_rate, self.n_fft, self.hop_samples, mean_db, spread_db, power_db, duration_s, level_dbfs, source
+        )
 
     # ---- audio side -------------------------------------------------------------------------
 
     def observe(self, spectrum: np.ndarray, gate_open: bool = False) -> bool:
         """Judge one hop's input spectrum and learn from it when it holds noise alone; whether it did."""
-        return _refine_hop(spectrum, gate_open, self._seed_seq, self._stats, self._seed, self._smoothed,
-                           self._power_now, self._recent, self._edges, self._state, self._params) == 1
+        return (
+            _refine_hop(
+                spectrum,
+                gate_open,
+                self._seed_seq,
+                self._stats,
+                self._seed,
+                self._smoothed,
+                self._power_now,
+                self._recent,
+                self._edges,
+                self._state,
+                self._params,
+            )
+            == 1
+        )

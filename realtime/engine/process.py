@@ -204,16 +204,25 @@ class EngineProcess:
             self.stop()
             settings = self.settings
             if "bypass" in state:
-                settings = replace(settings, bypass=state["bypass"], strength_db=state["strength_db"],
-                                    model=state["model"], gate=state.get("gate"),
-                                    output_gain_db=state.get("output_gain_db", settings.output_gain_db),
-                                    limiter=state.get("limiter", settings.limiter))
+                settings = replace(
+                    settings,
+                    bypass=state["bypass"],
+                    strength_db=state["strength_db"],
+                    model=state["model"],
+                    gate=state.get("gate"),
+                    output_gain_db=state.get("output_gain_db", settings.output_gain_db),
+                    limiter=state.get("limiter", settings.limiter),
+                )
                 if "print" in state:
                     settings = replace(settings, print_mode=state["print"]["mode"])
             # the print in use goes on; one that was being learned is learned again
             learning = state.get("print", {}).get("learning_left_s") is not None
-            settings = replace(settings, noise_print=self._noise_print, print_made_at=self._noise_print_made_at,
-                               learn_seconds=settings.learn_seconds if learning else None)
+            settings = replace(
+                settings,
+                noise_print=self._noise_print,
+                print_made_at=self._noise_print_made_at,
+                learn_seconds=settings.learn_seconds if learning else None,
+            )
             self.settings = settings
             self._print_serial = -1
             self.start()
@@ -265,7 +274,7 @@ class EngineProcess:
         self._send(("learn", float(seconds)))
 
     def set_print_mode(self, mode: str) -> None:
-        """"auto": refine the print from hops of noise alone; "freeze": keep it as it is."""
+        """ "auto": refine the print from hops of noise alone; "freeze": keep it as it is."""
         if mode not in PRINT_MODES:
             raise ValueError(f"print mode must be one of {', '.join(PRINT_MODES)}, got {mode!r}")
         self._send(("print_mode", mode))
@@ -289,8 +298,9 @@ class EngineProcess:
 
     def state(self) -> dict:
         """What the engine runs with now, read back from it: ``running``, ``bypass``, ``strength_db``,
-        ``model``, ``gate`` (its parameters, None when off), ``gate_open`` (None when off), ``print`` (``LivePrint.state``;
-        ``print_status`` makes it one line), ``latency`` (``Latency.to_dict()``; ``Latency.from_dict`` reads it back),
+        ``model``, ``gate`` (its parameters, None when off), ``gate_open`` (None when off), ``print``
+        (``LivePrint.state``; ``print_status`` makes it one line), ``latency`` (``Latency.to_dict()``;
+        ``Latency.from_dict`` reads it back),
         ``stats`` (``load``, ``n_xruns``, ``n_overloads``, ``n_hops``, ``callback_p50_us``...)."""
         with self._lock:
             if self.alive:
@@ -316,8 +326,11 @@ class EngineProcess:
             empty = np.zeros((0, 0), dtype=np.float32)
             return empty, empty, empty
         columns = self._taps.spectra.read()
-        return (np.ascontiguousarray(columns[:, 0]), np.ascontiguousarray(columns[:, 1]),
-                np.ascontiguousarray(columns[:, 2]))
+        return (
+            np.ascontiguousarray(columns[:, 0]),
+            np.ascontiguousarray(columns[:, 1]),
+            np.ascontiguousarray(columns[:, 2]),
+        )
 
     def read_levels(self) -> tuple[float, float]:
         """The newest input and output RMS levels in dBFS (the last known ones when nothing is new)."""
@@ -374,7 +387,8 @@ class EngineProcess:
         try:
             self._conn.send(("print",))
             _, self._noise_print, self._noise_print_made_at, self._print_serial = self._await(
-                "print", time.monotonic() + REPLY_TIMEOUT_S)
+                "print", time.monotonic() + REPLY_TIMEOUT_S
+            )
         except (EngineError, OSError):  # it ended meanwhile: the last known print stands
             pass
 
@@ -414,7 +428,9 @@ class EngineProcess:
             self._exit_reported = True
             self._last_state = {**self._last_state, "running": False}
             if not any(e.kind == "device_lost" for e in self._events) and process.exitcode != 0:
-                self._events.append(EngineEvent("crashed", f"the engine process stopped: {self._exit_reason()}", time.time()))
+                self._events.append(
+                    EngineEvent("crashed", f"the engine process stopped: {self._exit_reason()}", time.time())
+                )
 
     def _exit_reason(self) -> str:
         process = self._process

@@ -61,7 +61,9 @@ class SharedRing:
         self._header = header_bytes.cast("q")
         header_bytes.release()
         self._n_slots = spec.n_slots
-        self._items = np.ndarray((spec.n_slots, *spec.item_shape), dtype=np.float32, buffer=memory.buf, offset=HEADER_BYTES)
+        self._items = np.ndarray(
+            (spec.n_slots, *spec.item_shape), dtype=np.float32, buffer=memory.buf, offset=HEADER_BYTES
+        )
         self._slots = [self._items[i] for i in range(spec.n_slots)]
         self._n_read = int(self._header[_N_WRITTEN])  # reader-owned: starts at what is there now
         self.n_dropped = 0

@@ -64,7 +64,9 @@ def audio_devices() -> list:
         release_portaudio()
 
 
-def open_window(store: QSettings, overrides: dict | None = None, provider: str = "cpu", devices: list | None = None) -> MainWindow:
+def open_window(
+    store: QSettings, overrides: dict | None = None, provider: str = "cpu", devices: list | None = None
+) -> MainWindow:
     """The window with the stored settings, ``overrides`` applied on top; shown, not yet started."""
     settings = load_settings(store, GuiSettings())
     if overrides:

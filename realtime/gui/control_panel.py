@@ -30,7 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from livedenoise.realtime.gui.gui_settings import (
-    BLOCK_SIZES, GATE_RELEASE_RANGE_MS, GATE_THRESHOLD_RANGE_DB, OUTPUT_GAIN_RANGE_DB, GuiSettings,
+    BLOCK_SIZES,
+    GATE_RELEASE_RANGE_MS,
+    GATE_THRESHOLD_RANGE_DB,
+    OUTPUT_GAIN_RANGE_DB,
+    GuiSettings,
 )
 from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
@@ -72,9 +76,11 @@ class ControlPanel(QWidget):
         self.blocksize = QComboBox()
         for size in BLOCK_SIZES:
             self.blocksize.addItem(f"{size} samples", size)
-        self.blocksize.setToolTip("a larger block adds its length to the latency (the device's buffers grow with "
-                                  "it); blocks of 256 and more step the model in the callback, each hop with a "
-                                  "fresh mask")
+        self.blocksize.setToolTip(
+            "a larger block adds its length to the latency (the device's buffers grow with "
+            "it); blocks of 256 and more step the model in the callback, each hop with a "
+            "fresh mask"
+        )
         self.file_path = QLineEdit()
         self.file_browse = QPushButton("…")
         self.file_browse.setToolTip("choose an audio file")
@@ -93,8 +99,9 @@ class ControlPanel(QWidget):
         self.output_gain_label = QLabel()
         self.output_gain_label.setMinimumWidth(44)
         self.limiter = QCheckBox("Safety limit")
-        self.limiter.setToolTip("nothing leaves above -0.1 dBFS: no latency added, the status bar counts what it "
-                                "turns down")
+        self.limiter.setToolTip(
+            "nothing leaves above -0.1 dBFS: no latency added, the status bar counts what it turns down"
+        )
         self.record = QPushButton("Record")
         self.record.setCheckable(True)
         self.record.setToolTip("write the denoised signal to a new file in the recordings folder beside the settings")
@@ -102,8 +109,10 @@ class ControlPanel(QWidget):
         self.gate = QComboBox()
         for choice, label in GATE_LABELS.items():
             self.gate.addItem(label, choice)
-        self.gate.setToolTip("level: opens when the denoised signal is louder than the threshold; "
-                             "mask: opens when the model keeps more music than the threshold says, whatever the noise level")
+        self.gate.setToolTip(
+            "level: opens when the denoised signal is louder than the threshold; "
+            "mask: opens when the model keeps more music than the threshold says, whatever the noise level"
+        )
         self.gate_threshold = QSlider(Qt.Orientation.Horizontal)
         self.gate_threshold_label = QLabel()
         self.gate_threshold_label.setMinimumWidth(64)
@@ -114,15 +123,18 @@ class ControlPanel(QWidget):
         self.gate_indicator = QLabel()
         self.gate_indicator.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.learn = QPushButton(LEARN_LABEL)
-        self.learn.setToolTip("listen to the room alone for a few seconds (play nothing meanwhile), then remove "
-                              "what it heard; the print is kept for the next run")
+        self.learn.setToolTip(
+            "listen to the room alone for a few seconds (play nothing meanwhile), then remove "
+            "what it heard; the print is kept for the next run"
+        )
         self.forget = QPushButton("Forget")
         self.forget.setToolTip("run without a noise print")
         self.print_freeze = QRadioButton("Freeze")
         self.print_freeze.setToolTip("keep the print as it was learned")
         self.print_auto = QRadioButton("Auto")
-        self.print_auto.setToolTip("keep refining the print from moments that hold the room's noise alone "
-                                   "(never from a note), within seconds")
+        self.print_auto.setToolTip(
+            "keep refining the print from moments that hold the room's noise alone (never from a note), within seconds"
+        )
         self.print_line = QLabel()
         self.print_line.setWordWrap(True)
         self.start_stop = QPushButton("Start (Space)")
@@ -181,8 +193,12 @@ class ControlPanel(QWidget):
 
         self.show_settings(settings)
         self.mode.currentIndexChanged.connect(lambda: self._emit("mode", self.mode.currentData()))
-        self.input_device.currentIndexChanged.connect(lambda: self._emit("input_device", self.input_device.currentData()))
-        self.output_device.currentIndexChanged.connect(lambda: self._emit("output_device", self.output_device.currentData()))
+        self.input_device.currentIndexChanged.connect(
+            lambda: self._emit("input_device", self.input_device.currentData())
+        )
+        self.output_device.currentIndexChanged.connect(
+            lambda: self._emit("output_device", self.output_device.currentData())
+        )
         self.blocksize.currentIndexChanged.connect(lambda: self._emit("blocksize", self.blocksize.currentData()))
         self.file_path.editingFinished.connect(lambda: self._emit("file_path", self.file_path.text().strip()))
         self.file_browse.clicked.connect(self._browse_file)
@@ -348,7 +364,9 @@ class ControlPanel(QWidget):
         self._emit("strength_db", float(value))
 
     def _browse_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Audio file", self.file_path.text(), "Audio (*.wav *.flac *.ogg *.opus *.aif *.aiff);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Audio file", self.file_path.text(), "Audio (*.wav *.flac *.ogg *.opus *.aif *.aiff);;All files (*)"
+        )
         if path:
             self.file_path.setText(path)
             self._emit("file_path", path)

@@ -24,8 +24,12 @@ from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 MAX_FILE_CHANNELS = 2
 
 
-def engine_settings(settings: GuiSettings, provider: str = "cpu", noise_print: NoisePrint | None = None,
-                    print_made_at: float | None = None) -> EngineSettings:
+def engine_settings(
+    settings: GuiSettings,
+    provider: str = "cpu",
+    noise_print: NoisePrint | None = None,
+    print_made_at: float | None = None,
+) -> EngineSettings:
     """What the engine process needs for the window's ``settings`` (mode "live" or "file"), starting with
     ``noise_print`` (made at ``print_made_at``) where there is one."""
     source_file = None
@@ -35,14 +39,26 @@ def engine_settings(settings: GuiSettings, provider: str = "cpu", noise_print: N
         try:
             channels = min(MAX_FILE_CHANNELS, sf.info(str(source_file)).channels)
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-            raise SourceError(f"cannot read {source_file} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF") from exc
+            raise SourceError(
+                f"cannot read {source_file} as audio ({exc}); use WAV, FLAC, OGG/Vorbis, Opus or AIFF"
+            ) from exc
     try:
         return EngineSettings(
-            input_device=settings.input_device or None, output_device=settings.output_device or None,
-            blocksize=settings.blocksize, channels=channels, model=settings.model, provider=provider,
-            strength_db=settings.strength_db, bypass=settings.bypass, source_file=source_file,
-            gate=settings.gate_params(), noise_print=noise_print, print_made_at=print_made_at,
-            print_mode=settings.print_mode, output_gain_db=settings.output_gain_db, limiter=settings.limiter,
+            input_device=settings.input_device or None,
+            output_device=settings.output_device or None,
+            blocksize=settings.blocksize,
+            channels=channels,
+            model=settings.model,
+            provider=provider,
+            strength_db=settings.strength_db,
+            bypass=settings.bypass,
+            source_file=source_file,
+            gate=settings.gate_params(),
+            noise_print=noise_print,
+            print_made_at=print_made_at,
+            print_mode=settings.print_mode,
+            output_gain_db=settings.output_gain_db,
+            limiter=settings.limiter,
         )
     except ValueError as exc:
         raise SourceError(str(exc)) from exc
@@ -124,11 +140,17 @@ class EngineSource:
         stats = state.get("stats", {})
         latency = state.get("latency")
         return SourceState(
-            running=bool(state.get("running")), bypass=bool(state.get("bypass")),
-            strength_db=float(state.get("strength_db", 0.0)), model=str(state.get("model", "")),
-            latency=None if latency is None else Latency.from_dict(latency), load=float(stats.get("load", 0.0)),
-            n_xruns=int(stats.get("n_xruns", 0)), n_overloads=int(stats.get("n_overloads", 0)),
-            n_late_masks=int(stats.get("n_late_masks", 0)), gate=state.get("gate"), gate_open=state.get("gate_open"),
+            running=bool(state.get("running")),
+            bypass=bool(state.get("bypass")),
+            strength_db=float(state.get("strength_db", 0.0)),
+            model=str(state.get("model", "")),
+            latency=None if latency is None else Latency.from_dict(latency),
+            load=float(stats.get("load", 0.0)),
+            n_xruns=int(stats.get("n_xruns", 0)),
+            n_overloads=int(stats.get("n_overloads", 0)),
+            n_late_masks=int(stats.get("n_late_masks", 0)),
+            gate=state.get("gate"),
+            gate_open=state.get("gate_open"),
             noise_print=state.get("print"),
         )
 

@@ -44,9 +44,18 @@ LOAD_WINDOW_S = 1.0
 class FilePreviewSource:
     """Loops ``path`` through a ``StreamingDenoiser`` at the pace of the wall clock."""
 
-    def __init__(self, path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
-                 bypass: bool = False, gate: dict | None = None, noise_print: NoisePrint | None = None,
-                 print_made_at: float | None = None, print_mode: str = "freeze") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        model: str = "default",
+        provider: str = "cpu",
+        strength_db: float = 40.0,
+        bypass: bool = False,
+        gate: dict | None = None,
+        noise_print: NoisePrint | None = None,
+        print_made_at: float | None = None,
+        print_mode: str = "freeze",
+    ) -> None:
         self.path = Path(path)
         self._provider = provider
         self._model = model
@@ -123,7 +132,11 @@ class FilePreviewSource:
     def set_model(self, model: str) -> None:
         runtime = self._open(model)
         card = runtime.card
-        if card.hop_samples != self.hop_samples or card.n_fft // 2 + 1 != self.n_freqs or card.sample_rate != self.sample_rate:
+        if (
+            card.hop_samples != self.hop_samples
+            or card.n_fft // 2 + 1 != self.n_freqs
+            or card.sample_rate != self.sample_rate
+        ):
             raise SourceError(f"{model} has another STFT or sample rate than {self._model}: stop and start to switch")
         self._runtime, self._model = runtime, model
         if self._denoiser is not None:
@@ -206,10 +219,16 @@ class FilePreviewSource:
             busy_s = sum(s for t, s in self._busy if now - t <= LOAD_WINDOW_S)
             n_skipped = self._n_skipped_passes
         return SourceState(
-            running=self.alive, bypass=self._bypass, strength_db=self._strength_db, model=self._model,
+            running=self.alive,
+            bypass=self._bypass,
+            strength_db=self._strength_db,
+            model=self._model,
             latency=None if self._denoiser is None else Latency.of_denoiser(self._denoiser),  # no device here
-            load=busy_s / LOAD_WINDOW_S, n_xruns=0, n_overloads=n_skipped,
-            gate=self._gate_params, gate_open=None if self._gate is None else self._gate.is_open,
+            load=busy_s / LOAD_WINDOW_S,
+            n_xruns=0,
+            n_overloads=n_skipped,
+            gate=self._gate_params,
+            gate_open=None if self._gate is None else self._gate.is_open,
             noise_print=None if self._live_print is None else self._live_print.state(),
         )
 

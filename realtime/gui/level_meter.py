@@ -71,6 +71,9 @@ class LevelMeter(QWidget):
         painter.setPen(QColor(150, 150, 160))
         for db in SCALE_DB:
             y = self._y(db, top, height)
-            painter.drawText(QRectF(0.0, y - 7.0, SCALE_WIDTH - 4.0, 14.0),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(db))
+            painter.drawText(
+                QRectF(0.0, y - 7.0, SCALE_WIDTH - 4.0, 14.0),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                str(db),
+            )
         painter.end()

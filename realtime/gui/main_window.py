@@ -24,13 +24,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QHBoxLayout, QLabel, QMainWindow, QSizePolicy, QSplitter, QVBoxLayout, QWidget,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from livedenoise.models.stft_geometry import SAMPLE_RATE, StftConfig
+from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.gui.banner import Banner, short_message
 from livedenoise.realtime.gui.control_panel import ControlPanel
-from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.gui.gui_settings import GuiSettings, print_path, recordings_folder, save_settings
 from livedenoise.realtime.gui.level_meter import LevelMeter
 from livedenoise.realtime.gui.print_view import PrintView
@@ -197,7 +204,9 @@ class MainWindow(QMainWindow):
         self.controls.show_settings(settings.with_changes(mode="preview"))
         started = self.start()
         if started:
-            self.show_error("no audio device found: previewing the file in this window (nothing is played)", notice=True)
+            self.show_error(
+                "no audio device found: previewing the file in this window (nothing is played)", notice=True
+            )
         return started
 
     def stop(self) -> None:
@@ -452,9 +461,13 @@ class MainWindow(QMainWindow):
             return
         self._shown_print = noise_print
         self.print_view.show_print(noise_print)
-        self.controls.show_print("the model runs without a print" if noise_print is None
-                                 else f"{noise_print.level_dbfs:.1f} dBFS, {noise_print.duration_s:.1f} s "
-                                 f"({noise_print.source or 'unnamed'})", noise_print is not None)
+        self.controls.show_print(
+            "the model runs without a print"
+            if noise_print is None
+            else f"{noise_print.level_dbfs:.1f} dBFS, {noise_print.duration_s:.1f} s "
+            f"({noise_print.source or 'unnamed'})",
+            noise_print is not None,
+        )
 
     def _show_kept_print(self) -> None:
         """While stopped: the print the next start uses."""

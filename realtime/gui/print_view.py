@@ -27,8 +27,9 @@ HZ_TICKS = (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000)
 class PrintView(pg.PlotWidget):
     """Input spectrum and print over frequency; ``levels_db``: the fixed dB range, as the spectrograms'."""
 
-    def __init__(self, sample_rate: int, hop_samples: int, n_freqs: int, levels_db: tuple[float, float],
-                 parent=None) -> None:
+    def __init__(
+        self, sample_rate: int, hop_samples: int, n_freqs: int, levels_db: tuple[float, float], parent=None
+    ) -> None:
         super().__init__(parent=parent)
         bin_hz = sample_rate / (2.0 * (n_freqs - 1))
         self._first_bin = max(1, math.ceil(MIN_HZ / bin_hz))
@@ -43,16 +44,25 @@ class PrintView(pg.PlotWidget):
         plot.setXRange(self._log_hz[0], self._log_hz[-1], padding=0.0)
         plot.setYRange(*levels_db, padding=0.0)
         bottom = plot.getAxis("bottom")
-        bottom.setTicks([[(math.log10(hz), f"{hz / 1000:g}k" if hz >= 1000 else f"{hz}") for hz in HZ_TICKS
-                          if self._log_hz[0] <= math.log10(hz) <= self._log_hz[-1]]])
+        bottom.setTicks(
+            [
+                [
+                    (math.log10(hz), f"{hz / 1000:g}k" if hz >= 1000 else f"{hz}")
+                    for hz in HZ_TICKS
+                    if self._log_hz[0] <= math.log10(hz) <= self._log_hz[-1]
+                ]
+            ]
+        )
         bottom.setLabel("Hz")
         plot.getAxis("left").setWidth(36)
         plot.addLegend(offset=(-8, 4), labelTextSize="8pt")
         self.input_curve = plot.plot(name="input", pen=INPUT_PEN)
         self.print_curve = plot.plot(name="noise print", pen=PRINT_PEN)
         self.setTitle("Noise print against the input")
-        self.setToolTip("the input's spectrum (blue) and the noise print (amber), in the spectrograms' dB: "
-                        "where the input lies on the print, only the room is heard")
+        self.setToolTip(
+            "the input's spectrum (blue) and the noise print (amber), in the spectrograms' dB: "
+            "where the input lies on the print, only the room is heard"
+        )
 
     def push(self, columns_db: np.ndarray) -> None:
         """The input columns ``(n_new_columns, n_freqs)`` dB read since the last push."""

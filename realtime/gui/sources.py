@@ -9,13 +9,23 @@ from livedenoise.realtime.gui.tap_source import TapSource
 from livedenoise.realtime.noise_print import NoisePrint
 
 
-def open_source(settings: GuiSettings, provider: str = "cpu", noise_print: NoisePrint | None = None,
-                print_made_at: float | None = None) -> TapSource:
+def open_source(
+    settings: GuiSettings,
+    provider: str = "cpu",
+    noise_print: NoisePrint | None = None,
+    print_made_at: float | None = None,
+) -> TapSource:
     """The source for ``settings``, starting with ``noise_print`` (made at ``print_made_at``) where given."""
     if settings.mode == "preview":
         return FilePreviewSource(
-            settings.file_path, model=settings.model, provider=provider,
-            strength_db=settings.strength_db, bypass=settings.bypass, gate=settings.gate_params(),
-            noise_print=noise_print, print_made_at=print_made_at, print_mode=settings.print_mode,
+            settings.file_path,
+            model=settings.model,
+            provider=provider,
+            strength_db=settings.strength_db,
+            bypass=settings.bypass,
+            gate=settings.gate_params(),
+            noise_print=noise_print,
+            print_made_at=print_made_at,
+            print_mode=settings.print_mode,
         )
     return EngineSource(engine_settings(settings, provider, noise_print, print_made_at))

@@ -38,7 +38,9 @@ class _CountingImageItem(pg.ImageItem):
 class LogFrequencyMap:
     """Linear STFT bins -> log-spaced rows. ``rows(columns (n, n_freqs)) -> (n, N_ROWS)``."""
 
-    def __init__(self, sample_rate: int, n_freqs: int, n_rows: int = N_ROWS, min_hz: float = MIN_HZ, max_hz: float = MAX_HZ) -> None:
+    def __init__(
+        self, sample_rate: int, n_freqs: int, n_rows: int = N_ROWS, min_hz: float = MIN_HZ, max_hz: float = MAX_HZ
+    ) -> None:
         self.n_rows = n_rows
         self.min_hz = min_hz
         self.max_hz = min(max_hz, sample_rate / 2.0)
@@ -80,14 +82,24 @@ def note_ticks(freq_map: LogFrequencyMap) -> list[list[tuple[float, str]]]:
 class SpectrogramView(pg.PlotWidget):
     """Scrolling ``title`` spectrogram; ``levels_db`` is the fixed colour scale (low, high)."""
 
-    def __init__(self, title: str, sample_rate: int, hop_samples: int, n_freqs: int, levels_db: tuple[float, float],
-                 colormap: str = "inferno", parent=None) -> None:
+    def __init__(
+        self,
+        title: str,
+        sample_rate: int,
+        hop_samples: int,
+        n_freqs: int,
+        levels_db: tuple[float, float],
+        colormap: str = "inferno",
+        parent=None,
+    ) -> None:
         super().__init__(parent=parent)
         self.freq_map = LogFrequencyMap(sample_rate, n_freqs)
         self.levels_db = levels_db
         columns_per_s = sample_rate / (hop_samples * DECIMATION)
         self.n_columns = int(round(HISTORY_S * columns_per_s))
-        self.image = np.full((self.n_columns, self.freq_map.n_rows), np.nan, dtype=np.float32)  # NaN: no data yet, drawn empty
+        self.image = np.full(
+            (self.n_columns, self.freq_map.n_rows), np.nan, dtype=np.float32
+        )  # NaN: no data yet, drawn empty
         self._pending = np.zeros((0, self.freq_map.n_rows), dtype=np.float32)
         self.item = _CountingImageItem(self.image, levels=levels_db)
         self.item.setColorMap(pg.colormap.get(colormap))

@@ -93,7 +93,7 @@ class TapSource(Protocol):
         """Use ``noise_print`` (made at ``made_at``, seconds since the epoch), or none."""
 
     def set_print_mode(self, mode: str) -> None:
-        """"auto" (refine the print from moments of noise alone) or "freeze"."""
+        """ "auto" (refine the print from moments of noise alone) or "freeze"."""
 
     @property
     def noise_print(self) -> NoisePrint | None:

@@ -42,8 +42,13 @@ ORT_LOG_FATAL_ONLY = 4
 class OnnxState:
     """The two bindings of one stream: state tensors and frame on ``device``, the mask on the host."""
 
-    def __init__(self, session: ort.InferenceSession, card: ModelCard, device: str = "cpu",
-                 print_slots: list[dict[str, ort.OrtValue]] | None = None) -> None:
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        card: ModelCard,
+        device: str = "cpu",
+        print_slots: list[dict[str, ort.OrtValue]] | None = None,
+    ) -> None:
         self.spec = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
         self.mask = np.zeros((1, 2, card.n_freqs), dtype=np.float32)
         # the (2, n_freqs) views a step reads and returns, made once: indexing in the step would
@@ -62,8 +67,9 @@ class OnnxState:
         ]
         self.reset()
 
-    def _bind(self, session: ort.InferenceSession, card: ModelCard, src: int, dst: int,
-              print_values: dict[str, ort.OrtValue]) -> ort.IOBinding:
+    def _bind(
+        self, session: ort.InferenceSession, card: ModelCard, src: int, dst: int, print_values: dict[str, ort.OrtValue]
+    ) -> ort.IOBinding:
         binding = session.io_binding()
         binding.bind_ortvalue_input("spec", self._spec_on_device)
         for name, value in print_values.items():
@@ -124,7 +130,10 @@ class OnnxRuntime:
             device = ORT_DEVICES[self.provider]
             shapes = print_input_shapes(self.card.n_freqs)
             self._print_slots = [
-                {name: ort.OrtValue.ortvalue_from_shape_and_type(shape, np.float32, device, 0) for name, shape in shapes.items()}
+                {
+                    name: ort.OrtValue.ortvalue_from_shape_and_type(shape, np.float32, device, 0)
+                    for name, shape in shapes.items()
+                }
                 for _ in range(2)
             ]
             for slot in self._print_slots:

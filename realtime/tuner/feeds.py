@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import soundfile as sf
@@ -30,9 +30,15 @@ POLL_S = 0.02
 READ_MAX_SAMPLES = 1 << 15
 
 
-def file_readings(path: str | Path, model: str = "default", provider: str = "cpu", strength_db: float = 40.0,
-                  reference_hz: float = A4_HZ, block_frames: int = BLOCK_FRAMES,
-                  noise_print: NoisePrint | None = None) -> Iterator[TunerReading]:
+def file_readings(
+    path: str | Path,
+    model: str = "default",
+    provider: str = "cpu",
+    strength_db: float = 40.0,
+    reference_hz: float = A4_HZ,
+    block_frames: int = BLOCK_FRAMES,
+    noise_print: NoisePrint | None = None,
+) -> Iterator[TunerReading]:
     """Tuner readings of the recording at ``path``, denoised by ``model`` (``"identity"``: as it is), with
     ``noise_print`` where one is given."""
     path = Path(path)
@@ -45,12 +51,19 @@ def file_readings(path: str | Path, model: str = "default", provider: str = "cpu
     with sf.SoundFile(str(path)) as src:
         for block in read_blocks(src, block_frames):
             yield from tuner.feed(denoiser.process(to_model(block).T).mean(axis=0))
-        yield from tuner.feed(denoiser.process(to_model(np.zeros((0, info.channels), np.float32), last=True).T).mean(axis=0))
+        yield from tuner.feed(
+            denoiser.process(to_model(np.zeros((0, info.channels), np.float32), last=True).T).mean(axis=0)
+        )
         yield from tuner.feed(denoiser.flush().mean(axis=0))
 
 
-def engine_readings(engine, reference_hz: float = A4_HZ, stop: threading.Event | None = None,
-                    poll_s: float = POLL_S, tuner: Tuner | None = None) -> Iterator[TunerReading]:
+def engine_readings(
+    engine,
+    reference_hz: float = A4_HZ,
+    stop: threading.Event | None = None,
+    poll_s: float = POLL_S,
+    tuner: Tuner | None = None,
+) -> Iterator[TunerReading]:
     """Tuner readings of a started ``EngineProcess``'s denoised audio, until it ends or ``stop`` is set.
     ``tuner``: one made (and warmed up) beforehand, at the engine's rate; else a new one."""
     sample_rate = int(engine.state()["sample_rate"])

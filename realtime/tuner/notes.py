@@ -17,7 +17,9 @@ MAX_REFERENCE_HZ = 480.0
 def check_reference_hz(reference_hz: float) -> float:
     """``reference_hz`` as a float, or ValueError when it is outside the accepted range."""
     if not MIN_REFERENCE_HZ <= reference_hz <= MAX_REFERENCE_HZ:
-        raise ValueError(f"the reference pitch (A4) must be {MIN_REFERENCE_HZ:g}-{MAX_REFERENCE_HZ:g} Hz, got {reference_hz:g}")
+        raise ValueError(
+            f"the reference pitch (A4) must be {MIN_REFERENCE_HZ:g}-{MAX_REFERENCE_HZ:g} Hz, got {reference_hz:g}"
+        )
     return float(reference_hz)
 
 

@@ -182,8 +182,18 @@ class PitchTracker:
     def _analyse(self, frame: np.ndarray) -> tuple[float, float]:
         """``(hz, confidence)`` of one frame ``(frame_samples,)``: the one path for streaming and whole signals."""
         power = _difference_into(frame, self.window_samples, self._fft_samples, self._diff)
-        return _pick_period(self._diff, power, self.window_samples, self.min_lag, self.max_lag, self.threshold,
-                            self.min_power, float(self.sample_rate), self.octave_ratio, self._norm)
+        return _pick_period(
+            self._diff,
+            power,
+            self.window_samples,
+            self.min_lag,
+            self.max_lag,
+            self.threshold,
+            self.min_power,
+            float(self.sample_rate),
+            self.octave_ratio,
+            self._norm,
+        )
 
     def frame_times_s(self, n_frames: int) -> np.ndarray:
         """Centre of frame ``k`` (the frame after hop ``k``), in seconds. Shape ``(n_frames,)``."""
@@ -208,7 +218,9 @@ class PitchTracker:
         return self.frame_times_s(n_frames), hz, confidence
 
 
-def track_pitch(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, **options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def track_pitch(
+    audio: np.ndarray, sample_rate: int = SAMPLE_RATE, **options
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pitch of mono ``audio`` ``(samples,)`` -> ``(times_s, hz, confidence)``, each ``(frames,)``.
 
     ``hz`` is NaN where unvoiced; ``options`` are ``PitchTracker``'s.

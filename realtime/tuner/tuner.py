@@ -95,8 +95,13 @@ class TunerReading:
 class Tuner:
     """Streaming tuner on mono ``sample_rate`` audio; ``tracker_options`` go to ``PitchTracker``."""
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE, hop_samples: int = HOP_SAMPLES, reference_hz: float = A4_HZ,
-                 **tracker_options) -> None:
+    def __init__(
+        self,
+        sample_rate: int = SAMPLE_RATE,
+        hop_samples: int = HOP_SAMPLES,
+        reference_hz: float = A4_HZ,
+        **tracker_options,
+    ) -> None:
         self.tracker = PitchTracker(sample_rate, hop_samples=hop_samples, **tracker_options)
         self.sample_rate = int(sample_rate)
         self.hop_samples = int(hop_samples)
@@ -185,8 +190,13 @@ class Tuner:
                 self._clear_note()
         stable = self._update_stable(on_note)
         reading = TunerReading(
-            index=self._index, time_s=self._n_samples / self.sample_rate, hz=float(hz), confidence=float(confidence),
-            note=None if self._midi is None else midi_to_name(self._midi), midi=self._midi, cents=self._cents,
+            index=self._index,
+            time_s=self._n_samples / self.sample_rate,
+            hz=float(hz),
+            confidence=float(confidence),
+            note=None if self._midi is None else midi_to_name(self._midi),
+            midi=self._midi,
+            cents=self._cents,
             stable=bool(stable),
             reference_hz=self._reference_hz,
         )
@@ -242,7 +252,8 @@ class Tuner:
         return True
 
 
-def tune_signal(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, reference_hz: float = A4_HZ,
-                **options) -> list[TunerReading]:
+def tune_signal(
+    audio: np.ndarray, sample_rate: int = SAMPLE_RATE, reference_hz: float = A4_HZ, **options
+) -> list[TunerReading]:
     """Every reading of a fresh ``Tuner`` over mono ``audio`` ``(samples,)``; ``options`` are ``Tuner``'s."""
     return Tuner(sample_rate, reference_hz=reference_hz, **options).feed(np.asarray(audio, dtype=np.float64).ravel())

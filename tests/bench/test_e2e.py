@@ -15,12 +15,28 @@ LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 
 
 def test_bench_e2e_measures_the_engine_and_run_beside_a_c_client(tmp_path):
-    require(shutil.which("jackd") is not None and shutil.which("jack_simple_client") is not None,
-            "jackd and jack_simple_client (Debian package jackd2)")
+    require(
+        shutil.which("jackd") is not None and shutil.which("jack_simple_client") is not None,
+        "jackd and jack_simple_client (Debian package jackd2)",
+    )
     out = tmp_path / "e2e.json"
     result = subprocess.run(
-        [LIVEDENOISE, "bench", "e2e", "--baseline", "--run-cli", "--model", "identity", "--seconds", "3", "--json", str(out)],
-        capture_output=True, text=True, timeout=300,
+        [
+            LIVEDENOISE,
+            "bench",
+            "e2e",
+            "--baseline",
+            "--run-cli",
+            "--model",
+            "identity",
+            "--seconds",
+            "3",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     figures = json.loads(out.read_text())
@@ -42,17 +58,23 @@ def test_bench_e2e_measures_the_engine_and_run_beside_a_c_client(tmp_path):
 
 
 def test_bench_e2e_swaps_the_noise_print_beside_a_c_client(tmp_path):
-    require(shutil.which("jackd") is not None and shutil.which("jack_simple_client") is not None,
-            "jackd and jack_simple_client (Debian package jackd2)")
+    require(
+        shutil.which("jackd") is not None and shutil.which("jack_simple_client") is not None,
+        "jackd and jack_simple_client (Debian package jackd2)",
+    )
     out = tmp_path / "e2e.json"
     result = subprocess.run(
         [LIVEDENOISE, "bench", "e2e", "--model", "dsp", "--seconds", "2", "--print-swaps", "4", "--json", str(out)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     swaps = json.loads(out.read_text())["engine"]["print_swaps"]
     # every swap reached the engine and was taken; the unfinished cycles around them are counted
     assert swaps["n_swaps"] == swaps["n_confirmed"] == 4 and swaps["errors"] == [], swaps
-    assert swaps["window_s"] == 0.5 and all(swaps[k] >= 0 for k in (
-        "n_unfinished", "n_c_client_unfinished", "n_unfinished_without", "n_c_client_unfinished_without"))
+    assert swaps["window_s"] == 0.5 and all(
+        swaps[k] >= 0
+        for k in ("n_unfinished", "n_c_client_unfinished", "n_unfinished_without", "n_c_client_unfinished_without")
+    )
     assert "print swaps: 4 of 4 confirmed by the engine" in result.stdout

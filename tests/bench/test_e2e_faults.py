@@ -40,8 +40,12 @@ def has_client(server: str, client: str) -> bool:
 def test_a_server_stopped_under_the_bench_ends_it_in_words(tmp_path):
     require(shutil.which("jackd") is not None and shutil.which("jack_lsp") is not None, "jackd (Debian package jackd2)")
     with open(tmp_path / "out.txt", "w+") as out:
-        bench = subprocess.Popen([LIVEDENOISE, "bench", "e2e", "--model", "identity", "--seconds", "60"],
-                                 stdout=out, stderr=subprocess.STDOUT, text=True)
+        bench = subprocess.Popen(
+            [LIVEDENOISE, "bench", "e2e", "--model", "identity", "--seconds", "60"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + TIMEOUT_S
             found = None

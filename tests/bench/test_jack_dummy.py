@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
 from components import require
+from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
 
 
 def test_a_server_that_exits_at_once_reports_its_log(tmp_path, monkeypatch):

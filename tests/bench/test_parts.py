@@ -32,7 +32,8 @@ def test_the_two_parts_sum_to_what_the_model_outputs_for_the_mixture(model):
     music = _music()
     noise = _noise(music.size, 1)
     output, music_part, noise_part = decomposition.split_output(
-        StreamingDenoiser(open_runtime(model), n_channels=1, strength_db=40.0), music, noise)
+        StreamingDenoiser(open_runtime(model), n_channels=1, strength_db=40.0), music, noise
+    )
     expected = denoise_aligned(StreamingDenoiser(open_runtime(model), n_channels=1, strength_db=40.0), music + noise)
     np.testing.assert_allclose(output, expected, atol=1e-6)
     np.testing.assert_allclose(music_part + noise_part, expected, atol=1e-5)
@@ -68,8 +69,17 @@ def _devset(folder: Path, noisy_offset: float = 0.0) -> Path:
         for sub, audio in (("noisy", music + noise + noisy_offset), ("clean", music), ("noise", noise)):
             wavfile.write(folder / sub / f"{i}.wav", SAMPLE_RATE, audio.astype(np.float32))
             paths[sub] = f"{sub}/{i}.wav"
-        examples.append({"id": f"{noise_type}_{i}", "part": "mixture", "noise_type": noise_type, "snr_db": snr_db,
-                         "input": paths["noisy"], "clean": paths["clean"], "noise": paths["noise"]})
+        examples.append(
+            {
+                "id": f"{noise_type}_{i}",
+                "part": "mixture",
+                "noise_type": noise_type,
+                "snr_db": snr_db,
+                "input": paths["noisy"],
+                "clean": paths["clean"],
+                "noise": paths["noise"],
+            }
+        )
     (folder / "devset.json").write_text(json.dumps({"sample_rate": SAMPLE_RATE, "examples": examples}))
     return folder
 
@@ -78,8 +88,9 @@ def _run(tmp_path: Path, folder: Path, models: str) -> tuple[int, Path]:
     parser = argparse.ArgumentParser()
     decomposition.configure(parser)
     out = tmp_path / "d.json"
-    args = parser.parse_args(["--set", str(folder), "--model", models, "--json", str(out),
-                              "--markdown", str(tmp_path / "d.md")])
+    args = parser.parse_args(
+        ["--set", str(folder), "--model", models, "--json", str(out), "--markdown", str(tmp_path / "d.md")]
+    )
     return decomposition.run(args), out
 
 

@@ -93,8 +93,14 @@ def test_it_removes_noise_and_reports_latency_and_compute_per_hop(name):
     assert stats["hop_samples"] == peer.hop_samples
     assert stats["n_hops"] >= 48000 // peer.hop_samples and stats["real_time_factor"] > 0.0
     assert (stats["p99_us"] is None) == (not peer.causal)
-    assert set(peer.describe()) == {"runtime", "native_sample_rate", "hop_samples", "causal", "max_attenuation_db",
-                                    "latency"}
+    assert set(peer.describe()) == {
+        "runtime",
+        "native_sample_rate",
+        "hop_samples",
+        "causal",
+        "max_attenuation_db",
+        "latency",
+    }
 
 
 @pytest.mark.parametrize("name", list(peers.PEERS))
@@ -131,9 +137,21 @@ def test_a_missing_wheel_is_one_line_naming_the_extra(tmp_path):
     )
     folder = make_devset(tmp_path / "devset")
     result = subprocess.run(
-        [sys.executable, "-c", program, "bench", "quality", "--set", str(folder), "--model", "identity,rnnoise",
-         "--json", str(tmp_path / "q.json")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            program,
+            "bench",
+            "quality",
+            "--set",
+            str(folder),
+            "--model",
+            "identity,rnnoise",
+            "--json",
+            str(tmp_path / "q.json"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

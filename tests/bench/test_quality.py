@@ -63,16 +63,23 @@ def make_devset(folder: Path) -> Path:
     def mixture(part, example_id, clean, noise_type, snr_db, seed):
         noise = _noise(seed)
         noise *= np.sqrt(np.sum(clean**2) / np.sum(noise**2) / 10 ** (snr_db / 10))
-        return {"id": example_id, "part": part, "noise_type": noise_type, "snr_db": snr_db,
-                "input": write("noisy", example_id, clean + noise), "clean": write("clean", example_id, clean),
-                "noise": write("noise", example_id, noise)}
+        return {
+            "id": example_id,
+            "part": part,
+            "noise_type": noise_type,
+            "snr_db": snr_db,
+            "input": write("noisy", example_id, clean + noise),
+            "clean": write("clean", example_id, clean),
+            "noise": write("noise", example_id, noise),
+        }
 
     for i, noise_type in enumerate(("colored", "hiss")):
         for snr_db in (-5.0, 10.0):
             examples.append(mixture("mixture", f"{noise_type}_{snr_db:+03.0f}", _music(i + 1), noise_type, snr_db, i))
         path = write("noise", f"noise_{noise_type}", 0.03 * _noise(i))
-        examples.append({"id": f"noise_{noise_type}", "part": "noise_only", "noise_type": noise_type, "input": path,
-                         "noise": path})
+        examples.append(
+            {"id": f"noise_{noise_type}", "part": "noise_only", "noise_type": noise_type, "input": path, "noise": path}
+        )
     path = write("clean", "clean_00", _music(3))
     examples.append({"id": "clean_00", "part": "clean", "input": path, "clean": path})
     examples.append({**mixture("tuner", "tuner_00", _note(), "colored", 10.0, 5), "notes": NOTES})
@@ -121,8 +128,18 @@ def test_report_has_every_key(report):
     data, tmp_path = report
     assert set(data) >= {"livedenoise", "devset", "strength_db", "models", "skipped"}
     for result in data["models"].values():
-        assert set(result) >= {"headline", "overall", "by_noise_type", "by_snr_db", "transparency", "attenuation",
-                               "tuner", "real_time_factor", "examples", "latency"}
+        assert set(result) >= {
+            "headline",
+            "overall",
+            "by_noise_type",
+            "by_snr_db",
+            "transparency",
+            "attenuation",
+            "tuner",
+            "real_time_factor",
+            "examples",
+            "latency",
+        }
         assert set(result["by_noise_type"]) == {"colored", "hiss"}
         assert set(result["by_snr_db"]) == {"-5", "10"}
         assert result["headline"]["n_examples"] == 4
@@ -163,9 +180,21 @@ def test_a_bad_manifest_is_one_clear_line_and_exit_2(tmp_path, damage):
         manifest["examples"][0]["part"] = "karaoke"
     (folder / "devset.json").write_text(json.dumps(manifest))
     result = subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "quality", "--set", str(folder), "--model", "identity",
-         "--json", str(tmp_path / "q.json")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "livedenoise.realtime.cli.main",
+            "bench",
+            "quality",
+            "--set",
+            str(folder),
+            "--model",
+            "identity",
+            "--json",
+            str(tmp_path / "q.json"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "devset.json" in result.stderr
@@ -228,7 +257,9 @@ def test_oracle_scores_beside_the_models(tmp_path):
     assert ideal["headline"]["si_sdri_db"] > models["identity"]["headline"]["si_sdri_db"] + 5.0
     # holding more of the band at one can only leave more noise
     assert ideal["headline"]["si_sdri_db"] >= models["oracle-pass-200"]["headline"]["si_sdri_db"] - 0.1
-    assert models["oracle-pass-200"]["headline"]["si_sdri_db"] >= models["oracle-pass-500"]["headline"]["si_sdri_db"] - 0.1
+    assert (
+        models["oracle-pass-200"]["headline"]["si_sdri_db"] >= models["oracle-pass-500"]["headline"]["si_sdri_db"] - 0.1
+    )
     assert ideal["transparency"]["si_sdr_db"] > 60.0
     assert ideal["attenuation"]["mean_db"] == pytest.approx(40.0, abs=0.5)
     assert ideal["tuner"]["out"]["hit_rate"] >= ideal["tuner"]["in"]["hit_rate"]

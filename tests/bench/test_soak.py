@@ -17,12 +17,16 @@ LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 
 
 def test_bench_soak_counts_each_period_and_the_whole_beside_a_c_client(tmp_path):
-    require(shutil.which("jackd") is not None and shutil.which("jack_simple_client") is not None,
-            "jackd and jack_simple_client (Debian package jackd2)")
+    require(
+        shutil.which("jackd") is not None and shutil.which("jack_simple_client") is not None,
+        "jackd and jack_simple_client (Debian package jackd2)",
+    )
     out = tmp_path / "soak.json"
     result = subprocess.run(
         [LIVEDENOISE, "bench", "soak", "--minutes", "0.2", "--period-minutes", "0.1", "--model", "dsp", "--json", out],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     figures = json.loads(out.read_text())

@@ -4,14 +4,16 @@ import sys
 
 
 def run_bench(*flags):
-    return subprocess.run([sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "stft", *flags],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "stft", *flags], capture_output=True, text=True
+    )
 
 
 def test_stft_bench_prints_and_writes_each_kernel_called_both_ways(tmp_path):
     out = tmp_path / "stft.json"
-    result = run_bench("--n-fft", "256", "--hop", "64", "--channels", "2", "--calls", "10", "--sleep-ms", "0.1",
-                       "--json", str(out))
+    result = run_bench(
+        "--n-fft", "256", "--hop", "64", "--channels", "2", "--calls", "10", "--sleep-ms", "0.1", "--json", str(out)
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text())
     assert (figures["n_fft"], figures["hop_samples"], figures["n_channels"]) == (256, 64, 2)

@@ -13,12 +13,12 @@ import sys
 import numpy as np
 import pytest
 
+from components import require
 from livedenoise.bench import peers
 from livedenoise.bench.tuner import markdown_tables, matched_level_gate, open_front_ends, run_bench, write_report
 from livedenoise.bench.tuner_notes import NOTE_RMS_DBFS, noise_alone, noisy_examples, plucked_note, rms_db
 from livedenoise.bench.tuner_scores import false_open_scores, pluck_gate_scores, tuner_scores
 from livedenoise.training.procedural_noise import procedural_noise
-from components import require
 from plucks import SAMPLE_RATE, additive_pluck, karplus_strong, midi_hz
 
 ONSET_S, SECONDS = 0.5, 2.5
@@ -29,8 +29,22 @@ PEER = "rnnoise"
 def _notes():
     e2, g3 = midi_hz(40), midi_hz(55)
     return [
-        plucked_note("ks E2", "karplus-strong", 40, e2, karplus_strong(e2, SECONDS, onset_s=ONSET_S, decay_s=3.0, seed=1), ONSET_S),
-        plucked_note("add G3", "additive", 55, g3, additive_pluck(g3, SECONDS, onset_s=ONSET_S, fundamental_db=-6.0, seed=2), ONSET_S),
+        plucked_note(
+            "ks E2",
+            "karplus-strong",
+            40,
+            e2,
+            karplus_strong(e2, SECONDS, onset_s=ONSET_S, decay_s=3.0, seed=1),
+            ONSET_S,
+        ),
+        plucked_note(
+            "add G3",
+            "additive",
+            55,
+            g3,
+            additive_pluck(g3, SECONDS, onset_s=ONSET_S, fundamental_db=-6.0, seed=2),
+            ONSET_S,
+        ),
     ]
 
 
@@ -130,7 +144,9 @@ def test_a_later_pluck_locks_as_long_after_it():
     hz = midi_hz(45)
     times = []
     for onset_s in (0.3, 0.9):
-        note = plucked_note("A2", "karplus-strong", 45, hz, karplus_strong(hz, onset_s + 2.0, onset_s=onset_s, decay_s=3.0), onset_s)
+        note = plucked_note(
+            "A2", "karplus-strong", 45, hz, karplus_strong(hz, onset_s + 2.0, onset_s=onset_s, decay_s=3.0), onset_s
+        )
         times.append(tuner_scores(note.audio, note, SAMPLE_RATE)["lock_s"])
     assert all(math.isfinite(t) and t > 0.0 for t in times)
     assert times[0] == pytest.approx(times[1], abs=0.02)
@@ -185,28 +201,52 @@ def test_mixtures_are_at_their_snr_and_cells_take_notes_in_turn():
     assert all(np.array_equal(a.audio, b.audio) for a, b in zip(one_each, again, strict=True))
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--soundfont", "/nonexistent/font.sf2"], "--soundfont /nonexistent/font.sf2: no such file"),
-    (["--per-cell", "0"], "--per-cell"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--soundfont", "/nonexistent/font.sf2"], "--soundfont /nonexistent/font.sf2: no such file"),
+        (["--per-cell", "0"], "--per-cell"),
+    ],
+)
 def test_bad_flags_are_one_line(tmp_path, flags, message):
-    done = subprocess.run([sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "tuner", *flags, "--json", str(tmp_path / "x.json")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "livedenoise.realtime.cli.main",
+            "bench",
+            "tuner",
+            *flags,
+            "--json",
+            str(tmp_path / "x.json"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_matched_level_gate_is_the_highest_that_opens_as_fast():
     def gate(kind, threshold_db, delay_s, n_opens, open_share):
-        return {"settings": {"kind": kind, "threshold_db": threshold_db},
-                "pluck": {"open_delay_s": delay_s, "tail_clipped_s": 0.0},
-                "noise": {"n_opens": n_opens, "minutes": 1.0, "open_share": open_share}}
+        return {
+            "settings": {"kind": kind, "threshold_db": threshold_db},
+            "pluck": {"open_delay_s": delay_s, "tail_clipped_s": 0.0},
+            "noise": {"n_opens": n_opens, "minutes": 1.0, "open_share": open_share},
+        }
 
-    gates = {"mask": gate("mask", -10.0, 0.005, 4, 0.2), "level -40": gate("level", -40.0, 0.0, 1, 1.0),
-             "level -20": gate("level", -20.0, 0.004, 9, 0.3), "level -10": gate("level", -10.0, 0.05, 0, 0.0)}
-    result = {"latency_ms": 0.0, "gates": {name: g["settings"] for name, g in gates.items()},
-              "notes": [{"gates": {name: g["pluck"] for name, g in gates.items()}}],
-              "noise_alone": [{"gates": {name: g["noise"] for name, g in gates.items()}}]}
+    gates = {
+        "mask": gate("mask", -10.0, 0.005, 4, 0.2),
+        "level -40": gate("level", -40.0, 0.0, 1, 1.0),
+        "level -20": gate("level", -20.0, 0.004, 9, 0.3),
+        "level -10": gate("level", -10.0, 0.05, 0, 0.0),
+    }
+    result = {
+        "latency_ms": 0.0,
+        "gates": {name: g["settings"] for name, g in gates.items()},
+        "notes": [{"gates": {name: g["pluck"] for name, g in gates.items()}}],
+        "noise_alone": [{"gates": {name: g["noise"] for name, g in gates.items()}}],
+    }
     matched = matched_level_gate(result)
     assert matched["threshold_db"] == -20.0 and matched["false_opens_per_min"] == 9.0
 
@@ -233,8 +273,9 @@ def test_given_a_print_the_same_examples_carry_it_and_the_mask_gate_stays_shut_o
     noise_only = noise_alone(noises, 2.0, SNRS_DB, seed=0, prints=prints)
     fronts = open_printed_front_ends(["none", "dsp"], 40.0)
     assert list(fronts) == ["dsp +given print"]  # the noisy input takes no print
-    report = run_bench({**open_front_ends(["dsp"], 40.0), **fronts}, examples, noise_only, -50.0, SNRS_DB,
-                       printed=set(fronts))
+    report = run_bench(
+        {**open_front_ends(["dsp"], 40.0), **fronts}, examples, noise_only, -50.0, SNRS_DB, printed=set(fronts)
+    )
     by_name = {s["front_end"]: s for s in report["summaries"]}
     assert [r["print"] for r in report["results"]] == ["none", "given"]
     given, blind_dsp = by_name["dsp +given print"]["gates"]["mask"], by_name["dsp"]["gates"]["mask"]
@@ -249,8 +290,26 @@ def test_a_noise_set_without_prints_is_refused_for_given_prints_in_one_line(tmp_
     folder = make_devset(tmp_path / "devset")
     soundfont = tmp_path / "font.sf2"
     soundfont.write_bytes(b"")  # never read: the prints are checked first
-    done = subprocess.run([sys.executable, "-m", "livedenoise.realtime.cli.main", "bench", "tuner", "--print", "given",
-                           "--model", "dsp", "--soundfont", str(soundfont), "--noise-set", str(folder),
-                           "--json", str(tmp_path / "x.json")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "livedenoise.realtime.cli.main",
+            "bench",
+            "tuner",
+            "--print",
+            "given",
+            "--model",
+            "dsp",
+            "--soundfont",
+            str(soundfont),
+            "--noise-set",
+            str(folder),
+            "--json",
+            str(tmp_path / "x.json"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "format 4" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -19,11 +19,12 @@ import numba
 import numpy as np
 
 from livedenoise.realtime import denoiser, gate, noise_print, real_fft, stft
-from livedenoise.realtime.engine import print_learner, print_refiner, ring, taps as taps_module
 from livedenoise.realtime.denoiser import StreamingDenoiser
+from livedenoise.realtime.engine import print_learner, print_refiner, ring
+from livedenoise.realtime.engine import taps as taps_module
 from livedenoise.realtime.engine.callback import FADE_HOPS, EngineCallback
-from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.engine.taps import Taps
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 KERNEL_MODULES = (denoiser, gate, noise_print, print_learner, print_refiner, real_fft, ring, stft, taps_module)
 
@@ -42,15 +43,18 @@ def main(model: str) -> dict:
     try:
         now_ns = [0]
         # the model a hop ahead, on its own thread, as the engine runs it by default
-        callback = EngineCallback(StreamingDenoiser(open_runtime(model), 2, mask_ahead=True), 128, taps=taps,
-                                  clock_ns=lambda: now_ns[0])
+        callback = EngineCallback(
+            StreamingDenoiser(open_runtime(model), 2, mask_ahead=True), 128, taps=taps, clock_ns=lambda: now_ns[0]
+        )
         callback.hook = gate.make_hop_hook(48000, 128, 2, 513, threshold_db=-30.0)
         # learning the room and refining a print, as the engine hangs them on the callback
         callback.print_learner = print_learner.PrintLearner(48000, 1024, 128, 2)
         callback.print_learner.learn(1.0)
         callback.print_refiner = print_refiner.PrintRefiner(48000, 1024, 128, 2)
         rng = np.random.default_rng(1)
-        callback.print_refiner.seed(noise_print.print_from_audio(0.01 * rng.standard_normal((2, 48000)).astype(np.float32)))
+        callback.print_refiner.seed(
+            noise_print.print_from_audio(0.01 * rng.standard_normal((2, 48000)).astype(np.float32))
+        )
         incoming = StreamingDenoiser(open_runtime("identity"), 2)  # built by the owner, as a switch is
         for tap_ring in (taps.spectra, taps.levels, taps.denoised):
             tap_ring.touch()

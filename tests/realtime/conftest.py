@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from components import require
 
 PERIOD_SAMPLES = 128
@@ -42,8 +43,9 @@ class JackServer:
             self.process.wait(timeout=10)
 
 
-def start_jack_server(tmp_path: Path, rescan: bool = True, sample_rate: int = SAMPLE_RATE,
-                      name: str | None = None) -> JackServer:
+def start_jack_server(
+    tmp_path: Path, rescan: bool = True, sample_rate: int = SAMPLE_RATE, name: str | None = None
+) -> JackServer:
     """A new server; ``name``: one that was stopped, started again (a server coming back; its log goes on)."""
     import sounddevice as sd
 
@@ -54,7 +56,20 @@ def start_jack_server(tmp_path: Path, rescan: bool = True, sample_rate: int = SA
         process = subprocess.Popen(
             # Real-time scheduling, as on a musician's machine: the dummy driver's timer thread and our
             # client's process thread then preempt whatever else the machine is doing.
-            ["jackd", "--realtime", "-P", "70", "-n", name, "-d", "dummy", "-r", str(sample_rate), "-p", str(PERIOD_SAMPLES)],
+            [
+                "jackd",
+                "--realtime",
+                "-P",
+                "70",
+                "-n",
+                name,
+                "-d",
+                "dummy",
+                "-r",
+                str(sample_rate),
+                "-p",
+                str(PERIOD_SAMPLES),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -30,8 +30,15 @@ def _place(note: np.ndarray, seconds: float, onset_s: float, peak: float) -> np.
     return (peak * out / np.max(np.abs(out))).astype(np.float32)
 
 
-def karplus_strong(hz: float, seconds: float = 2.0, onset_s: float = 0.0, decay_s: float = 2.0,
-                   brightness: float = 0.7, peak: float = 0.5, seed: int = 0) -> np.ndarray:
+def karplus_strong(
+    hz: float,
+    seconds: float = 2.0,
+    onset_s: float = 0.0,
+    decay_s: float = 2.0,
+    brightness: float = 0.7,
+    peak: float = 0.5,
+    seed: int = 0,
+) -> np.ndarray:
     """A Karplus-Strong pluck at exactly ``hz``; ``decay_s``: time for the fundamental to fall 60 dB."""
     period = SAMPLE_RATE / hz
     omega = 2 * np.pi * hz / SAMPLE_RATE
@@ -63,9 +70,19 @@ def karplus_strong(hz: float, seconds: float = 2.0, onset_s: float = 0.0, decay_
     return _place(note, seconds, onset_s, peak)
 
 
-def additive_pluck(hz: float, seconds: float = 2.0, onset_s: float = 0.0, n_partials: int = 20,
-                   pluck_position: float = 0.2, inharmonicity: float = 0.0, fundamental_db: float = 0.0,
-                   decay_s: float = 3.0, peak: float = 0.5, max_hz: float = 16000.0, seed: int = 0) -> np.ndarray:
+def additive_pluck(
+    hz: float,
+    seconds: float = 2.0,
+    onset_s: float = 0.0,
+    n_partials: int = 20,
+    pluck_position: float = 0.2,
+    inharmonicity: float = 0.0,
+    fundamental_db: float = 0.0,
+    decay_s: float = 3.0,
+    peak: float = 0.5,
+    max_hz: float = 16000.0,
+    seed: int = 0,
+) -> np.ndarray:
     """A plucked string at ``hz``; partial k at ``k hz sqrt(1 + B k^2) / sqrt(1 + B)`` (the first exact)."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(round((seconds - onset_s) * SAMPLE_RATE))) / SAMPLE_RATE

@@ -104,7 +104,9 @@ def test_sigterm_removes_the_part_file_and_says_interrupted(tmp_path):
     sf.write(src, noise(48000 * 120, 2), 48000)
     process = subprocess.Popen(
         [LIVEDENOISE, "file", src, tmp_path / "out.wav", "--model", "dsp", "--no-progress"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while not leftovers(tmp_path) and process.poll() is None and time.monotonic() < deadline:

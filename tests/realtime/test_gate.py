@@ -42,7 +42,9 @@ def tone(peak_dbfs: float, seconds: float, hz: float = 440.0) -> np.ndarray:
     return (10 ** (peak_dbfs / 20) * np.sin(2 * np.pi * hz * t)).astype(np.float32)
 
 
-def burst(peak_dbfs: float, on_s: float = 0.2, before_s: float = 0.1, after_s: float = 0.5) -> tuple[np.ndarray, int, int]:
+def burst(
+    peak_dbfs: float, on_s: float = 0.2, before_s: float = 0.1, after_s: float = 0.5
+) -> tuple[np.ndarray, int, int]:
     """Silence, a tone burst, silence; with the burst's first and last+1 sample (both on hop bounds)."""
     before, on, after = tone(-200, before_s), tone(peak_dbfs, on_s), tone(-200, after_s)
     return np.concatenate([before, on, after]), before.size, before.size + on.size
@@ -53,6 +55,7 @@ def ms(n_samples: float) -> float:
 
 
 # ---- each parameter ----------------------------------------------------------------------------
+
 
 def test_threshold_decides_which_level_opens_the_gate():
     signal, start, _ = burst(-40.0)
@@ -68,7 +71,7 @@ def test_hysteresis_keeps_the_gate_open_until_the_level_falls_below_threshold_mi
     signal = np.concatenate([tone(-30.0, 0.1), tone(-38.0, 0.3), tone(-200, 0.3)])
     drop = tone(-30.0, 0.1).size
     _, _, flags = run_gate(level_gate(threshold_db=-35.0, hysteresis_db=6.0, hold_ms=0.0), signal)
-    assert flags[:drop + tone(-38.0, 0.3).size].all()  # -38 is above -41: still open
+    assert flags[: drop + tone(-38.0, 0.3).size].all()  # -38 is above -41: still open
     assert not flags[-HOP:].any()
     _, _, flags = run_gate(level_gate(threshold_db=-35.0, hysteresis_db=2.0, hold_ms=0.0), signal)
     assert flags[:drop].all() and not flags[drop:].any()  # -38 is below -37: shut at once
@@ -125,12 +128,19 @@ def test_a_new_parameter_takes_effect_at_the_next_hop_and_reset_shuts_the_gate()
     assert gate.settings.kind == "mask"
 
 
-@pytest.mark.parametrize("params, name", [
-    ({"kind": "loudness"}, "kind"), ({"threshold_db": float("nan")}, "threshold_db"),
-    ({"hysteresis_db": -1.0}, "hysteresis_db"), ({"attack_ms": -1.0}, "attack_ms"),
-    ({"hold_ms": 1e9}, "hold_ms"), ({"release_ms": "fast"}, "release_ms"), ({"range_db": 0.0}, "range_db"),
-    ({"knee_db": 3.0}, "knee_db"),
-])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"kind": "loudness"}, "kind"),
+        ({"threshold_db": float("nan")}, "threshold_db"),
+        ({"hysteresis_db": -1.0}, "hysteresis_db"),
+        ({"attack_ms": -1.0}, "attack_ms"),
+        ({"hold_ms": 1e9}, "hold_ms"),
+        ({"release_ms": "fast"}, "release_ms"),
+        ({"range_db": 0.0}, "range_db"),
+        ({"knee_db": 3.0}, "knee_db"),
+    ],
+)
 def test_a_bad_parameter_is_a_value_error_naming_it(params, name):
     with pytest.raises(ValueError, match=name):
         make_hop_hook(SAMPLE_RATE, HOP, 1, N_FREQS, **params)
@@ -141,6 +151,7 @@ def test_a_bad_parameter_is_a_value_error_naming_it(params, name):
 
 
 # ---- no clicks, no delay -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("attack_ms, release_ms", [(0.0, 0.0), (1.0, 10.0), (10.0, 100.0)])
 def test_the_gain_never_jumps(attack_ms, release_ms):
@@ -163,7 +174,7 @@ def test_the_gate_adds_no_delay_gated_output_is_the_denoisers_where_open(kind, m
     gated = gate_signal(signal, runtime, GateSettings(kind=kind, threshold_db=-30.0 if kind == "level" else 0.0))
 
     denoiser = StreamingDenoiser(open_runtime("dsp"), n_channels=2)
-    alone = np.concatenate([denoiser.process(signal), denoiser.flush()], axis=1)[:, denoiser.latency_samples:]
+    alone = np.concatenate([denoiser.process(signal), denoiser.flush()], axis=1)[:, denoiser.latency_samples :]
     np.testing.assert_array_equal(gated.ungated, alone)  # the denoiser's own output, sample for sample
     assert gated.audio.shape == signal.shape and gated.is_open.any() and not gated.is_open.all()
     full = gated.gain == 1.0
@@ -177,7 +188,9 @@ def test_the_gate_adds_no_delay_gated_output_is_the_denoisers_where_open(kind, m
 
 def test_offline_equals_the_engine_callback_sample_for_sample(music_like):
     settings = GateSettings(kind="mask", attack_ms=2.0, release_ms=30.0, hold_ms=10.0)
-    signal = np.concatenate([np.zeros((1, 12000), np.float32), music_like(seconds=0.4), np.zeros((1, 24000), np.float32)], axis=1)
+    signal = np.concatenate(
+        [np.zeros((1, 12000), np.float32), music_like(seconds=0.4), np.zeros((1, 24000), np.float32)], axis=1
+    )
     signal += 0.003 * np.random.default_rng(3).standard_normal(signal.shape).astype(np.float32)
     offline = gate_signal(signal, open_runtime("dsp"), settings)
 
@@ -196,6 +209,7 @@ def test_offline_equals_the_engine_callback_sample_for_sample(music_like):
 
 
 # ---- the mask gate on loud noise -----------------------------------------------------------------
+
 
 def pluck(peak_dbfs: float, seconds: float, hz: float = 110.0) -> np.ndarray:
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
@@ -257,6 +271,7 @@ def test_the_mask_gate_stays_shut_in_loud_noise_and_opens_on_a_soft_pluck_where_
 
 
 # ---- the mask gate with a noise print -------------------------------------------------------------
+
 
 def hiss(seconds: float, seed: int, rms_dbfs: float = -30.0) -> np.ndarray:
     """Tape-like hiss: white noise lifted 12 dB above 4 kHz, rolled off above 16 kHz."""

@@ -28,10 +28,15 @@ def note(number: int, on: bool = True):
     return mido.Message("note_on" if on else "note_off", note=number, velocity=100 if on else 0)
 
 
-@pytest.mark.parametrize("text,kind,number,mode", [
-    ("cc:64", "cc", 64, "follow"), ("CC:11:toggle", "cc", 11, "toggle"),
-    ("note:60", "note", 60, "toggle"), ("note:40:hold", "note", 40, "hold"),
-])
+@pytest.mark.parametrize(
+    "text,kind,number,mode",
+    [
+        ("cc:64", "cc", 64, "follow"),
+        ("CC:11:toggle", "cc", 11, "toggle"),
+        ("note:60", "note", 60, "toggle"),
+        ("note:40:hold", "note", 40, "hold"),
+    ],
+)
 def test_bindings_parse(text, kind, number, mode):
     assert MidiBinding.parse("bypass", text) == MidiBinding("bypass", kind, number, mode)
 
@@ -49,7 +54,9 @@ def changes(controls: MidiControls, messages) -> list[tuple[str, bool]]:
 def test_a_latching_controller_is_followed_on_any_channel():
     controls = MidiControls([MidiBinding.parse("bypass", "cc:64")])
     assert changes(controls, [cc(64, 127), cc(64, 127, channel=3), cc(65, 0), cc(64, 0), cc(64, 63)]) == [
-        ("bypass", True), ("bypass", False)]
+        ("bypass", True),
+        ("bypass", False),
+    ]
 
 
 def test_a_momentary_controller_toggles_at_each_press():
@@ -75,10 +82,24 @@ def test_a_controller_from_a_jack_midi_port_bypasses_run(jack_servers, tmp_path)
     out_path = tmp_path / "out.txt"
     with open(out_path, "w") as out:
         process = subprocess.Popen(
-            [LIVEDENOISE, "run", "--model", "dsp", "--midi-in", "pedal", "--midi-bypass", "cc:64",
-             "--midi-mute", "note:60:hold"], stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "JACK_NO_START_SERVER": "1"})
+            [
+                LIVEDENOISE,
+                "run",
+                "--model",
+                "dsp",
+                "--midi-in",
+                "pedal",
+                "--midi-bypass",
+                "cc:64",
+                "--midi-mute",
+                "note:60:hold",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "JACK_NO_START_SERVER": "1"},
+        )
     try:
+
         def wait_for(text: str) -> None:
             deadline = time.monotonic() + 120
             while text not in out_path.read_text():

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from livedenoise.realtime.runtimes import model_choice
 from livedenoise.realtime.denoiser import StreamingDenoiser
-from livedenoise.realtime.runtimes.identity import IdentityRuntime
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.runtimes import model_choice
+from livedenoise.realtime.runtimes.identity import IdentityRuntime
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
@@ -60,8 +60,17 @@ def test_demo_file_and_bench_print_the_same_latency_line(tmp_path):
     runs = {
         "demo": [LIVEDENOISE, "demo", "--output-dir", tmp_path / "demo", "--model", "dsp"],
         "file": [LIVEDENOISE, "file", src, tmp_path / "out.wav", "--model", "dsp"],
-        "bench latency": [LIVEDENOISE, "bench", "latency", "--model", "dsp", "--seconds", "0.2",
-                          "--json", tmp_path / "l.json"],
+        "bench latency": [
+            LIVEDENOISE,
+            "bench",
+            "latency",
+            "--model",
+            "dsp",
+            "--seconds",
+            "0.2",
+            "--json",
+            tmp_path / "l.json",
+        ],
     }
     for name, command in runs.items():
         result = subprocess.run(command, capture_output=True, text=True)
@@ -82,12 +91,20 @@ def test_bench_e2e_writes_the_same_latency_with_its_measured_round_trip(jack_ser
     out = tmp_path / "e2e.json"
     result = subprocess.run(
         [LIVEDENOISE, "bench", "e2e", "--model", "identity", "--seconds", "1", "--json", out],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     latency = json.loads(out.read_text())["latency"]
-    expected = Latency(48000, 128, 128, queue_samples=0, device_samples=latency["device_samples"],
-                       round_trip_samples=latency["round_trip_samples"])
+    expected = Latency(
+        48000,
+        128,
+        128,
+        queue_samples=0,
+        device_samples=latency["device_samples"],
+        round_trip_samples=latency["round_trip_samples"],
+    )
     assert latency == expected.to_dict() and latency["device_samples"] > 0
     # the probe closes the loop through buffers of its own: the measurement is never under the expectation
     assert latency["round_trip_ms"] >= latency["through_device_ms"]

@@ -34,8 +34,16 @@ def test_the_windowed_transform_of_a_circular_frame_matches_numpy_from_every_sta
     window = rng.random(n).astype(np.float32)
     out = np.zeros(n // 2 + 1, dtype=np.complex128)
     for start in range(n):
-        windowed_rfft_into(frame, start, window, out, tables.new_scratch(),
-                           tables.bit_reverse, tables.stage_twiddles, tables.split_twiddles)
+        windowed_rfft_into(
+            frame,
+            start,
+            window,
+            out,
+            tables.new_scratch(),
+            tables.bit_reverse,
+            tables.stage_twiddles,
+            tables.split_twiddles,
+        )
         want = np.fft.rfft(np.roll(frame, -start).astype(np.float64) * window)
         np.testing.assert_allclose(out, want, atol=1e-12 * n, err_msg=f"start {start}")
 

@@ -23,13 +23,13 @@ import math
 import time
 
 import numpy as np
-from plucks import C7_MIDI, E1_MIDI, SAMPLE_RATE, additive_pluck, karplus_strong, midi_hz, mix_at_snr
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.tuner.pitch_tracker import HOP_SAMPLES, PitchTracker, cents_off
 from livedenoise.realtime.tuner.tuner import IN_TUNE_CENTS, tune_signal
 from livedenoise.training.procedural_noise import procedural_noise
+from plucks import C7_MIDI, E1_MIDI, SAMPLE_RATE, additive_pluck, karplus_strong, midi_hz, mix_at_snr
 
 STRINGS_MIDI = (40, 45, 50, 55, 59, 64)  # E2 A2 D3 G3 B3 E4
 NOISES = ("stationary", "machine", "babble", "impulsive")
@@ -53,7 +53,9 @@ def aubio_tracker(method: str):
         pitch.set_unit("Hz")
         pitch.set_silence(-70.0)
         audio = audio.astype(np.float32)
-        hz = np.array([pitch(audio[k * HOP_SAMPLES : (k + 1) * HOP_SAMPLES])[0] for k in range(audio.size // HOP_SAMPLES)])
+        hz = np.array(
+            [pitch(audio[k * HOP_SAMPLES : (k + 1) * HOP_SAMPLES])[0] for k in range(audio.size // HOP_SAMPLES)]
+        )
         return (np.arange(hz.size) + 1) * HOP_SAMPLES / SAMPLE_RATE, np.where(hz > 0, hz, np.nan)
 
     return track
@@ -68,8 +70,12 @@ def settled_errors(times_s, hz, truth_hz, onset_s, end_s, frame_s):
 def time_to_stable_s(audio, truth_hz, onset_s):
     """From the onset to the first stable reading within 5 cents (NaN: never)."""
     for reading in tune_signal(audio):
-        if reading.time_s > onset_s and reading.stable and reading.voiced \
-                and abs(cents_off(reading.hz, truth_hz)) <= IN_TUNE_CENTS:
+        if (
+            reading.time_s > onset_s
+            and reading.stable
+            and reading.voiced
+            and abs(cents_off(reading.hz, truth_hz)) <= IN_TUNE_CENTS
+        ):
             return reading.time_s - onset_s
     return math.nan
 
@@ -78,7 +84,10 @@ def clean_figures(trackers) -> dict:
     notes = []
     for midi in range(E1_MIDI, C7_MIDI + 1, 5):
         hz = midi_hz(midi) * 2 ** (30 * math.sin(midi) / 1200)
-        for synth, audio in (("karplus_strong", karplus_strong(hz, 1.5, decay_s=3.0)), ("additive", additive_pluck(hz, 1.5))):
+        for synth, audio in (
+            ("karplus_strong", karplus_strong(hz, 1.5, decay_s=3.0)),
+            ("additive", additive_pluck(hz, 1.5)),
+        ):
             row = {"midi": midi, "synth": synth}
             for name, (track, frame_s) in trackers.items():
                 errors = settled_errors(*track(audio), hz, 0.0, 1.5, frame_s)
@@ -88,7 +97,10 @@ def clean_figures(trackers) -> dict:
     for name in trackers:
         for label, low in (("from_e1", E1_MIDI), ("from_e2", 40)):
             values = [n[name] for n in notes if n["midi"] >= low]
-            summary[f"{name}_{label}"] = {"median_cents": float(np.median(values)), "worst_note_median_cents": float(np.max(values))}
+            summary[f"{name}_{label}"] = {
+                "median_cents": float(np.median(values)),
+                "worst_note_median_cents": float(np.max(values)),
+            }
     return {"notes": notes, "summary": summary}
 
 
@@ -96,7 +108,10 @@ def lock_times(front_end=lambda audio: audio) -> list[float]:
     times = []
     for i, midi in enumerate(STRINGS_MIDI):
         hz = midi_hz(midi)
-        for audio in (karplus_strong(hz, NOTE_S, onset_s=ONSET_S, seed=i), additive_pluck(hz, NOTE_S, onset_s=ONSET_S, seed=i)):
+        for audio in (
+            karplus_strong(hz, NOTE_S, onset_s=ONSET_S, seed=i),
+            additive_pluck(hz, NOTE_S, onset_s=ONSET_S, seed=i),
+        ):
             times.append(time_to_stable_s(front_end(audio), hz, ONSET_S))
     return times
 
@@ -118,8 +133,11 @@ def noisy_figures(front_ends, trackers) -> dict:
     for i, midi in enumerate(STRINGS_MIDI):
         for synth in ("karplus_strong", "additive"):
             hz = midi_hz(midi) * 2 ** (rng.uniform(-30, 30) / 1200)
-            clean = (karplus_strong(hz, NOTE_S, onset_s=ONSET_S, decay_s=3.0, seed=i) if synth == "karplus_strong"
-                     else additive_pluck(hz, NOTE_S, onset_s=ONSET_S, fundamental_db=-rng.uniform(0, 15), seed=i))
+            clean = (
+                karplus_strong(hz, NOTE_S, onset_s=ONSET_S, decay_s=3.0, seed=i)
+                if synth == "karplus_strong"
+                else additive_pluck(hz, NOTE_S, onset_s=ONSET_S, fundamental_db=-rng.uniform(0, 15), seed=i)
+            )
             for family in NOISES:
                 noise, _ = procedural_noise(clean.size, rng, family=family)
                 for snr_db in SNRS_DB:
@@ -127,12 +145,16 @@ def noisy_figures(front_ends, trackers) -> dict:
                     row = {"midi": midi, "synth": synth, "noise": family, "snr_db": snr_db}
                     for name, front_end in front_ends.items():
                         audio = front_end(noisy)
-                        errors = settled_errors(*ours(audio), hz, ONSET_S, NOTE_S, PitchTracker().frame_samples / SAMPLE_RATE)
+                        errors = settled_errors(
+                            *ours(audio), hz, ONSET_S, NOTE_S, PitchTracker().frame_samples / SAMPLE_RATE
+                        )
                         row[f"hit_{name}"] = float(np.mean(np.abs(np.nan_to_num(errors, nan=1200.0)) <= IN_TUNE_CENTS))
                         row[f"lock_s_{name}"] = time_to_stable_s(audio, hz, ONSET_S)
                     for name, (track, frame_s) in trackers.items():
                         errors = settled_errors(*track(noisy), hz, ONSET_S, NOTE_S, frame_s)
-                        row[f"hit_noisy_{name}"] = float(np.mean(np.abs(np.nan_to_num(errors, nan=1200.0)) <= IN_TUNE_CENTS))
+                        row[f"hit_noisy_{name}"] = float(
+                            np.mean(np.abs(np.nan_to_num(errors, nan=1200.0)) <= IN_TUNE_CENTS)
+                        )
                     rows.append(row)
     summary = {}
     for key in [k for k in rows[0] if k.startswith(("hit_", "lock_s_"))]:
@@ -142,8 +164,10 @@ def noisy_figures(front_ends, trackers) -> dict:
             if key.startswith("hit_"):
                 by_snr[f"{snr_db:+g}"] = float(np.mean(values))
             else:  # median time of the notes that locked, and the share that did
-                by_snr[f"{snr_db:+g}"] = {"median_s": float(np.nanmedian(values)) if np.isfinite(values).any() else None,
-                                          "locked": float(np.mean(np.isfinite(values)))}
+                by_snr[f"{snr_db:+g}"] = {
+                    "median_s": float(np.nanmedian(values)) if np.isfinite(values).any() else None,
+                    "locked": float(np.mean(np.isfinite(values))),
+                }
         summary[key] = by_snr
     return {"rows": rows, "summary": summary}
 
@@ -165,16 +189,22 @@ def main() -> None:
         other_trackers = {f"aubio_{m}": (aubio_tracker(m), AUBIO_BUFFER / SAMPLE_RATE) for m in ("yin", "yinfft")}
     clean = clean_figures({**trackers, **other_trackers})
     for key, value in clean["summary"].items():
-        print(f"clean notes, {key}: median {value['median_cents']:.2f} cents, "
-              f"worst note {value['worst_note_median_cents']:.2f}")
+        print(
+            f"clean notes, {key}: median {value['median_cents']:.2f} cents, "
+            f"worst note {value['worst_note_median_cents']:.2f}"
+        )
     locks = lock_times()
-    print(f"pluck to stable reading, clean E2..E4: median {1000 * np.nanmedian(locks):.0f} ms, "
-          f"max {1000 * np.nanmax(locks):.0f} ms, {np.isfinite(locks).sum()}/{len(locks)} locked")
+    print(
+        f"pluck to stable reading, clean E2..E4: median {1000 * np.nanmedian(locks):.0f} ms, "
+        f"max {1000 * np.nanmax(locks):.0f} ms, {np.isfinite(locks).sum()}/{len(locks)} locked"
+    )
     front_ends = {"noisy": lambda audio: audio, "default": denoise("default"), "dsp": denoise("dsp")}
     noisy = noisy_figures(front_ends, other_trackers)
     for key, by_snr in noisy["summary"].items():
-        cells = [f"{snr} dB {v:.1%}" if isinstance(v, float) else f"{snr} dB {_ms(v['median_s'])} ({v['locked']:.0%} locked)"
-                 for snr, v in by_snr.items()]
+        cells = [
+            f"{snr} dB {v:.1%}" if isinstance(v, float) else f"{snr} dB {_ms(v['median_s'])} ({v['locked']:.0%} locked)"
+            for snr, v in by_snr.items()
+        ]
         print(f"{key}: " + ", ".join(cells))
     print(f"({time.perf_counter() - t0:.0f} s)")
     if args.json:

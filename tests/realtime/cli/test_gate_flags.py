@@ -25,8 +25,22 @@ def test_file_with_a_gate_equals_the_offline_gate(tmp_path, music_like, capsys):
     signal[:, 24000:48000] += music_like(n_channels=2, seconds=0.5)
     path_in, path_out = tmp_path / "in.wav", tmp_path / "out.wav"
     sf.write(path_in, signal.T, 48000, subtype="FLOAT")
-    code = main(["file", str(path_in), str(path_out), "--model", "dsp", "--gate", "mask", "--gate-threshold-db", "-5",
-                 "--gate-release-ms", "40", "--no-progress"])
+    code = main(
+        [
+            "file",
+            str(path_in),
+            str(path_out),
+            "--model",
+            "dsp",
+            "--gate",
+            "mask",
+            "--gate-threshold-db",
+            "-5",
+            "--gate-release-ms",
+            "40",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     assert "gate mask opened" in capsys.readouterr().out
     written, _ = sf.read(path_out, dtype="float32", always_2d=True)
@@ -35,13 +49,16 @@ def test_file_with_a_gate_equals_the_offline_gate(tmp_path, music_like, capsys):
     np.testing.assert_array_equal(written.T, expected.audio)
 
 
-@pytest.mark.parametrize("argv, flag", [
-    (["--gate", "loud"], "--gate"),
-    (["--gate", "mask", "--gate-release-ms", "soon"], "--gate-release-ms"),
-    (["--gate", "level", "--gate-hysteresis-db", "-2"], "--gate-hysteresis-db"),
-    (["--gate", "level", "--gate-range-db", "0"], "--gate-range-db"),
-    (["--gate-threshold-db", "-40"], "--gate-threshold-db"),
-])
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["--gate", "loud"], "--gate"),
+        (["--gate", "mask", "--gate-release-ms", "soon"], "--gate-release-ms"),
+        (["--gate", "level", "--gate-hysteresis-db", "-2"], "--gate-hysteresis-db"),
+        (["--gate", "level", "--gate-range-db", "0"], "--gate-range-db"),
+        (["--gate-threshold-db", "-40"], "--gate-threshold-db"),
+    ],
+)
 @pytest.mark.parametrize("command", ["run", "file"])
 def test_a_bad_gate_flag_is_one_line_naming_it(command, argv, flag, tmp_path):
     paths = [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")] if command == "file" else []
@@ -52,9 +69,25 @@ def test_a_bad_gate_flag_is_one_line_naming_it(command, argv, flag, tmp_path):
 
 def test_run_with_a_gate_shows_it_in_the_status_line(jack_server):
     result = subprocess.run(
-        [LIVEDENOISE, "run", "--input", "system", "--output", "system", "--model", "dsp", "--seconds", "1.5",
-         "--gate", "level", "--gate-threshold-db", "0"],
-        capture_output=True, text=True, timeout=180,
+        [
+            LIVEDENOISE,
+            "run",
+            "--input",
+            "system",
+            "--output",
+            "system",
+            "--model",
+            "dsp",
+            "--seconds",
+            "1.5",
+            "--gate",
+            "level",
+            "--gate-threshold-db",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr
     summary = result.stdout.strip().splitlines()[-2].rsplit("\r", 1)[-1]

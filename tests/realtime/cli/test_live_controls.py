@@ -27,8 +27,9 @@ def livedenoise(*args, **popen) -> subprocess.CompletedProcess:
 def test_the_input_channel_asked_for_is_the_one_heard(jack_server, wired_to, heard):
     """A guitar on input 2: the engine hears its second input port, and only that one."""
     use_jack_client_name(PROBE_CLIENT)
-    engine = EngineProcess(EngineSettings(input_device="system", output_device="system", model="identity",
-                                          input_channels=(2,)))
+    engine = EngineProcess(
+        EngineSettings(input_device="system", output_device="system", model="identity", input_channels=(2,))
+    )
     engine.start()
     try:
         probe = LoopbackProbe(find_device("system", "input").index, 48000, 128, 4.0, client_name=PROBE_CLIENT)
@@ -53,8 +54,20 @@ def test_run_records_the_denoised_signal_from_its_own_process(jack_servers, tmp_
     t = np.arange(2 * 48000) / 48000
     sf.write(tone, (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32), 48000, subtype="FLOAT")
     out = tmp_path / "take.flac"
-    result = livedenoise("run", "--file", tone, "--output", "system", "--model", "identity", "--record", out,
-                         "--seconds", "3", preexec_fn=lambda: os.umask(0o022))
+    result = livedenoise(
+        "run",
+        "--file",
+        tone,
+        "--output",
+        "system",
+        "--model",
+        "identity",
+        "--record",
+        out,
+        "--seconds",
+        "3",
+        preexec_fn=lambda: os.umask(0o022),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     recorded, rate = sf.read(out, dtype="float32")
     assert rate == 48000 and recorded.ndim == 1 and recorded.size > 1.5 * 48000
@@ -64,14 +77,17 @@ def test_run_records_the_denoised_signal_from_its_own_process(jack_servers, tmp_
     assert out.stat().st_mode & 0o777 == 0o644 and not list(tmp_path.glob(".*.part"))
 
 
-@pytest.mark.parametrize(("flags", "code", "words"), [
-    (["--input-channels", "0"], 2, "--input-channels: channels are numbered 1-64"),
-    (["--input-channels", "1,1"], 2, "each once"),
-    (["--input-channels", "1,2", "--channels", "3"], 2, "give one of them"),
-    (["--gain-db", "30"], 2, "--gain-db: must be from -120 to 24"),
-    (["--record", "take.mp3"], 2, "cannot record to take.mp3"),
-    (["--input-channels", "3"], 1, "--input-channels 3: input device"),
-])
+@pytest.mark.parametrize(
+    ("flags", "code", "words"),
+    [
+        (["--input-channels", "0"], 2, "--input-channels: channels are numbered 1-64"),
+        (["--input-channels", "1,1"], 2, "each once"),
+        (["--input-channels", "1,2", "--channels", "3"], 2, "give one of them"),
+        (["--gain-db", "30"], 2, "--gain-db: must be from -120 to 24"),
+        (["--record", "take.mp3"], 2, "cannot record to take.mp3"),
+        (["--input-channels", "3"], 1, "--input-channels 3: input device"),
+    ],
+)
 def test_control_mistakes_are_one_line_naming_the_flag(jack_servers, tmp_path, flags, code, words):
     jack_servers()
     result = livedenoise("run", "--model", "dsp", "--seconds", "1", *flags, cwd=tmp_path)

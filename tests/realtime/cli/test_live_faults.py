@@ -23,8 +23,12 @@ class Live:
     def __init__(self, tmp_path: Path, *args: str) -> None:
         self.out_path, self.err_path = tmp_path / "out.txt", tmp_path / "err.txt"
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
-            self.process = subprocess.Popen([LIVEDENOISE, *args, "--model", "dsp"], stdout=out, stderr=err,
-                                            env={**os.environ, "JACK_NO_START_SERVER": "1"})
+            self.process = subprocess.Popen(
+                [LIVEDENOISE, *args, "--model", "dsp"],
+                stdout=out,
+                stderr=err,
+                env={**os.environ, "JACK_NO_START_SERVER": "1"},
+            )
 
     def output(self) -> str:
         return self.out_path.read_text() + self.err_path.read_text()

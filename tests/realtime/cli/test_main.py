@@ -22,7 +22,9 @@ def test_version_and_help(capsys):
 
 def test_every_subcommand_has_help():
     for name in SUBCOMMANDS:
-        result = subprocess.run([sys.executable, "-m", "livedenoise.realtime.cli.main", name, "--help"], capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "livedenoise.realtime.cli.main", name, "--help"], capture_output=True, text=True
+        )
         assert result.returncode == 0, f"{name}: {result.stderr}"
         assert f"livedenoise {name}" in result.stdout
 

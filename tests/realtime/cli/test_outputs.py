@@ -47,20 +47,24 @@ def test_file_refuses_an_existing_output_unless_told_to_overwrite(note, tmp_path
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600)])
 def test_tune_json_follows_the_umask(note, tmp_path, umask, mode):
     out = tmp_path / "readings.jsonl"
-    result = livedenoise("tune", "--file", note, "--model", "identity", "--json", out,
-                         preexec_fn=lambda: os.umask(umask))
+    result = livedenoise(
+        "tune", "--file", note, "--model", "identity", "--json", out, preexec_fn=lambda: os.umask(umask)
+    )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_mode & 0o777 == mode
 
 
-@pytest.mark.parametrize("argv", [
-    ["bench", "latency", "--json", "{missing}/x.json"],
-    ["bench", "e2e", "--json", "{missing}/x.json"],
-    ["bench", "quality", "--markdown", "{missing}/x.md"],
-    ["tune", "--file", "{note}", "--json", "{missing}/x.jsonl"],
-    ["print", "from-file", "{note}", "{missing}/room.json"],
-    ["gui", "--screenshot", "{missing}/x.png", "--quit-after", "1"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["bench", "latency", "--json", "{missing}/x.json"],
+        ["bench", "e2e", "--json", "{missing}/x.json"],
+        ["bench", "quality", "--markdown", "{missing}/x.md"],
+        ["tune", "--file", "{note}", "--json", "{missing}/x.jsonl"],
+        ["print", "from-file", "{note}", "{missing}/room.json"],
+        ["gui", "--screenshot", "{missing}/x.png", "--quit-after", "1"],
+    ],
+)
 def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(note, tmp_path, argv):
     missing = tmp_path / "no-such-folder"
     result = livedenoise(*[a.format(missing=missing, note=note) for a in argv])
@@ -73,8 +77,11 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(note, 
 def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(tmp_path):
     take = tmp_path / "long.wav"  # 500 lines of readings: more than one pipe buffer
     sf.write(take, np.zeros(5 * 48000, np.float32), 48000)
-    process = subprocess.Popen([LIVEDENOISE, "tune", "--file", str(take), "--model", "identity"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [LIVEDENOISE, "tune", "--file", str(take), "--model", "identity"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     first = process.stdout.readline()  # what `| head -1` reads
     process.stdout.close()
     code = process.wait(timeout=120)

@@ -17,7 +17,9 @@ LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 def test_run_streams_in_an_engine_process_and_prints_a_summary(jack_server):
     result = subprocess.run(
         [LIVEDENOISE, "run", "--input", "system", "--output", "system", "--model", "dsp", "--seconds", "2"],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -30,8 +32,9 @@ def test_run_streams_in_an_engine_process_and_prints_a_summary(jack_server):
 
 
 def test_run_refuses_an_unknown_device_with_a_clear_error(jack_server):
-    result = subprocess.run([LIVEDENOISE, "run", "--input", "no-such-device", "--seconds", "1"],
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [LIVEDENOISE, "run", "--input", "no-such-device", "--seconds", "1"], capture_output=True, text=True, timeout=180
+    )
     assert result.returncode == 1 and "no-such-device" in result.stderr and "Traceback" not in result.stderr
     assert "usage:" not in result.stderr and "hint:" in result.stderr
 
@@ -39,8 +42,12 @@ def test_run_refuses_an_unknown_device_with_a_clear_error(jack_server):
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_or_sigterm_stops_run_with_its_summary(jack_server, number):
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen([LIVEDENOISE, "run", "--input", "system", "--output", "system", "--model", "identity"],
-                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [LIVEDENOISE, "run", "--input", "system", "--output", "system", "--model", "identity"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and process.poll() is None:

@@ -52,7 +52,10 @@ def test_more_channels_than_the_device_has_names_the_flag(jack_servers):
 def test_run_prints_the_one_latency_and_stops_on_sigterm(jack_servers):
     jack_servers()
     process = subprocess.Popen(
-        [LIVEDENOISE, "run", "--model", "identity"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [LIVEDENOISE, "run", "--model", "identity"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env=os.environ.copy(),
     )
     deadline = time.monotonic() + 60

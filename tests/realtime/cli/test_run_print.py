@@ -28,8 +28,12 @@ def room_file(tmp_path):
 
 
 def run(*flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run([LIVEDENOISE, "run", "--output", "system", "--model", "dsp", *flags],
-                          capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [LIVEDENOISE, "run", "--output", "system", "--model", "dsp", *flags],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 def test_run_learns_the_room_from_the_first_seconds_then_denoises_with_that_print(jack_server, room_file):
@@ -62,12 +66,15 @@ def test_without_a_print_the_status_line_is_as_it_was(jack_server, room_file):
     assert "| print" not in result.stdout and "learn" not in result.stdout and "noise print" not in result.stdout
 
 
-@pytest.mark.parametrize(("flags", "code", "message"), [
-    (["--print", "auto"], 2, "--print auto refines a print: give one with --noise-print PATH"),
-    (["--learn-seconds", "0.1"], 2, "argument --learn-seconds: must be from 0.5 to 60, got 0.1"),
-    (["--learn-seconds", "2", "--noise-print", "x.wav"], 2, "--noise-print and --learn-seconds: give one"),
-    (["--noise-print", "no-such.wav"], 1, "--noise-print no-such.wav: noise print not found: no-such.wav"),
-])
+@pytest.mark.parametrize(
+    ("flags", "code", "message"),
+    [
+        (["--print", "auto"], 2, "--print auto refines a print: give one with --noise-print PATH"),
+        (["--learn-seconds", "0.1"], 2, "argument --learn-seconds: must be from 0.5 to 60, got 0.1"),
+        (["--learn-seconds", "2", "--noise-print", "x.wav"], 2, "--noise-print and --learn-seconds: give one"),
+        (["--noise-print", "no-such.wav"], 1, "--noise-print no-such.wav: noise print not found: no-such.wav"),
+    ],
+)
 def test_print_mistakes_end_in_one_line_before_the_engine_starts(flags, code, message):
     result = subprocess.run([LIVEDENOISE, "run", *flags], capture_output=True, text=True, timeout=60)
     assert result.returncode == code and message in result.stderr, result.stderr

@@ -3,8 +3,8 @@ JACK server, and `livedenoise tune` live and over a recording."""
 
 from __future__ import annotations
 
-import json
 import itertools
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from plucks import SAMPLE_RATE, karplus_strong, midi_hz
 
 from livedenoise.realtime.cli.main import main
 from livedenoise.realtime.denoiser import StreamingDenoiser
@@ -20,6 +19,7 @@ from livedenoise.realtime.engine.process import EngineProcess, EngineSettings
 from livedenoise.realtime.runtimes.identity import IdentityRuntime
 from livedenoise.realtime.tuner.feeds import engine_readings, file_readings
 from livedenoise.realtime.tuner.tuner import tune_signal
+from plucks import SAMPLE_RATE, karplus_strong, midi_hz
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 HOP_SAMPLES = 480
@@ -27,11 +27,18 @@ HOP_SAMPLES = 480
 
 def two_notes(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
     """E2 then A2, 1.5 s each, written with soundfile."""
-    audio = np.concatenate([karplus_strong(midi_hz(40), 1.5, onset_s=0.1, decay_s=4.0),
-                            karplus_strong(midi_hz(45), 1.5, onset_s=0.1, decay_s=4.0)])
+    audio = np.concatenate(
+        [
+            karplus_strong(midi_hz(40), 1.5, onset_s=0.1, decay_s=4.0),
+            karplus_strong(midi_hz(45), 1.5, onset_s=0.1, decay_s=4.0),
+        ]
+    )
     if sample_rate != SAMPLE_RATE:
-        audio = np.interp(np.arange(int(audio.size * sample_rate / SAMPLE_RATE)) * SAMPLE_RATE / sample_rate,
-                          np.arange(audio.size), audio)
+        audio = np.interp(
+            np.arange(int(audio.size * sample_rate / SAMPLE_RATE)) * SAMPLE_RATE / sample_rate,
+            np.arange(audio.size),
+            audio,
+        )
     sf.write(path, np.repeat(audio[:, None], channels, axis=1), sample_rate)
     return path
 
@@ -117,9 +124,23 @@ def test_engine_readings_are_every_hop_in_order(jack_server, tmp_path):
 
 def test_tune_live_on_a_jack_server(jack_server):
     result = subprocess.run(
-        [LIVEDENOISE, "tune", "--input", "system", "--output", "system", "--model", "dsp", "--seconds", "2",
-         "--reference", "442"],
-        capture_output=True, text=True, timeout=180,
+        [
+            LIVEDENOISE,
+            "tune",
+            "--input",
+            "system",
+            "--output",
+            "system",
+            "--model",
+            "dsp",
+            "--seconds",
+            "2",
+            "--reference",
+            "442",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -127,4 +148,6 @@ def test_tune_live_on_a_jack_server(jack_server):
     assert lines[1].startswith("latency 5.33 ms algorithmic")
     assert "no pitch" in result.stdout  # the dummy server's input is silent
     n_readings = int(lines[-1].split(": ")[1].split()[0])
-    assert lines[-1].startswith("tuned ") and n_readings > 50  # 2 s at 100 readings a second, less start-up on a busy machine
+    assert (
+        lines[-1].startswith("tuned ") and n_readings > 50
+    )  # 2 s at 100 readings a second, less start-up on a busy machine

@@ -15,10 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from components import require
 
+from components import require
 from livedenoise.bench.e2e import (
-    C_CLIENT, ENGINE_CLIENT, PROBE_CLIENT, LoopbackProbe, measure_lags, mls, wire_loop,
+    C_CLIENT,
+    ENGINE_CLIENT,
+    PROBE_CLIENT,
+    LoopbackProbe,
+    measure_lags,
+    wire_loop,
 )
 from livedenoise.realtime.engine.devices import find_device, use_jack_client_name
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
@@ -221,8 +226,12 @@ def test_the_noise_gate_runs_in_the_engine_and_is_set_and_read_back(engine_facto
     path = tmp_path / "tone.wav"
     t = np.arange(48000) / 48000
     sf.write(path, 0.1 * np.sin(2 * np.pi * 440.0 * t), 48000)  # -20 dBFS peak
-    engine = engine_factory(model="identity", source_file=path, input_device=None,
-                            gate={"kind": "level", "threshold_db": -6.0, "range_db": 80.0})
+    engine = engine_factory(
+        model="identity",
+        source_file=path,
+        input_device=None,
+        gate={"kind": "level", "threshold_db": -6.0, "range_db": 80.0},
+    )
     engine.start()
     state = engine.state()
     assert state["gate"] == {"kind": "level", "threshold_db": -6.0, "range_db": 80.0} and state["gate_open"] is False
@@ -387,7 +396,9 @@ def test_the_engine_is_as_steady_as_a_c_client_on_the_same_server():
         c_client = None
         try:
             engine.start()
-            c_client = subprocess.Popen([C_CLIENT], env=server.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            c_client = subprocess.Popen(
+                [C_CLIENT], env=server.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             time.sleep(1.0)
             assert c_client.poll() is None, f"{C_CLIENT} exited at once"
             window = count_window(server, ENGINE_CLIENT, STEADY_WINDOW_S)
@@ -403,4 +414,6 @@ def test_the_engine_is_as_steady_as_a_c_client_on_the_same_server():
     n_engine = window["n_unfinished"]
     n_c_client = window["n_unfinished_by_client"].get(C_CLIENT, 0)
     reference = max(n_c_client, 3 * STEADY_WINDOW_S / 30)
-    assert n_engine <= 1.5 * reference, f"engine {n_engine} unfinished cycles in {STEADY_WINDOW_S:.0f} s, C client {n_c_client}"
+    assert n_engine <= 1.5 * reference, (
+        f"engine {n_engine} unfinished cycles in {STEADY_WINDOW_S:.0f} s, C client {n_c_client}"
+    )

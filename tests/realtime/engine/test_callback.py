@@ -370,7 +370,9 @@ def test_a_model_switch_has_no_gap_and_no_jump(music_like):
     latency = callback.latency_samples
     switch_at = switch_block * 128 + callback.prefill_samples  # where the first crossfaded hop leaves
     fade_end = switch_at + FADE_HOPS * 128
-    assert_close(out[:, :switch_at], delayed(one_shot("dsp", signal), callback.prefill_samples)[:, :switch_at], atol=1e-4)
+    assert_close(
+        out[:, :switch_at], delayed(one_shot("dsp", signal), callback.prefill_samples)[:, :switch_at], atol=1e-4
+    )
     assert_close(out[:, fade_end:], delayed(signal, latency)[:, fade_end:])
     assert np.isfinite(out).all() and np.abs(out[:, switch_at:fade_end]).max() <= 1.5 * np.abs(signal).max()
     # In between, the old model's output moves to the new one's along a linear ramp. (The first faded
@@ -440,8 +442,12 @@ def test_the_devices_transposed_buffers_need_no_compiling_in_the_callback(model)
     callback reaches (denoiser, STFT, rings, taps being read, the gate) is compiled for that layout
     before the stream starts, not in a callback (milliseconds there). Checked in a fresh interpreter,
     where nothing else compiled them first."""
-    result = subprocess.run([sys.executable, str(Path(__file__).parents[1] / "callback_compiles.py"), model],
-                            capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).parents[1] / "callback_compiles.py"), model],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["compiled_in_callbacks"] == {}

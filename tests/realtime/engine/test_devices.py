@@ -23,7 +23,9 @@ def test_find_by_index_and_name(jack_server):
     assert find_device(str(by_name.index), "input") == by_name
 
 
-@pytest.mark.parametrize("choice, message", [(99, "no device with index 99"), ("no-such-card", "no input device matches")])
+@pytest.mark.parametrize(
+    "choice, message", [(99, "no device with index 99"), ("no-such-card", "no input device matches")]
+)
 def test_clear_errors(jack_server, choice, message):
     with pytest.raises(DeviceError, match=message) as info:
         find_device(choice, "input")

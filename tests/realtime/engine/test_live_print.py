@@ -29,7 +29,7 @@ def noise(seconds: float, seed: int, rms: float, tilt_db_per_octave: float = 0.0
     hz = np.maximum(np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE), 20.0)
     spectrum *= 10.0 ** (tilt_db_per_octave * np.log2(hz / 1000.0) / 20.0)
     audio = np.fft.irfft(spectrum, n)
-    return (rms * audio / np.sqrt(np.mean(audio ** 2))).astype(np.float32)
+    return (rms * audio / np.sqrt(np.mean(audio**2))).astype(np.float32)
 
 
 def band_power_db(noise_print: NoisePrint) -> np.ndarray:
@@ -115,8 +115,9 @@ def test_auto_mode_learns_a_new_steady_noise_within_its_time_constant(engine_on)
     target = band_power_db(print_from_audio(after))
     assert np.mean(np.abs(band_power_db(engine.noise_print) - target)) > 2.0
     # three time constants after the change, give or take a start on a busy machine
-    assert wait_for(lambda: np.max(np.abs(band_power_db(engine.noise_print) - target)) < 1.0,
-                    3 * TIME_CONSTANT_S + 20.0)
+    assert wait_for(
+        lambda: np.max(np.abs(band_power_db(engine.noise_print) - target)) < 1.0, 3 * TIME_CONSTANT_S + 20.0
+    )
     info = engine.state()["print"]
     assert info["mode"] == "auto" and info["source"] == "the room, refined" and info["refined_age_s"] < 5.0
     engine.set_print_mode("freeze")

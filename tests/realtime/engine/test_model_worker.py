@@ -12,8 +12,8 @@ import pytest
 
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.engine.callback import EngineCallback
-from livedenoise.realtime.runtimes.model_choice import open_runtime
 from livedenoise.realtime.engine.model_worker import N_INPUT_SLOTS
+from livedenoise.realtime.runtimes.model_choice import open_runtime
 
 HOP = 128
 

@@ -27,7 +27,7 @@ def noise(seconds: float, seed: int, rms: float = 0.003, tilt_db_per_octave: flo
     hz = np.maximum(np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE), 20.0)
     spectrum *= 10.0 ** (tilt_db_per_octave * np.log2(hz / 1000.0) / 20.0)
     audio = np.fft.irfft(spectrum, n)
-    return (rms * audio / np.sqrt(np.mean(audio ** 2))).astype(np.float32)
+    return (rms * audio / np.sqrt(np.mean(audio**2))).astype(np.float32)
 
 
 class Stream:
@@ -72,8 +72,9 @@ def test_a_sustained_sine_is_never_learned(sine_over_noise_db):
     hz = 440.0
     k = round(hz / BIN_HZ)
     # the sine's peak bin stands this far over the noise's mean power in that bin
-    amplitude = 2.0 * np.sqrt(10.0 ** ((before.power_db[k] + sine_over_noise_db) / 10.0)) / np.sum(
-        np.hanning(N_FFT)) * 1.1
+    amplitude = (
+        2.0 * np.sqrt(10.0 ** ((before.power_db[k] + sine_over_noise_db) / 10.0)) / np.sum(np.hanning(N_FFT)) * 1.1
+    )
     t = np.arange(30 * SAMPLE_RATE) / SAMPLE_RATE
     played = noise(30.0, seed=2) + (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
     assert stream.feed(played) == 0
@@ -108,7 +109,8 @@ def test_a_new_steady_noise_is_learned_within_the_time_constant():
     after_one = stream.band_power_db()
     # what a time constant means: each band's power has closed all but 1/e of its gap
     left = np.abs(10.0 ** (after_one / 10.0) - 10.0 ** (target / 10.0)) / np.abs(
-        10.0 ** (old / 10.0) - 10.0 ** (target / 10.0))
+        10.0 ** (old / 10.0) - 10.0 ** (target / 10.0)
+    )
     assert np.median(left) < np.exp(-1.0) + 0.1, left
     stream.feed(new_noise[int(TIME_CONSTANT_S * SAMPLE_RATE) :])
     after_three = stream.band_power_db()

@@ -8,11 +8,14 @@ import os
 import numpy as np
 import pytest
 import soundfile as sf
+
 from components import require
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any QApplication exists
-require(importlib.util.find_spec("PySide6") is not None and importlib.util.find_spec("pytestqt") is not None,
-        "PySide6 and pytest-qt (pip install -e '.[gui,dev]')")
+require(
+    importlib.util.find_spec("PySide6") is not None and importlib.util.find_spec("pytestqt") is not None,
+    "PySide6 and pytest-qt (pip install -e '.[gui,dev]')",
+)
 
 SAMPLE_RATE = 48000
 

@@ -42,8 +42,14 @@ def start(window, qtbot) -> None:
 
 
 # the dummy server's one device, as PortAudio lists it
-JACK_SYSTEM = Device(index=0, name="system", host_api="JACK Audio Connection Kit", n_input_channels=2,
-                     n_output_channels=2, default_sample_rate=48000)
+JACK_SYSTEM = Device(
+    index=0,
+    name="system",
+    host_api="JACK Audio Connection Kit",
+    n_input_channels=2,
+    n_output_channels=2,
+    default_sample_rate=48000,
+)
 
 
 @pytest.fixture
@@ -139,7 +145,9 @@ def test_a_note_shows_in_the_output_spectrogram_at_its_row(server, make_window, 
     row = int(view.freq_map.row_at_hz(hz))
     qtbot.waitUntil(lambda: view.image[-1].max() > view.levels_db[0] + 40, timeout=START_TIMEOUT_MS)
     peaks = np.nanmax(view.image[-40:], axis=0)  # the note's attack and decay over the last ~1 s
-    assert peaks[row] >= peaks.max() - 1.0, f"row {row} ({hz} Hz): {peaks[row]:.1f} dB, loudest {peaks.max():.1f} dB at {peaks.argmax()}"
+    assert peaks[row] >= peaks.max() - 1.0, (
+        f"row {row} ({hz} Hz): {peaks[row]:.1f} dB, loudest {peaks.max():.1f} dB at {peaks.argmax()}"
+    )
     assert peaks[int(view.freq_map.row_at_hz(hz / 2))] < peaks[row] - 10.0
 
 

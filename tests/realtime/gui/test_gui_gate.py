@@ -58,8 +58,9 @@ def test_the_gate_controls_reach_the_engine_and_its_state_comes_back(server, mak
 
 
 def test_the_preview_gates_too(make_window, qtbot):
-    window = make_window(mode="preview", file_path=str(DEMO_CLIP), model="dsp", gate="level",
-                         gate_level_threshold_db=0.0)
+    window = make_window(
+        mode="preview", file_path=str(DEMO_CLIP), model="dsp", gate="level", gate_level_threshold_db=0.0
+    )
     assert window.start(), window.banner.text()
     qtbot.waitUntil(lambda: window.source.state().gate_open is False, timeout=READ_BACK_TIMEOUT_MS)
     window.controls.gate_threshold.setValue(-90)

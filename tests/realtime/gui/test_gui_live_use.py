@@ -23,7 +23,8 @@ READING_TIMEOUT_MS = 30000
 
 
 def test_a_start_that_fails_shows_a_short_banner_above_empty_plots_and_the_details_on_request(
-        make_window, qtbot, tmp_path):
+    make_window, qtbot, tmp_path
+):
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"not a model")
     window = make_window(mode="preview", model=str(broken))
@@ -45,10 +46,27 @@ def test_every_status_figure_is_whole_at_1280_px(make_window, qtbot):
     window.resize(1280, 760)
     qtbot.waitExposed(window)
     latency = Latency(48000, 128, 128, queue_samples=127, device_samples=279, resampling_samples=28)
-    noise_print = {"source": "rehearsal-room-with-the-air-conditioning-on.flac", "level_dbfs": -41.2,
-                   "duration_s": 3.0, "age_s": 754.0, "mode": "auto", "refined_age_s": 12.0, "used": True}
-    state = SourceState(running=True, bypass=False, strength_db=40.0, model="default", latency=latency,
-                        load=0.123, n_xruns=12345, n_overloads=678, n_late_masks=91011, noise_print=noise_print)
+    noise_print = {
+        "source": "rehearsal-room-with-the-air-conditioning-on.flac",
+        "level_dbfs": -41.2,
+        "duration_s": 3.0,
+        "age_s": 754.0,
+        "mode": "auto",
+        "refined_age_s": 12.0,
+        "used": True,
+    }
+    state = SourceState(
+        running=True,
+        bypass=False,
+        strength_db=40.0,
+        model="default",
+        latency=latency,
+        load=0.123,
+        n_xruns=12345,
+        n_overloads=678,
+        n_late_masks=91011,
+        noise_print=noise_print,
+    )
     window.statusBar().showMessage("denoising 'Scarlett 2i2 USB: Audio (hw:1,0)' -> 'Scarlett 2i2 USB: Audio'")
     window._show_state(state)
     qtbot.wait(100)  # a layout pass
@@ -95,10 +113,27 @@ def test_a_file_given_relative_is_remembered_absolute(tmp_path, note_file):
 
     note = note_file(110.0)
     settings = tmp_path / "gui.ini"
-    result = subprocess.run([LIVEDENOISE, "gui", "--mode", "preview", "--model", "identity", "--file", note.name,
-                             "--settings", str(settings), "--quit-after", "1"],
-                            cwd=note.parent, capture_output=True, text=True, timeout=120,
-                            env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    result = subprocess.run(
+        [
+            LIVEDENOISE,
+            "gui",
+            "--mode",
+            "preview",
+            "--model",
+            "identity",
+            "--file",
+            note.name,
+            "--settings",
+            str(settings),
+            "--quit-after",
+            "1",
+        ],
+        cwd=note.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0, result.stderr
     remembered = load_settings(settings_store(settings), GuiSettings()).file_path
     assert Path(remembered).is_absolute() and Path(remembered) == note.resolve()
@@ -130,6 +165,7 @@ def test_output_gain_and_the_limit_reach_the_engine(jack_servers, make_window, n
     window.controls.output_gain.setValue(-6)
     window.controls.limiter.setChecked(False)
     engine = window.source.engine
-    qtbot.waitUntil(lambda: engine.state()["output_gain_db"] == -6.0 and not engine.state()["limiter"],
-                    timeout=READING_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: engine.state()["output_gain_db"] == -6.0 and not engine.state()["limiter"], timeout=READING_TIMEOUT_MS
+    )
     assert window.settings.output_gain_db == -6.0 and window.settings.limiter is False

@@ -34,7 +34,9 @@ def test_a_note_lights_the_row_of_its_frequency(make_window, note_file, qtbot, h
     # the loudest rows all lie within a bin of the note (the first overtone is 6 dB down)
     loud_rows = np.flatnonzero(column >= column.max() - 3.0)
     bin_hz = 48000 / 1024
-    assert np.all(np.abs(view.freq_map.hz_at_row(loud_rows + 0.5) - hz) < 1.5 * bin_hz), view.freq_map.hz_at_row(loud_rows)
+    assert np.all(np.abs(view.freq_map.hz_at_row(loud_rows + 0.5) - hz) < 1.5 * bin_hz), view.freq_map.hz_at_row(
+        loud_rows
+    )
     octave_below = int(view.freq_map.row_at_hz(hz / 2))  # at 55 Hz, window leakage from 110 Hz is ~14 dB down
     assert column[octave_below] < column[row] - 10.0
 
@@ -42,8 +44,10 @@ def test_a_note_lights_the_row_of_its_frequency(make_window, note_file, qtbot, h
 def test_screenshot_shows_both_spectrograms_filled(make_window, qtbot, tmp_path):
     window = make_window(mode="preview", file_path=str(DEMO_CLIP), model="dsp")
     assert window.start()
-    qtbot.waitUntil(lambda: window.views["output"].image[-1].max() > window.views["output"].levels_db[0] + 30,
-                    timeout=FILLED_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.views["output"].image[-1].max() > window.views["output"].levels_db[0] + 30,
+        timeout=FILLED_TIMEOUT_MS,
+    )
     qtbot.wait(300)  # one more paint
     image = QImage(str(save_screenshot(window, tmp_path / "gui.png")))
     assert not image.isNull() and image.width() >= 800
@@ -59,9 +63,25 @@ def test_screenshot_shows_both_spectrograms_filled(make_window, qtbot, tmp_path)
 def test_cli_screenshot_without_an_audio_device(tmp_path):
     out = tmp_path / "shot.png"
     result = subprocess.run(
-        [sys.executable, "-m", "livedenoise.realtime.cli.main", "gui", "--mode", "preview", "--model", "dsp",
-         "--settings", str(tmp_path / "gui.ini"), "--screenshot", str(out), "--quit-after", "3"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "livedenoise.realtime.cli.main",
+            "gui",
+            "--mode",
+            "preview",
+            "--model",
+            "dsp",
+            "--settings",
+            str(tmp_path / "gui.ini"),
+            "--screenshot",
+            str(out),
+            "--quit-after",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     image = QImage(str(out))
@@ -89,7 +109,11 @@ def test_stored_garbage_falls_back_to_defaults(store):
     store.setValue("mode", "sideways")
     settings = load_settings(store)
     defaults = GuiSettings()
-    assert (settings.blocksize, settings.strength_db, settings.mode) == (defaults.blocksize, defaults.strength_db, defaults.mode)
+    assert (settings.blocksize, settings.strength_db, settings.mode) == (
+        defaults.blocksize,
+        defaults.strength_db,
+        defaults.mode,
+    )
 
 
 def test_unreadable_model_and_file_show_in_the_window(make_window, tmp_path):

@@ -21,8 +21,14 @@ from livedenoise.realtime.noise_print import NoisePrint, print_from_audio
 SAMPLE_RATE = 48000
 START_TIMEOUT_MS = 120000
 LEARN_TIMEOUT_MS = 30000
-JACK_SYSTEM = Device(index=0, name="system", host_api="JACK Audio Connection Kit", n_input_channels=2,
-                     n_output_channels=2, default_sample_rate=48000)
+JACK_SYSTEM = Device(
+    index=0,
+    name="system",
+    host_api="JACK Audio Connection Kit",
+    n_input_channels=2,
+    n_output_channels=2,
+    default_sample_rate=48000,
+)
 
 
 @pytest.fixture
@@ -60,8 +66,10 @@ def test_learn_in_the_preview_makes_a_print_drawn_against_the_input_and_kept(mak
     assert kept.is_absolute() and load_settings(store).noise_print_path == str(kept)
     np.testing.assert_allclose(NoisePrint.load(kept).power_db, learned.power_db, atol=1e-3)
     assert "-40.0 dBFS, 1.0 s (the room)" in window.controls.print_line.text()
-    qtbot.waitUntil(lambda: window.status_fields["print"].text().startswith("print the room -40.0 dBFS, 1.0 s"),
-                    timeout=LEARN_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: window.status_fields["print"].text().startswith("print the room -40.0 dBFS, 1.0 s"),
+        timeout=LEARN_TIMEOUT_MS,
+    )
 
 
 def test_a_kept_print_is_shown_and_used_in_the_next_run_and_forget_removes_it(make_window, qtbot, room_file, store):
@@ -126,15 +134,39 @@ def test_the_gui_command_learns_at_start_and_keeps_the_print(tmp_path, room_file
     livedenoise = str(Path(sys.executable).parent / "livedenoise")
     settings = tmp_path / "gui.ini"
     result = subprocess.run(
-        [livedenoise, "gui", "--mode", "preview", "--file", str(room_file), "--model", "dsp", "--learn-seconds", "1",
-         "--print", "auto", "--settings", str(settings), "--screenshot", str(tmp_path / "shot.png"),
-         "--quit-after", "5"],
-        capture_output=True, text=True, timeout=180, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        [
+            livedenoise,
+            "gui",
+            "--mode",
+            "preview",
+            "--file",
+            str(room_file),
+            "--model",
+            "dsp",
+            "--learn-seconds",
+            "1",
+            "--print",
+            "auto",
+            "--settings",
+            str(settings),
+            "--screenshot",
+            str(tmp_path / "shot.png"),
+            "--quit-after",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.returncode == 0, result.stderr
     kept = NoisePrint.load(tmp_path / "gui.noise-print.json")
     assert kept.source.startswith("the room") and kept.level_dbfs == pytest.approx(-40.0, abs=0.5)
-    missing = subprocess.run([livedenoise, "gui", "--noise-print", str(tmp_path / "none.wav"), "--quit-after", "1"],
-                             capture_output=True, text=True, timeout=60,
-                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    missing = subprocess.run(
+        [livedenoise, "gui", "--noise-print", str(tmp_path / "none.wav"), "--quit-after", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert missing.returncode == 1 and "--noise-print" in missing.stderr and "not found" in missing.stderr

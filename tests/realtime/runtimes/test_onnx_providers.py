@@ -42,8 +42,12 @@ def frames(n_freqs, n_frames=64, seed=0):
 def test_cuda_is_a_one_line_error_without_a_usable_gpu_and_auto_says_it_runs_on_the_cpu(tmp_path):
     src = tmp_path / "in.wav"
     sf.write(src, np.zeros((4800, 1), np.float32), 48000)
-    cuda = subprocess.run([LIVEDENOISE, "file", src, tmp_path / "a.wav", "--provider", "cuda"], capture_output=True, text=True)
-    auto = subprocess.run([LIVEDENOISE, "file", src, tmp_path / "b.wav", "--provider", "auto"], capture_output=True, text=True)
+    cuda = subprocess.run(
+        [LIVEDENOISE, "file", src, tmp_path / "a.wav", "--provider", "cuda"], capture_output=True, text=True
+    )
+    auto = subprocess.run(
+        [LIVEDENOISE, "file", src, tmp_path / "b.wav", "--provider", "auto"], capture_output=True, text=True
+    )
     assert auto.returncode == 0, auto.stderr
     if cuda_loads():
         assert cuda.returncode == 0 and auto.stderr == "", cuda.stderr + auto.stderr

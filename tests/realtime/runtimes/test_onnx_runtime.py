@@ -37,11 +37,15 @@ def test_step_through_iobinding_equals_torch_sequence_form(small_model):
     runtime = OnnxRuntime(path)
     assert isinstance(runtime, ModelRuntime)
     rng = np.random.default_rng(1)
-    spec = (rng.standard_normal((1, 2, runtime.card.n_freqs, N_FRAMES)) * rng.uniform(0.01, 3.0, (1, 1, 1, N_FRAMES))).astype(np.float32)
+    spec = (
+        rng.standard_normal((1, 2, runtime.card.n_freqs, N_FRAMES)) * rng.uniform(0.01, 3.0, (1, 1, 1, N_FRAMES))
+    ).astype(np.float32)
     with torch.no_grad():
         expected = model(torch.from_numpy(spec)).numpy()[0]
     state = runtime.initial_state()
-    got = np.stack([runtime.step(np.ascontiguousarray(spec[0, :, :, k]), state).copy() for k in range(N_FRAMES)], axis=-1)
+    got = np.stack(
+        [runtime.step(np.ascontiguousarray(spec[0, :, :, k]), state).copy() for k in range(N_FRAMES)], axis=-1
+    )
     np.testing.assert_allclose(got, expected, atol=2e-4, rtol=1e-3)
     assert np.abs(expected).max() > 0.05  # the comparison is not between two near-zero masks
 

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
-from plucks import C7_MIDI, E1_MIDI, E2_MIDI, SAMPLE_RATE, additive_pluck, karplus_strong, midi_hz
 
 from livedenoise.realtime.tuner.notes import hz_to_midi, midi_to_name, nearest_note
 from livedenoise.realtime.tuner.pitch_tracker import PitchTracker, cents_off, track_pitch
 from livedenoise.realtime.tuner.tuner import HYSTERESIS_CENTS, Tuner, tune_signal
+from plucks import C7_MIDI, E1_MIDI, E2_MIDI, SAMPLE_RATE, additive_pluck, karplus_strong, midi_hz
 
 SETTLED_S = 0.25  # after the pluck: the analysis frame is full of the note, the attack is over
 
@@ -31,15 +31,26 @@ def harmonic_tone(hz: float, amplitudes, seconds: float = 1.0, seed: int = 0) ->
     "name, audio, hz",
     [
         ("E1 Karplus-Strong", karplus_strong(midi_hz(E1_MIDI), 1.5, decay_s=4.0), midi_hz(E1_MIDI)),
-        ("E2 Karplus-Strong, 12 cents sharp", karplus_strong(midi_hz(E2_MIDI, 440 * 2 ** (12 / 1200)), 1.5),
-         midi_hz(E2_MIDI, 440 * 2 ** (12 / 1200))),
-        ("E2 stiff string plucked near the bridge", additive_pluck(midi_hz(E2_MIDI), 1.5, n_partials=40,
-                                                                   pluck_position=0.08, inharmonicity=1e-4),
-         midi_hz(E2_MIDI)),
-        ("A2 through a small speaker (fundamental -25 dB)", additive_pluck(midi_hz(45), 1.5, fundamental_db=-25),
-         midi_hz(45)),
-        ("B3, 20 cents flat, harmonics-heavy", harmonic_tone(midi_hz(59) * 2 ** (-20 / 1200), [1.0] * 12, 1.5),
-         midi_hz(59) * 2 ** (-20 / 1200)),
+        (
+            "E2 Karplus-Strong, 12 cents sharp",
+            karplus_strong(midi_hz(E2_MIDI, 440 * 2 ** (12 / 1200)), 1.5),
+            midi_hz(E2_MIDI, 440 * 2 ** (12 / 1200)),
+        ),
+        (
+            "E2 stiff string plucked near the bridge",
+            additive_pluck(midi_hz(E2_MIDI), 1.5, n_partials=40, pluck_position=0.08, inharmonicity=1e-4),
+            midi_hz(E2_MIDI),
+        ),
+        (
+            "A2 through a small speaker (fundamental -25 dB)",
+            additive_pluck(midi_hz(45), 1.5, fundamental_db=-25),
+            midi_hz(45),
+        ),
+        (
+            "B3, 20 cents flat, harmonics-heavy",
+            harmonic_tone(midi_hz(59) * 2 ** (-20 / 1200), [1.0] * 12, 1.5),
+            midi_hz(59) * 2 ** (-20 / 1200),
+        ),
         ("C7", karplus_strong(midi_hz(C7_MIDI), 1.5), midi_hz(C7_MIDI)),
     ],
 )
@@ -108,8 +119,9 @@ def test_no_flicker_at_a_quarter_tone_boundary():
 
 def test_a_clearly_new_note_replaces_the_old_one():
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
-    readings = tune_signal(np.concatenate([0.3 * np.sin(2 * np.pi * 440.0 * t),
-                                           0.3 * np.sin(2 * np.pi * 440.0 * 2 ** (80 / 1200) * t)]))
+    readings = tune_signal(
+        np.concatenate([0.3 * np.sin(2 * np.pi * 440.0 * t), 0.3 * np.sin(2 * np.pi * 440.0 * 2 ** (80 / 1200) * t)])
+    )
     assert settled(readings, 0.0, 1.0)[-1].note == "A4"
     last = settled(readings, 1.0)[-1]
     assert last.note == "A#4" and last.cents == pytest.approx(-20.0, abs=0.5)
