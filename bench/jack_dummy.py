@@ -22,6 +22,14 @@ from livedenoise.models.errors import LivedenoiseError
 START_TIMEOUT_S = 10.0
 ALIVE_POLL_S = 0.1
 UNFINISHED = re.compile(r"client = (.+?) was not finished")
+# util-linux's setpriv starts jackd with a parent-death signal: a server whose bench or test was
+# killed ends with it (SIGTERM releases its slot in JACK's registry) instead of lingering.
+WITH_PARENT = ["setpriv", "--pdeathsig", "TERM"]
+
+
+def ends_with_parent(command: list[str]) -> list[str]:
+    """``command`` run so that it is sent SIGTERM when the process that started it dies."""
+    return [*WITH_PARENT, *command] if shutil.which(WITH_PARENT[0]) else command
 
 
 class JackServerError(LivedenoiseError, RuntimeError):
@@ -52,7 +60,7 @@ class DummyJackServer:
 
     def _launch(self) -> subprocess.Popen:
         with open(self.log_path, "a") as log:
-            return subprocess.Popen(self._command, stdout=log, stderr=subprocess.STDOUT)
+            return subprocess.Popen(ends_with_parent(self._command), stdout=log, stderr=subprocess.STDOUT)
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + START_TIMEOUT_S

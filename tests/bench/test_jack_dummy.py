@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,32 @@ def test_a_server_that_stops_under_the_bench_is_said(tmp_path):
             server.sleep(5.0)
     finally:
         server.stop()
+
+
+def test_a_server_ends_when_the_process_that_started_it_is_killed():
+    """A bench or test killed mid-run (SIGKILL, a timeout) leaves no jackd behind."""
+    require(shutil.which("jackd") is not None, "jackd (Debian package jackd2)")
+    require(shutil.which("setpriv") is not None, "setpriv (Debian package util-linux)")
+    starter = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from livedenoise.bench.jack_dummy import DummyJackServer; import time\n"
+            "server = DummyJackServer(realtime=False); print(server.process.pid, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with starter:
+        server_pid = int(starter.stdout.readline())
+        os.kill(server_pid, 0)  # running
+        starter.kill()
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(server_pid, signal.SIGKILL)
+    pytest.fail(f"jackd {server_pid} outlived the process that started it")

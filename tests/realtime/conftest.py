@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from components import require
+from livedenoise.bench.jack_dummy import ends_with_parent
 
 PERIOD_SAMPLES = 128
 SAMPLE_RATE = 48000
@@ -56,20 +57,22 @@ def start_jack_server(
         process = subprocess.Popen(
             # Real-time scheduling, as on a musician's machine: the dummy driver's timer thread and our
             # client's process thread then preempt whatever else the machine is doing.
-            [
-                "jackd",
-                "--realtime",
-                "-P",
-                "70",
-                "-n",
-                name,
-                "-d",
-                "dummy",
-                "-r",
-                str(sample_rate),
-                "-p",
-                str(PERIOD_SAMPLES),
-            ],
+            ends_with_parent(
+                [
+                    "jackd",
+                    "--realtime",
+                    "-P",
+                    "70",
+                    "-n",
+                    name,
+                    "-d",
+                    "dummy",
+                    "-r",
+                    str(sample_rate),
+                    "-p",
+                    str(PERIOD_SAMPLES),
+                ]
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
