@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from numba import njit
 
 from livedenoise.models.errors import LivedenoiseError
 from livedenoise.realtime.file_mode import AudioFileError, Resampler, check_input, read_blocks
+from livedenoise.realtime.output_files import write_text_atomically
 from livedenoise.realtime.stft import StftAnalyzer, StftConfig, dual_windows
 
 PRINT_FORMAT = "livedenoise-noise-print"
@@ -149,17 +148,7 @@ class NoisePrint:
         path = Path(path)
         if not path.parent.is_dir():
             raise NoisePrintError(f"cannot save the noise print: folder {path.parent} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.to_dict(), f)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(path, json.dumps(self.to_dict()))
 
     @classmethod
     def load(cls, path: str | Path) -> NoisePrint:

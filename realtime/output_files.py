@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 
@@ -24,6 +25,19 @@ def new_file_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` beside ``path``, give it ``new_file_mode``, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, new_file_mode(path))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def output_problem(path: Path) -> str | None:

@@ -8,12 +8,11 @@ with, and any warning or error. Written to a temporary file and renamed into pla
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from livedenoise.realtime.batch.runner import BatchOutcome
 from livedenoise.realtime.batch.task import DONE, FAILED, INTERRUPTED, SKIPPED
+from livedenoise.realtime.output_files import write_text_atomically
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -39,16 +38,4 @@ def summary(outcome: BatchOutcome, options_identity: dict, workers: str) -> dict
 
 def write_report(path: Path, data: dict) -> None:
     """Write ``data`` to ``path`` atomically; an ``OSError`` says what failed."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(Path(path), json.dumps(data, indent=1) + "\n")
