@@ -22,7 +22,7 @@ from livedenoise.models.unet import CausalUNet
 REQUIRED_KEYS = ("model_config", "model_state")
 # Weights a grown model may lack: at their initialization they leave the function unchanged (the print's
 # weights act only where a print is given, or start at zero).
-_IDENTITY_AT_ZERO = ("print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias")
+_INERT_AT_INIT = ("print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias")
 
 
 class CheckpointError(LivedenoiseError, ValueError):
@@ -96,7 +96,7 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
     wider recurrent bottleneck), so that ``model`` starts as the same function as ``source``.
 
     Tensors of the same shape are copied. The print's weights the source lacks keep their
-    initialization (``_IDENTITY_AT_ZERO``), which leaves the function unchanged. A tensor that differs only by having
+    initialization (``_INERT_AT_INIT``), which leaves the function unchanged. A tensor that differs only by having
     more entries on axis 1 (a convolution with more input channels, the GRU read-out of more hidden
     units) takes the source's and keeps zeros for the rest, so the new inputs start with no effect.
     A GRU with more hidden units (``_grow_gru``) keeps the source's units as they were and adds
@@ -105,7 +105,7 @@ def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) ->
     """
     theirs = source.state_dict()
     ours = model.state_dict()
-    missing = sorted(name for name in set(ours) - set(theirs) if not name.startswith(_IDENTITY_AT_ZERO))
+    missing = sorted(name for name in set(ours) - set(theirs) if not name.startswith(_INERT_AT_INIT))
     if missing:
         raise CheckpointError(f"{label} has no weights for {missing}")
     n_old, n_new = source.config.gru_hidden, model.config.gru_hidden
