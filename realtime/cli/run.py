@@ -17,6 +17,7 @@ from pathlib import Path
 
 from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.cli.device_flags import add_device_arguments
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
 from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
@@ -32,7 +33,6 @@ from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.tap_recorder import TapRecorder
 
 STATUS_PERIOD_S = 0.25
-MAX_BLOCKSIZE = 8192  # JACK's largest period; anything longer is not live
 MAX_CHANNELS = 64
 ENVIRONMENT_HINT = "see `livedenoise devices`; start a sound server (such as JACK) or plug a device in"
 # EngineSettings fields a start-up error can blame, and the flag that sets each here
@@ -47,20 +47,13 @@ PRINT_NOTICES = ("print_learned", "print_set")  # events a user reads as news, n
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
-    parser.add_argument("--output", default=None, metavar="DEV", help="output device: index or name substring")
+    add_device_arguments(parser)
     parser.add_argument(
         "--file",
         type=Path,
         default=None,
         metavar="PATH",
         help="play this audio file in a loop instead of listening to the input device",
-    )
-    parser.add_argument(
-        "--blocksize",
-        type=int_in_range(1, MAX_BLOCKSIZE),
-        default=128,
-        help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)",
     )
     parser.add_argument(
         "--channels",

@@ -24,14 +24,14 @@ import time
 from pathlib import Path
 
 from livedenoise.models.stft_geometry import SAMPLE_RATE
-from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
+from livedenoise.realtime.cli.arg_types import positive_float
+from livedenoise.realtime.cli.device_flags import add_device_arguments
 from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument
 from livedenoise.realtime.cli.run import (
-    MAX_BLOCKSIZE,
     announce_print,
     print_events,
     print_notices,
@@ -76,18 +76,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="HZ",
         help=f"the pitch of A4 in Hz, {MIN_REFERENCE_HZ:g}-{MAX_REFERENCE_HZ:g} (default {A4_HZ:g})",
     )
-    parser.add_argument("--input", default=None, metavar="DEV", help="input device: index or name substring")
-    parser.add_argument(
-        "--output",
-        default=None,
-        metavar="DEV",
-        help="output device the denoised signal plays to, for another tuner to listen to: index or name substring",
-    )
-    parser.add_argument(
-        "--blocksize",
-        type=int_in_range(1, MAX_BLOCKSIZE),
-        default=128,
-        help=f"device block in samples, 1-{MAX_BLOCKSIZE} (default 128)",
+    add_device_arguments(
+        parser, "output device the denoised signal plays to, for another tuner to listen to: index or name substring"
     )
     add_model_arguments(parser)
     add_live_print_arguments(parser)
