@@ -28,7 +28,6 @@ import argparse
 import importlib
 import json
 import multiprocessing
-import os
 import signal
 import subprocess
 import sys
@@ -481,6 +480,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=output_path, default=None, help="write the figures here")
 
 
+def loopback_settings(args: argparse.Namespace) -> EngineSettings:
+    """The engine on the bench's own server, its system ports, with the model flags as given."""
+    return EngineSettings(
+        input_device="system",
+        output_device="system",
+        blocksize=args.blocksize,
+        model=args.model,
+        provider=args.provider,
+        strength_db=args.strength_db,
+        mask_ahead=not args.same_hop_mask,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from livedenoise.bench.start_stop import measure_starts
     from livedenoise.realtime.engine.devices import abandon_portaudio, use_jack_client_name
@@ -489,42 +501,28 @@ def run(args: argparse.Namespace) -> int:
         server = DummyJackServer(args.sample_rate, args.blocksize)
     except JackServerError as exc:
         args.parser.exit(1, f"livedenoise bench e2e: error: {exc}\n  hint: {SERVER_HINT}\n")
-    saved_env = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    os.environ.update({k: v for k, v in server.env().items() if k in saved_env})
-    use_jack_client_name(PROBE_CLIENT)  # also makes this process's PortAudio find the new server
-    load = [multiprocessing.get_context("spawn").Process(target=_busy, daemon=True) for _ in range(args.load_procs)]
-    for p in load:
-        p.start()
-    try:
-        baseline = measure_c_client(server, args.seconds) if args.baseline else None
-        settings = EngineSettings(
-            input_device="system",
-            output_device="system",
-            blocksize=args.blocksize,
-            model=args.model,
-            provider=args.provider,
-            strength_db=args.strength_db,
-            mask_ahead=not args.same_hop_mask,
-        )
-        engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside, args.print_swaps)
-        run_cli = measure_run_cli(server, settings, args.seconds, args.alongside) if args.run_cli else None
-        starts = measure_starts(server, settings, args.starts) if args.starts else None
-    except (EngineError, JackServerError) as exc:
-        print(f"livedenoise bench e2e: error: {exc}", file=sys.stderr)
-        return 1
-    finally:
+    with server.as_default():
+        use_jack_client_name(PROBE_CLIENT)  # also makes this process's PortAudio find the new server
+        load = [multiprocessing.get_context("spawn").Process(target=_busy, daemon=True) for _ in range(args.load_procs)]
         for p in load:
-            p.kill()
-        if server.alive:
-            release_portaudio()  # PortAudio's JACK client must go while its server lives
-        else:
-            abandon_portaudio()  # closing a client of a dead server aborts the process
-        server.stop()
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
+            p.start()
+        try:
+            baseline = measure_c_client(server, args.seconds) if args.baseline else None
+            settings = loopback_settings(args)
+            engine = measure_engine(server, settings, args.seconds, args.gui, args.alongside, args.print_swaps)
+            run_cli = measure_run_cli(server, settings, args.seconds, args.alongside) if args.run_cli else None
+            starts = measure_starts(server, settings, args.starts) if args.starts else None
+        except (EngineError, JackServerError) as exc:
+            print(f"livedenoise bench e2e: error: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            for p in load:
+                p.kill()
+            if server.alive:
+                release_portaudio()  # PortAudio's JACK client must go while its server lives
             else:
-                os.environ[key] = value
+                abandon_portaudio()  # closing a client of a dead server aborts the process
+            server.stop()
     latency = engine.pop("latency")
     result = {
         "model": args.model,

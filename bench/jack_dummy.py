@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from livedenoise.models.errors import LivedenoiseError
@@ -93,6 +95,21 @@ class DummyJackServer:
     def env(self) -> dict[str, str]:
         """The environment for clients of this server (and never an auto-started other one)."""
         return {**os.environ, "JACK_DEFAULT_SERVER": self.name, "JACK_NO_START_SERVER": "1"}
+
+    @contextmanager
+    def as_default(self) -> Iterator[None]:
+        """This process's JACK clients (PortAudio's among them) find this server while in the block."""
+        keys = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
+        saved = {key: os.environ.get(key) for key in keys}
+        os.environ.update({key: self.env()[key] for key in keys})
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

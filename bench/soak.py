@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from livedenoise.bench.e2e import C_CLIENT, ENGINE_CLIENT, SERVER_HINT, SETTLE_S, jack_ports
+from livedenoise.bench.e2e import C_CLIENT, ENGINE_CLIENT, SERVER_HINT, SETTLE_S, jack_ports, loopback_settings
 from livedenoise.bench.jack_dummy import DummyJackServer, JackServerError
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
@@ -147,32 +146,18 @@ def run(args: argparse.Namespace) -> int:
         server = DummyJackServer(48000, args.blocksize)
     except JackServerError as exc:
         args.parser.exit(1, f"livedenoise bench soak: error: {exc}\n  hint: {SERVER_HINT}\n")
-    settings = EngineSettings(
-        input_device="system",
-        output_device="system",
-        blocksize=args.blocksize,
-        model=args.model,
-        provider=args.provider,
-        strength_db=args.strength_db,
-        mask_ahead=not args.same_hop_mask,
-    )
-    saved = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    os.environ.update({k: v for k, v in server.env().items() if k in saved})
+    settings = loopback_settings(args)
     try:
-        print(f"{args.minutes:g} min beside {C_CLIENT}, counted every {args.period_minutes:g} min", flush=True)
-        result = soak(
-            server, settings, 60 * args.minutes, 60 * args.period_minutes, say=lambda line: print(line, flush=True)
-        )
+        with server.as_default():
+            print(f"{args.minutes:g} min beside {C_CLIENT}, counted every {args.period_minutes:g} min", flush=True)
+            result = soak(
+                server, settings, 60 * args.minutes, 60 * args.period_minutes, say=lambda line: print(line, flush=True)
+            )
     except (EngineError, JackServerError) as exc:
         print(f"livedenoise bench soak: error: {exc}", file=sys.stderr)
         return 1
     finally:
         server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     result = {"model": args.model, "blocksize": args.blocksize, **result}
     print(report(result))
     if args.json is not None:
