@@ -17,10 +17,14 @@ NOTICE_STYLE = "background: #2d4a6b; color: white;"
 
 
 def short_message(message: str, max_chars: int = SHORT_CHARS) -> str:
-    """The first line, cut at the last clause (``; `` or ``: ``) that ends within ``max_chars``."""
+    """The first line, cut where a long one turns to a library's own report (a parenthesis), else at
+    the last clause (``; `` or ``: ``) that ends within ``max_chars``."""
     first = message.strip().splitlines()[0] if message.strip() else ""
     if len(first) <= max_chars:
         return first
+    report = first.find(" (")
+    if max_chars // 3 < report <= max_chars:
+        return first[:report] + " …"
     head = first[:max_chars]
     cut = max(head.rfind("; "), head.rfind(": "))
     return (head[:cut] if cut > max_chars // 3 else head.rstrip()) + " …"

@@ -338,7 +338,7 @@ class FilePreviewSource:
         try:
             return open_live_runtime(model, provider=self._provider)
         except (ModelLoadError, ValueError, OSError) as exc:
-            raise SourceError(f"cannot load model {model!r}: {exc}") from exc
+            raise SourceError(f"the model did not load: {exc}") from exc  # exc names the file
 
     def _new_denoiser(self, runtime) -> StreamingDenoiser:
         if self._live_print is not None:

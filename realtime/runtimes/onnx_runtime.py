@@ -160,7 +160,8 @@ class OnnxRuntime:
         try:
             return ort.InferenceSession(str(self.path), options, providers=providers)
         except Exception as exc:  # ORT raises its own exception types for corrupt files
-            raise ModelLoadError(f"cannot load ONNX model {self.path}: {exc}") from exc
+            # the clear clause first: a one-line summary stops before ONNX Runtime's own text
+            raise ModelLoadError(f"cannot load {self.path}: not a readable ONNX model; re-export it ({exc})") from exc
 
     def _read_card(self) -> ModelCard:
         metadata = self.session.get_modelmeta().custom_metadata_map

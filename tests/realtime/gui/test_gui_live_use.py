@@ -32,6 +32,7 @@ def test_a_start_that_fails_shows_a_short_banner_above_empty_plots_and_the_detai
     banner = window.banner
     assert banner.isVisible() and "INVALID_PROTOBUF" in banner.text()  # the whole message, kept
     assert len(banner.summary.text()) <= SHORT_CHARS + 2 and "broken.onnx" in banner.summary.text()
+    assert "not a readable ONNX model" in banner.summary.text() and "ONNXRuntimeError" not in banner.summary.text()
     assert not banner.details.isVisible() and banner.details_button.isVisible()
     for name in ("input", "output"):  # empty plots under it, not a banner filling their place
         view = window.views[name]
