@@ -1,8 +1,8 @@
 """Every figure docs/ quotes, checked against the measurement it came from, kept in docs/figures/.
 
-A table in a page of docs/ whose body holds a digit is a table of figures. Each one must have exactly
-one file in docs/figures/ (or be checked by another test, ``CHECKED_ELSEWHERE``); a table of words
-needs none. A file is one of two kinds:
+A table in a page of docs/ with a figure in its body (a number outside code spans and commit names) is
+a table of figures. Each one must have exactly one file in docs/figures/ (or be checked by another
+test, ``CHECKED_ELSEWHERE``); a table of words needs none. A file is one of two kinds:
 
 - **a bench report**: what the command shown above the table writes with ``--json``, holding the keys
   the page quotes (a rerun writes the whole report, which then checks the same way). ``BENCH_REPORTS``
@@ -62,7 +62,8 @@ class DocTable:
 
     @property
     def holds_figures(self) -> bool:
-        return any(re.search(r"\d", cell) for row in self.rows for cell in row)
+        """A figure in a cell, outside code (`--seconds 30`) and commits."""
+        return any(figures_in(re.sub(r"`[^`]*`", "", cell)) for row in self.rows for cell in row)
 
 
 @dataclass(frozen=True)
