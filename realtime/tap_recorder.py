@@ -2,11 +2,12 @@
 
 The audio callback never writes a file: the engine publishes each denoised hop (the channels' mean)
 into a shared ring (``Taps.denoised``, 2.7 s deep), and this process drains it into the file at its
-own pace: ``pump(engine)`` a few times a second (``run``), or ``write(audio)`` with what a reader
-that shares the tap read (the app, whose tuner reads it too). Hops a slow reader lost are written as
-silence of the same length, counted, so the recording keeps its timing. The file is written beside
-its path and renamed into place by ``close``; a format that cannot hold a sample past full scale
-(FLAC, 16-bit WAV...) goes through the same safety limit as the live output (``SafetyLimiter``).
+own pace, as a sink of the tap's one reader (``DenoisedTee``: ``run`` and ``tune`` a few times a
+second, ``tune``'s pitch tracker reading beside it) or with what the app's window read for its
+tuner too (``write``). Hops a slow reader lost are written as silence of the same length, counted,
+so the recording keeps its timing. The file is written beside its path and renamed into place by
+``close``; a format that cannot hold a sample past full scale (FLAC, 16-bit WAV...) goes through the
+same safety limit as the live output (``SafetyLimiter``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from livedenoise.realtime.file_mode import FLOAT_SUBTYPES, WRITABLE_EXTENSIONS, 
 from livedenoise.realtime.limiter import SafetyLimiter
 from livedenoise.realtime.output_files import new_file_mode
 
-READ_SAMPLES = 48000  # per read of the ring: the whole of it comes over in a few reads
 SUBTYPES = {"FLAC": "PCM_24", "WAV": "FLOAT", "AIFF": "PCM_24", "OGG": "VORBIS"}
 
 
@@ -43,28 +43,10 @@ class TapRecorder:
         self.limiter = None if subtype in FLOAT_SUBTYPES else SafetyLimiter(sample_rate)
         self.n_samples = 0
         self.n_lost_samples = 0
-        self._n_dropped_seen = 0
 
     @property
     def seconds(self) -> float:
         return self.n_samples / self.sample_rate
-
-    def pump(self, engine) -> None:
-        """Write what ``engine`` (an ``EngineProcess``) published since the last call (silence for what a
-        slow read lost)."""
-        while True:
-            dropped = engine.n_dropped_denoised_samples
-            if dropped > self._n_dropped_seen:  # the ring wrapped before it was read: keep the timing
-                self.skip(dropped - self._n_dropped_seen)
-            self._n_dropped_seen = dropped
-            audio = engine.read_denoised(READ_SAMPLES)
-            if audio.size == 0:
-                return
-            self.write(audio)
-
-    def restarted(self, engine) -> None:
-        """``engine`` is a fresh process (after ``restart``): its tap counts from zero."""
-        self._n_dropped_seen = engine.n_dropped_denoised_samples
 
     def skip(self, n_samples: int) -> None:
         """``n_samples`` the tap lost: silence, counted."""
@@ -78,6 +60,12 @@ class TapRecorder:
             self.limiter.process_into(audio[None, :])
         self._file.write(audio)
         self.n_samples += audio.size
+
+    def describe(self) -> str:
+        """What was recorded, in one line."""
+        lost_s = self.n_lost_samples / self.sample_rate
+        lost = f" ({lost_s:.2f} s lost, written as silence)" if self.n_lost_samples else ""
+        return f"recorded {self.seconds:.1f} s to {self.path}{lost}"
 
     def close(self) -> None:
         """Finish the file and move it into place."""

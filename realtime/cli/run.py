@@ -26,6 +26,7 @@ from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_
 from livedenoise.realtime.cli.reconnect import FAULT_KINDS, add_reconnect_argument, fault_line, resume
 from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
+from livedenoise.realtime.denoised_tee import DenoisedTee
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.latency import Latency
 from livedenoise.realtime.midi_footswitch import MidiError
@@ -168,11 +169,14 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     code = 0
     state = engine.state()
+    tap = DenoisedTee(engine, [] if recorder is None else [recorder])  # reads the tap only for a recorder
     notices: list[str] = []  # the footswitch's changes, printed here
     try:
         midi = start_midi(args, engine, bindings, notices)
     except MidiError as exc:
         engine.stop()
+        if recorder is not None:
+            recorder.discard()
         args.parser.exit(1, f"livedenoise run: error: --midi-in {args.midi_in}: {exc}\n")
     status = StatusLine(sys.stdout)
     faults = []  # a fault may come a turn before the engine process is seen gone
@@ -185,8 +189,7 @@ def run(args: argparse.Namespace) -> int:
                 time.sleep(STATUS_PERIOD_S)
                 state = engine.state()
                 events = engine.events()
-                if recorder is not None:
-                    recorder.pump(engine)
+                tap.drain()
                 if state["running"]:
                     status.show(status_line(state))
                 print_events(events, status)
@@ -199,10 +202,8 @@ def run(args: argparse.Namespace) -> int:
                         break
                     faults.clear()
                     state = engine.state()
-                    if recorder is not None:
-                        recorder.restarted(engine)
-        if recorder is not None:
-            recorder.pump(engine)
+                    tap.restarted()
+        tap.drain()
     except BaseException:
         if recorder is not None:
             recorder.close()  # what was recorded is kept
@@ -215,12 +216,7 @@ def run(args: argparse.Namespace) -> int:
     status.end()
     if recorder is not None:
         recorder.close()
-        lost = (
-            f" ({recorder.n_lost_samples / recorder.sample_rate:.2f} s lost, written as silence)"
-            if (recorder.n_lost_samples)
-            else ""
-        )
-        print(f"recorded {recorder.seconds:.1f} s to {recorder.path}{lost}")
+        print(recorder.describe())
     print(
         f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
         f"{state['stats']['n_sanitized_samples']}"

@@ -8,7 +8,9 @@ A noise print (``--noise-print``; live also ``--learn-seconds`` and ``--print au
 ``run`` uses it, and the live line ends with which print is in use and how old it is. Live, it stops
 and meets faults as ``run`` does: Ctrl-C, SIGTERM and ``--seconds`` set one flag; a lost device or a
 dead engine process is said in one line (status 1), or waited out with ``--reconnect``; away from a
-terminal it prints a plain line a second instead of redrawing one.
+terminal it prints a plain line a second instead of redrawing one. ``--record OUT`` writes the denoised
+signal the tuner hears to a file, as ``run --record`` does: the tap is read once (``DenoisedTee``) and
+the tuner and the recorder each get every sample.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from livedenoise.realtime.cli.run import (
 )
 from livedenoise.realtime.cli.status_line import StatusLine
 from livedenoise.realtime.cli.stop_signals import StopSignals
+from livedenoise.realtime.denoised_tee import DenoisedTee
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
@@ -48,6 +51,7 @@ from livedenoise.realtime.noise_print import NoisePrintError
 from livedenoise.realtime.output_files import new_file_mode, output_path
 from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.runtimes.protocol import ModelLoadError
+from livedenoise.realtime.tap_recorder import TapRecorder
 from livedenoise.realtime.tuner.feeds import engine_readings, file_readings
 from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 from livedenoise.realtime.tuner.tuner import Tuner, TunerReading
@@ -85,7 +89,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--seconds", type=positive_float, default=None, help="stop after this long (default: until Ctrl-C)"
     )
     add_reconnect_argument(parser)
-    add_output_arguments(parser)
+    add_output_arguments(parser, record=True)
     add_midi_arguments(parser)
     parser.add_argument(
         "--file",
@@ -144,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json is not None:
             args.parser.error("--json needs --file (live readings go to the terminal)")
         return run_live(args)
+    if args.record is not None:
+        args.parser.error("--record writes the live signal; `livedenoise file` denoises a recording to a file")
     return run_file(args)
 
 
@@ -212,18 +218,24 @@ def run_live(args: argparse.Namespace) -> int:
         **output_settings(args, 1),
     )
     engine = EngineProcess(settings)
+    recorder = None if args.record is None else TapRecorder(args.record, SAMPLE_RATE)
     try:
         engine.start()
     except EngineError as exc:
+        if recorder is not None:
+            recorder.discard()
         args.parser.exit(1, start_error(exc, args, command="tune"))
     t0 = time.monotonic()
     code = 0
     n_readings = 0
+    tap = DenoisedTee(engine, [] if recorder is None else [recorder])  # one reader: tuner and recorder alike
     notices: list[str] = []
     try:
         midi = start_midi(args, engine, bindings, notices)
     except MidiError as exc:
         engine.stop()
+        if recorder is not None:
+            recorder.discard()
         args.parser.exit(1, f"livedenoise tune: error: --midi-in {args.midi_in}: {exc}\n")
     status = StatusLine(sys.stdout, plain_period_s=PLAIN_PERIOD_S)
     try:
@@ -243,7 +255,7 @@ def run_live(args: argparse.Namespace) -> int:
             print_line = ""
             faults = []
             while not stop.requested:
-                for reading in engine_readings(engine, stop=stop.event, tuner=tuner):
+                for reading in engine_readings(engine, stop=stop.event, tuner=tuner, tap=tap):
                     n_readings += 1
                     now = time.monotonic()
                     if now - state_t >= STATE_PERIOD_S:
@@ -256,6 +268,7 @@ def run_live(args: argparse.Namespace) -> int:
                     print_events(events, status)
                     print_notices(notices, status)
                     faults += [e for e in events if e.kind in FAULT_KINDS]
+                tap.drain()  # what the tuner left when it stopped (a stop, or the engine's end): for the recorder
                 if stop.requested:
                     break
                 ended = stopped_engine(engine, faults + engine.events(), args, stop, status, command="tune")
@@ -263,10 +276,19 @@ def run_live(args: argparse.Namespace) -> int:
                     code = ended
                     break
                 faults.clear()
+                tap.restarted()
+    except BaseException:
+        if recorder is not None:
+            recorder.close()  # what was recorded is kept
+            recorder = None
+        raise
     finally:
         if midi is not None:
             midi.close()
         engine.stop()
     status.end()
+    if recorder is not None:
+        recorder.close()
+        print(recorder.describe())
     print(f"tuned {time.monotonic() - t0:.1f} s: {n_readings} readings")
     return code

@@ -3,9 +3,10 @@
 ``file_readings`` reads a file in blocks, brings it to the model's rate, denoises it with the same
 ``StreamingDenoiser`` the live path runs (any ``--model``), and tunes the channel mean of the output,
 as the engine's denoised tap does. ``engine_readings`` tunes an ``EngineProcess``'s denoised tap
-while it runs. Both yield every reading in order (``TunerReading.index`` 0, 1, 2, ...); ``time_s``
-is when the reading is ready in the denoised stream, so it includes the denoiser's latency, as a
-tuner listening live would see it. Hops the engine's tap dropped (a reader that fell behind by
+while it runs (through a ``DenoisedTee``, whose sinks, a recorder say, get the same audio). Both
+yield every reading in order (``TunerReading.index`` 0, 1, 2, ...); ``time_s`` is when the reading
+is ready in the denoised stream, so it includes the denoiser's latency, as a tuner listening live
+would see it. Hops the engine's tap dropped (a reader that fell behind by
 seconds) are skipped in time, and the analysis starts afresh after them.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from livedenoise.realtime.denoised_tee import DenoisedTee
 from livedenoise.realtime.denoiser import StreamingDenoiser
 from livedenoise.realtime.file_mode import BLOCK_FRAMES, Resampler, check_input, read_blocks
 from livedenoise.realtime.noise_print import NoisePrint
@@ -63,21 +65,22 @@ def engine_readings(
     stop: threading.Event | None = None,
     poll_s: float = POLL_S,
     tuner: Tuner | None = None,
+    tap: DenoisedTee | None = None,
 ) -> Iterator[TunerReading]:
     """Tuner readings of a started ``EngineProcess``'s denoised audio, until it ends or ``stop`` is set.
-    ``tuner``: one made (and warmed up) beforehand, at the engine's rate; else a new one."""
+    ``tuner``: one made (and warmed up) beforehand, at the engine's rate; else a new one. ``tap``: the
+    reader of the engine's tap, whose sinks get every sample the tuner gets; else one of its own."""
     sample_rate = int(engine.state()["sample_rate"])
     if tuner is None:
         tuner = Tuner(sample_rate, reference_hz=reference_hz)
     elif tuner.sample_rate != sample_rate:
         raise ValueError(f"the tuner runs at {tuner.sample_rate} Hz and the engine at {sample_rate} Hz")
-    n_dropped = engine.n_dropped_denoised_samples
+    if tap is None:
+        tap = DenoisedTee(engine)
     while engine.alive and not (stop is not None and stop.is_set()):
-        audio = engine.read_denoised(READ_MAX_SAMPLES)
-        dropped = engine.n_dropped_denoised_samples
-        if dropped > n_dropped:
-            tuner.skip(dropped - n_dropped)
-            n_dropped = dropped
+        n_lost, audio = tap.read(READ_MAX_SAMPLES)
+        if n_lost:
+            tuner.skip(n_lost)
         if audio.size == 0:
             time.sleep(poll_s)
             continue

@@ -1,20 +1,39 @@
 """The controls a musician reaches for, live on a JACK server: the input channel heard, the recording
-written from the controlling process, and the flags' mistakes in one line."""
+written from the controlling process (`run`'s, and `tune`'s beside its tuner), and the flags' mistakes
+in one line."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from livedenoise.bench.e2e import PROBE_CLIENT, LoopbackProbe, jack_ports, jack_rewire, measure_lags
+from livedenoise.bench.e2e import (
+    C_CLIENT,
+    ENGINE_CLIENT,
+    PROBE_CLIENT,
+    LoopbackProbe,
+    client_ports,
+    jack_ports,
+    jack_rewire,
+    measure_lags,
+)
 from livedenoise.realtime.engine.devices import find_device, use_jack_client_name
 from livedenoise.realtime.engine.process import EngineProcess, EngineSettings
+from livedenoise.realtime.tuner.tuner import Tuner
+
+# jack_simple_client plays a table of 200 samples at 0.2 of full scale: 240 Hz at 48 kHz, which is B3
+# exactly with A4 at 440 * 240 / 246.94 Hz
+C_CLIENT_PERIOD_SAMPLES = 200
+C_CLIENT_PEAK = 0.2
+B3_AT_240_HZ_REFERENCE = "427.63"
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 
@@ -75,6 +94,65 @@ def test_run_records_the_denoised_signal_from_its_own_process(jack_servers, tmp_
     steady = recorded[recorded.size // 4 :]
     assert np.sqrt(np.mean(steady**2)) == pytest.approx(0.3 / np.sqrt(2), rel=0.02)  # the tone, whole
     assert out.stat().st_mode & 0o777 == 0o644 and not list(tmp_path.glob(".*.part"))
+
+
+def test_tune_records_every_sample_its_tuner_hears(jack_servers, tmp_path):
+    """One reader of the tap for two consumers: the recording is the tone the C client played, without a
+    gap, and as long as what the tuner read (its readings, one a tuner hop) up to the stop."""
+    jack_servers()
+    out = tmp_path / "tuned.flac"
+    log_path = tmp_path / "tune.txt"
+    tone = subprocess.Popen([C_CLIENT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tune = None
+    try:
+        with open(log_path, "w") as log:
+            tune = subprocess.Popen(
+                [LIVEDENOISE, "tune", "--model", "identity", "--reference", B3_AT_240_HZ_REFERENCE]
+                + ["--record", str(out), "--seconds", "5"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "JACK_NO_START_SERVER": "1"},
+                preexec_fn=lambda: os.umask(0o022),
+            )
+        deadline = time.monotonic() + 120
+        while "latency " not in log_path.read_text():
+            assert tune.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        engine_input, _ = client_ports(ENGINE_CLIENT)
+        jack_rewire(f"{C_CLIENT}:output1", engine_input)
+        assert tune.wait(timeout=120) == 0, log_path.read_text()
+    finally:
+        for process in (tone, tune):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+    output = log_path.read_text()
+    recorded, rate = sf.read(out, dtype="float32")
+    assert rate == 48000 and recorded.ndim == 1
+    assert f"recorded {recorded.size / 48000:.1f} s to {out}" in output
+    n_readings = int(re.search(r"tuned [0-9.]+ s: (\d+) readings", output).group(1))
+    hop = Tuner(48000).hop_samples
+    assert n_readings * hop <= recorded.size <= (n_readings + 1) * hop + 48000 // 5, (n_readings, recorded.size)
+    assert "B3" in output  # the tuner heard the tone too
+    onset = int(np.argmax(np.abs(recorded) > C_CLIENT_PEAK / 2))
+    steady = recorded[onset + 4800 :]
+    assert steady.size > 2 * 48000
+    # no sample lost or repeated: the tone's period holds across the whole take
+    period = C_CLIENT_PERIOD_SAMPLES
+    assert np.max(np.abs(steady[period:] - steady[:-period])) < 1e-3
+    assert np.max(np.abs(steady)) == pytest.approx(C_CLIENT_PEAK, rel=0.01)
+    assert out.stat().st_mode & 0o777 == 0o644 and not list(tmp_path.glob(".*.part"))
+
+
+def test_tune_records_live_only_and_never_over_a_file(tmp_path):
+    take = tmp_path / "take.flac"
+    take.write_bytes(b"a take")
+    result = livedenoise("tune", "--record", take, cwd=tmp_path)
+    assert result.returncode == 2 and "exists; choose another name" in result.stderr
+    assert take.read_bytes() == b"a take"
+    result = livedenoise("tune", "--file", take, "--record", tmp_path / "new.flac")
+    assert result.returncode == 2 and "--record writes the live signal" in result.stderr
+    assert not (tmp_path / "new.flac").exists()
 
 
 @pytest.mark.parametrize(
