@@ -12,6 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+import soundfile as sf
+
+from livedenoise.realtime.tuner.tuner import Tuner
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 TIMEOUT_S = 120
@@ -94,6 +97,26 @@ def test_run_reconnect_waits_for_the_server_and_resumes(jack_servers, tmp_path):
     live.wait_for(r"latency ", count=2)
     assert live.stop() == 0, live.output()
     assert "ran " in live.output() and "Assertion" not in live.output()
+
+
+def test_tune_reconnect_records_on_across_the_servers_return(jack_servers, tmp_path):
+    """The take is one file: what came before the server went away, then what came after it returned."""
+    server = jack_servers()
+    out = tmp_path / "take.flac"
+    live = Live(tmp_path, "tune", "--reconnect", "--record", str(out))
+    live.wait_for(r"latency ")
+    time.sleep(1.5)
+    server.kill()
+    live.wait_for(r"went away.*waiting for it to come back")
+    jack_servers(name=server.name)
+    live.wait_for(r"resumed ")
+    live.wait_for(r"latency ", count=2)
+    time.sleep(1.5)
+    assert live.stop() == 0, live.output()
+    recorded = sf.info(str(out))
+    assert f"recorded {recorded.frames / 48000:.1f} s to {out}" in live.output()
+    n_readings = int(re.search(r"tuned [0-9.]+ s: (\d+) readings", live.output()).group(1))
+    assert recorded.frames >= 2.5 * 48000 and recorded.frames >= n_readings * Tuner(48000).hop_samples
 
 
 def test_a_killed_engine_process_is_said_and_ends_run_with_status_1(jack_servers, tmp_path):
