@@ -4,7 +4,8 @@
 as a latching switch sends them; ``cc:64:toggle`` flips at each press instead (a momentary switch
 that sends 127 then 0). ``note:60`` flips at each press of note 60; ``note:60:hold`` is on while the
 note is held. Any MIDI channel. ``MidiControls`` turns messages (mido's) into ``(action, on)``
-changes; ``MidiInput`` reads a port through python-rtmidi, ALSA's or JACK's, whichever has it.
+changes; ``MidiInput`` reads a port through python-rtmidi, ALSA's or JACK's, whichever has it;
+``input_port_names`` lists the ports there are (for a picker).
 
 The port is polled from a thread of this process every ``POLL_S``, never given a callback: with
 JACK, rtmidi calls a callback from the server's process thread, which would then wait for this
@@ -90,15 +91,38 @@ class MidiControls:
         return None
 
 
-def _midi_apis():
-    import rtmidi
+def _midi_modules():
+    """``(mido, rtmidi)``, or ``MidiError`` saying how to install them."""
+    try:
+        import mido
+        import rtmidi
+    except ImportError as exc:
+        raise MidiError(
+            f"MIDI needs mido and python-rtmidi ({exc.name} is missing): pip install 'livedenoise[midi]'"
+        ) from exc
+    return mido, rtmidi
 
+
+def _midi_inputs(client_name: str):
+    """An rtmidi input on each API compiled in that has a sequencer or a server here, in order of preference."""
+    _, rtmidi = _midi_modules()
     compiled = rtmidi.get_compiled_api()
-    return [
-        api
-        for api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK, rtmidi.API_MACOSX_CORE, rtmidi.API_WINDOWS_MM)
-        if api in compiled
-    ]
+    for api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK, rtmidi.API_MACOSX_CORE, rtmidi.API_WINDOWS_MM):
+        if api not in compiled:
+            continue
+        try:
+            yield rtmidi.MidiIn(rtapi=api, name=client_name)
+        except (rtmidi.SystemError, RuntimeError):
+            continue  # this API has no server or sequencer here (no ALSA sequencer, no JACK server)
+
+
+def input_port_names(client_name: str = "livedenoise-midi") -> list[str]:
+    """The MIDI input ports there are now, on every API; ``MidiError`` when MIDI is not installed."""
+    names = []
+    for midi_in in _midi_inputs(client_name):
+        names += midi_in.get_ports()
+        midi_in.delete()
+    return names
 
 
 class MidiInput:
@@ -112,23 +136,13 @@ class MidiInput:
         apply: Callable[[MidiBinding, bool], None],
         client_name: str = "livedenoise-midi",
     ) -> None:
-        try:
-            import mido
-            import rtmidi
-        except ImportError as exc:
-            raise MidiError(
-                f"MIDI needs mido and python-rtmidi ({exc.name} is missing): pip install 'livedenoise[midi]'"
-            ) from exc
+        mido, _ = _midi_modules()
         self._from_bytes = mido.Message.from_bytes
         self.controls = controls
         self.apply = apply
         seen = []
         self._midi_in = None
-        for api in _midi_apis():
-            try:
-                midi_in = rtmidi.MidiIn(rtapi=api, name=client_name)
-            except (rtmidi.SystemError, RuntimeError):
-                continue  # this API has no server or sequencer here (no ALSA sequencer, no JACK server)
+        for midi_in in _midi_inputs(client_name):
             names = midi_in.get_ports()
             seen += names
             match = next((k for k, name in enumerate(names) if port.lower() in name.lower()), None)

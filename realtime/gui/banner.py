@@ -3,12 +3,13 @@
 What goes wrong when the app starts (a model that does not load, a device that refuses) often comes
 with a library's whole report (ONNX Runtime's runs to paragraphs). The banner shows the first line,
 cut at a clause where it runs long, and a "Details" button opens the whole message, which can be
-selected and copied. ``text()`` is always the whole message.
+selected and copied. ``text()`` is always the whole message. When the audio went away, a "Reconnect"
+button asks for another try at once (``reconnect_clicked``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout
 
 SHORT_CHARS = 160
@@ -31,11 +32,18 @@ def short_message(message: str, max_chars: int = SHORT_CHARS) -> str:
 
 
 class Banner(QFrame):
+    reconnect_clicked = Signal()
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._message = ""
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.reconnect_button = QToolButton()
+        self.reconnect_button.setText("Reconnect")
+        self.reconnect_button.setToolTip("try to open the audio device again now")
+        self.reconnect_button.clicked.connect(self.reconnect_clicked)
+        self.reconnect_button.hide()
         self.details_button = QToolButton()
         self.details_button.setText("Details")
         self.details_button.setCheckable(True)
@@ -47,6 +55,7 @@ class Banner(QFrame):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.reconnect_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -58,8 +67,10 @@ class Banner(QFrame):
         """The whole message."""
         return self._message
 
-    def show_message(self, message: str, notice: bool = False) -> None:
+    def show_message(self, message: str, notice: bool = False, reconnect: bool = False) -> None:
+        """``message`` in red (a fault) or blue (``notice``); ``reconnect``: with the Reconnect button."""
         self._message = message
+        self.reconnect_button.setVisible(reconnect)
         self.setStyleSheet(NOTICE_STYLE if notice else ERROR_STYLE)
         self.summary.setText(short_message(message))
         self.details.setText(message)

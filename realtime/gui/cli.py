@@ -2,6 +2,8 @@
 
 ``--noise-print PATH`` starts with that print (and keeps it for the next runs), ``--learn-seconds S``
 learns the room as soon as the audio runs, ``--print auto|freeze`` sets how the print is kept.
+``--reconnect`` waits for a device or server that went away and resumes; ``--midi-in PORT`` with
+``--midi-bypass`` and ``--midi-mute`` takes a footswitch, as ``run`` does. Each is remembered.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import sys
 from pathlib import Path
 
 from livedenoise.realtime.cli.arg_types import positive_float
+from livedenoise.realtime.cli.midi_flags import add_midi_arguments
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments
 from livedenoise.realtime.gui.gui_settings import BLOCK_SIZES, GATE_CHOICES, MODES
+from livedenoise.realtime.midi_footswitch import MidiBinding, MidiError
 from livedenoise.realtime.output_files import output_path
 
 DEFAULT_SCREENSHOT_AFTER_S = 3.0
@@ -42,6 +46,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_live_print_arguments(parser, remembered=True)
     parser.set_defaults(model=None, strength_db=None)  # unless given, the remembered settings win
+    parser.add_argument(
+        "--reconnect",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="when the audio device or its server goes away, or the engine stops, wait for it to come back "
+        "and resume (--no-reconnect: say so and offer Reconnect); default: as last time",
+    )
+    add_midi_arguments(parser)
     parser.add_argument(
         "--screenshot",
         type=output_path,
@@ -77,6 +89,10 @@ def overrides_from(args: argparse.Namespace) -> dict:
         ("gate", "gate"),
         ("print_mode", "print_mode"),
         ("learn_seconds", "learn_seconds"),
+        ("reconnect", "reconnect"),
+        ("midi_in", "midi_port"),
+        ("midi_bypass", "midi_bypass"),
+        ("midi_mute", "midi_mute"),
     ):
         value = getattr(args, flag)
         if value is not None:
@@ -94,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
 
     from livedenoise.realtime.gui.app import application, has_display, open_window, save_screenshot, settings_store
 
+    for action in ("bypass", "mute"):
+        binding = getattr(args, f"midi_{action}")
+        if binding is not None:
+            try:
+                MidiBinding.parse(action, binding)
+            except MidiError as exc:
+                args.parser.error(f"--midi-{action} {binding}: {exc}")
     headless = not has_display()
     if headless and args.screenshot is None and args.quit_after is None:
         args.parser.exit(

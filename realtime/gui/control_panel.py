@@ -1,9 +1,12 @@
-"""ControlPanel: what to denoise, where to, with which model, how hard, the output (gain, the safety limit,
-recording), the noise gate and the noise print.
+"""ControlPanel: what to denoise, where to, with which model, how hard, the output (gain, mute, the safety
+limit, recording), the noise gate, the noise print and a MIDI footswitch.
 
 It holds no audio state: it shows a ``GuiSettings`` and emits ``changed(GuiSettings, name)`` when the
 user changes one field; the window decides what that means for the running source. The print's
 buttons are requests (``learn_clicked``, ``forget_clicked``): the window learns, keeps and shows it.
+Mute is for the moment (``mute_toggled``), never remembered: an app that starts silent looks broken.
+The MIDI port picker lists the ports there are when it opens, not before: listing them joins the MIDI
+system (on JACK, as a client of the server).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livedenoise.realtime.cli.midi_flags import BINDING_HELP
 from livedenoise.realtime.gui.gui_settings import (
     BLOCK_SIZES,
     GATE_RELEASE_RANGE_MS,
@@ -36,6 +40,7 @@ from livedenoise.realtime.gui.gui_settings import (
     OUTPUT_GAIN_RANGE_DB,
     GuiSettings,
 )
+from livedenoise.realtime.midi_footswitch import MidiError, input_port_names
 from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
@@ -53,12 +58,15 @@ GATE_OPEN_STYLE = "background: #2e7d32; color: white; padding: 2px 6px; border-r
 GATE_SHUT_STYLE = "background: #555; color: #ddd; padding: 2px 6px; border-radius: 3px;"
 DEFAULT_DEVICE_LABEL = "system default"
 LEARN_LABEL = "Learn noise"
+FORM_ROW_SPACING = 3
+BINDING_FIELD_WIDTH = 84  # "note:60:hold" whole
 
 
 class ControlPanel(QWidget):
     changed = Signal(object, str)  # (GuiSettings, name of the field that changed)
     start_stop_clicked = Signal()
     record_toggled = Signal(bool)
+    mute_toggled = Signal(bool)
     learn_clicked = Signal()
     forget_clicked = Signal()
 
@@ -81,6 +89,10 @@ class ControlPanel(QWidget):
             "it); blocks of 256 and more step the model in the callback, each hop with a "
             "fresh mask"
         )
+        self.reconnect = QCheckBox("Reconnect automatically")
+        self.reconnect.setToolTip(
+            "when the audio device or its server goes away, or the engine stops, wait for it to come back and resume"
+        )
         self.file_path = QLineEdit()
         self.file_browse = QPushButton("…")
         self.file_browse.setToolTip("choose an audio file")
@@ -98,6 +110,8 @@ class ControlPanel(QWidget):
         self.output_gain.setRange(round(OUTPUT_GAIN_RANGE_DB[0]), round(OUTPUT_GAIN_RANGE_DB[1]))
         self.output_gain_label = QLabel()
         self.output_gain_label.setMinimumWidth(44)
+        self.mute = QCheckBox("Mute (M)")
+        self.mute.setToolTip("silence the output (while tuning, say); the meters and the tuner go on")
         self.limiter = QCheckBox("Safety limit")
         self.limiter.setToolTip(
             "nothing leaves above -0.1 dBFS: no latency added, the status bar counts what it turns down"
@@ -137,8 +151,26 @@ class ControlPanel(QWidget):
         )
         self.print_line = QLabel()
         self.print_line.setWordWrap(True)
+        self.midi_port = MidiPortPicker()
+        self.midi_port.setToolTip("the footswitch's MIDI input port (ALSA or JACK; a part of its name will do)")
+        self.midi_bypass = QLineEdit()
+        self.midi_bypass.setPlaceholderText("cc:64")
+        self.midi_mute = QLineEdit()
+        self.midi_mute.setPlaceholderText("note:60")
+        for binding in (self.midi_bypass, self.midi_mute):
+            binding.setToolTip(BINDING_HELP)
+            binding.setMaximumWidth(BINDING_FIELD_WIDTH)
         self.start_stop = QPushButton("Start (Space)")
-        for combo in (self.mode, self.input_device, self.output_device, self.blocksize, self.model, self.gate):
+        combos = (
+            self.mode,
+            self.input_device,
+            self.output_device,
+            self.blocksize,
+            self.model,
+            self.gate,
+            self.midi_port,
+        )
+        for combo in combos:
             # long device names must not widen the panel: the full name is in the drop-down
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
@@ -147,38 +179,41 @@ class ControlPanel(QWidget):
         self.set_devices(devices)
 
         source_box = QGroupBox("Source")
-        source_form = QFormLayout(source_box)
+        source_form = _form(source_box)
         source_form.addRow("Mode", self.mode)
         source_form.addRow("Input", self.input_device)
         source_form.addRow("Output", self.output_device)
         source_form.addRow("Block", self.blocksize)
         source_form.addRow("File", _row(self.file_path, self.file_browse))
+        source_form.addRow(self.reconnect)
 
         denoise_box = QGroupBox("Denoiser")
-        denoise_form = QFormLayout(denoise_box)
+        denoise_form = _form(denoise_box)
         denoise_form.addRow("Model", _row(self.model, self.model_browse))
         denoise_form.addRow("Strength", _row(self.strength, self.strength_label))
-        denoise_form.addRow(self.bypass)
+        denoise_form.addRow(_row(self.bypass, self.show_mask, stretch_first=False))
 
         output_box = QGroupBox("Output")
-        output_form = QFormLayout(output_box)
+        output_form = _form(output_box)
         output_form.addRow("Gain", _row(self.output_gain, self.output_gain_label))
-        output_form.addRow(_row(self.limiter, self.record))
+        output_form.addRow(_row(self.mute, self.limiter, self.record, stretch_first=False))
 
         gate_box = QGroupBox("Noise gate")
-        gate_form = QFormLayout(gate_box)
+        gate_form = _form(gate_box)
         gate_form.addRow("Gate", _row(self.gate, self.gate_indicator))
         gate_form.addRow("Threshold", _row(self.gate_threshold, self.gate_threshold_label))
         gate_form.addRow("Release", _row(self.gate_release, self.gate_release_label))
 
         print_box = QGroupBox("Noise print")
-        print_form = QFormLayout(print_box)
+        print_form = _form(print_box)
         print_form.addRow(_row(self.learn, self.forget))
         print_form.addRow("Print", _row(self.print_freeze, self.print_auto, stretch_first=False))
         print_form.addRow(self.print_line)
 
-        view_box = QGroupBox("View")
-        QVBoxLayout(view_box).addWidget(self.show_mask)
+        midi_box = QGroupBox("MIDI footswitch")
+        midi_form = _form(midi_box)
+        midi_form.addRow("Port", self.midi_port)
+        midi_form.addRow("Bypass", _row(self.midi_bypass, QLabel("Mute"), self.midi_mute))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -187,7 +222,7 @@ class ControlPanel(QWidget):
         layout.addWidget(output_box)
         layout.addWidget(gate_box)
         layout.addWidget(print_box)
-        layout.addWidget(view_box)
+        layout.addWidget(midi_box)
         layout.addWidget(self.start_stop)
         layout.addStretch(1)
 
@@ -206,6 +241,8 @@ class ControlPanel(QWidget):
         self.model_browse.clicked.connect(self._browse_model)
         self.strength.valueChanged.connect(self._strength_moved)
         self.bypass.toggled.connect(lambda on: self._emit("bypass", on))
+        self.reconnect.toggled.connect(lambda on: self._emit("reconnect", on))
+        self.mute.toggled.connect(self.mute_toggled)
         self.output_gain.valueChanged.connect(self._output_gain_moved)
         self.limiter.toggled.connect(lambda on: self._emit("limiter", on))
         self.record.toggled.connect(self.record_toggled)
@@ -217,6 +254,12 @@ class ControlPanel(QWidget):
         self.learn.clicked.connect(self.learn_clicked)
         self.forget.clicked.connect(self.forget_clicked)
         self.print_auto.toggled.connect(lambda on: self._emit("print_mode", "auto" if on else "freeze"))
+        self.midi_port.activated.connect(lambda: self._emit_text("midi_port", self.midi_port.currentText()))
+        self.midi_port.lineEdit().editingFinished.connect(
+            lambda: self._emit_text("midi_port", self.midi_port.currentText())
+        )
+        self.midi_bypass.editingFinished.connect(lambda: self._emit_text("midi_bypass", self.midi_bypass.text()))
+        self.midi_mute.editingFinished.connect(lambda: self._emit_text("midi_mute", self.midi_mute.text()))
         self.set_learning(None)
 
     @property
@@ -255,6 +298,10 @@ class ControlPanel(QWidget):
         self.strength.setValue(round(min(settings.strength_db, MAX_STRENGTH_DB)))
         self.strength_label.setText(f"{settings.strength_db:.0f} dB")
         self.bypass.setChecked(settings.bypass)
+        self.reconnect.setChecked(settings.reconnect)
+        self.midi_port.setEditText(settings.midi_port)
+        self.midi_bypass.setText(settings.midi_bypass)
+        self.midi_mute.setText(settings.midi_mute)
         self.output_gain.setValue(round(settings.output_gain_db))
         self.output_gain_label.setText(f"{settings.output_gain_db:+.0f} dB")
         self.limiter.setChecked(settings.limiter)
@@ -326,6 +373,8 @@ class ControlPanel(QWidget):
         self.input_device.setEnabled(mode == "live")
         self.output_device.setEnabled(mode != "preview")
         self.output_gain.setEnabled(mode != "preview")  # a preview plays nothing
+        self.mute.setEnabled(mode != "preview")
+        self.reconnect.setEnabled(mode != "preview")  # no device to lose
         self.limiter.setEnabled(mode != "preview")
         self.blocksize.setEnabled(mode != "preview")
         self.file_path.setEnabled(mode != "live")
@@ -338,6 +387,12 @@ class ControlPanel(QWidget):
         if name == "mode":
             self._show_mode(value)
         self.changed.emit(self._settings, name)
+
+    def _emit_text(self, name: str, text: str) -> None:
+        """A text field's new value, only when it changed (focus leaving a field says it finished too)."""
+        text = text.strip()
+        if text != getattr(self._settings, name):
+            self._emit(name, text)
 
     def _gate_chosen(self) -> None:
         if self._updating:
@@ -377,6 +432,38 @@ class ControlPanel(QWidget):
             if self.model.findData(path) < 0:
                 self.model.addItem(Path(path).name, path)
             self.model.setCurrentIndex(self.model.findData(path))
+
+
+class MidiPortPicker(QComboBox):
+    """An editable picker of MIDI input ports, listed afresh each time it opens (ports come and go);
+    empty: no footswitch."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.lineEdit().setPlaceholderText("none")
+
+    def showPopup(self) -> None:
+        text = self.currentText()
+        try:
+            names = input_port_names()
+        except MidiError as exc:
+            names = []
+            self.setToolTip(str(exc))
+        blocked = self.blockSignals(True)
+        self.clear()
+        self.addItems(["", *names])
+        self.setEditText(text)
+        self.blockSignals(blocked)
+        super().showPopup()
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    """The group's rows, packed a little closer than the style's default: every control fits at 760 px."""
+    form = QFormLayout(box)
+    form.setVerticalSpacing(FORM_ROW_SPACING)
+    return form
 
 
 def _row(*widgets, stretch_first: bool = True) -> QWidget:

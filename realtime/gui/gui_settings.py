@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from livedenoise.realtime.engine.print_learner import MAX_SECONDS as MAX_LEARN_SECONDS
 from livedenoise.realtime.engine.print_refiner import PRINT_MODES
 from livedenoise.realtime.gate import DEFAULT_THRESHOLD_DB, GATE_KINDS, GateSettings
+from livedenoise.realtime.midi_footswitch import MidiBinding, MidiError
 from livedenoise.realtime.noise_print import MIN_SECONDS as MIN_LEARN_SECONDS
 from livedenoise.realtime.tuner.notes import A4_HZ, MAX_REFERENCE_HZ, MIN_REFERENCE_HZ
 
@@ -48,6 +49,10 @@ class GuiSettings:
     learn_seconds: float = 3.0
     output_gain_db: float = 0.0  # the output's level, before the safety limit (devices only: a preview plays nothing)
     limiter: bool = True  # the safety limit: nothing leaves above -0.1 dBFS
+    reconnect: bool = False  # when the device or its server goes away: wait for it and resume
+    midi_port: str = ""  # the footswitch's MIDI input port (a name substring), "" for none
+    midi_bypass: str = ""  # its bindings (``MidiBinding``: cc:64, note:60:hold...), "" for none
+    midi_mute: str = ""
 
     def with_changes(self, **changes) -> GuiSettings:
         return replace(self, **changes)
@@ -97,6 +102,13 @@ def load_settings(store: QSettings, defaults: GuiSettings = GuiSettings()) -> Gu
         values["output_gain_db"] = defaults.output_gain_db
     if values["noise_print_path"] and not Path(values["noise_print_path"]).is_absolute():
         values["noise_print_path"] = defaults.noise_print_path
+    for action in ("bypass", "mute"):
+        text = values[f"midi_{action}"]
+        try:
+            if text:
+                MidiBinding.parse(action, text)
+        except MidiError:
+            values[f"midi_{action}"] = getattr(defaults, f"midi_{action}")
     return GuiSettings(**values)
 
 

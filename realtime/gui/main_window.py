@@ -12,10 +12,16 @@ The noise print: "Learn noise" asks the source to learn the room (the button cou
 down), the print in use is drawn against the input's spectrum under the spectrograms and named in
 the status bar with its age, and it is kept between runs as a file beside the settings
 (``print_path``), saved when it is learned and again, refined, when the source stops.
+
+When the audio device or its server goes away, or the engine process dies, the banner says so with a
+Reconnect button (one more try); with "Reconnect automatically" the window waits for it to come back
+and resumes by itself, as ``run --reconnect`` does (``Reconnector``: the tries run off this thread).
+A MIDI footswitch (``Footswitch``) moves the Bypass and Mute controls from this thread, as clicks do.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -38,14 +44,17 @@ from livedenoise.models.stft_geometry import SAMPLE_RATE, StftConfig
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.gui.banner import Banner, short_message
 from livedenoise.realtime.gui.control_panel import ControlPanel
+from livedenoise.realtime.gui.footswitch import Footswitch, footswitch_bindings
 from livedenoise.realtime.gui.gui_settings import GuiSettings, print_path, recordings_folder, save_settings
 from livedenoise.realtime.gui.level_meter import LevelMeter
 from livedenoise.realtime.gui.print_view import PrintView
+from livedenoise.realtime.gui.reconnector import Reconnector
 from livedenoise.realtime.gui.sources import open_source
 from livedenoise.realtime.gui.spectrogram_view import SpectrogramView
-from livedenoise.realtime.gui.tap_source import SourceError, TapSource
+from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, TapSource
 from livedenoise.realtime.gui.tuner_panel import TunerPanel
 from livedenoise.realtime.gui.tuner_worker import TunerWorker
+from livedenoise.realtime.midi_footswitch import MidiError
 from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError, load_noise_print
 from livedenoise.realtime.print_status import age_text, print_status
 from livedenoise.realtime.tap_recorder import TapRecorder
@@ -62,6 +71,7 @@ MASK_LEVELS_DB = (-40.0, 0.0)
 TUNER_MAX_SAMPLES = 48000
 PRINT_VIEW_HEIGHT = 150
 PRINT_NAME_CHARS = 24
+WAITING = "waiting for it to come back…"
 
 
 def short_print_name(info: dict | None) -> dict | None:
@@ -82,12 +92,15 @@ class MainWindow(QMainWindow):
         self.source: TapSource | None = None
         self.tuner_worker: TunerWorker | None = None
         self.recorder: TapRecorder | None = None
+        self.footswitch: Footswitch | None = None
+        self._reconnector: Reconnector | None = None
+        self._lost: tuple[str, str] | None = None  # (what went away, the source's words) until it runs again
+        self._faults: list[SourceEvent] = []  # the running source's, since it started
         self.views: dict[str, SpectrogramView] = {}
         self.print_view: PrintView | None = None
         self._shown_print: NoisePrint | None = None  # what the view and the panel show now
         self._learn_deadline: float | None = None
         self.fps = 0.0
-        self._n_faults_shown = 0
         self._fps_paints = 0
         self._fps_t0 = time.monotonic()
         self._state_t = 0.0
@@ -98,9 +111,11 @@ class MainWindow(QMainWindow):
         self.controls.changed.connect(self._setting_changed)
         self.controls.start_stop_clicked.connect(self.toggle_running)
         self.controls.record_toggled.connect(self.set_recording)
+        self.controls.mute_toggled.connect(self._mute_toggled)
         self.controls.learn_clicked.connect(lambda: self.learn_noise())
         self.controls.forget_clicked.connect(self.forget_print)
         self.banner = Banner()
+        self.banner.reconnect_clicked.connect(self.reconnect_now)
         self.views_box = QVBoxLayout()
         self.input_meter = LevelMeter("In")
         self.output_meter = LevelMeter("Out")
@@ -141,11 +156,13 @@ class MainWindow(QMainWindow):
         self._show_kept_print()
 
         QShortcut(QKeySequence(Qt.Key.Key_B), self, activated=lambda: self.controls.bypass.toggle())
+        QShortcut(QKeySequence(Qt.Key.Key_M), self, activated=lambda: self.controls.mute.toggle())
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.toggle_running)
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_INTERVAL_MS)
         self.timer.timeout.connect(self.tick)
         self.resize(1280, 760)
+        self._open_footswitch()
 
     @property
     def settings(self) -> GuiSettings:
@@ -160,6 +177,8 @@ class MainWindow(QMainWindow):
     def toggle_running(self) -> None:
         if self.running:
             self.stop()
+        elif self.reconnecting:
+            self._reconnector.try_now()  # Start while the window waits for the audio: try now
         else:
             self.start()
 
@@ -182,13 +201,16 @@ class MainWindow(QMainWindow):
         finally:
             QApplication.restoreOverrideCursor()
         self.source = source
-        self._n_faults_shown = 0
+        self._faults = []
+        self._lost = None
         self._build_views((source.sample_rate, source.hop_samples, source.n_freqs), settings.show_mask)
         self.tuner_worker = TunerWorker(Tuner(source.sample_rate, reference_hz=settings.tuner_reference_hz))
         self.tuner_panel.show_reading(None)
         self.banner.hide()
         self.statusBar().showMessage(source.description)
         self.controls.set_running(True)
+        if self.controls.mute.isChecked():
+            self._apply_output()
         self._show_print(source, anew=True)
         if print_error is not None:
             self.show_error(print_error, notice=True)
@@ -210,6 +232,7 @@ class MainWindow(QMainWindow):
         return started
 
     def stop(self) -> None:
+        self._cancel_reconnect()
         self.set_recording(False)
         source, self.source = self.source, None
         self.timer.stop()
@@ -238,10 +261,10 @@ class MainWindow(QMainWindow):
             return
         alive = source.alive  # first: events read after a death include the last words before it
         events = source.events()
-        faults = [event.message for event in events if event.is_fault]
+        faults = [event for event in events if event.is_fault]
         if faults:
-            self.show_error("\n".join(faults))
-            self._n_faults_shown += len(faults)
+            self.show_error("\n".join(event.message for event in faults))
+            self._faults += faults
             if alive:
                 self._show_running_model(source)
         for event in events:
@@ -254,9 +277,9 @@ class MainWindow(QMainWindow):
                     self._keep_print(source)
                     self._show_print(source)
         if not alive:
+            faults = self._faults
             self.stop()
-            if not self._n_faults_shown:  # otherwise the fault that stopped it is on show already
-                self.show_error("the audio engine stopped; press Start to restart it")
+            self._source_lost(faults)
             return
         input_db, output_db, mask_db = source.read_spectra()
         self.views["input"].push(input_db)
@@ -339,6 +362,14 @@ class MainWindow(QMainWindow):
             if "mask" in self.views:
                 self.views["mask"].setVisible(settings.show_mask)
             return
+        if name.startswith("midi_"):
+            self._open_footswitch()
+            return
+        if name == "reconnect":
+            self._reconnect_setting_changed(settings.reconnect)
+            return
+        if name == "bypass" and self.footswitch is not None:
+            self.footswitch.follow("bypass", settings.bypass)
         if self.source is None:
             return
         try:
@@ -354,14 +385,153 @@ class MainWindow(QMainWindow):
             elif name == "print_mode":
                 self.source.set_print_mode(settings.print_mode)
             elif name in ("output_gain_db", "limiter"):
-                if settings.mode != "preview":  # a preview plays nothing
-                    self.source.set_output(settings.output_gain_db, settings.limiter)
+                self._apply_output()
             else:  # where the audio comes from or goes to: a new source
                 self.start()
         except SourceError as exc:
             self.show_error(str(exc))
             if name == "model" and self.source is not None:
                 self._show_running_model(self.source)
+
+    def _mute_toggled(self, on: bool) -> None:
+        if self.footswitch is not None:
+            self.footswitch.follow("mute", on)
+        try:
+            self._apply_output()
+        except SourceError as exc:
+            self.show_error(str(exc))
+
+    def _apply_output(self) -> None:
+        """The output's gain (none while muted) and the safety limit, to a source that plays to a device."""
+        settings = self.settings
+        if self.source is not None and settings.mode != "preview":  # a preview plays nothing
+            gain_db = -math.inf if self.controls.mute.isChecked() else settings.output_gain_db
+            self.source.set_output(gain_db, settings.limiter)
+
+    # ---- the audio going away --------------------------------------------------------------------
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether a try to bring the lost audio back is under way (or waiting for its next turn)."""
+        return self._reconnector is not None and self._reconnector.active
+
+    def _source_lost(self, faults: list[SourceEvent]) -> None:
+        """The running source stopped by itself: say what went away, and wait for it if asked to."""
+        gone = (
+            "the audio device or its server went away"
+            if any(event.kind == "device_lost" for event in faults)
+            else "the audio engine stopped"
+        )
+        words = "\n".join(event.message for event in faults)
+        self._lost = (gone, words)
+        if self.settings.reconnect and self.settings.mode != "preview":
+            self._reconnect(retry=True)
+        else:
+            self._show_lost("press Reconnect to try again")
+
+    def _show_lost(self, doing: str, error: str = "") -> None:
+        gone, words = self._lost
+        message = f"{gone}; {doing}" + "".join(f"\n{text}" for text in (words, error) if text)
+        self.banner.show_message(message, reconnect=True)
+        self.statusBar().showMessage(short_message(message))
+
+    def reconnect_now(self) -> None:
+        """Try the lost audio again now: the waiting one's next try, or one try."""
+        if self.reconnecting:
+            self._reconnector.try_now()
+        elif not self.running and self._lost is not None:
+            self._reconnect(retry=self.settings.reconnect and self.settings.mode != "preview")
+
+    def _reconnect(self, retry: bool) -> None:
+        """Tries off this thread (``retry``: until one runs, else one) of the source for the settings."""
+        self._cancel_reconnect()
+        kept, made_at, _ = self._kept_print()
+        provider = self.provider
+
+        def open_lost_source() -> TapSource:
+            # the settings as they are at each try (one reference, read whole): a device chosen meanwhile counts
+            return open_source(self.controls.settings, provider=provider, noise_print=kept, print_made_at=made_at)
+
+        self._reconnector = Reconnector(open_lost_source, retry)
+        self._reconnector.tried.connect(self._reconnect_failed, Qt.ConnectionType.QueuedConnection)
+        self._reconnector.resumed.connect(self._reconnected, Qt.ConnectionType.QueuedConnection)
+        self._show_lost(WAITING if retry else "trying again…")
+
+    def _reconnect_failed(self, reconnector: Reconnector, n_tries: int, error: str) -> None:
+        if reconnector is not self._reconnector:
+            return  # a cancelled one's last word
+        if reconnector.retry:
+            self._show_lost(f"{WAITING} (tried {n_tries} time{'s' if n_tries > 1 else ''})", error)
+        else:
+            self._reconnector = None
+            self._show_lost("still not back; press Reconnect to try again", error)
+
+    def _reconnected(self, reconnector: Reconnector, source: TapSource) -> None:
+        if reconnector is not self._reconnector:
+            source.stop()  # cancelled while it started
+            return
+        self._reconnector = None
+        if self.start(source):
+            self._apply_controls()  # a try that began before a control moved started with the old setting
+            self.statusBar().showMessage(f"reconnected: {source.description}", 10000)
+
+    def _apply_controls(self) -> None:
+        """What the controls show now, to the running source."""
+        settings, source = self.settings, self.source
+        gate = settings.gate_params()
+        try:
+            source.set_bypass(settings.bypass)
+            source.set_strength_db(settings.strength_db)
+            source.set_gate(**(gate if gate is not None else {"enabled": False}))
+            source.set_print_mode(settings.print_mode)
+            if source.state().model != settings.model:
+                source.set_model(settings.model)
+            self._apply_output()
+        except SourceError as exc:
+            self.show_error(str(exc))
+
+    def _reconnect_setting_changed(self, on: bool) -> None:
+        if self.running or self._lost is None:
+            return
+        if on:
+            self._reconnect(retry=True)
+        elif self.reconnecting:
+            self._cancel_reconnect()
+            self._show_lost("press Reconnect to try again")
+
+    def _cancel_reconnect(self, wait: bool = False) -> None:
+        reconnector, self._reconnector = self._reconnector, None
+        if reconnector is not None and wait:
+            reconnector.close()
+        elif reconnector is not None:
+            reconnector.cancel()
+
+    # ---- the MIDI footswitch -----------------------------------------------------------------------
+
+    def _open_footswitch(self) -> None:
+        """Listen to the settings' MIDI port with their bindings (or to none); a problem is said in the banner."""
+        if self.footswitch is not None:
+            self.footswitch.close()
+            self.footswitch = None
+        settings = self.settings
+        try:
+            bindings = footswitch_bindings(settings.midi_bypass, settings.midi_mute)
+            if not settings.midi_port or not bindings:
+                return
+            footswitch = Footswitch(settings.midi_port, bindings, parent=self)
+        except MidiError as exc:
+            self.show_error(f"MIDI footswitch: {exc}")
+            return
+        footswitch.pressed.connect(self._footswitch_pressed, Qt.ConnectionType.QueuedConnection)
+        footswitch.follow("bypass", settings.bypass)
+        footswitch.follow("mute", self.controls.mute.isChecked())
+        self.footswitch = footswitch
+        self.statusBar().showMessage(f"MIDI footswitch: {footswitch.port_name}", 5000)
+
+    def _footswitch_pressed(self, action: str, on: bool, what: str) -> None:
+        """A press, on this thread: the control moves as a click moves it (the setting, the source follow)."""
+        (self.controls.bypass if action == "bypass" else self.controls.mute).setChecked(on)
+        self.statusBar().showMessage(f"MIDI {what}: {action} {'on' if on else 'off'}", 3000)
 
     # ---- recording ---------------------------------------------------------------------------
 
@@ -497,6 +667,10 @@ class MainWindow(QMainWindow):
             save_settings(self.store, self._settings_to_keep())
 
     def closeEvent(self, event) -> None:
+        self._cancel_reconnect(wait=True)
         self.stop()
+        if self.footswitch is not None:
+            self.footswitch.close()
+            self.footswitch = None
         save_settings(self.store, self._settings_to_keep())
         super().closeEvent(event)

@@ -1,0 +1,124 @@
+"""The app's MIDI footswitch, from a real MIDI port on a JACK server: a press moves the window's own Bypass and
+Mute controls on the window's thread, as a click does (the engine follows), toggles flip what the window shows,
+the port and bindings typed in the panel are kept, and a port that is not there is said in the banner."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from components import require
+from livedenoise.realtime.gui.gui_settings import GuiSettings, load_settings
+
+LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
+PRESS_TIMEOUT_MS = 10000
+START_TIMEOUT_MS = 60000
+CC = 0xB0
+NOTE_ON = 0x90
+NOTE_OFF = 0x80
+
+
+@pytest.fixture
+def pedal(jack_servers):
+    """A virtual JACK MIDI output port named "pedal" on a fresh server: the footswitch."""
+    require(importlib.util.find_spec("rtmidi") is not None, "python-rtmidi (pip install 'livedenoise[midi]')")
+    import rtmidi
+
+    jack_servers()
+    out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="test-footswitch")
+    out.open_virtual_port("pedal")
+    yield out
+    out.close_port()
+    out.delete()
+
+
+def threads_of(checkbox) -> list[threading.Thread]:
+    """The threads ``checkbox`` is moved on (a direct connection runs in the thread that moved it)."""
+    threads = []
+    checkbox.toggled.connect(lambda _: threads.append(threading.current_thread()), Qt.ConnectionType.DirectConnection)
+    return threads
+
+
+def test_presses_move_bypass_and_mute_as_clicks_do_and_the_engine_follows(pedal, make_window, qtbot, note_file):
+    window = make_window(
+        mode="file",
+        file_path=str(note_file(220.0)),
+        model="dsp",
+        midi_port="pedal",
+        midi_bypass="cc:64",
+        midi_mute="note:60:hold",
+    )
+    assert window.footswitch is not None and "pedal" in window.footswitch.port_name, window.banner.text()
+    assert window.start(), window.banner.text()
+    engine = window.source.engine
+    moved_on = [threads_of(window.controls.bypass), threads_of(window.controls.mute)]
+
+    pedal.send_message([CC, 64, 127])  # the pedal down
+    qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: engine.state()["bypass"] is True, timeout=PRESS_TIMEOUT_MS)
+    assert window.settings.bypass is True and "MIDI cc 64: bypass on" in window.statusBar().currentMessage()
+
+    pedal.send_message([NOTE_ON, 60, 100])
+    qtbot.waitUntil(window.controls.mute.isChecked, timeout=PRESS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: engine.state()["output_gain_db"] == -math.inf, timeout=PRESS_TIMEOUT_MS)
+    pedal.send_message([NOTE_OFF, 60, 0])  # held only
+    qtbot.waitUntil(lambda: not window.controls.mute.isChecked(), timeout=PRESS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: engine.state()["output_gain_db"] == 0.0, timeout=PRESS_TIMEOUT_MS)
+
+    pedal.send_message([CC, 64, 0])
+    qtbot.waitUntil(lambda: not window.controls.bypass.isChecked(), timeout=PRESS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: engine.state()["bypass"] is False, timeout=PRESS_TIMEOUT_MS)
+    main = threading.main_thread()
+    assert [len(threads) for threads in moved_on] == [2, 2]
+    assert all(thread is main for threads in moved_on for thread in threads)
+
+
+def test_a_toggling_switch_flips_what_the_window_shows_and_the_panel_keeps_its_port(pedal, make_window, qtbot, store):
+    window = make_window(mode="preview", model="identity")
+    controls = window.controls
+    qtbot.keyClicks(controls.midi_bypass, "note:62")
+    qtbot.keyClick(controls.midi_bypass, Qt.Key.Key_Return)
+    qtbot.keyClicks(controls.midi_port.lineEdit(), "pedal")
+    qtbot.keyClick(controls.midi_port.lineEdit(), Qt.Key.Key_Return)
+    assert window.footswitch is not None, window.banner.text()
+
+    controls.bypass.click()  # on by hand: the next press turns it off, not on again
+    assert controls.bypass.isChecked()
+    pedal.send_message([NOTE_ON, 62, 100])
+    qtbot.waitUntil(lambda: not controls.bypass.isChecked(), timeout=PRESS_TIMEOUT_MS)
+    pedal.send_message([NOTE_OFF, 62, 0])
+    pedal.send_message([NOTE_ON, 62, 100])
+    qtbot.waitUntil(controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+
+    kept = load_settings(store, GuiSettings())
+    assert (kept.midi_port, kept.midi_bypass, kept.midi_mute, kept.bypass) == ("pedal", "note:62", "", True)
+
+
+def test_a_port_that_is_not_there_is_said_in_the_banner(pedal, make_window):
+    window = make_window(mode="preview", midi_port="no such pedal", midi_mute="cc:11")
+    assert window.footswitch is None
+    assert "MIDI footswitch: no MIDI input port matches 'no such pedal'" in window.banner.text()
+    assert "test-footswitch" in window.banner.text()  # the ports there are
+
+
+def test_gui_takes_and_keeps_the_footswitch_and_reconnect_flags(tmp_path):
+    from livedenoise.realtime.gui.app import settings_store
+
+    settings = tmp_path / "gui.ini"
+    command = [LIVEDENOISE, "gui", "--mode", "preview", "--model", "identity", "--settings", str(settings)]
+    flags = ["--reconnect", "--midi-bypass", "cc:64", "--midi-mute", "note:60:hold", "--quit-after", "0.5"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(command + flags, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    kept = load_settings(settings_store(settings), GuiSettings())
+    assert (kept.reconnect, kept.midi_bypass, kept.midi_mute) == (True, "cc:64", "note:60:hold")
+    result = subprocess.run(command + ["--midi-bypass", "cc:128"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--midi-bypass cc:128: expected cc:N or note:N" in result.stderr
