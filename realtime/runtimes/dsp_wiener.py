@@ -21,7 +21,12 @@ from numba import njit
 
 from livedenoise.models.card import ModelCard
 from livedenoise.realtime.noise_print import NoisePrint
-from livedenoise.realtime.runtimes.print_wiener import noise_power_of, print_wiener_step
+from livedenoise.realtime.runtimes.print_wiener import (
+    held_smoothing,
+    noise_power_of,
+    print_wiener_step,
+    print_wiener_tracks,
+)
 
 SMOOTHING = 0.95  # power smoothing per hop (about 50 ms at hop 128)
 WINDOW_S = 2.0
@@ -39,7 +44,7 @@ class DspEstimatorState:
         self.subwindow_minima = np.full((N_SUBWINDOWS, n_freqs), np.inf, dtype=np.float32)
         self.mask = np.zeros((2, n_freqs), dtype=np.float32)
         self.gains = self.mask[0]  # the view the print-Wiener writes, made once
-        self.print_output_power = np.zeros(n_freqs, dtype=np.float32)  # the print-Wiener's last output
+        self.print_tracks = print_wiener_tracks(n_freqs)
         self.n_steps = np.zeros(1, dtype=np.int64)
 
 
@@ -96,6 +101,7 @@ class DspEstimator:
         )
         self._n_fill_hops = n_fft // hop_samples
         self._subwindow_hops = max(1, round(WINDOW_S * sample_rate / hop_samples / N_SUBWINDOWS))
+        self._print_smoothing = held_smoothing(sample_rate, hop_samples)
         self._noise_power: np.ndarray | None = None
         self.noise_print: NoisePrint | None = None
         self._warm_up()
@@ -105,7 +111,9 @@ class DspEstimator:
         state = self.initial_state()
         spec = np.ones((2, self.card.n_freqs), dtype=np.float32)
         self.step(spec, state)
-        print_wiener_step(spec, np.ones(self.card.n_freqs, dtype=np.float32), state.print_output_power, state.gains)
+        print_wiener_step(
+            spec, np.ones(self.card.n_freqs, dtype=np.float32), state.print_tracks, state.gains, self._print_smoothing
+        )
 
     def set_noise_print(self, noise_print: NoisePrint | None) -> None:
         """Use ``noise_print``'s PSD from the next step on (None: track the floor); refused when its STFT differs."""
@@ -128,5 +136,5 @@ class DspEstimator:
             self._n_fill_hops,
         )
         if noise_power is not None:
-            print_wiener_step(spec, noise_power, state.print_output_power, state.gains)
+            print_wiener_step(spec, noise_power, state.print_tracks, state.gains, self._print_smoothing)
         return state.mask

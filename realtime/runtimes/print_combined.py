@@ -27,18 +27,23 @@ import numpy as np
 from numba import njit
 
 from livedenoise.realtime.noise_print import NoisePrint
-from livedenoise.realtime.runtimes.print_wiener import noise_power_of, print_wiener_step
+from livedenoise.realtime.runtimes.print_wiener import (
+    held_smoothing,
+    noise_power_of,
+    print_wiener_step,
+    print_wiener_tracks,
+)
 from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
 PRINT_GAIN_EXPONENT = 0.5  # the print-Wiener's gain at half strength in dB
 
 
 class PrintCombinedState:
-    """The inner model's state, the print-Wiener's last output power, its gains and the combined mask."""
+    """The inner model's state, the print-Wiener's tracks, its gains and the combined mask."""
 
     def __init__(self, inner_state, n_freqs: int) -> None:
         self.inner = inner_state
-        self.output_power = np.zeros(n_freqs, dtype=np.float32)
+        self.tracks = print_wiener_tracks(n_freqs)
         self.gains = np.ones(n_freqs, dtype=np.float32)
         self.mask = np.zeros((2, n_freqs), dtype=np.float32)
 
@@ -69,6 +74,7 @@ class PrintCombined:
         self.inner = inner
         self.card = inner.card
         self.heavy_step = getattr(inner, "heavy_step", False)
+        self._smoothing = held_smoothing(self.card.sample_rate, self.card.hop_samples)
         self._noise_power: np.ndarray | None = None
         self.noise_print: NoisePrint | None = None
         self._warm_up()
@@ -79,7 +85,7 @@ class PrintCombined:
         n_freqs = self.card.n_freqs
         state = PrintCombinedState(None, n_freqs)
         spec = np.ones((2, n_freqs), dtype=np.float32)
-        print_wiener_step(spec, np.ones(n_freqs, dtype=np.float32), state.output_power, state.gains)
+        print_wiener_step(spec, np.ones(n_freqs, dtype=np.float32), state.tracks, state.gains, self._smoothing)
         combine_masks(state.mask, state.gains, state.mask)
 
     def set_noise_print(self, noise_print: NoisePrint | None) -> None:
@@ -96,6 +102,6 @@ class PrintCombined:
         model_mask = self.inner.step(spec, state.inner)
         if noise_power is None:
             return model_mask
-        print_wiener_step(spec, noise_power, state.output_power, state.gains)
+        print_wiener_step(spec, noise_power, state.tracks, state.gains, self._smoothing)
         combine_masks(model_mask, state.gains, state.mask)
         return state.mask

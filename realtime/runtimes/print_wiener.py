@@ -2,11 +2,19 @@
 
 Per bin, the print's mean power (``NoisePrint.power``) is the noise PSD ``N``. The a-priori SNR is
 decision-directed (Ephraim & Malah): ``xi = 0.98 * |last output|^2 / N + 0.02 * max(|X|^2 / N - 1, 0)``,
-which keeps the musical noise of a plain spectral subtraction low; the gain is ``xi / (xi + 1.5)``
+which keeps the musical noise of a plain spectral subtraction low; the Wiener gain is ``xi / (xi + 1.5)``
 (the 1.5 over-subtracts a little, as the print's mean sits where the noise often peaks above) and
 never below -25 dB. It runs on the model's STFT (1024/128 at 48 kHz) and reads the denoiser's model
 input, so a print made by ``NoisePrint`` lines up bin for bin. Unlike a floor tracker it never takes
 a held note for noise: what it removes is what the print says the room sounds like.
+
+A held sound is kept: the decision-directed rule alone sinks a steady tone that stands less than
+about 8 dB over the print in its bins (its a-priori SNR has no fixed point above the floor there),
+which loses most of a held low note. So each bin also follows its level over the print, smoothed with
+a time constant of ``HELD_TIME_CONSTANT_S``, and the gain is raised towards one as that level goes
+from ``HELD_LOW_DB`` to ``HELD_HIGH_DB`` over the print: noise alone stays near its print and is
+removed, a sound that holds above it passes. The price is a swell of the noise itself, which passes
+while it stands over the print.
 
 ``print_wiener_step`` is the numba kernel (no allocation); ``PrintWienerState`` holds what it
 carries from hop to hop. ``PrintWiener`` is the runtime: a print is set with ``set_noise_print``
@@ -15,6 +23,8 @@ mask is the unit mask.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit
@@ -27,28 +37,48 @@ OVER_SUBTRACTION = 1.5
 GAIN_FLOOR_DB = -25.0
 GAIN_FLOOR = 10.0 ** (GAIN_FLOOR_DB / 20.0)
 NOISE_POWER_EPS = 1e-20  # a bin the print's noise leaves empty passes everything
+HELD_TIME_CONSTANT_S = 0.5  # long enough that noise alone stays within about a dB of its print
+HELD_LOW_DB = 1.5
+HELD_HIGH_DB = 4.0
+LEVEL_EPS = 1e-10
+
+
+def held_smoothing(sample_rate: int, hop_samples: int) -> float:
+    """The per-hop weight of a bin's past level for ``HELD_TIME_CONSTANT_S``."""
+    return math.exp(-hop_samples / (HELD_TIME_CONSTANT_S * sample_rate))
+
+
+def print_wiener_tracks(n_freqs: int) -> np.ndarray:
+    """What the print-Wiener carries from hop to hop, per bin: rows last output power and level over the print."""
+    return np.zeros((2, n_freqs), dtype=np.float32)
 
 
 class PrintWienerState:
-    """The last output's power per bin and the mask a step returns, for one stream."""
+    """The print-Wiener's tracks and the mask a step returns, for one stream."""
 
     def __init__(self, n_freqs: int) -> None:
-        self.output_power = np.zeros(n_freqs, dtype=np.float32)
+        self.tracks = print_wiener_tracks(n_freqs)
         self.mask = np.zeros((2, n_freqs), dtype=np.float32)
         self.mask[0] = 1.0
         self.gains = self.mask[0]  # the view a step writes, made once: indexing in the step would allocate
 
 
 @njit(cache=True, nogil=True)
-def print_wiener_step(spec, noise_power, output_power, gains):
+def print_wiener_step(spec, noise_power, tracks, gains, smoothing):
     """``spec`` ``(2, n_freqs)`` (real, imaginary) and the PSD ``noise_power`` ``(n_freqs,)`` -> the
-    gain per bin in ``gains`` ``(n_freqs,)``; ``output_power`` carries the last output's power."""
+    gain per bin in ``gains`` ``(n_freqs,)``; ``tracks`` ``(2, n_freqs)`` carries the last output's power
+    and the level over the print, smoothed by ``smoothing`` (``held_smoothing``)."""
+    output_power = tracks[0]
+    level = tracks[1]
     for k in range(spec.shape[1]):
         power = spec[0, k] * spec[0, k] + spec[1, k] * spec[1, k]
         noise = noise_power[k]
         posterior = power / noise
         prior = DECISION_DIRECTED * output_power[k] / noise + (1.0 - DECISION_DIRECTED) * max(posterior - 1.0, 0.0)
-        gain = max(prior / (prior + OVER_SUBTRACTION), GAIN_FLOOR)
+        level[k] = smoothing * level[k] + (1.0 - smoothing) * posterior
+        level_db = 10.0 * math.log10(max(level[k], LEVEL_EPS))
+        held = min(max((level_db - HELD_LOW_DB) / (HELD_HIGH_DB - HELD_LOW_DB), 0.0), 1.0)
+        gain = max(prior / (prior + OVER_SUBTRACTION), held, GAIN_FLOOR)
         output_power[k] = gain * gain * power
         gains[k] = gain
 
@@ -78,6 +108,7 @@ class PrintWiener:
         self.noise_print: NoisePrint | None = None
         self._unit_mask = np.zeros((2, self.card.n_freqs), dtype=np.float32)
         self._unit_mask[0] = 1.0
+        self._smoothing = held_smoothing(sample_rate, hop_samples)
         self._warm_up()
         self.set_noise_print(noise_print)
 
@@ -85,7 +116,9 @@ class PrintWiener:
         # Compile (or load from the numba cache) before any audio thread calls it.
         state = self.initial_state()
         spec = np.ones((2, self.card.n_freqs), dtype=np.float32)
-        print_wiener_step(spec, np.ones(self.card.n_freqs, dtype=np.float32), state.output_power, state.gains)
+        print_wiener_step(
+            spec, np.ones(self.card.n_freqs, dtype=np.float32), state.tracks, state.gains, self._smoothing
+        )
 
     def set_noise_print(self, noise_print: NoisePrint | None) -> None:
         """Use ``noise_print`` from the next step on (None: the unit mask); refused when its STFT differs."""
@@ -100,5 +133,5 @@ class PrintWiener:
         noise_power = self._noise_power
         if noise_power is None:
             return self._unit_mask
-        print_wiener_step(spec, noise_power, state.output_power, state.gains)
+        print_wiener_step(spec, noise_power, state.tracks, state.gains, self._smoothing)
         return state.mask

@@ -16,7 +16,13 @@ from livedenoise.realtime.runtimes.identity import IdentityRuntime
 from livedenoise.realtime.runtimes.model_choice import open_runtime, with_noise_print
 from livedenoise.realtime.runtimes.onnx_runtime import OnnxRuntime
 from livedenoise.realtime.runtimes.print_combined import PrintCombined, combine_masks
-from livedenoise.realtime.runtimes.print_wiener import GAIN_FLOOR, PrintWiener, print_wiener_step
+from livedenoise.realtime.runtimes.print_wiener import (
+    GAIN_FLOOR,
+    PrintWiener,
+    held_smoothing,
+    print_wiener_step,
+    print_wiener_tracks,
+)
 
 SAMPLE_RATE = 48000
 N_FREQS = 513
@@ -56,17 +62,35 @@ def run(runtime, audio: np.ndarray) -> np.ndarray:
 def test_the_print_wiener_follows_its_formula_frame_by_frame():
     rng = np.random.default_rng(0)
     noise_power = rng.uniform(0.1, 10.0, N_FREQS).astype(np.float32)
-    output_power = np.zeros(N_FREQS, dtype=np.float32)
+    tracks = print_wiener_tracks(N_FREQS)
     gains = np.zeros(N_FREQS, dtype=np.float32)
+    smoothing = held_smoothing(SAMPLE_RATE, 128)
     expected_output_power = np.zeros(N_FREQS)
+    expected_level = np.zeros(N_FREQS)
     for _ in range(20):
-        spec = (rng.standard_normal((2, N_FREQS)) * rng.uniform(0.1, 10.0, N_FREQS)).astype(np.float32)
+        # half the bins carry a loud held sound, the other half noise near the print
+        scale = np.where(np.arange(N_FREQS) % 2 == 0, 3.0, 0.5) * np.sqrt(noise_power)
+        spec = (rng.standard_normal((2, N_FREQS)) * scale).astype(np.float32)
         power = spec[0].astype(np.float64) ** 2 + spec[1].astype(np.float64) ** 2
         prior = 0.98 * expected_output_power / noise_power + 0.02 * np.maximum(power / noise_power - 1.0, 0.0)
-        expected = np.maximum(prior / (prior + 1.5), 10 ** (-25 / 20))
+        expected_level = smoothing * expected_level + (1 - smoothing) * power / noise_power
+        held = np.clip((10 * np.log10(np.maximum(expected_level, 1e-10)) - 1.5) / 2.5, 0.0, 1.0)
+        expected = np.maximum.reduce([prior / (prior + 1.5), held, np.full(N_FREQS, 10 ** (-25 / 20))])
         expected_output_power = expected**2 * power
-        print_wiener_step(spec, noise_power, output_power, gains)
+        print_wiener_step(spec, noise_power, tracks, gains, smoothing)
         np.testing.assert_allclose(gains, expected, rtol=1e-4)
+    assert gains[0::2].mean() > 0.5 > gains[1::2].mean()
+
+
+# the tone's strongest bin about 6 and 8 dB over the print: the decision-directed rule alone keeps -19 and -10 dB
+@pytest.mark.parametrize("amplitude", [0.0015, 0.002])
+def test_a_held_tone_a_few_db_over_the_print_is_kept_and_noise_alone_is_removed(room_print, amplitude):
+    """The decision-directed rule alone sinks a steady tone standing a few dB over the print in its bins;
+    the held-sound term keeps it, while noise alone goes on being removed."""
+    tone = sine(6.0, amplitude=amplitude, frequency_hz=1000.0)
+    room = noise(6.0, seed=3)
+    assert sine_level_db(run(PrintWiener(room_print), tone + room), tone, 3.0, 6.0) > -4.0
+    assert removed_db(run(PrintWiener(room_print), room), room) > 20.0
 
 
 def test_the_print_wiener_floors_noise_at_minus_25_db_and_passes_what_stands_far_above_it(room_print):
