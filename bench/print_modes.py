@@ -12,6 +12,9 @@ a lead-in of the same noise (``lead_in/<id>.wav``). The modes:
 - ``mismatched``: the print of another example, whose noise is of another type (so from another
   source): the next example of the same part and SNR, in the manifest's order, of another noise
   type. What a wrong print costs.
+- ``oracle``: a print of the very noise mixed into the example (``noise/<id>.wav``), which no user
+  has: how much a print can carry at all, against which ``given`` reads as what a print from outside
+  the example keeps of it.
 
 Clean music has no noise of its own: in every mode but ``none`` it is denoised with the print (or
 after the lead-in) of a noise-alone example, the k-th clean example with the k-th one, which says
@@ -31,9 +34,9 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError
+from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError, print_from_audio
 
-PRINT_MODES = ("none", "given", "lead-in", "mismatched")
+PRINT_MODES = ("none", "given", "lead-in", "mismatched", "oracle")
 DEVSET_PRINT_FORMAT = 4  # the first dev-set format with prints
 
 
@@ -120,6 +123,10 @@ class ExamplePrints:
         if mode == "lead-in":
             lead_in = _read_mono(self.folder / owner["lead_in"]["audio"])
             return GivenPrint(lead_in=lead_in, source=owner["id"], sample_rate=self.sample_rate)
+        if mode == "oracle":
+            audio = _read_mono(self.folder / owner["noise"])
+            noise_print = print_from_audio(audio, self.sample_rate, source=f"{owner['id']} (its own noise)")
+            return GivenPrint(noise_print, audio, source=owner["id"], sample_rate=self.sample_rate)
         take = owner["print"]
         noise_print = NoisePrint.load(self.folder / take["print"])
         audio = _read_mono(self.folder / take["audio"])

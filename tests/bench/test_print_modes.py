@@ -74,7 +74,7 @@ def printed(tmp_path_factory):
 def test_print_modes_are_parsed_and_checked():
     assert parse_print_modes("none, given,none,lead-in") == ["none", "given", "lead-in"]
     with pytest.raises(ValueError, match="mismatched"):
-        parse_print_modes("given,oracle")
+        parse_print_modes("given,own")
 
 
 def test_each_mode_hands_each_example_its_print(printed):
@@ -107,6 +107,10 @@ def test_each_mode_hands_each_example_its_print(printed):
             == NoisePrint.load(folder / other["print"]["print"]).mean_db.tolist()
         )
         assert prints.for_example(example, "mismatched").source == mismatched.source  # the same choice each time
+        oracle = prints.for_example(example, "oracle")  # a print of the very noise mixed in
+        rate, noise = wavfile.read(folder / example["noise"])
+        assert oracle.source == example["id"] and np.array_equal(oracle.audio, noise.astype(np.float32))
+        assert oracle.noise_print.mean_db.tolist() == print_from_audio(noise, rate).mean_db.tolist()
 
 
 def test_every_row_says_its_print(printed):
