@@ -17,9 +17,10 @@ might try instead (``bench/peers.py``: RNNoise, DeepFilterNet, noisereduce) are 
 ``--print none,given,lead-in,mismatched,oracle`` (one or several; ``bench/print_modes.py``) runs
 every model once per noise-print mode: blind, with the example's own print, after a lead-in of its
 noise that the print is learned from live (scored on the music part only), with another example's
-print, or with a print of the very noise mixed in (an upper bound no user has). It needs a dev set with prints (format 4). Our models take a print as ``open_runtime`` sets
-them up (``dsp`` on the print's PSD, a blind model joined with the print-Wiener); noisereduce learns
-from the print's audio (``y_noise``); peers that take no print run only blind. Every row says which
+print, or with a print of the very noise mixed in (an upper bound no user has). It needs a dev set
+with prints (format 4). Our models take a print as ``open_runtime`` sets them up (``dsp`` on the
+print's PSD, a blind model joined with the print-Wiener); noisereduce learns from the print's audio
+(``y_noise``); peers that take no print run only blind. Every row says which
 print it used, and the report compares the lead-in's figure with the given print's. With the probe,
 a print of the probe's own noise (another seed) is given as well.
 
