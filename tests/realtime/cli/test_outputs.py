@@ -61,6 +61,8 @@ def test_tune_json_follows_the_umask(note, tmp_path, umask, mode):
         ["bench", "e2e", "--json", "{missing}/x.json"],
         ["bench", "quality", "--markdown", "{missing}/x.md"],
         ["tune", "--file", "{note}", "--json", "{missing}/x.jsonl"],
+        ["tune", "--record", "{missing}/x.flac"],
+        ["run", "--record", "{missing}/x.flac"],
         ["print", "from-file", "{note}", "{missing}/room.json"],
         ["gui", "--screenshot", "{missing}/x.png", "--quit-after", "1"],
     ],
