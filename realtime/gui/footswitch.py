@@ -45,7 +45,9 @@ class Footswitch(QObject):
             self.controls.state[action] = on
 
     def close(self) -> None:
+        """Stop listening and let the port go; the object goes with the window's next turn."""
         self._input.close()
+        self.deleteLater()
 
     def _changed(self, binding: MidiBinding, on: bool) -> None:
         self.pressed.emit(binding.action, on, binding.describe())

@@ -211,6 +211,8 @@ class MainWindow(QMainWindow):
         self.controls.set_running(True)
         if self.controls.mute.isChecked():
             self._apply_output()
+        if self.footswitch is None and self.settings.midi_port:
+            self._open_footswitch()  # closed when the audio went away, or not there before
         self._show_print(source, anew=True)
         if print_error is not None:
             self.show_error(print_error, notice=True)
@@ -424,6 +426,11 @@ class MainWindow(QMainWindow):
         )
         words = "\n".join(event.message for event in faults)
         self._lost = (gone, words)
+        if self.footswitch is not None:
+            # A JACK MIDI port goes with its server, and libjack breaks the next client of this process
+            # if one is left open on a server that died: closed now, opened again when the audio runs.
+            self.footswitch.close()
+            self.footswitch = None
         if self.settings.reconnect and self.settings.mode != "preview":
             self._reconnect(retry=True)
         else:

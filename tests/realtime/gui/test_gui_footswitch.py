@@ -122,3 +122,36 @@ def test_gui_takes_and_keeps_the_footswitch_and_reconnect_flags(tmp_path):
     assert (kept.reconnect, kept.midi_bypass, kept.midi_mute) == (True, "cc:64", "note:60:hold")
     result = subprocess.run(command + ["--midi-bypass", "cc:128"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "--midi-bypass cc:128: expected cc:N or note:N" in result.stderr
+
+
+def test_the_footswitch_comes_back_with_the_server(jack_servers, make_window, qtbot):
+    """A JACK MIDI port goes away with its server: the window opens the footswitch again when it reconnects."""
+    require(importlib.util.find_spec("rtmidi") is not None, "python-rtmidi (pip install 'livedenoise[midi]')")
+    import rtmidi
+
+    from livedenoise.realtime.gui.gui_settings import DEMO_CLIP
+
+    def plug_pedal():
+        out = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="test-footswitch")
+        out.open_virtual_port("pedal")
+        return out
+
+    server = jack_servers()
+    pedal = plug_pedal()
+    try:
+        window = make_window(
+            mode="file", file_path=str(DEMO_CLIP), model="dsp", reconnect=True, midi_port="pedal", midi_bypass="cc:64"
+        )
+        assert window.start(), window.banner.text()
+        server.kill()
+        qtbot.waitUntil(lambda: "waiting for it to come back" in window.banner.summary.text(), timeout=START_TIMEOUT_MS)
+        pedal.delete()
+        jack_servers(name=server.name)
+        pedal = plug_pedal()  # before the window's next try has spawned its engine and loaded a model
+        qtbot.waitUntil(lambda: window.running, timeout=START_TIMEOUT_MS)
+        assert window.footswitch is not None, window.banner.text()
+        pedal.send_message([CC, 64, 127])
+        qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: window.source.engine.state()["bypass"] is True, timeout=PRESS_TIMEOUT_MS)
+    finally:
+        pedal.delete()
