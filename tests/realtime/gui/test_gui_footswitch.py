@@ -1,6 +1,7 @@
 """The app's MIDI footswitch, from a real MIDI port on a JACK server: a press moves the window's own Bypass and
 Mute controls on the window's thread, as a click does (the engine follows), toggles flip what the window shows,
-the port and bindings typed in the panel are kept, and a port that is not there is said in the banner."""
+the port and bindings typed in the panel are kept, a port that is not there is said in the banner, and the
+footswitch listens again once a lost server is back."""
 
 from __future__ import annotations
 
