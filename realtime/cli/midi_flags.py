@@ -1,12 +1,14 @@
 """The MIDI footswitch flags, declared once for ``run`` and ``tune``: ``--midi-in PORT`` with
-``--midi-bypass`` and ``--midi-mute`` bindings (``midi_footswitch``), and what they do to the engine."""
+``--midi-bypass`` and ``--midi-mute`` bindings (``midi_footswitch``), and what they do to the engine
+(through a ``LiveFootswitch``, which lets the port go while the engine is lost)."""
 
 from __future__ import annotations
 
 import argparse
 import math
 
-from livedenoise.realtime.midi_footswitch import MidiBinding, MidiControls, MidiError, MidiInput
+from livedenoise.realtime.cli.live_footswitch import LiveFootswitch
+from livedenoise.realtime.midi_footswitch import MidiBinding, MidiControls, MidiError
 
 BINDING_HELP = "cc:N (on at 64-127; cc:N:toggle flips at each press) or note:N (flips at each press; note:N:hold)"
 
@@ -39,7 +41,9 @@ def midi_bindings(args: argparse.Namespace) -> list[MidiBinding]:
     return bindings
 
 
-def start_midi(args: argparse.Namespace, engine, bindings: list[MidiBinding], notices: list[str]) -> MidiInput | None:
+def start_midi(
+    args: argparse.Namespace, engine, bindings: list[MidiBinding], notices: list[str]
+) -> LiveFootswitch | None:
     """Listen to ``--midi-in`` and act on ``engine``; each change is appended to ``notices`` for the main loop
     to print. None without ``--midi-in``; ``MidiError`` if the port cannot be opened."""
     if not bindings:
@@ -52,4 +56,4 @@ def start_midi(args: argparse.Namespace, engine, bindings: list[MidiBinding], no
             engine.set_output_gain_db(-math.inf if on else args.gain_db)
         notices.append(f"MIDI {binding.describe()}: {binding.action} {'on' if on else 'off'}")
 
-    return MidiInput(args.midi_in, MidiControls(bindings), apply)
+    return LiveFootswitch(args.midi_in, MidiControls(bindings), apply, notices)

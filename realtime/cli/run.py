@@ -4,7 +4,8 @@ The engine runs in its own process (``EngineProcess``); this one only prints its
 ``--learn-seconds S`` it first says "learning the room, keep quiet for S s", then one line with the
 learned print's level and duration; the status line says which print is in use and how old it is.
 When the device or its server goes away, or the engine process dies, it says which and exits with
-status 1; with ``--reconnect`` it waits for the device and resumes (``reconnect``).
+status 1; with ``--reconnect`` it waits for the device and resumes (``reconnect``), its MIDI footswitch
+let go meanwhile and listened to again (``LiveFootswitch``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.device_flags import add_device_arguments
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
+from livedenoise.realtime.cli.live_footswitch import LiveFootswitch
 from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
@@ -192,11 +194,13 @@ def run(args: argparse.Namespace) -> int:
                 tap.drain()
                 if state["running"]:
                     status.show(status_line(state))
+                if midi is not None:
+                    midi.poll()
                 print_events(events, status)
                 print_notices(notices, status)
                 faults += [e for e in events if e.kind in FAULT_KINDS]
                 if not engine.alive:
-                    ended = stopped_engine(engine, faults + engine.events(), args, stop, status)
+                    ended = stopped_engine(engine, faults + engine.events(), args, stop, status, midi)
                     if ended is not None:
                         code = ended
                         break
@@ -231,11 +235,15 @@ def stopped_engine(
     args: argparse.Namespace,
     stop: StopSignals,
     status: StatusLine,
+    midi: LiveFootswitch | None = None,
     command: str = "run",
 ) -> int | None:
-    """The engine stopped under a live command: say why; with ``--reconnect``, wait for it and resume.
-    None when it streams again, else the exit status (1: a fault; 0: a stop asked for while waiting)."""
+    """The engine stopped under a live command: say why; with ``--reconnect``, wait for it and resume, the
+    footswitch (``midi``) let go meanwhile. None when it streams again, else the exit status (1: a fault;
+    0: a stop asked for while waiting)."""
     status.end()
+    if midi is not None:
+        midi.lost()
     fault = fault_line(events, engine)
     if not args.reconnect:
         print(
@@ -250,4 +258,6 @@ def stopped_engine(
     state = engine.state()
     print(f"resumed {state['input']} (engine process {engine.pid})", flush=True)
     print(Latency.from_dict(state["latency"]).describe(), flush=True)
+    if midi is not None:
+        midi.resumed()  # what it has to say is printed by the loop, under the status line
     return None

@@ -264,6 +264,8 @@ def run_live(args: argparse.Namespace) -> int:
                     if now - shown_t >= REDRAW_S:
                         shown_t = now
                         status.show(live_line(reading) + (f"  | {print_line}" if print_line else ""))
+                    if midi is not None:
+                        midi.poll()
                     events = engine.events()
                     print_events(events, status)
                     print_notices(notices, status)
@@ -271,7 +273,7 @@ def run_live(args: argparse.Namespace) -> int:
                 tap.drain()  # what the tuner left when it stopped (a stop, or the engine's end): for the recorder
                 if stop.requested:
                     break
-                ended = stopped_engine(engine, faults + engine.events(), args, stop, status, command="tune")
+                ended = stopped_engine(engine, faults + engine.events(), args, stop, status, midi, command="tune")
                 if ended is not None:
                     code = ended
                     break

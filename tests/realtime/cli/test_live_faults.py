@@ -1,8 +1,10 @@
 """`run` and `tune` when the JACK server goes away or the engine process dies: one line saying which
-and status 1, never an abort; with --reconnect they wait for it to come back and resume."""
+and status 1, never an abort; with --reconnect they wait for it to come back and resume, the MIDI
+footswitch listening again."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
+from components import require
 from livedenoise.realtime.tuner.tuner import Tuner
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
@@ -117,6 +120,41 @@ def test_tune_reconnect_records_on_across_the_servers_return(jack_servers, tmp_p
     assert f"recorded {recorded.frames / 48000:.1f} s to {out}" in live.output()
     n_readings = int(re.search(r"tuned [0-9.]+ s: (\d+) readings", live.output()).group(1))
     assert recorded.frames >= 2.5 * 48000 and recorded.frames >= n_readings * Tuner(48000).hop_samples
+
+
+def plug_pedal():
+    """A virtual JACK MIDI output port named "pedal" on the default server: the footswitch."""
+    require(importlib.util.find_spec("rtmidi") is not None, "python-rtmidi (pip install 'livedenoise[midi]')")
+    import rtmidi
+
+    pedal = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="test-footswitch")
+    pedal.open_virtual_port("pedal")
+    return pedal
+
+
+@pytest.mark.parametrize("command", ["run", "tune"])
+def test_reconnect_listens_to_the_footswitch_again_after_the_servers_return(jack_servers, tmp_path, command):
+    """A JACK MIDI port goes with its server: the command lets it go, and opens it again once it resumes."""
+    server = jack_servers()
+    pedal = plug_pedal()
+    try:
+        live = Live(tmp_path, command, "--reconnect", "--midi-in", "pedal", "--midi-bypass", "cc:64")
+        live.wait_for(r"latency ")
+        pedal.send_message([0xB0, 64, 127])  # the pedal down
+        live.wait_for(r"MIDI cc 64: bypass on")
+        server.kill()
+        live.wait_for(r"went away.*waiting for it to come back")
+        pedal.delete()  # this process's client on the dead server goes before the next one opens
+        jack_servers(name=server.name)
+        pedal = plug_pedal()
+        live.wait_for(r"resumed ")
+        live.wait_for(r"MIDI footswitch: listening to \S*pedal again")
+        pedal.send_message([0xB0, 64, 0])
+        live.wait_for(r"MIDI cc 64: bypass off")
+        assert live.stop() == 0, live.output()
+        assert "Assertion" not in live.output() and "Traceback" not in live.output()
+    finally:
+        pedal.delete()
 
 
 def test_a_killed_engine_process_is_said_and_ends_run_with_status_1(jack_servers, tmp_path):
