@@ -316,9 +316,7 @@ class ControlPanel(QWidget):
     def set_running(self, running: bool) -> None:
         self.start_stop.setText("Stop (Space)" if running else "Start (Space)")
         self._running = running
-        self.record.setEnabled(running)
-        if not running:
-            self.set_recording(False)
+        self._enable_record()
         if self.learn.text() == LEARN_LABEL:
             self.learn.setEnabled(running)
 
@@ -328,6 +326,11 @@ class ControlPanel(QWidget):
         self.record.setChecked(recording)
         self.record.setText("Stop recording" if recording else "Record")
         self.record.blockSignals(blocked)
+        self._enable_record()
+
+    def _enable_record(self) -> None:
+        # a take starts while the audio runs; one held open while a lost device is awaited can still end
+        self.record.setEnabled(self._running or self.record.isChecked())
 
     def set_learning(self, seconds_left: float | None) -> None:
         """The Learn button as a countdown while the room is learned; None: ready (while running)."""

@@ -16,6 +16,8 @@ the status bar with its age, and it is kept between runs as a file beside the se
 When the audio device or its server goes away, or the engine process dies, the banner says so with a
 Reconnect button (one more try); with "Reconnect automatically" the window waits for it to come back
 and resumes by itself, as ``run --reconnect`` does (``Reconnector``: the tries run off this thread).
+A take being recorded is held open meanwhile and goes on in the same file when a reconnect brings the
+audio back, as ``run --record`` keeps one take (the time away is not in it); Stop recording ends it.
 A MIDI footswitch (``Footswitch``) moves the Bypass and Mute controls from this thread, as clicks do.
 """
 
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         self.footswitch: Footswitch | None = None
         self._reconnector: Reconnector | None = None
         self._lost: tuple[str, str] | None = None  # (what went away, the source's words) until it runs again
+        self._lost_shown: tuple[str, str] | None = None  # ``_show_lost``'s words while the banner shows them
         self._faults: list[SourceEvent] = []  # the running source's, since it started
         self.views: dict[str, SpectrogramView] = {}
         self.print_view: PrintView | None = None
@@ -182,9 +185,10 @@ class MainWindow(QMainWindow):
         else:
             self.start()
 
-    def start(self, source: TapSource | None = None) -> bool:
-        """Open ``source``, by default the one for the current settings; on failure say why in the window."""
-        self.stop()
+    def start(self, source: TapSource | None = None, keep_take: bool = False) -> bool:
+        """Open ``source``, by default the one for the current settings; on failure say why in the window.
+        ``keep_take``: a take held open across a lost device goes on into this source (a reconnect)."""
+        self.stop(end_take=not keep_take)
         settings = self.settings
         # An engine takes seconds to spawn and load its model: say so before the window waits on it.
         self.statusBar().showMessage("starting…")
@@ -202,7 +206,9 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
         self.source = source
         self._faults = []
-        self._lost = None
+        self._lost = self._lost_shown = None
+        if self.recorder is not None and self.recorder.sample_rate != source.sample_rate:
+            self.set_recording(False)  # a take has one rate
         self._build_views((source.sample_rate, source.hop_samples, source.n_freqs), settings.show_mask)
         self.tuner_worker = TunerWorker(Tuner(source.sample_rate, reference_hz=settings.tuner_reference_hz))
         self.tuner_panel.show_reading(None)
@@ -233,9 +239,11 @@ class MainWindow(QMainWindow):
             )
         return started
 
-    def stop(self) -> None:
+    def stop(self, end_take: bool = True) -> None:
+        """Stop the source; ``end_take`` False holds a take open (the audio went away, a reconnect may follow)."""
         self._cancel_reconnect()
-        self.set_recording(False)
+        if end_take:
+            self.set_recording(False)
         source, self.source = self.source, None
         self.timer.stop()
         worker, self.tuner_worker = self.tuner_worker, None
@@ -252,6 +260,7 @@ class MainWindow(QMainWindow):
 
     def show_error(self, message: str, notice: bool = False) -> None:
         """``message`` in the banner above the plots: its first line, the rest behind "Details"."""
+        self._lost_shown = None
         self.banner.show_message(message, notice)
         self.statusBar().showMessage(short_message(message))
 
@@ -280,7 +289,7 @@ class MainWindow(QMainWindow):
                     self._show_print(source)
         if not alive:
             faults = self._faults
-            self.stop()
+            self.stop(end_take=False)
             self._source_lost(faults)
             return
         input_db, output_db, mask_db = source.read_spectra()
@@ -438,8 +447,10 @@ class MainWindow(QMainWindow):
 
     def _show_lost(self, doing: str, error: str = "") -> None:
         gone, words = self._lost
-        message = f"{gone}; {doing}" + "".join(f"\n{text}" for text in (words, error) if text)
+        take = "" if self.recorder is None else f"; the take {self.recorder.path.name} goes on when it is back"
+        message = f"{gone}; {doing}{take}" + "".join(f"\n{text}" for text in (words, error) if text)
         self.banner.show_message(message, reconnect=True)
+        self._lost_shown = (doing, error)
         self.statusBar().showMessage(short_message(message))
 
     def reconnect_now(self) -> None:
@@ -478,7 +489,7 @@ class MainWindow(QMainWindow):
             source.stop()  # cancelled while it started
             return
         self._reconnector = None
-        if self.start(source):
+        if self.start(source, keep_take=True):
             self._apply_controls()  # a try that began before a control moved started with the old setting
             self.statusBar().showMessage(f"reconnected: {source.description}", 10000)
 
@@ -561,6 +572,8 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"recording to {path}")
         elif not on and self.recorder is not None:
             recorder, self.recorder = self.recorder, None
+            if self._lost_shown is not None:
+                self._show_lost(*self._lost_shown)  # the banner stops promising the take
             try:
                 recorder.close()
                 self.statusBar().showMessage(f"recorded {recorder.seconds:.1f} s to {recorder.path}", 10000)
