@@ -5,7 +5,8 @@ as a latching switch sends them; ``cc:64:toggle`` flips at each press instead (a
 that sends 127 then 0). ``note:60`` flips at each press of note 60; ``note:60:hold`` is on while the
 note is held. Any MIDI channel. ``MidiControls`` turns messages (mido's) into ``(action, on)``
 changes; ``MidiInput`` reads a port through python-rtmidi, ALSA's or JACK's, whichever has it;
-``input_port_names`` lists the ports there are (for a picker).
+``input_port_names`` lists the ports there are (the app's picker lists them from a child process:
+``midi_port_list``).
 
 The port is polled from a thread of this process every ``POLL_S``, never given a callback: with
 JACK, rtmidi calls a callback from the server's process thread, which would then wait for this
@@ -103,8 +104,9 @@ def _midi_modules():
     return mido, rtmidi
 
 
-def _midi_inputs(client_name: str):
-    """An rtmidi input on each API compiled in that has a sequencer or a server here, in order of preference."""
+def _midi_inputs(client_name: str, unavailable: list[str] | None = None):
+    """An rtmidi input on each API compiled in that has a sequencer or a server here, in order of preference;
+    why each other one has none is appended to ``unavailable`` ("JACK: JACK server not running?")."""
     _, rtmidi = _midi_modules()
     compiled = rtmidi.get_compiled_api()
     for api in (rtmidi.API_LINUX_ALSA, rtmidi.API_UNIX_JACK, rtmidi.API_MACOSX_CORE, rtmidi.API_WINDOWS_MM):
@@ -112,14 +114,18 @@ def _midi_inputs(client_name: str):
             continue
         try:
             yield rtmidi.MidiIn(rtapi=api, name=client_name)
-        except (rtmidi.SystemError, RuntimeError):
-            continue  # this API has no server or sequencer here (no ALSA sequencer, no JACK server)
+        except (rtmidi.SystemError, RuntimeError) as exc:
+            # no server or sequencer for this API here; RtMidi's words start with its own method's name
+            if unavailable is not None:
+                why = str(exc).split(": ", 1)[-1]
+                unavailable.append(f"{rtmidi.get_api_display_name(api).upper()}: {why}")
 
 
-def input_port_names(client_name: str = "livedenoise-midi") -> list[str]:
-    """The MIDI input ports there are now, on every API; ``MidiError`` when MIDI is not installed."""
+def input_port_names(client_name: str = "livedenoise-midi", unavailable: list[str] | None = None) -> list[str]:
+    """The MIDI input ports there are now, on every API (why an API has none goes to ``unavailable``);
+    ``MidiError`` when MIDI is not installed."""
     names = []
-    for midi_in in _midi_inputs(client_name):
+    for midi_in in _midi_inputs(client_name, unavailable):
         names += midi_in.get_ports()
         midi_in.delete()
     return names

@@ -5,8 +5,9 @@ It holds no audio state: it shows a ``GuiSettings`` and emits ``changed(GuiSetti
 user changes one field; the window decides what that means for the running source. The print's
 buttons are requests (``learn_clicked``, ``forget_clicked``): the window learns, keeps and shows it.
 Mute is for the moment (``mute_toggled``), never remembered: an app that starts silent looks broken.
-The MIDI port picker lists the ports there are when it opens, not before: listing them joins the MIDI
-system (on JACK, as a client of the server).
+The MIDI port picker lists the ports there are when it opens, not before, through a child process
+(``midi_port_list``: listing joins the MIDI system, on JACK as a client of the server, and a JACK client
+made beside one left on a server that died crashes this process); with none it says why.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -40,12 +42,14 @@ from livedenoise.realtime.gui.gui_settings import (
     OUTPUT_GAIN_RANGE_DB,
     GuiSettings,
 )
-from livedenoise.realtime.midi_footswitch import MidiError, input_port_names
+from livedenoise.realtime.midi_footswitch import MidiError
+from livedenoise.realtime.midi_port_list import list_input_ports
 from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
 if TYPE_CHECKING:  # importing sounddevice would make this process a client of the audio server
     from livedenoise.realtime.engine.devices import Device
 
+MIDI_PORT_TIP = "the footswitch's MIDI input port (ALSA or JACK; a part of its name will do)"
 MODE_LABELS = {
     "live": "Live: input device",
     "file": "File to the output device",
@@ -152,7 +156,6 @@ class ControlPanel(QWidget):
         self.print_line = QLabel()
         self.print_line.setWordWrap(True)
         self.midi_port = MidiPortPicker()
-        self.midi_port.setToolTip("the footswitch's MIDI input port (ALSA or JACK; a part of its name will do)")
         self.midi_bypass = QLineEdit()
         self.midi_bypass.setPlaceholderText("cc:64")
         self.midi_mute = QLineEdit()
@@ -254,7 +257,8 @@ class ControlPanel(QWidget):
         self.learn.clicked.connect(self.learn_clicked)
         self.forget.clicked.connect(self.forget_clicked)
         self.print_auto.toggled.connect(lambda on: self._emit("print_mode", "auto" if on else "freeze"))
-        self.midi_port.activated.connect(lambda: self._emit_text("midi_port", self.midi_port.currentText()))
+        # a port picked from the list opens afresh even when it is the one named already (it may have come back)
+        self.midi_port.activated.connect(lambda: self._emit("midi_port", self.midi_port.currentText().strip()))
         self.midi_port.lineEdit().editingFinished.connect(
             lambda: self._emit_text("midi_port", self.midi_port.currentText())
         )
@@ -439,26 +443,39 @@ class ControlPanel(QWidget):
 
 class MidiPortPicker(QComboBox):
     """An editable picker of MIDI input ports, listed afresh each time it opens (ports come and go);
-    empty: no footswitch."""
+    empty: no footswitch. With no port to list, a greyed entry says why. ``listed(names)`` after each
+    listing that worked: the window lets go of a footswitch whose port is gone."""
+
+    listed = Signal(list)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.lineEdit().setPlaceholderText("none")
+        self.setToolTip(MIDI_PORT_TIP)
 
     def showPopup(self) -> None:
         text = self.currentText()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            names = input_port_names()
+            listing = list_input_ports()
+            names, why_none = list(listing.names), listing.why_none()
         except MidiError as exc:
-            names = []
-            self.setToolTip(str(exc))
+            listing, names, why_none = None, [], str(exc)
+        finally:
+            QApplication.restoreOverrideCursor()
         blocked = self.blockSignals(True)
         self.clear()
         self.addItems(["", *names])
+        if not names:
+            self.addItem(f"no MIDI input port: {why_none}")
+            self.model().item(1).setEnabled(False)
         self.setEditText(text)
         self.blockSignals(blocked)
+        self.setToolTip(MIDI_PORT_TIP if names else f"{MIDI_PORT_TIP}\nno MIDI input port: {why_none}")
+        if listing is not None:
+            self.listed.emit(names)
         super().showPopup()
 
 

@@ -19,6 +19,9 @@ and resumes by itself, as ``run --reconnect`` does (``Reconnector``: the tries r
 A take being recorded is held open meanwhile and goes on in the same file when a reconnect brings the
 audio back, as ``run --record`` keeps one take (the time away is not in it); Stop recording ends it.
 A MIDI footswitch (``Footswitch``) moves the Bypass and Mute controls from this thread, as clicks do.
+It opens afresh at each start and when its port is picked, and is let go when the audio goes away or
+the port picker no longer lists its port: a JACK client of this process left on a server that died
+would crash the next one made here (the picker lists ports from a child process for that reason).
 """
 
 from __future__ import annotations
@@ -117,6 +120,7 @@ class MainWindow(QMainWindow):
         self.controls.mute_toggled.connect(self._mute_toggled)
         self.controls.learn_clicked.connect(lambda: self.learn_noise())
         self.controls.forget_clicked.connect(self.forget_print)
+        self.controls.midi_port.listed.connect(self._midi_ports_listed)
         self.banner = Banner()
         self.banner.reconnect_clicked.connect(self.reconnect_now)
         self.views_box = QVBoxLayout()
@@ -217,8 +221,9 @@ class MainWindow(QMainWindow):
         self.controls.set_running(True)
         if self.controls.mute.isChecked():
             self._apply_output()
-        if self.footswitch is None and self.settings.midi_port:
-            self._open_footswitch()  # closed when the audio went away, or not there before
+        if self.settings.midi_port:
+            # afresh: closed when the audio went away, not there before, or left on a server that died since
+            self._open_footswitch(announce=False)
         self._show_print(source, anew=True)
         if print_error is not None:
             self.show_error(print_error, notice=True)
@@ -526,8 +531,9 @@ class MainWindow(QMainWindow):
 
     # ---- the MIDI footswitch -----------------------------------------------------------------------
 
-    def _open_footswitch(self) -> None:
-        """Listen to the settings' MIDI port with their bindings (or to none); a problem is said in the banner."""
+    def _open_footswitch(self, announce: bool = True) -> None:
+        """Listen to the settings' MIDI port with their bindings (or to none); a problem is said in the banner,
+        the port listened to in the status bar (``announce``)."""
         if self.footswitch is not None:
             self.footswitch.close()
             self.footswitch = None
@@ -544,7 +550,19 @@ class MainWindow(QMainWindow):
         footswitch.follow("bypass", settings.bypass)
         footswitch.follow("mute", self.controls.mute.isChecked())
         self.footswitch = footswitch
-        self.statusBar().showMessage(f"MIDI footswitch: {footswitch.port_name}", 5000)
+        if announce:
+            self.statusBar().showMessage(f"MIDI footswitch: {footswitch.port_name}", 5000)
+
+    def _midi_ports_listed(self, names: list[str]) -> None:
+        """The picker listed the ports there are: a footswitch whose port is not among them (its server or
+        its device went away) is let go now, before anything opens another MIDI client here."""
+        footswitch = self.footswitch
+        if footswitch is not None and footswitch.port_name not in names:
+            footswitch.close()
+            self.footswitch = None
+            self.statusBar().showMessage(
+                f"MIDI footswitch: {footswitch.port_name} went away; pick it again when it is back", 10000
+            )
 
     def _footswitch_pressed(self, action: str, on: bool, what: str) -> None:
         """A press, on this thread: the control moves as a click moves it (the setting, the source follow)."""

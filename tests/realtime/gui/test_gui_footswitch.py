@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 
 from components import require
 from livedenoise.realtime.gui.gui_settings import GuiSettings, load_settings
+from midi_pedal import PedalProcess
 
 LIVEDENOISE = str(Path(sys.executable).parent / "livedenoise")
 PRESS_TIMEOUT_MS = 10000
@@ -156,3 +157,86 @@ def test_the_footswitch_comes_back_with_the_server(jack_servers, make_window, qt
         qtbot.waitUntil(lambda: window.source.engine.state()["bypass"] is True, timeout=PRESS_TIMEOUT_MS)
     finally:
         pedal.delete()
+
+
+
+def picked(picker) -> list[str]:
+    """The ports the picker lists when it opens."""
+    picker.showPopup()
+    names = [picker.itemText(k) for k in range(picker.count())]
+    picker.hidePopup()
+    return names
+
+
+def test_the_picker_lists_and_opens_ports_after_the_server_died_and_returned_while_stopped(
+    jack_servers, make_window, qtbot
+):
+    """The window's footswitch was left on a server that died while nothing ran: listing the ports again
+    and opening the one picked never make a second client of this process beside it (libjack would crash)."""
+    server = jack_servers()
+    pedal = PedalProcess()
+    try:
+        window = make_window(mode="preview", model="identity", midi_port="pedal", midi_bypass="cc:64")
+        assert window.footswitch is not None, window.banner.text()
+        server.kill()
+        pedal.close()
+        jack_servers(name=server.name)
+        pedal = PedalProcess()
+        picker = window.controls.midi_port
+        names = picked(picker)
+        assert "test-footswitch:pedal" in names, names
+        picker.setCurrentIndex(names.index("test-footswitch:pedal"))
+        picker.activated.emit(picker.currentIndex())
+        assert window.footswitch is not None, window.banner.text()
+        pedal.send(CC, 64, 127)
+        qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+        window.close()  # the footswitch let go while the test's server lives
+    finally:
+        pedal.close()
+
+
+def test_the_picker_says_why_it_lists_nothing_while_the_server_is_away_and_lets_the_footswitch_go(
+    jack_servers, make_window, qtbot
+):
+    server = jack_servers()
+    pedal = PedalProcess()
+    try:
+        window = make_window(mode="preview", model="identity", midi_port="pedal", midi_bypass="cc:64")
+        assert window.footswitch is not None, window.banner.text()
+        server.kill()
+        pedal.close()
+        picker = window.controls.midi_port
+        names = picked(picker)
+        assert names[0] == "" and len(names) == 2 and "JACK server not running" in names[1], names
+        assert not picker.model().item(1).isEnabled()  # a reason, not a port to pick
+        assert window.footswitch is None  # the server is seen gone: its client is let go now
+        assert "went away; pick it again when it is back" in window.statusBar().currentMessage()
+        jack_servers(name=server.name)
+        pedal = PedalProcess()
+        names = picked(picker)
+        picker.setCurrentIndex(names.index("test-footswitch:pedal"))
+        picker.activated.emit(picker.currentIndex())
+        assert window.footswitch is not None, window.banner.text()
+        pedal.send(CC, 64, 127)
+        qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+        window.close()
+    finally:
+        pedal.close()
+
+
+def test_a_start_listens_afresh_after_the_server_died_and_returned_while_stopped(jack_servers, make_window, qtbot):
+    server = jack_servers()
+    pedal = PedalProcess()
+    try:
+        window = make_window(mode="preview", model="identity", midi_port="pedal", midi_bypass="cc:64")
+        assert window.footswitch is not None, window.banner.text()
+        server.kill()
+        pedal.close()
+        jack_servers(name=server.name)
+        pedal = PedalProcess()
+        assert window.start(), window.banner.text()
+        pedal.send(CC, 64, 127)
+        qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+        window.close()
+    finally:
+        pedal.close()
