@@ -4,6 +4,8 @@ The window's process only talks to the engine: controls go down its pipe, taps c
 shared memory. Controls are read back from the engine in ``state()``, so what the window shows is
 what the audio path runs with. A model switch is asynchronous: the engine loads it off the audio
 thread and answers with an event ("model_switched", or "error" when the old model stays).
+The output's level is what leaves for the device: the engine's level of the denoised signal, through
+the output gain (none while muted) and the safety limit this source was last given.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from livedenoise.realtime.engine.process import EngineProcess, EngineSettings
 from livedenoise.realtime.gui.gui_settings import GuiSettings
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, SourceState
 from livedenoise.realtime.latency import Latency
+from livedenoise.realtime.limiter import CEILING_DB
 from livedenoise.realtime.noise_print import NoisePrint
 from livedenoise.realtime.runtimes.model_choice import BUILTIN_MODELS
 
@@ -72,6 +75,8 @@ class EngineSource:
             raise ValueError("give settings for a new engine process, or an engine to attach to")
         self.engine = EngineProcess(settings) if engine is None else engine
         self._owns_engine = engine is None
+        self._output_gain_db = self.engine.settings.output_gain_db
+        self._limiter = self.engine.settings.limiter
         self.sample_rate = 0
         self.hop_samples = 0
         self.n_freqs = 0
@@ -111,6 +116,7 @@ class EngineSource:
         """The output's gain and the safety limit (a source that plays to a device has them)."""
         self._control(self.engine.set_output_gain_db, gain_db)
         self._control(self.engine.set_limiter, limiter)
+        self._output_gain_db, self._limiter = gain_db, limiter
 
     def set_gate(self, **params) -> None:
         self._control(self.engine.set_gate, **params)
@@ -161,7 +167,9 @@ class EngineSource:
         return self.engine.read_spectra()
 
     def read_levels(self) -> tuple[float, float]:
-        return self.engine.read_peak_levels()
+        level_in_db, denoised_db = self.engine.read_peak_levels()
+        level_out_db = denoised_db + self._output_gain_db  # -inf while muted
+        return level_in_db, min(level_out_db, CEILING_DB) if self._limiter else level_out_db
 
     def read_denoised(self, max_samples: int) -> np.ndarray:
         return self.engine.read_denoised(max_samples)

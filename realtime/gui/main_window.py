@@ -126,6 +126,10 @@ class MainWindow(QMainWindow):
         self.views_box = QVBoxLayout()
         self.input_meter = LevelMeter("In")
         self.output_meter = LevelMeter("Out")
+        self.output_meter.setToolTip(
+            "peak level of what goes to the output device, dBFS: after the output gain and the safety limit, "
+            "silent while muted (a preview plays nothing: the denoised signal)"
+        )
         self.tuner_panel = TunerPanel(settings.tuner_reference_hz)
         self.tuner_panel.reference_changed.connect(self._reference_changed)
 

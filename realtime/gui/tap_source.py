@@ -112,7 +112,8 @@ class TapSource(Protocol):
         """``(input_db, output_db, mask_db)``, each ``(n_new_columns, n_freqs)``."""
 
     def read_levels(self) -> tuple[float, float]:
-        """Latest ``(input_db, output_db)`` peak levels in dBFS."""
+        """Latest ``(input_db, output_db)`` peak levels in dBFS; the output's as it leaves for the device
+        (after the output gain, silent while muted), or the denoised signal's where nothing is played."""
 
     def read_denoised(self, max_samples: int) -> np.ndarray:
         """Up to ``max_samples`` of the newest denoised audio, mono ``(samples,)`` float32."""

@@ -170,3 +170,32 @@ def test_output_gain_and_the_limit_reach_the_engine(jack_servers, make_window, n
         lambda: engine.state()["output_gain_db"] == -6.0 and not engine.state()["limiter"], timeout=READING_TIMEOUT_MS
     )
     assert window.settings.output_gain_db == -6.0 and window.settings.limiter is False
+
+
+def test_the_out_meter_shows_what_goes_out_through_the_gain_and_silence_while_muted(
+    jack_servers, make_window, qtbot, tmp_path
+):
+    import soundfile as sf
+
+    from livedenoise.realtime.gui.level_meter import MIN_DB
+
+    jack_servers()
+    tone = tmp_path / "tone.wav"
+    t = np.arange(2 * 48000) / 48000
+    sf.write(tone, (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32), 48000, subtype="FLOAT")
+    peak_db = 20 * np.log10(0.5)
+    window = make_window(mode="file", file_path=str(tone), model="identity")
+    assert window.start(), window.banner.text()
+    level_in, level_out = window.input_meter, window.output_meter
+
+    def near(meter, level_db):
+        return lambda: abs(meter.level_db - level_db) < 1.0
+
+    qtbot.waitUntil(near(level_out, peak_db), timeout=READING_TIMEOUT_MS)
+    window.controls.output_gain.setValue(-12)
+    qtbot.waitUntil(near(level_out, peak_db - 12), timeout=READING_TIMEOUT_MS)
+    window.controls.mute.click()
+    qtbot.waitUntil(lambda: level_out.level_db == MIN_DB, timeout=READING_TIMEOUT_MS)
+    assert near(level_in, peak_db)()  # the input is heard on (the tuner listens while muted)
+    window.controls.mute.click()
+    qtbot.waitUntil(near(level_out, peak_db - 12), timeout=READING_TIMEOUT_MS)
