@@ -76,6 +76,7 @@ MASK_LEVELS_DB = (-40.0, 0.0)
 TUNER_MAX_SAMPLES = 48000
 PRINT_VIEW_HEIGHT = 150
 PRINT_NAME_CHARS = 24
+SOURCE_MESSAGE_MS = 10000  # what runs, said for a while: for good it would leave the figures no room at 1280 px
 WAITING = "waiting for it to come back…"
 
 
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
         self.tuner_worker = TunerWorker(Tuner(source.sample_rate, reference_hz=settings.tuner_reference_hz))
         self.tuner_panel.show_reading(None)
         self.banner.hide()
-        self.statusBar().showMessage(source.description)
+        self.statusBar().showMessage(source.description, SOURCE_MESSAGE_MS)
         self.controls.set_running(True)
         if self.controls.mute.isChecked():
             self._apply_output()
@@ -500,7 +501,7 @@ class MainWindow(QMainWindow):
         self._reconnector = None
         if self.start(source, keep_take=True):
             self._apply_controls()  # a try that began before a control moved started with the old setting
-            self.statusBar().showMessage(f"reconnected: {source.description}", 10000)
+            self.statusBar().showMessage(f"reconnected: {source.description}", SOURCE_MESSAGE_MS)
 
     def _apply_controls(self) -> None:
         """What the controls show now, to the running source."""
