@@ -159,7 +159,6 @@ def test_the_footswitch_comes_back_with_the_server(jack_servers, make_window, qt
         pedal.delete()
 
 
-
 def picked(picker) -> list[str]:
     """The ports the picker lists when it opens."""
     picker.showPopup()
