@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(FRAME_INTERVAL_MS)
         self.timer.timeout.connect(self.tick)
         self.resize(1280, 760)
-        self._open_footswitch()
+        self._show_footswitch_problem(self._open_footswitch())
 
     @property
     def settings(self) -> GuiSettings:
@@ -199,6 +199,9 @@ class MainWindow(QMainWindow):
         ``keep_take``: a take held open across a lost device goes on into this source (a reconnect)."""
         self.stop(end_take=not keep_take)
         settings = self.settings
+        # The footswitch afresh (let go when the audio went away, not there before, or left on a server that
+        # died since), before the source: its connection is made by the time the audio runs.
+        footswitch_problem = self._open_footswitch(announce=False) if settings.midi_port else None
         # An engine takes seconds to spawn and load its model: say so before the window waits on it.
         self.statusBar().showMessage("starting…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -226,9 +229,7 @@ class MainWindow(QMainWindow):
         self.controls.set_running(True)
         if self.controls.mute.isChecked():
             self._apply_output()
-        if self.settings.midi_port:
-            # afresh: closed when the audio went away, not there before, or left on a server that died since
-            self._open_footswitch(announce=False)
+        self._show_footswitch_problem(footswitch_problem)
         self._show_print(source, anew=True)
         if print_error is not None:
             self.show_error(print_error, notice=True)
@@ -384,7 +385,7 @@ class MainWindow(QMainWindow):
                 self.views["mask"].setVisible(settings.show_mask)
             return
         if name.startswith("midi_"):
-            self._open_footswitch()
+            self._show_footswitch_problem(self._open_footswitch())
             return
         if name == "reconnect":
             self._reconnect_setting_changed(settings.reconnect)
@@ -536,9 +537,9 @@ class MainWindow(QMainWindow):
 
     # ---- the MIDI footswitch -----------------------------------------------------------------------
 
-    def _open_footswitch(self, announce: bool = True) -> None:
-        """Listen to the settings' MIDI port with their bindings (or to none); a problem is said in the banner,
-        the port listened to in the status bar (``announce``)."""
+    def _open_footswitch(self, announce: bool = True) -> str | None:
+        """Listen to the settings' MIDI port with their bindings (or to none), the port said in the status bar
+        (``announce``); the problem, in words for the banner, when it cannot."""
         if self.footswitch is not None:
             self.footswitch.close()
             self.footswitch = None
@@ -546,17 +547,21 @@ class MainWindow(QMainWindow):
         try:
             bindings = footswitch_bindings(settings.midi_bypass, settings.midi_mute)
             if not settings.midi_port or not bindings:
-                return
+                return None
             footswitch = Footswitch(settings.midi_port, bindings, parent=self)
         except MidiError as exc:
-            self.show_error(f"MIDI footswitch: {exc}")
-            return
+            return f"MIDI footswitch: {exc}"
         footswitch.pressed.connect(self._footswitch_pressed, Qt.ConnectionType.QueuedConnection)
         footswitch.follow("bypass", settings.bypass)
         footswitch.follow("mute", self.controls.mute.isChecked())
         self.footswitch = footswitch
         if announce:
             self.statusBar().showMessage(f"MIDI footswitch: {footswitch.port_name}", 5000)
+        return None
+
+    def _show_footswitch_problem(self, problem: str | None) -> None:
+        if problem is not None:
+            self.show_error(problem)
 
     def _midi_ports_listed(self, names: list[str]) -> None:
         """The picker listed the ports there are: a footswitch whose port is not among them (its server or
