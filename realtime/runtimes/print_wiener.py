@@ -12,9 +12,12 @@ A held sound is kept: the decision-directed rule alone sinks a steady tone that 
 about 8 dB over the print in its bins (its a-priori SNR has no fixed point above the floor there),
 which loses most of a held low note. So each bin also follows its level over the print, smoothed with
 a time constant of ``HELD_TIME_CONSTANT_S``, and the gain is raised towards one as that level goes
-from ``HELD_LOW_DB`` to ``HELD_HIGH_DB`` over the print: noise alone stays near its print and is
-removed, a sound that holds above it passes. The price is a swell of the noise itself, which passes
-while it stands over the print.
+from ``HELD_LOW_DB`` to ``HELD_HIGH_DB`` over the print. Noise alone stays near its print and is
+removed; a sound that holds above it passes. What counts as "over the print" is measured from the
+room's own rise: when the noise as a whole stands above its print (a print learned quieter than the
+room is now, a swell), most bins rise together, so the level a quarter of the print's bins stay
+under (``RISE_QUANTILE``; over at least ``MIN_RISE_BINS`` bins the print covers) is taken off first,
+while a note lifts only its own bins.
 
 ``print_wiener_step`` is the numba kernel (no allocation); ``PrintWienerState`` holds what it
 carries from hop to hop. ``PrintWiener`` is the runtime: a print is set with ``set_noise_print``
@@ -41,6 +44,11 @@ HELD_TIME_CONSTANT_S = 0.5  # long enough that noise alone stays within about a 
 HELD_LOW_DB = 1.5
 HELD_HIGH_DB = 4.0
 LEVEL_EPS = 1e-10
+RISE_QUANTILE = 0.25
+MIN_RISE_BINS = 64  # a print narrower than this (3 kHz at 48 kHz / 1024) cannot tell a swell from a note
+PRINT_COVER_DB = -40.0  # a bin counts as covered by the print within this of its strongest bin
+RISE_MAX_DB = 40.0
+RISE_ITERATIONS = 12  # bisection steps: 40 dB / 2^12, about 0.01 dB
 
 
 def held_smoothing(sample_rate: int, hop_samples: int) -> float:
@@ -49,8 +57,9 @@ def held_smoothing(sample_rate: int, hop_samples: int) -> float:
 
 
 def print_wiener_tracks(n_freqs: int) -> np.ndarray:
-    """What the print-Wiener carries from hop to hop, per bin: rows last output power and level over the print."""
-    return np.zeros((2, n_freqs), dtype=np.float32)
+    """What the print-Wiener carries from hop to hop, per bin: rows last output power and level over the print,
+    and the level in dB of the hop being stepped."""
+    return np.zeros((3, n_freqs), dtype=np.float32)
 
 
 class PrintWienerState:
@@ -64,20 +73,56 @@ class PrintWienerState:
 
 
 @njit(cache=True, nogil=True)
+def _room_rise_db(level_db, noise_power):
+    """How far the room as a whole stands over its print: the level in dB that ``RISE_QUANTILE`` of the
+    bins the print covers stay under (0 when that is below the print, or the print covers too few bins)."""
+    cover = 0.0
+    for k in range(noise_power.shape[0]):
+        cover = max(cover, noise_power[k])
+    cover *= 10.0 ** (PRINT_COVER_DB / 10.0)
+    n_covered = 0
+    n_below = 0
+    for k in range(noise_power.shape[0]):
+        if noise_power[k] >= cover:
+            n_covered += 1
+            if level_db[k] < 0.0:
+                n_below += 1
+    wanted = RISE_QUANTILE * n_covered
+    if n_covered < MIN_RISE_BINS or n_below >= wanted:
+        return 0.0
+    low, high = 0.0, RISE_MAX_DB
+    for _ in range(RISE_ITERATIONS):
+        middle = 0.5 * (low + high)
+        n_below = 0
+        for k in range(noise_power.shape[0]):
+            if noise_power[k] >= cover and level_db[k] < middle:
+                n_below += 1
+        if n_below >= wanted:
+            high = middle
+        else:
+            low = middle
+    return low
+
+
+@njit(cache=True, nogil=True)
 def print_wiener_step(spec, noise_power, tracks, gains, smoothing):
     """``spec`` ``(2, n_freqs)`` (real, imaginary) and the PSD ``noise_power`` ``(n_freqs,)`` -> the
-    gain per bin in ``gains`` ``(n_freqs,)``; ``tracks`` ``(2, n_freqs)`` carries the last output's power
-    and the level over the print, smoothed by ``smoothing`` (``held_smoothing``)."""
+    gain per bin in ``gains`` ``(n_freqs,)``; ``tracks`` (``print_wiener_tracks``) carries the last
+    output's power and the level over the print, smoothed by ``smoothing`` (``held_smoothing``)."""
     output_power = tracks[0]
     level = tracks[1]
+    level_db = tracks[2]
+    for k in range(spec.shape[1]):
+        power = spec[0, k] * spec[0, k] + spec[1, k] * spec[1, k]
+        level[k] = smoothing * level[k] + (1.0 - smoothing) * power / noise_power[k]
+        level_db[k] = 10.0 * math.log10(max(level[k], LEVEL_EPS))
+    rise_db = _room_rise_db(level_db, noise_power)
     for k in range(spec.shape[1]):
         power = spec[0, k] * spec[0, k] + spec[1, k] * spec[1, k]
         noise = noise_power[k]
         posterior = power / noise
         prior = DECISION_DIRECTED * output_power[k] / noise + (1.0 - DECISION_DIRECTED) * max(posterior - 1.0, 0.0)
-        level[k] = smoothing * level[k] + (1.0 - smoothing) * posterior
-        level_db = 10.0 * math.log10(max(level[k], LEVEL_EPS))
-        held = min(max((level_db - HELD_LOW_DB) / (HELD_HIGH_DB - HELD_LOW_DB), 0.0), 1.0)
+        held = min(max((level_db[k] - rise_db - HELD_LOW_DB) / (HELD_HIGH_DB - HELD_LOW_DB), 0.0), 1.0)
         gain = max(prior / (prior + OVER_SUBTRACTION), held, GAIN_FLOOR)
         output_power[k] = gain * gain * power
         gains[k] = gain

@@ -93,6 +93,15 @@ def test_a_held_tone_a_few_db_over_the_print_is_kept_and_noise_alone_is_removed(
     assert removed_db(run(PrintWiener(room_print), room), room) > 20.0
 
 
+def test_noise_louder_than_its_print_is_still_removed_and_a_note_over_it_kept(room_print):
+    """A print learned 4 dB quieter than the room: every bin stands over it, and without measuring the
+    room's rise the held-sound term would pass the noise whole; a note over the louder room still passes."""
+    room = noise(6.0, seed=4) * np.float32(10 ** (4 / 20))
+    assert removed_db(run(PrintWiener(room_print), room), room) > 15.0
+    tone = sine(6.0, amplitude=0.004, frequency_hz=1000.0)
+    assert sine_level_db(run(PrintWiener(room_print), tone + room), tone, 3.0, 6.0) > -4.0
+
+
 def test_the_print_wiener_floors_noise_at_minus_25_db_and_passes_what_stands_far_above_it(room_print):
     runtime = PrintWiener(room_print)
     state = runtime.initial_state()
