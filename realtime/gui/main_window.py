@@ -8,28 +8,29 @@ anything ran (``Banner``: a line, the whole message on request); the window keep
 tries again. The tuner's pitch tracking runs on a thread of its own (``TunerWorker``), fed the
 denoised audio the window reads. The status bar shows each figure whole at 1280 px.
 
-The noise print: "Learn noise" asks the source to learn the room (the button counts the seconds
-down), the print in use is drawn against the input's spectrum under the spectrograms and named in
-the status bar with its age, and it is kept between runs as a file beside the settings
-(``print_path``), saved when it is learned and again, refined, when the source stops.
-
-When the audio device or its server goes away, or the engine process dies, the banner says so with a
-Reconnect button (one more try); with "Reconnect automatically" the window waits for it to come back
-and resumes by itself, as ``run --reconnect`` does (``Reconnector``: the tries run off this thread).
-A take being recorded is held open meanwhile and goes on in the same file when a reconnect brings the
-audio back, as ``run --record`` keeps one take (the time away is not in it); Stop recording ends it.
-A MIDI footswitch (``Footswitch``) moves the Bypass and Mute controls from this thread, as clicks do.
-It opens afresh at each start and when its port is picked, and is let go when the audio goes away or
-the port picker no longer lists its port: a JACK client of this process left on a server that died
-would crash the next one made here (the picker lists ports from a child process for that reason).
+The window coordinates; each concern with a flow of its own is a small controller it owns, which
+speaks back through signals and is handed the source when it needs it:
+- ``NoisePrintFlow``: "Learn noise" (the button counts the seconds down), "Forget", the print kept
+  between runs as a file beside the settings, the print in use drawn under the spectrograms and named
+  in the panel; the status bar names it with its age.
+- ``ReconnectFlow``: when the audio device or its server goes away, or the engine process dies, the
+  banner says so with a Reconnect button; with "Reconnect automatically" it waits for the audio and
+  resumes by itself, as ``run --reconnect`` does.
+- ``TakeRecording``: the Record button's takes. A take is held open while the audio is away and goes
+  on in the same file when a reconnect brings it back, as ``run --record`` keeps one take (the time
+  away is not in it); Stop recording ends it.
+- ``FootswitchConnection``: a MIDI footswitch moves the Bypass and Mute controls from this thread, as
+  clicks do. It opens afresh at each start and when its port is picked, and is let go when the audio
+  goes away or the port picker no longer lists its port: a JACK client of this process left on a
+  server that died would crash the next one made here (the picker lists ports from a child process
+  for that reason).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
@@ -46,22 +47,23 @@ from PySide6.QtWidgets import (
 )
 
 from livedenoise.models.stft_geometry import SAMPLE_RATE, StftConfig
-from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.gui.banner import Banner, short_message
 from livedenoise.realtime.gui.control_panel import ControlPanel
-from livedenoise.realtime.gui.footswitch import Footswitch, footswitch_bindings
-from livedenoise.realtime.gui.gui_settings import GuiSettings, print_path, recordings_folder, save_settings
+from livedenoise.realtime.gui.footswitch import Footswitch
+from livedenoise.realtime.gui.footswitch_connection import FootswitchConnection
+from livedenoise.realtime.gui.gui_settings import GuiSettings, save_settings
 from livedenoise.realtime.gui.level_meter import LevelMeter
+from livedenoise.realtime.gui.noise_print_flow import NoisePrintFlow
 from livedenoise.realtime.gui.print_view import PrintView
-from livedenoise.realtime.gui.reconnector import Reconnector
+from livedenoise.realtime.gui.reconnect_flow import ReconnectFlow
 from livedenoise.realtime.gui.sources import open_source
 from livedenoise.realtime.gui.spectrogram_view import SpectrogramView
+from livedenoise.realtime.gui.take_recording import TakeRecording
 from livedenoise.realtime.gui.tap_source import SourceError, SourceEvent, TapSource
 from livedenoise.realtime.gui.tuner_panel import TunerPanel
 from livedenoise.realtime.gui.tuner_worker import TunerWorker
-from livedenoise.realtime.midi_footswitch import MidiError
-from livedenoise.realtime.noise_print import NoisePrint, NoisePrintError, load_noise_print
-from livedenoise.realtime.print_status import age_text, print_status
+from livedenoise.realtime.noise_print import NoisePrint
+from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.tap_recorder import TapRecorder
 from livedenoise.realtime.tuner.tuner import Tuner
 
@@ -77,7 +79,6 @@ TUNER_MAX_SAMPLES = 48000
 PRINT_VIEW_HEIGHT = 150
 PRINT_NAME_CHARS = 24
 SOURCE_MESSAGE_MS = 10000  # what runs, said for a while: for good it would leave the figures no room at 1280 px
-WAITING = "waiting for it to come back…"
 
 
 def short_print_name(info: dict | None) -> dict | None:
@@ -97,16 +98,9 @@ class MainWindow(QMainWindow):
         self.provider = provider
         self.source: TapSource | None = None
         self.tuner_worker: TunerWorker | None = None
-        self.recorder: TapRecorder | None = None
-        self.footswitch: Footswitch | None = None
-        self._reconnector: Reconnector | None = None
-        self._lost: tuple[str, str] | None = None  # (what went away, the source's words) until it runs again
-        self._lost_shown: tuple[str, str] | None = None  # ``_show_lost``'s words while the banner shows them
         self._faults: list[SourceEvent] = []  # the running source's, since it started
         self.views: dict[str, SpectrogramView] = {}
         self.print_view: PrintView | None = None
-        self._shown_print: NoisePrint | None = None  # what the view and the panel show now
-        self._learn_deadline: float | None = None
         self.fps = 0.0
         self._fps_paints = 0
         self._fps_t0 = time.monotonic()
@@ -121,7 +115,6 @@ class MainWindow(QMainWindow):
         self.controls.mute_toggled.connect(self._mute_toggled)
         self.controls.learn_clicked.connect(lambda: self.learn_noise())
         self.controls.forget_clicked.connect(self.forget_print)
-        self.controls.midi_port.listed.connect(self._midi_ports_listed)
         self.banner = Banner()
         self.banner.reconnect_clicked.connect(self.reconnect_now)
         self.views_box = QVBoxLayout()
@@ -133,6 +126,24 @@ class MainWindow(QMainWindow):
         )
         self.tuner_panel = TunerPanel(settings.tuner_reference_hz)
         self.tuner_panel.reference_changed.connect(self._reference_changed)
+
+        self.print_flow = NoisePrintFlow(store, lambda: self.settings, parent=self)
+        self.print_flow.print_shown.connect(self._print_shown)
+        self.print_flow.print_named.connect(self.controls.show_print)
+        self.print_flow.learning.connect(self.controls.set_learning)
+        self.print_flow.path_changed.connect(self._print_path_changed)
+        self.print_flow.failed.connect(self.show_error)
+        self.recording = TakeRecording(store, parent=self)
+        self.recording.said.connect(self._say)
+        self.recording.failed.connect(self.show_error)
+        self.reconnection = ReconnectFlow(self._lost_source_opener, lambda: self.settings, self._take_name, parent=self)
+        self.reconnection.lost_said.connect(self._show_lost)
+        self.reconnection.resumed.connect(self._reconnected)
+        self.recording.ending.connect(self.reconnection.take_ended)  # the banner stops promising the take
+        self.footswitch_connection = FootswitchConnection(parent=self)
+        self.footswitch_connection.switched.connect(self._footswitch_switched)
+        self.footswitch_connection.said.connect(self._say)
+        self.controls.midi_port.listed.connect(self.footswitch_connection.ports_listed)
 
         spectra = QWidget()
         spectra_layout = QVBoxLayout(spectra)
@@ -165,7 +176,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self._show_state(None)
         self._build_views((SAMPLE_RATE, StftConfig().hop_samples, StftConfig().n_freqs), settings.show_mask)
-        self._show_kept_print()
+        self.print_flow.show_kept()
 
         QShortcut(QKeySequence(Qt.Key.Key_B), self, activated=lambda: self.controls.bypass.toggle())
         QShortcut(QKeySequence(Qt.Key.Key_M), self, activated=lambda: self.controls.mute.toggle())
@@ -180,6 +191,16 @@ class MainWindow(QMainWindow):
     def settings(self) -> GuiSettings:
         return self.controls.settings
 
+    @property
+    def recorder(self) -> TapRecorder | None:
+        """The take being written, None between takes."""
+        return self.recording.recorder
+
+    @property
+    def footswitch(self) -> Footswitch | None:
+        """The MIDI footswitch listened to, None when no port is."""
+        return self.footswitch_connection.footswitch
+
     # ---- running -----------------------------------------------------------------------------
 
     @property
@@ -190,7 +211,7 @@ class MainWindow(QMainWindow):
         if self.running:
             self.stop()
         elif self.reconnecting:
-            self._reconnector.try_now()  # Start while the window waits for the audio: try now
+            self.reconnection.try_now()  # Start while the window waits for the audio: try now
         else:
             self.start()
 
@@ -206,7 +227,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("starting…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        kept, made_at, print_error = self._kept_print()
+        kept, made_at, print_error = self.print_flow.kept()
         try:
             if source is None:
                 source = open_source(settings, provider=self.provider, noise_print=kept, print_made_at=made_at)
@@ -218,7 +239,7 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
         self.source = source
         self._faults = []
-        self._lost = self._lost_shown = None
+        self.reconnection.source_running()
         if self.recorder is not None and self.recorder.sample_rate != source.sample_rate:
             self.set_recording(False)  # a take has one rate
         self._build_views((source.sample_rate, source.hop_samples, source.n_freqs), settings.show_mask)
@@ -230,7 +251,7 @@ class MainWindow(QMainWindow):
         if self.controls.mute.isChecked():
             self._apply_output()
         self._show_footswitch_problem(footswitch_problem)
-        self._show_print(source, anew=True)
+        self.print_flow.show(source, anew=True)
         if print_error is not None:
             self.show_error(print_error, notice=True)
         self.timer.start()
@@ -252,7 +273,7 @@ class MainWindow(QMainWindow):
 
     def stop(self, end_take: bool = True) -> None:
         """Stop the source; ``end_take`` False holds a take open (the audio went away, a reconnect may follow)."""
-        self._cancel_reconnect()
+        self.reconnection.cancel()
         if end_take:
             self.set_recording(False)
         source, self.source = self.source, None
@@ -261,17 +282,16 @@ class MainWindow(QMainWindow):
         if worker is not None:
             worker.close()
         if source is not None:
-            self._keep_print(source)  # the print as it is now: refined in auto mode since it was learned
+            self.print_flow.keep(source)  # the print as it is now: refined in auto mode since it was learned
             source.stop()
-        self._learn_deadline = None
-        self.controls.set_learning(None)
+        self.print_flow.stop_learning()
         self.controls.set_running(False)
         self.controls.set_gate_open(None)
-        self._show_kept_print()
+        self.print_flow.show_kept()
 
     def show_error(self, message: str, notice: bool = False) -> None:
         """``message`` in the banner above the plots: its first line, the rest behind "Details"."""
-        self._lost_shown = None
+        self.reconnection.banner_replaced()
         self.banner.show_message(message, notice)
         self.statusBar().showMessage(short_message(message))
 
@@ -292,22 +312,22 @@ class MainWindow(QMainWindow):
         for event in events:
             if not event.is_fault:
                 self.statusBar().showMessage(event.message, 5000)
-            if event.kind == "print_learned" or "cannot learn the room" in event.message:
-                self._learn_deadline = None
-                self.controls.set_learning(None)
-                if event.kind == "print_learned":
-                    self._keep_print(source)
-                    self._show_print(source)
+            if event.kind == "print_learned":
+                self.print_flow.learned(source)
+            elif "cannot learn the room" in event.message:
+                self.print_flow.stop_learning()
         if not alive:
             faults = self._faults
             self.stop(end_take=False)
-            self._source_lost(faults)
+            # A JACK MIDI port goes with its server, and libjack breaks the next client of this process
+            # if one is left open on a server that died: closed now, opened again when the audio runs.
+            self.footswitch_connection.close()
+            self.reconnection.source_lost(faults)
             return
         input_db, output_db, mask_db = source.read_spectra()
         self.views["input"].push(input_db)
         self.print_view.push(input_db)
-        if self._learn_deadline is not None:
-            self.controls.set_learning(max(0.0, self._learn_deadline - time.monotonic()))
+        self.print_flow.count_down()
         self.views["output"].push(output_db)
         if "mask" in self.views:
             self.views["mask"].push(mask_db)
@@ -316,8 +336,7 @@ class MainWindow(QMainWindow):
         self.output_meter.set_level(level_out_db)
         denoised = source.read_denoised(TUNER_MAX_SAMPLES)
         self.tuner_worker.submit(denoised)
-        if self.recorder is not None:
-            self.recorder.write(denoised)
+        self.recording.write(denoised)
         reading = self.tuner_worker.latest()
         if reading is not None:  # nothing new: the display stays as it is
             self.tuner_panel.show_reading(reading)
@@ -325,7 +344,7 @@ class MainWindow(QMainWindow):
         if now - self._state_t >= STATE_INTERVAL_S:
             self._state_t = now
             self._show_state(source.state())
-            self._show_print(source)  # the engine's print is fetched as its state is: only when it changed
+            self.print_flow.show(source)  # the engine's print is fetched as its state is: only when it changed
         if now - self._fps_t0 >= FPS_WINDOW_S:
             paints = self.views["output"].n_paints
             self.fps = (paints - self._fps_paints) / (now - self._fps_t0)
@@ -388,10 +407,11 @@ class MainWindow(QMainWindow):
             self._show_footswitch_problem(self._open_footswitch())
             return
         if name == "reconnect":
-            self._reconnect_setting_changed(settings.reconnect)
+            if not self.running:
+                self.reconnection.setting_changed(settings.reconnect)
             return
-        if name == "bypass" and self.footswitch is not None:
-            self.footswitch.follow("bypass", settings.bypass)
+        if name == "bypass":
+            self.footswitch_connection.follow("bypass", settings.bypass)
         if self.source is None:
             return
         try:
@@ -416,8 +436,7 @@ class MainWindow(QMainWindow):
                 self._show_running_model(self.source)
 
     def _mute_toggled(self, on: bool) -> None:
-        if self.footswitch is not None:
-            self.footswitch.follow("mute", on)
+        self.footswitch_connection.follow("mute", on)
         try:
             self._apply_output()
         except SourceError as exc:
@@ -430,76 +449,40 @@ class MainWindow(QMainWindow):
             gain_db = -math.inf if self.controls.mute.isChecked() else settings.output_gain_db
             self.source.set_output(gain_db, settings.limiter)
 
-    # ---- the audio going away --------------------------------------------------------------------
+    def _say(self, message: str, timeout_ms: int) -> None:
+        self.statusBar().showMessage(message, timeout_ms)
+
+    # ---- the audio going away (ReconnectFlow) ---------------------------------------------------
 
     @property
     def reconnecting(self) -> bool:
         """Whether a try to bring the lost audio back is under way (or waiting for its next turn)."""
-        return self._reconnector is not None and self._reconnector.active
-
-    def _source_lost(self, faults: list[SourceEvent]) -> None:
-        """The running source stopped by itself: say what went away, and wait for it if asked to."""
-        gone = (
-            "the audio device or its server went away"
-            if any(event.kind == "device_lost" for event in faults)
-            else "the audio engine stopped"
-        )
-        words = "\n".join(event.message for event in faults)
-        self._lost = (gone, words)
-        if self.footswitch is not None:
-            # A JACK MIDI port goes with its server, and libjack breaks the next client of this process
-            # if one is left open on a server that died: closed now, opened again when the audio runs.
-            self.footswitch.close()
-            self.footswitch = None
-        if self.settings.reconnect and self.settings.mode != "preview":
-            self._reconnect(retry=True)
-        else:
-            self._show_lost("press Reconnect to try again")
-
-    def _show_lost(self, doing: str, error: str = "") -> None:
-        gone, words = self._lost
-        take = "" if self.recorder is None else f"; the take {self.recorder.path.name} goes on when it is back"
-        message = f"{gone}; {doing}{take}" + "".join(f"\n{text}" for text in (words, error) if text)
-        self.banner.show_message(message, reconnect=True)
-        self._lost_shown = (doing, error)
-        self.statusBar().showMessage(short_message(message))
+        return self.reconnection.reconnecting
 
     def reconnect_now(self) -> None:
         """Try the lost audio again now: the waiting one's next try, or one try."""
-        if self.reconnecting:
-            self._reconnector.try_now()
-        elif not self.running and self._lost is not None:
-            self._reconnect(retry=self.settings.reconnect and self.settings.mode != "preview")
+        if self.reconnecting or not self.running:
+            self.reconnection.try_now()
 
-    def _reconnect(self, retry: bool) -> None:
-        """Tries off this thread (``retry``: until one runs, else one) of the source for the settings."""
-        self._cancel_reconnect()
-        kept, made_at, _ = self._kept_print()
+    def _lost_source_opener(self) -> Callable[[], TapSource]:
+        """What a reconnect tries, with the print kept now, on the reconnector's thread."""
+        kept, made_at, _ = self.print_flow.kept()
         provider = self.provider
 
         def open_lost_source() -> TapSource:
             # the settings as they are at each try (one reference, read whole): a device chosen meanwhile counts
             return open_source(self.controls.settings, provider=provider, noise_print=kept, print_made_at=made_at)
 
-        self._reconnector = Reconnector(open_lost_source, retry)
-        self._reconnector.tried.connect(self._reconnect_failed, Qt.ConnectionType.QueuedConnection)
-        self._reconnector.resumed.connect(self._reconnected, Qt.ConnectionType.QueuedConnection)
-        self._show_lost(WAITING if retry else "trying again…")
+        return open_lost_source
 
-    def _reconnect_failed(self, reconnector: Reconnector, n_tries: int, error: str) -> None:
-        if reconnector is not self._reconnector:
-            return  # a cancelled one's last word
-        if reconnector.retry:
-            self._show_lost(f"{WAITING} (tried {n_tries} time{'s' if n_tries > 1 else ''})", error)
-        else:
-            self._reconnector = None
-            self._show_lost("still not back; press Reconnect to try again", error)
+    def _show_lost(self, message: str) -> None:
+        self.banner.show_message(message, reconnect=True)
+        self.statusBar().showMessage(short_message(message))
 
-    def _reconnected(self, reconnector: Reconnector, source: TapSource) -> None:
-        if reconnector is not self._reconnector:
-            source.stop()  # cancelled while it started
-            return
-        self._reconnector = None
+    def _take_name(self) -> str | None:
+        return None if self.recorder is None else self.recorder.path.name
+
+    def _reconnected(self, source: TapSource) -> None:
         if self.start(source, keep_take=True):
             self._apply_controls()  # a try that began before a control moved started with the old setting
             self.statusBar().showMessage(f"reconnected: {source.description}", SOURCE_MESSAGE_MS)
@@ -519,187 +502,48 @@ class MainWindow(QMainWindow):
         except SourceError as exc:
             self.show_error(str(exc))
 
-    def _reconnect_setting_changed(self, on: bool) -> None:
-        if self.running or self._lost is None:
-            return
-        if on:
-            self._reconnect(retry=True)
-        elif self.reconnecting:
-            self._cancel_reconnect()
-            self._show_lost("press Reconnect to try again")
-
-    def _cancel_reconnect(self, wait: bool = False) -> None:
-        reconnector, self._reconnector = self._reconnector, None
-        if reconnector is not None and wait:
-            reconnector.close()
-        elif reconnector is not None:
-            reconnector.cancel()
-
-    # ---- the MIDI footswitch -----------------------------------------------------------------------
+    # ---- the MIDI footswitch (FootswitchConnection) ------------------------------------------------
 
     def _open_footswitch(self, announce: bool = True) -> str | None:
-        """Listen to the settings' MIDI port with their bindings (or to none), the port said in the status bar
-        (``announce``); the problem, in words for the banner, when it cannot."""
-        if self.footswitch is not None:
-            self.footswitch.close()
-            self.footswitch = None
-        settings = self.settings
-        try:
-            bindings = footswitch_bindings(settings.midi_bypass, settings.midi_mute)
-            if not settings.midi_port or not bindings:
-                return None
-            footswitch = Footswitch(settings.midi_port, bindings, parent=self)
-        except MidiError as exc:
-            return f"MIDI footswitch: {exc}"
-        footswitch.pressed.connect(self._footswitch_pressed, Qt.ConnectionType.QueuedConnection)
-        footswitch.follow("bypass", settings.bypass)
-        footswitch.follow("mute", self.controls.mute.isChecked())
-        self.footswitch = footswitch
-        if announce:
-            self.statusBar().showMessage(f"MIDI footswitch: {footswitch.port_name}", 5000)
-        return None
+        """Listen to the settings' MIDI port (or to none); the problem, in words for the banner, when it cannot."""
+        return self.footswitch_connection.open(self.settings, self.controls.mute.isChecked(), announce)
 
     def _show_footswitch_problem(self, problem: str | None) -> None:
         if problem is not None:
             self.show_error(problem)
 
-    def _midi_ports_listed(self, names: list[str]) -> None:
-        """The picker listed the ports there are: a footswitch whose port is not among them (its server or
-        its device went away) is let go now, before anything opens another MIDI client here."""
-        footswitch = self.footswitch
-        if footswitch is not None and footswitch.port_name not in names:
-            footswitch.close()
-            self.footswitch = None
-            self.statusBar().showMessage(
-                f"MIDI footswitch: {footswitch.port_name} went away; pick it again when it is back", 10000
-            )
-
-    def _footswitch_pressed(self, action: str, on: bool, what: str) -> None:
-        """A press, on this thread: the control moves as a click moves it (the setting, the source follow)."""
+    def _footswitch_switched(self, action: str, on: bool) -> None:
+        """A press: the control moves as a click moves it (the setting, the source follow)."""
         (self.controls.bypass if action == "bypass" else self.controls.mute).setChecked(on)
-        self.statusBar().showMessage(f"MIDI {what}: {action} {'on' if on else 'off'}", 3000)
 
-    # ---- recording ---------------------------------------------------------------------------
+    # ---- recording (TakeRecording) ---------------------------------------------------------------
 
     def set_recording(self, on: bool) -> None:
         """Start writing the denoised signal to a new take in the recordings folder, or finish the take."""
-        if on and self.recorder is None and self.source is not None:
-            folder = recordings_folder(self.store)
-            path = folder / time.strftime("take-%Y%m%d-%H%M%S.flac")
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                for k in range(2, 100):
-                    if not path.exists():
-                        break
-                    path = folder / f"{path.stem.rsplit('~', 1)[0]}~{k}.flac"
-                self.recorder = TapRecorder(path, self.source.sample_rate)
-            except (OSError, AudioFileError) as exc:
-                self.show_error(f"cannot record in {folder}: {exc}")
-                on = False
-            else:
-                self.statusBar().showMessage(f"recording to {path}")
-        elif not on and self.recorder is not None:
-            recorder, self.recorder = self.recorder, None
-            if self._lost_shown is not None:
-                self._show_lost(*self._lost_shown)  # the banner stops promising the take
-            try:
-                recorder.close()
-                self.statusBar().showMessage(f"recorded {recorder.seconds:.1f} s to {recorder.path}", 10000)
-            except OSError as exc:
-                self.show_error(f"cannot finish the recording {recorder.path}: {exc}")
+        if on and self.source is not None:
+            self.recording.begin(self.source.sample_rate)
+        elif not on:
+            self.recording.finish()
         self.controls.set_recording(self.recorder is not None)
 
-    # ---- the noise print -----------------------------------------------------------------------
+    # ---- the noise print (NoisePrintFlow) --------------------------------------------------------
 
     def learn_noise(self, seconds: float | None = None) -> None:
         """Learn the room from the next ``seconds`` of input (the settings' when None); the Learn button counts down."""
         if self.source is None:
             return
-        seconds = self.settings.learn_seconds if seconds is None else seconds
-        try:
-            self.source.learn_noise_print(seconds)
-        except SourceError as exc:
-            self.show_error(str(exc))
-            return
-        self._learn_deadline = time.monotonic() + seconds
-        self.controls.set_learning(seconds)
+        self.print_flow.learn(self.source, self.settings.learn_seconds if seconds is None else seconds)
 
     def forget_print(self) -> None:
         """Run without a print from now on; the kept one is deleted."""
-        if self.source is not None:
-            try:
-                self.source.set_noise_print(None)
-            except SourceError as exc:
-                self.show_error(str(exc))
-                return
-        kept = self.settings.noise_print_path
-        if kept and Path(kept) == print_path(self.store):
-            Path(kept).unlink(missing_ok=True)  # ours: made by this app beside its settings
-        self._remember_print_path("")
-        if self.source is None:
-            self._show_kept_print()  # while running, the source's print (none, once it says so) is shown
+        self.print_flow.forget(self.source)
 
-    def _kept_print(self) -> tuple[NoisePrint | None, float | None, str | None]:
-        """The print kept from the last run: ``(print, made_at, None)``, or ``(None, None, why not)``."""
-        path = self.settings.noise_print_path
-        if not path:
-            return None, None, None
-        config = StftConfig()
-        try:
-            return load_noise_print(path, SAMPLE_RATE, config.n_fft, config.hop_samples), os.path.getmtime(path), None
-        except (NoisePrintError, OSError) as exc:
-            self._remember_print_path("")
-            return None, None, f"the kept noise print cannot be used ({exc}); running without one"
-
-    def _keep_print(self, source: TapSource) -> None:
-        """Save the source's print beside the settings, dated when it was made, for the next run."""
-        noise_print, made_at = source.noise_print, source.noise_print_made_at
-        if noise_print is None:
-            return
-        path = print_path(self.store)
-        try:
-            noise_print.save(path)
-            if made_at is not None:
-                os.utime(path, (made_at, made_at))
-        except (NoisePrintError, OSError) as exc:
-            self.show_error(f"cannot keep the noise print in {path}: {exc}")
-            return
-        self._remember_print_path(str(path))
-
-    def _remember_print_path(self, path: str) -> None:
-        if path != self.settings.noise_print_path:
-            self.controls.show_settings(self.settings.with_changes(noise_print_path=path))
-            save_settings(self.store, self._settings_to_keep())
-
-    def _show_print(self, source: TapSource, anew: bool = False) -> None:
-        """The source's print in the view and the panel, when it changed (learned, refined, given, forgotten)
-        or ``anew`` (a new source)."""
-        noise_print = source.noise_print
-        if noise_print is self._shown_print and not anew:
-            return
-        self._shown_print = noise_print
+    def _print_shown(self, noise_print: NoisePrint | None) -> None:
         self.print_view.show_print(noise_print)
-        self.controls.show_print(
-            "the model runs without a print"
-            if noise_print is None
-            else f"{noise_print.level_dbfs:.1f} dBFS, {noise_print.duration_s:.1f} s "
-            f"({noise_print.source or 'unnamed'})",
-            noise_print is not None,
-        )
 
-    def _show_kept_print(self) -> None:
-        """While stopped: the print the next start uses."""
-        path = self.settings.noise_print_path
-        try:
-            kept = None if not path else NoisePrint.load(path) if path.endswith(".json") else None
-            age = None if not path else age_text(time.time() - os.path.getmtime(path))
-        except (NoisePrintError, OSError):
-            kept, age = None, None
-        if kept is not None:
-            line = f"kept: {kept.level_dbfs:.1f} dBFS, {kept.duration_s:.1f} s, made {age} ago"
-        else:
-            line = f"kept: {Path(path).name}" if path else "none yet: learn the room"
-        self.controls.show_print(line, bool(path))
+    def _print_path_changed(self, path: str) -> None:
+        self.controls.show_settings(self.settings.with_changes(noise_print_path=path))
+        save_settings(self.store, self._settings_to_keep())
 
     def _reference_changed(self, reference_hz: float) -> None:
         self.controls.show_settings(self.settings.with_changes(tuner_reference_hz=reference_hz))
@@ -715,10 +559,8 @@ class MainWindow(QMainWindow):
             save_settings(self.store, self._settings_to_keep())
 
     def closeEvent(self, event) -> None:
-        self._cancel_reconnect(wait=True)
+        self.reconnection.cancel(wait=True)
         self.stop()
-        if self.footswitch is not None:
-            self.footswitch.close()
-            self.footswitch = None
+        self.footswitch_connection.close()
         save_settings(self.store, self._settings_to_keep())
         super().closeEvent(event)
