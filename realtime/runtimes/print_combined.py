@@ -3,15 +3,15 @@
 A model trained without prints (the shipped one, any ONNX or torch step model) keeps the noise it
 has never heard; the print-Wiener (``print_wiener``) removes what the print says the room sounds
 like, but takes music with it. ``PrintCombined`` steps both on the same frame and keeps, per bin,
-the lower of the model's gain and the print-Wiener's gain at half strength (its square root: at
-most 12.5 dB down where the print-Wiener's floor is -25 dB). The model's phase, if its mask has one,
+the lower of the model's gain and the print-Wiener's gain at a quarter strength (its fourth root: at
+most 6.25 dB down where the print-Wiener's floor is -25 dB). The model's phase, if its mask has one,
 is kept.
 
 Measured on the unseen-source dev set with prints from outside each example
-(docs/noise-print.md), this rule keeps the most SI-SDR of the candidates: the lower of the two
-gains at full strength, their product, their geometric mean, the model's gain times the
-print-Wiener's at half strength. Every one removes more noise than the model alone, and costs it
-some SI-SDR and transparency.
+(docs/noise-print.md), this rule keeps the most SI-SDR of the candidates (the lower of the two gains
+at full, half or a quarter strength, their product, their geometric mean, the model's gain times the
+print-Wiener's at half strength), and the only one above the model alone: a print from outside the
+example describes the noise only roughly, and at more strength it takes music with the noise.
 
 The wrapper keeps the inner model's card (the same STFT and rate) and its ``heavy_step``, so the
 live engine threads it as it threads the model. Without a print its mask is the inner model's,
@@ -35,7 +35,7 @@ from livedenoise.realtime.runtimes.print_wiener import (
 )
 from livedenoise.realtime.runtimes.protocol import ModelRuntime
 
-PRINT_GAIN_EXPONENT = 0.5  # the print-Wiener's gain at half strength in dB
+PRINT_GAIN_EXPONENT = 0.25  # the print-Wiener's gain at a quarter strength in dB
 
 
 class PrintCombinedState:

@@ -227,9 +227,9 @@ def test_a_blind_model_without_a_print_returns_its_own_mask():
         assert np.array_equal(combined.step(spec, state), inner.step(spec, inner_state))
 
 
-def test_the_join_is_the_lower_of_the_model_gain_and_the_print_wiener_at_half_strength():
+def test_the_join_is_the_lower_of_the_model_gain_and_the_print_wiener_at_a_quarter_strength():
     model_mask = np.array([[0.6, 0.0, 0.0, 0.3, 0.2], [0.8, 0.5, 0.0, 0.0, 0.0]], dtype=np.float32)  # |m| 1 .5 0 .3 .2
-    gains = np.array([0.25, 0.81, 0.5, 0.01, 1.0], dtype=np.float32)
+    gains = np.array([0.0625, 0.81, 0.5, 1e-4, 1.0], dtype=np.float32)  # fourth roots .5 .95 .84 .1 1
     out = np.zeros_like(model_mask)
     combine_masks(model_mask, gains, out)
     np.testing.assert_allclose(np.hypot(out[0], out[1]), [0.5, 0.5, 0.0, 0.1, 0.2], rtol=1e-6)
@@ -250,7 +250,7 @@ def test_the_default_model_with_a_print_removes_a_rumble_it_keeps_blind_and_keep
     combined = open_runtime("default", noise_print=print_from_audio(rumble(seed=6)))
     assert isinstance(combined, PrintCombined) and isinstance(combined.inner, OnnxRuntime) and combined.heavy_step
     removed_blind, removed = removed_db(run(blind, noisy), noisy), removed_db(run(combined, noisy), noisy)
-    assert removed > removed_blind + 6.0, (removed, removed_blind)
+    assert removed > removed_blind + 4.0, (removed, removed_blind)  # the quarter-strength join adds at most 6.25 dB
     note = sine(4.0, frequency_hz=1000.0)
     kept_blind = sine_level_db(run(blind, note + noisy), note, 2.0, 4.0)
     kept = sine_level_db(run(combined, note + noisy), note, 2.0, 4.0)
