@@ -7,7 +7,7 @@ import pytest
 from livedenoise.training.config import RETIRED_SECTION_KEYS, TrainConfig, load_config, to_toml
 
 ROOT = Path(__file__).resolve().parents[2]
-# The resolved config the stage's last run wrote: it names every option of its day.
+# A resolved config as a run writes it: every option the code has today.
 STAGE_CONFIG = ROOT / "training" / "stage" / "config.toml"
 RETIRED = [(section, key) for section, keys in RETIRED_SECTION_KEYS.items() for key in sorted(keys)]
 
@@ -23,11 +23,27 @@ def _used(off):
     return off + 1 if off != float("inf") else 20.0
 
 
-def test_a_resolved_config_that_names_retired_keys_at_their_off_values_loads():
-    text = STAGE_CONFIG.read_text()
-    assert any(f"\n{key} = " in text for _, key in RETIRED), "the stage's config no longer names a retired key"
-    config = load_config(STAGE_CONFIG)
-    assert config == load_config(STAGE_CONFIG, [f"{section}.{key}={_toml(off)}" for section, key, off in _offs()])
+def written_before_the_retirement(tmp_path: Path) -> Path:
+    """The stage's resolved config as a run wrote it while the experiments were in the code: every
+    retired key at its off value, in its section."""
+    lines, sections = [], set()
+    for line in STAGE_CONFIG.read_text().splitlines():
+        lines.append(line)
+        section = line.strip()[1:-1] if line.startswith("[") else None
+        if section in RETIRED_SECTION_KEYS:
+            sections.add(section)
+            lines += [f"{key} = {_toml(off)}" for key, off in RETIRED_SECTION_KEYS[section].items()]
+    assert sections == set(RETIRED_SECTION_KEYS), "the stage's config lacks a section a retired key lived in"
+    path = tmp_path / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_resolved_config_that_names_retired_keys_at_their_off_values_loads(tmp_path):
+    old = written_before_the_retirement(tmp_path)
+    config = load_config(old)
+    assert config == load_config(STAGE_CONFIG)
+    assert config == load_config(old, [f"{section}.{key}={_toml(off)}" for section, key, off in _offs()])
     written = to_toml(config)
     assert not any(f"\n{key} = " in written for _, key in RETIRED), "a retired key is written again"
 
