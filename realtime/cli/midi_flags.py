@@ -57,3 +57,17 @@ def start_midi(
         notices.append(f"MIDI {binding.describe()}: {binding.action} {'on' if on else 'off'}")
 
     return LiveFootswitch(args.midi_in, MidiControls(bindings), apply, notices)
+
+
+def start_midi_or_exit(
+    args: argparse.Namespace, engine, bindings: list[MidiBinding], notices: list[str], recorder, command: str
+) -> LiveFootswitch | None:
+    """``start_midi``, or, when the port cannot be opened, the engine stopped, ``recorder``'s take (if
+    any) discarded and the command ended in one line with status 1."""
+    try:
+        return start_midi(args, engine, bindings, notices)
+    except MidiError as exc:
+        engine.stop()
+        if recorder is not None:
+            recorder.discard()
+        args.parser.exit(1, f"livedenoise {command}: error: --midi-in {args.midi_in}: {exc}\n")

@@ -21,7 +21,7 @@ from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.device_flags import add_device_arguments
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
 from livedenoise.realtime.cli.live_footswitch import LiveFootswitch
-from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
+from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi_or_exit
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings, print_use_lines
@@ -31,7 +31,6 @@ from livedenoise.realtime.cli.stop_signals import StopSignals
 from livedenoise.realtime.denoised_tee import DenoisedTee
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.midi_footswitch import MidiError
 from livedenoise.realtime.print_status import print_status
 from livedenoise.realtime.tap_recorder import TapRecorder
 
@@ -173,13 +172,7 @@ def run(args: argparse.Namespace) -> int:
     state = engine.state()
     tap = DenoisedTee(engine, [] if recorder is None else [recorder])  # reads the tap only for a recorder
     notices: list[str] = []  # the footswitch's changes, printed here
-    try:
-        midi = start_midi(args, engine, bindings, notices)
-    except MidiError as exc:
-        engine.stop()
-        if recorder is not None:
-            recorder.discard()
-        args.parser.exit(1, f"livedenoise run: error: --midi-in {args.midi_in}: {exc}\n")
+    midi = start_midi_or_exit(args, engine, bindings, notices, recorder, command="run")
     status = StatusLine(sys.stdout)
     faults = []  # a fault may come a turn before the engine process is seen gone
     try:

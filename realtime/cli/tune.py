@@ -28,7 +28,7 @@ from pathlib import Path
 from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import positive_float
 from livedenoise.realtime.cli.device_flags import add_device_arguments
-from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi
+from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi_or_exit
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
 from livedenoise.realtime.cli.print_flags import add_live_print_arguments, live_print_settings
@@ -46,7 +46,6 @@ from livedenoise.realtime.denoised_tee import DenoisedTee
 from livedenoise.realtime.engine.process import EngineError, EngineProcess, EngineSettings
 from livedenoise.realtime.file_mode import AudioFileError
 from livedenoise.realtime.latency import Latency
-from livedenoise.realtime.midi_footswitch import MidiError
 from livedenoise.realtime.noise_print import NoisePrintError
 from livedenoise.realtime.output_files import new_file_mode, output_path
 from livedenoise.realtime.print_status import print_status
@@ -230,13 +229,7 @@ def run_live(args: argparse.Namespace) -> int:
     n_readings = 0
     tap = DenoisedTee(engine, [] if recorder is None else [recorder])  # one reader: tuner and recorder alike
     notices: list[str] = []
-    try:
-        midi = start_midi(args, engine, bindings, notices)
-    except MidiError as exc:
-        engine.stop()
-        if recorder is not None:
-            recorder.discard()
-        args.parser.exit(1, f"livedenoise tune: error: --midi-in {args.midi_in}: {exc}\n")
+    midi = start_midi_or_exit(args, engine, bindings, notices, recorder, command="tune")
     status = StatusLine(sys.stdout, plain_period_s=PLAIN_PERIOD_S)
     try:
         with StopSignals() as stop:  # Ctrl-C, SIGTERM and --seconds end the loop the same way, as in `run`

@@ -157,6 +157,20 @@ def test_reconnect_listens_to_the_footswitch_again_after_the_servers_return(jack
         pedal.delete()
 
 
+@pytest.mark.parametrize("command", ["run", "tune"])
+def test_a_footswitch_port_that_is_not_there_ends_in_one_line_and_leaves_no_take(jack_servers, tmp_path, command):
+    require(importlib.util.find_spec("rtmidi") is not None, "python-rtmidi (pip install 'livedenoise[midi]')")
+    jack_servers()
+    take = tmp_path / "take.flac"
+    live = Live(tmp_path, command, "--midi-in", "no-such-pedal", "--midi-bypass", "cc:64", "--record", str(take))
+    code = live.wait()
+    output = live.output()
+    assert code == 1, output
+    assert f"livedenoise {command}: error: --midi-in no-such-pedal:" in output
+    assert "Traceback" not in output
+    assert list(tmp_path.glob("*take.flac*")) == []  # nor the hidden part file a take is written to
+
+
 def test_a_killed_engine_process_is_said_and_ends_run_with_status_1(jack_servers, tmp_path):
     jack_servers()
     live = Live(tmp_path, "run")
