@@ -167,6 +167,21 @@ def picked(picker) -> list[str]:
     return names
 
 
+def press_bypass(window, pedal, qtbot) -> None:
+    """The pedal's bypass switch pressed: the window's Bypass follows."""
+    pedal.send(CC, 64, 127)
+    qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+
+
+def pick_the_pedal_and_press(window, names: list[str], pedal, qtbot) -> None:
+    """The test's pedal picked in the panel as a user picks it; the footswitch opens and hears it."""
+    picker = window.controls.midi_port
+    picker.setCurrentIndex(names.index("test-footswitch:pedal"))
+    picker.activated.emit(picker.currentIndex())
+    assert window.footswitch is not None, window.banner.text()
+    press_bypass(window, pedal, qtbot)
+
+
 def test_the_picker_lists_and_opens_ports_after_the_server_died_and_returned_while_stopped(
     jack_servers, make_window, qtbot
 ):
@@ -184,11 +199,7 @@ def test_the_picker_lists_and_opens_ports_after_the_server_died_and_returned_whi
         picker = window.controls.midi_port
         names = picked(picker)
         assert "test-footswitch:pedal" in names, names
-        picker.setCurrentIndex(names.index("test-footswitch:pedal"))
-        picker.activated.emit(picker.currentIndex())
-        assert window.footswitch is not None, window.banner.text()
-        pedal.send(CC, 64, 127)
-        qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+        pick_the_pedal_and_press(window, names, pedal, qtbot)
         window.close()  # the footswitch let go while the test's server lives
     finally:
         pedal.close()
@@ -213,11 +224,7 @@ def test_the_picker_says_why_it_lists_nothing_while_the_server_is_away_and_lets_
         jack_servers(name=server.name)
         pedal = PedalProcess()
         names = picked(picker)
-        picker.setCurrentIndex(names.index("test-footswitch:pedal"))
-        picker.activated.emit(picker.currentIndex())
-        assert window.footswitch is not None, window.banner.text()
-        pedal.send(CC, 64, 127)
-        qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+        pick_the_pedal_and_press(window, names, pedal, qtbot)
         window.close()
     finally:
         pedal.close()
@@ -234,8 +241,7 @@ def test_a_start_listens_afresh_after_the_server_died_and_returned_while_stopped
         jack_servers(name=server.name)
         pedal = PedalProcess()
         assert window.start(), window.banner.text()
-        pedal.send(CC, 64, 127)
-        qtbot.waitUntil(window.controls.bypass.isChecked, timeout=PRESS_TIMEOUT_MS)
+        press_bypass(window, pedal, qtbot)
         window.close()
     finally:
         pedal.close()
