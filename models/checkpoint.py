@@ -22,7 +22,7 @@ from livedenoise.models.unet import CausalUNet
 REQUIRED_KEYS = ("model_config", "model_state")
 # Weights a grown model may lack: at their initialization they leave the function unchanged (the print's
 # weights act only where a print is given, or start at zero).
-_INERT_AT_INIT = ("print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias")
+_INERT_AT_INIT = ("print_film.", "no_print_rows", "no_print_shape", "print_prior_log_bias", "print_prior_weight")
 
 
 class CheckpointError(LivedenoiseError, ValueError):
@@ -81,14 +81,6 @@ def load_checkpoint_model(path: str | Path) -> tuple[CausalUNet, dict[str, Any]]
     except (RuntimeError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"checkpoint {path} weights do not match its model_config: {exc}") from exc
     return model.eval(), data
-
-
-def init_from_checkpoint(model: CausalUNet, path: str | Path) -> dict[str, Any]:
-    """Start ``model`` from the weights of a related checkpoint (``init_from_model``). Returns the
-    whole checkpoint dict."""
-    source, checkpoint = load_checkpoint_model(path)
-    init_from_model(model, source, path)
-    return checkpoint
 
 
 def init_from_model(model: CausalUNet, source: CausalUNet, label: str | Path) -> None:

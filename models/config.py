@@ -78,8 +78,13 @@ class UNetConfig:
     # of every encoder and decoder level computed from the print's shape. Without a print the
     # model reads a learned "no print" input instead and runs blind. "none": no print input.
     print_conditioning: str = "none"
-    # With a print, the Wiener prior divides by the print's power instead of the tracked floor.
+    # With a print, the Wiener prior divides by the print's power instead of the tracked floor;
+    # without a Wiener prior (mask_prior = "none") the print's joins the network's logit, weighted.
     print_prior: bool = False
+    # Without a print, the print's channels read zero and every level's scale and shift is off
+    # (no learned "no print" input): blind, the model is exactly the network its print path was
+    # grown on, whatever that path learns.
+    print_blind_exact: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
@@ -137,8 +142,10 @@ class UNetConfig:
             raise ValueError(
                 f"print_conditioning must be one of {PRINT_CONDITIONINGS}, got {self.print_conditioning!r}"
             )
-        if self.print_prior and (self.mask_prior != "wiener" or not self.takes_print):
-            raise ValueError("print_prior needs mask_prior='wiener' and a print_conditioning")
+        if self.print_prior and not self.takes_print:
+            raise ValueError("print_prior needs a print_conditioning")
+        if self.print_blind_exact and not self.takes_print:
+            raise ValueError("print_blind_exact needs a print_conditioning")
         if self.n_fft % self.hop_samples or 2 * self.hop_samples > self.n_fft:
             raise ValueError(f"hop_samples={self.hop_samples} must divide n_fft={self.n_fft} and be <= n_fft/2")
         if len(self.channels) < 2 or min(self.channels) < 1:

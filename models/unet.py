@@ -123,10 +123,16 @@ class CausalUNet(nn.Module):
             # training scales the prior's logit as it needs
             self.prior_weight = nn.Parameter(torch.ones(()))
         if config.takes_print:
-            # What the print's channels read when no print is given: learned, zero at start.
-            self.no_print_rows = nn.Parameter(torch.zeros(2, config.n_rows, 1))
+            # What the print's channels read when no print is given: learned, zero at start (zero
+            # for good with print_blind_exact).
+            no_print_rows = torch.zeros(2, config.n_rows, 1)
+            if config.print_blind_exact:
+                self.register_buffer("no_print_rows", no_print_rows, persistent=False)
+            else:
+                self.no_print_rows = nn.Parameter(no_print_rows)
             if config.print_conditioning == "film":
-                self.no_print_shape = nn.Parameter(torch.zeros(2 * config.n_rows))
+                if not config.print_blind_exact:
+                    self.no_print_shape = nn.Parameter(torch.zeros(2 * config.n_rows))
                 n_film = 2 * (sum(ch) + sum(ch[:-1]))
                 self.print_film = nn.Sequential(
                     nn.Linear(2 * config.n_rows + 1, _FILM_HIDDEN),
@@ -137,6 +143,10 @@ class CausalUNet(nn.Module):
                 self.print_prior_log_bias = nn.Parameter(
                     torch.full((config.n_rows, 1), math.log(_PRINT_PRIOR_INIT_BIAS))
                 )
+                if config.mask_prior == "none":
+                    # no floor's prior to stand in for: the print's joins the network's logit with
+                    # a learned weight, zero at start (the model grown is its source's function)
+                    self.print_prior_weight = nn.Parameter(torch.zeros(()))
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -199,7 +209,8 @@ class CausalUNet(nn.Module):
         ``(batch, n_film)`` (None without FiLM), the rows over the print's power (None without a
         print prior) and ``present`` ``(batch, 1, 1, 1)``.
 
-        Where no print is given the channels read the learned ``no_print_rows`` instead."""
+        Where no print is given the channels read the learned ``no_print_rows`` instead, or zero
+        with ``print_blind_exact`` (which also turns the FiLM off there)."""
         config = self.config
         batch, n_frames = rows.shape[0], rows.shape[-1]
         if noise_print is None:
@@ -226,8 +237,12 @@ class CausalUNet(nn.Module):
             # the print's shape across rows (its level is the input channels' business), in tens of dB
             mean_rows = torch.matmul(self.analysis, mean_db.unsqueeze(-1)).squeeze(-1) / 10.0
             shape = torch.cat([mean_rows - mean_rows.mean(dim=1, keepdim=True), spread_rows.squeeze(-1)], dim=1)
-            shape = present.reshape(batch, 1) * shape + absent.reshape(batch, 1) * self.no_print_shape
+            shape = present.reshape(batch, 1) * shape
+            if not config.print_blind_exact:
+                shape = shape + absent.reshape(batch, 1) * self.no_print_shape
             film = self.print_film(torch.cat([shape, present.reshape(batch, 1)], dim=1))
+            if config.print_blind_exact:
+                film = present.reshape(batch, 1) * film
         return channels, film, over_print if config.print_prior else None, present
 
     @staticmethod
@@ -291,6 +306,8 @@ class CausalUNet(nn.Module):
                 print_logit = self._wiener_logit(over_print, self.print_prior_log_bias)
                 floor_logit = present * print_logit + (1.0 - present) * floor_logit
             raw = raw + self.prior_weight * floor_logit
+        elif over_print is not None:
+            raw = raw + present * self.print_prior_weight * self._wiener_logit(over_print, self.print_prior_log_bias)
         mask = self._mask(raw)
         if config.time_kernel == 1:
             new_caches = []

@@ -27,11 +27,12 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from livedenoise.models.checkpoint import init_from_checkpoint, init_from_model, load_checkpoint_model, save_checkpoint
+from livedenoise.models.checkpoint import init_from_model, load_checkpoint_model, save_checkpoint
 from livedenoise.models.stft_torch import TorchStft
 from livedenoise.models.unet import CausalUNet
 from livedenoise.training.config import TrainConfig, to_toml
 from livedenoise.training.dataset import MixtureDataset
+from livedenoise.training.frozen_init import FrozenInit
 from livedenoise.training.losses import DenoiseLoss, si_sdr
 from livedenoise.training.manifest import read_manifest
 from livedenoise.training.onnx_weights import calibrate_batch_norms, load_onnx_model
@@ -121,6 +122,14 @@ def _print_condition(batch: dict[str, torch.Tensor], device: torch.device) -> tu
     return batch["noise_print"].to(device), batch["print_present"].to(device)
 
 
+def _load_source(path: str) -> tuple[CausalUNet, dict[str, Any]]:
+    """The model ``train.init_from`` names (a checkpoint or an exported model) and its card or
+    checkpoint dict."""
+    if Path(path).suffix == ".onnx":
+        return load_onnx_model(path)
+    return load_checkpoint_model(path)
+
+
 @torch.no_grad()
 def validate(
     denoiser: Denoiser, batches: list[dict[str, torch.Tensor]], skip_samples: int, device: torch.device
@@ -164,6 +173,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     model = CausalUNet(config.model)
     start_epoch, best, history, step = 0, -math.inf, [], 0
     optimizer_state, lineage, needs_calibration, training_state = None, None, False, None
+    source_model = None
     last = out_dir / "last.pt"
     if last.is_file():
         model, saved = load_checkpoint_model(last)
@@ -173,13 +183,11 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
         history, optimizer_state = progress.get("history", []), progress.get("optimizer")
         training_state = progress.get("training_state")
     elif loop.init_from:
-        if Path(loop.init_from).suffix == ".onnx":
-            source_model, source = load_onnx_model(loop.init_from)
-            init_from_model(model, source_model, loop.init_from)
-            # Its encoder norms were folded away: fit them to a real batch before training mode.
-            needs_calibration = True
-        else:
-            source = init_from_checkpoint(model, loop.init_from)
+        source_model, source = _load_source(loop.init_from)
+        init_from_model(model, source_model, loop.init_from)
+        # An exported model's encoder norms were folded away: fit them to a real batch before
+        # training mode.
+        needs_calibration = Path(loop.init_from).suffix == ".onnx"
         lineage = {
             "checkpoint": loop.init_from,
             "name": (source.get("card") or {}).get("name"),
@@ -187,9 +195,15 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             "schedule": _schedule(source) or None,
             "train_config": source.get("train_config"),
         }
+    frozen = None
+    if loop.freeze_init:
+        if not loop.init_from:
+            raise ValueError("train.freeze_init needs train.init_from (the weights to keep)")
+        frozen = FrozenInit(model, source_model if source_model is not None else _load_source(loop.init_from)[0])
     model.train()
     denoiser = Denoiser(model).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=loop.learning_rate, weight_decay=loop.weight_decay)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=loop.learning_rate, weight_decay=loop.weight_decay)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
     loss_fn = DenoiseLoss(config.loss, config.model.n_fft, config.model.hop_samples).to(device)
@@ -249,6 +263,8 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     record: dict[str, Any] = history[-1] if history else {}
     for epoch in range(start_epoch, loop.epochs):
         train_set.set_epoch(epoch)
+        if frozen is not None:
+            frozen.hold_norms()
         if sampler is not None:
             sampler.set_epoch(epoch)
         started = time.time()
@@ -266,8 +282,10 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
             loss, parts = loss_fn(estimate, wave, target, features, spec)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), loop.grad_clip)
+            torch.nn.utils.clip_grad_norm_(trained, loop.grad_clip)
             optimizer.step()
+            if frozen is not None:
+                frozen.restore()
             if average is not None:
                 average.update(model)
             step += 1

@@ -3,9 +3,14 @@
 import pytest
 import torch
 
-from livedenoise.models.checkpoint import CheckpointError, init_from_checkpoint, save_checkpoint
+from livedenoise.models.checkpoint import CheckpointError, init_from_model, load_checkpoint_model, save_checkpoint
 from livedenoise.models.unet import CausalUNet
 from test_unet import random_spectra, small_config, trained_looking
+
+
+def init_from_checkpoint(model: CausalUNet, path) -> None:
+    """As ``train.init_from`` starts a run from a checkpoint."""
+    init_from_model(model, load_checkpoint_model(path)[0], path)
 
 
 def test_new_input_channel_starts_with_no_effect(tmp_path):

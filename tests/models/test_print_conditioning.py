@@ -65,6 +65,48 @@ def test_without_a_print_a_grown_model_is_the_blind_model_it_grew_from():
     assert float((given - expected).abs().max()) > 0.05, "a given print must change the mask"
 
 
+def exact_config() -> UNetConfig:
+    """Grown on a model without a Wiener prior (as the shipped one), blind exactly that model."""
+    return small_config(print_conditioning="film", print_prior=True, print_blind_exact=True)
+
+
+def print_path(model: CausalUNet, source: CausalUNet) -> list[torch.Tensor]:
+    """The weights ``model`` has and ``source`` lacks: what its print adds."""
+    theirs = source.state_dict()
+    return [p for n, p in model.named_parameters() if n not in theirs]
+
+
+def test_blind_exact_the_model_is_its_source_whatever_the_print_path_holds():
+    blind = trained_looking(CausalUNet(small_config()))
+    grown = CausalUNet(exact_config()).eval()
+    init_from_model(grown, blind, "blind")
+    spectra, noise_print = random_spectra(30, batch=2), random_print(2)
+    with torch.no_grad():
+        expected = blind(spectra)
+        # grown, the print's prior and FiLM start with no weight: a print changes nothing yet
+        np.testing.assert_allclose(grown(spectra, noise_print, torch.ones(2)), expected, atol=1e-6)
+        for weight in print_path(grown, blind):
+            weight.add_(torch.randn_like(weight))
+        grown.encoders[0].conv.weight[:, blind.config.n_input_channels :].normal_()
+        np.testing.assert_allclose(grown(spectra), expected, atol=1e-6)
+        np.testing.assert_allclose(grown(spectra, noise_print, torch.zeros(2)), expected, atol=1e-6)
+        given = grown(spectra, noise_print, torch.ones(2))
+    assert float((given - expected).abs().max()) > 0.05, "a given print must change the mask"
+
+
+def test_blind_exact_step_form_and_onnx_equal_the_sequence_form(tmp_path):
+    from livedenoise.training.export import check_onnx_parity, export_onnx
+
+    model = trained_looking(CausalUNet(exact_config()))
+    spectra, noise_print = random_spectra(40), random_print()
+    with torch.no_grad():
+        for present in (1.0, 0.0):
+            sequence = model(spectra, noise_print, torch.tensor([present]))
+            np.testing.assert_allclose(steps_with_print(model, spectra, noise_print, present), sequence, atol=2e-5)
+    export_onnx(model, tmp_path / "m.onnx")
+    assert check_onnx_parity(model, tmp_path / "m.onnx", seed=5) < 1e-3
+
+
 def test_the_print_prior_removes_the_printed_noise_and_keeps_a_louder_tone():
     """Untrained, the print's Wiener prior alone: bins at the print's level go down, a tone 30 dB above stays."""
     model = CausalUNet(small_config(mask_prior="wiener", print_conditioning="input", print_prior=True)).eval()
@@ -103,3 +145,5 @@ def test_config_refuses_a_print_prior_without_a_print_and_an_unknown_conditionin
         small_config(mask_prior="wiener", print_prior=True)
     with pytest.raises(ValueError, match="print_conditioning"):
         small_config(print_conditioning="everywhere")
+    with pytest.raises(ValueError, match="print_blind_exact"):
+        small_config(print_blind_exact=True)

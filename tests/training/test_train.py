@@ -209,3 +209,40 @@ def test_a_bundle_of_the_data_trains_as_a_data_root_of_its_own(tiny_manifest, tm
     record = train(tiny_config(bundle / "manifest.jsonl", out_dir, 1))
     assert record["epoch"] == 1 and np.isfinite(record["val_sisdr_improvement_db"])
     load_checkpoint_model(out_dir / "last.pt")
+
+
+def test_freeze_init_trains_only_what_the_print_adds_and_blind_stays_the_source(tiny_manifest, tmp_path):
+    """A blind model grown by the print's path with ``train.freeze_init`` and
+    ``model.print_blind_exact``: trained and resumed, every weight and norm statistic the source
+    had is as it was, blind it is the source's function, and the print's weights learned."""
+    train(tiny_config(tiny_manifest, tmp_path / "first", epochs=1))
+    source_path = tmp_path / "first" / "last.pt"
+    source, _ = load_checkpoint_model(source_path)
+    grown = tmp_path / "grown"
+    extra = [
+        f'train.init_from="{source_path}"',
+        'model.print_conditioning="film"',
+        "model.print_prior=true",
+        "model.print_blind_exact=true",
+        "train.freeze_init=true",
+        "mix.print_none_prob=0.0",
+    ]
+    train(tiny_config(tiny_manifest, grown, epochs=1, extra=extra))
+    train(tiny_config(tiny_manifest, grown, epochs=2, extra=extra))  # resumed: still frozen
+    model, _ = load_checkpoint_model(grown / "last.pt")
+    ours = model.state_dict()
+    for name, value in source.state_dict().items():
+        mine = ours[name] if ours[name].shape == value.shape else ours[name][:, : value.shape[1]]
+        assert torch.equal(mine, value), f"{name} moved"
+    spectra = torch.randn(2, 2, model.config.n_freqs, 60)
+    noise_print = torch.randn(2, 3, model.config.n_freqs) * 3.0 - 60.0
+    with torch.no_grad():
+        np.testing.assert_allclose(model(spectra), source(spectra), atol=1e-6)
+        given = model(spectra, noise_print, torch.ones(2))
+        assert float(model.print_prior_weight.abs()) > 0.0 and float(model.print_film[-1].weight.abs().max()) > 0.0
+        assert float((given - source(spectra)).abs().max()) > 1e-3, "the print's path learned nothing"
+
+
+def test_freeze_init_needs_weights_to_keep(tiny_manifest, tmp_path):
+    with pytest.raises(ValueError, match="freeze_init needs train.init_from"):
+        train(tiny_config(tiny_manifest, tmp_path / "run", epochs=1, extra=["train.freeze_init=true"]))
