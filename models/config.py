@@ -79,7 +79,8 @@ class UNetConfig:
     # model reads a learned "no print" input instead and runs blind. "none": no print input.
     print_conditioning: str = "none"
     # With a print, the Wiener prior divides by the print's power instead of the tracked floor;
-    # without a Wiener prior (mask_prior = "none") the print's joins the network's logit, weighted.
+    # with print_blind_exact or without a Wiener prior (mask_prior = "none"), the print's prior is
+    # added to the logit with a weight of its own instead (print_prior_added).
     print_prior: bool = False
     # Without a print, the print's channels read zero and every level's scale and shift is off
     # (no learned "no print" input): blind, the model is exactly the network its print path was
@@ -106,6 +107,12 @@ class UNetConfig:
     @property
     def takes_print(self) -> bool:
         return self.print_conditioning != "none"
+
+    @property
+    def print_prior_added(self) -> bool:
+        """The print's Wiener prior adds to the logit, weighted from zero, rather than standing in
+        for the floor's: there is no floor's prior, or blind must stay exactly as grown."""
+        return self.print_prior and (self.mask_prior == "none" or self.print_blind_exact)
 
     @property
     def n_input_channels(self) -> int:

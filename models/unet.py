@@ -143,9 +143,8 @@ class CausalUNet(nn.Module):
                 self.print_prior_log_bias = nn.Parameter(
                     torch.full((config.n_rows, 1), math.log(_PRINT_PRIOR_INIT_BIAS))
                 )
-                if config.mask_prior == "none":
-                    # no floor's prior to stand in for: the print's joins the network's logit with
-                    # a learned weight, zero at start (the model grown is its source's function)
+                if config.print_prior_added:
+                    # zero at start: the model grown is its source's function, with a print too
                     self.print_prior_weight = nn.Parameter(torch.zeros(()))
         self._init_weights()
 
@@ -302,11 +301,11 @@ class CausalUNet(nn.Module):
 
         if config.mask_prior == "wiener":
             floor_logit = self._wiener_logit(over_floor, self.prior_log_bias)
-            if over_print is not None:
+            if over_print is not None and not config.print_prior_added:
                 print_logit = self._wiener_logit(over_print, self.print_prior_log_bias)
                 floor_logit = present * print_logit + (1.0 - present) * floor_logit
             raw = raw + self.prior_weight * floor_logit
-        elif over_print is not None:
+        if over_print is not None and config.print_prior_added:
             raw = raw + present * self.print_prior_weight * self._wiener_logit(over_print, self.print_prior_log_bias)
         mask = self._mask(raw)
         if config.time_kernel == 1:

@@ -65,9 +65,9 @@ def test_without_a_print_a_grown_model_is_the_blind_model_it_grew_from():
     assert float((given - expected).abs().max()) > 0.05, "a given print must change the mask"
 
 
-def exact_config() -> UNetConfig:
-    """Grown on a model without a Wiener prior (as the shipped one), blind exactly that model."""
-    return small_config(print_conditioning="film", print_prior=True, print_blind_exact=True)
+def exact_config(mask_prior: str = "none") -> UNetConfig:
+    """Grown on a model with or without a Wiener prior, blind exactly that model."""
+    return small_config(mask_prior=mask_prior, print_conditioning="film", print_prior=True, print_blind_exact=True)
 
 
 def print_path(model: CausalUNet, source: CausalUNet) -> list[torch.Tensor]:
@@ -76,9 +76,10 @@ def print_path(model: CausalUNet, source: CausalUNet) -> list[torch.Tensor]:
     return [p for n, p in model.named_parameters() if n not in theirs]
 
 
-def test_blind_exact_the_model_is_its_source_whatever_the_print_path_holds():
-    blind = trained_looking(CausalUNet(small_config()))
-    grown = CausalUNet(exact_config()).eval()
+@pytest.mark.parametrize("mask_prior", ["none", "wiener"])
+def test_blind_exact_the_model_is_its_source_whatever_the_print_path_holds(mask_prior):
+    blind = trained_looking(CausalUNet(small_config(mask_prior=mask_prior)))
+    grown = CausalUNet(exact_config(mask_prior)).eval()
     init_from_model(grown, blind, "blind")
     spectra, noise_print = random_spectra(30, batch=2), random_print(2)
     with torch.no_grad():
@@ -94,10 +95,11 @@ def test_blind_exact_the_model_is_its_source_whatever_the_print_path_holds():
     assert float((given - expected).abs().max()) > 0.05, "a given print must change the mask"
 
 
-def test_blind_exact_step_form_and_onnx_equal_the_sequence_form(tmp_path):
+@pytest.mark.parametrize("mask_prior", ["none", "wiener"])
+def test_blind_exact_step_form_and_onnx_equal_the_sequence_form(tmp_path, mask_prior):
     from livedenoise.training.export import check_onnx_parity, export_onnx
 
-    model = trained_looking(CausalUNet(exact_config()))
+    model = trained_looking(CausalUNet(exact_config(mask_prior)))
     spectra, noise_print = random_spectra(40), random_print()
     with torch.no_grad():
         for present in (1.0, 0.0):
