@@ -21,6 +21,7 @@ from livedenoise.realtime.cli.arg_types import int_in_range, positive_float
 from livedenoise.realtime.cli.device_flags import add_device_arguments
 from livedenoise.realtime.cli.gate_flags import add_gate_arguments, gate_settings
 from livedenoise.realtime.cli.live_footswitch import LiveFootswitch
+from livedenoise.realtime.cli.live_session import finish_take, live_loop
 from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi_or_exit
 from livedenoise.realtime.cli.model_flags import add_mask_timing_argument, add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
@@ -175,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     midi = start_midi_or_exit(args, engine, bindings, notices, recorder, command="run")
     status = StatusLine(sys.stdout)
     faults = []  # a fault may come a turn before the engine process is seen gone
-    try:
+    with live_loop(engine, midi, recorder):
         with StopSignals() as stop:  # from the first line on, Ctrl-C or SIGTERM stops the stream, then the summary
             print(f"denoising {state['input']} (engine process {engine.pid}); Ctrl-C stops", flush=True)
             print(Latency.from_dict(state["latency"]).describe(), flush=True)
@@ -201,19 +202,8 @@ def run(args: argparse.Namespace) -> int:
                     state = engine.state()
                     tap.restarted()
         tap.drain()
-    except BaseException:
-        if recorder is not None:
-            recorder.close()  # what was recorded is kept
-            recorder = None
-        raise
-    finally:
-        if midi is not None:
-            midi.close()
-        engine.stop()
     status.end()
-    if recorder is not None:
-        recorder.close()
-        print(recorder.describe())
+    finish_take(recorder)
     print(
         f"ran {time.monotonic() - t0:.1f} s: {status_line(state)}; sanitized samples "
         f"{state['stats']['n_sanitized_samples']}"

@@ -28,6 +28,7 @@ from pathlib import Path
 from livedenoise.models.stft_geometry import SAMPLE_RATE
 from livedenoise.realtime.cli.arg_types import positive_float
 from livedenoise.realtime.cli.device_flags import add_device_arguments
+from livedenoise.realtime.cli.live_session import finish_take, live_loop
 from livedenoise.realtime.cli.midi_flags import add_midi_arguments, midi_bindings, start_midi_or_exit
 from livedenoise.realtime.cli.model_flags import add_model_arguments
 from livedenoise.realtime.cli.output_flags import add_output_arguments, output_settings
@@ -231,7 +232,7 @@ def run_live(args: argparse.Namespace) -> int:
     notices: list[str] = []
     midi = start_midi_or_exit(args, engine, bindings, notices, recorder, command="tune")
     status = StatusLine(sys.stdout, plain_period_s=PLAIN_PERIOD_S)
-    try:
+    with live_loop(engine, midi, recorder):
         with StopSignals() as stop:  # Ctrl-C, SIGTERM and --seconds end the loop the same way, as in `run`
             state = engine.state()
             print(
@@ -272,18 +273,7 @@ def run_live(args: argparse.Namespace) -> int:
                     break
                 faults.clear()
                 tap.restarted()
-    except BaseException:
-        if recorder is not None:
-            recorder.close()  # what was recorded is kept
-            recorder = None
-        raise
-    finally:
-        if midi is not None:
-            midi.close()
-        engine.stop()
     status.end()
-    if recorder is not None:
-        recorder.close()
-        print(recorder.describe())
+    finish_take(recorder)
     print(f"tuned {time.monotonic() - t0:.1f} s: {n_readings} readings")
     return code
