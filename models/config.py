@@ -83,8 +83,8 @@ class UNetConfig:
     # added to the logit with a weight of its own instead (print_prior_added).
     print_prior: bool = False
     # Without a print, the print's channels read zero and every level's scale and shift is off
-    # (no learned "no print" input): blind, the model is exactly the network its print path was
-    # grown on, whatever that path learns.
+    # (no learned "no print" input): blind, the model is its network without the print's weights,
+    # whatever those learn (with train.freeze_init, the very network it grew from).
     print_blind_exact: bool = False
 
     def __post_init__(self) -> None:
