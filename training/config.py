@@ -57,7 +57,7 @@ class LoopConfig:
     out_dir: str = "runs/default"
     # A checkpoint (.pt) or exported model (.onnx) whose weights start a fresh run.
     init_from: str = ""
-    # Train only what the model adds to init_from's weights (training/frozen_init.py).
+    # Train only the print's path; the blind network keeps init_from's weights (training/frozen_init.py).
     freeze_init: bool = False
     validation_skip_s: float = 0.25  # the model's normalization state settles first
     # Also keep every epoch's weights as epoch_NNN.pt, so that any epoch can be exported later

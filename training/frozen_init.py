@@ -1,13 +1,18 @@
-"""Training only what a grown model adds (``train.freeze_init``): the weights copied from
-``train.init_from`` stay as they were, batch norms' statistics included.
+"""Training only the print's path (``train.freeze_init``): the weights of the blind network the
+print grows on (the same model without its print) stay as ``train.init_from`` gave them, batch
+norms' statistics included.
 
-With ``model.print_blind_exact`` the model run blind is then the model it grew from for the whole
-run, so nothing that training with prints learns can cost the blind case. A tensor that grew (a
-convolution with more input channels) keeps its copied part: the gradient there is zeroed before
-clipping, and the part is written back after each step, since weight decay would move it anyway.
+With ``model.print_blind_exact`` the model run blind is then that network for the whole run, so
+nothing that training with prints learns can cost the blind case. Which weights are the blind
+network's follows from the model's own config, so a run resumed from a stage needs no other file.
+A tensor the print grew (the first convolution's input channels) keeps its blind part: the
+gradient there is zeroed before clipping, and the part is written back after each step, since
+weight decay would move it anyway.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import torch
 from torch import nn
@@ -15,33 +20,35 @@ from torch import nn
 from livedenoise.models.unet import CausalUNet
 
 
-class FrozenInit:
-    """Freezes in ``model`` every weight that ``source`` (what it was initialised from) has."""
+def blind_network_state(model: CausalUNet) -> dict[str, torch.Tensor]:
+    """The names and shapes of the weights ``model`` has without its print (zero tensors)."""
+    config = dataclasses.replace(model.config, print_conditioning="none", print_prior=False, print_blind_exact=False)
+    return CausalUNet(config).state_dict()
 
-    def __init__(self, model: CausalUNet, source: CausalUNet) -> None:
-        theirs = source.state_dict()
+
+class FrozenInit:
+    """Freezes in ``model`` (one that takes a print) every weight of its blind network."""
+
+    def __init__(self, model: CausalUNet) -> None:
+        if not model.config.takes_print:
+            raise ValueError("train.freeze_init keeps the blind network a print grows on: the model takes no print")
+        blind = blind_network_state(model)
         self.norms = [
             module
             for name, module in model.named_modules()
-            if isinstance(module, nn.modules.batchnorm._BatchNorm) and f"{name}.running_mean" in theirs
+            if isinstance(module, nn.modules.batchnorm._BatchNorm) and f"{name}.running_mean" in blind
         ]
         self._grown: list[tuple[nn.Parameter, tuple[slice, slice], torch.Tensor]] = []
         for name, parameter in model.named_parameters():
-            if name not in theirs:
+            if name not in blind:
                 continue
-            old = theirs[name]
-            if old.shape == parameter.shape:
+            if blind[name].shape == parameter.shape:
                 parameter.requires_grad_(False)
-            elif old.dim() > 1 and old.shape[0] == parameter.shape[0] and old.shape[2:] == parameter.shape[2:]:
-                # grown on axis 1 (init_from_model copied the source into the first entries)
-                part = (slice(None), slice(0, old.shape[1]))
+            else:
+                # the print's input channels follow the blind ones (init_from_model copies into the first)
+                part = (slice(None), slice(0, blind[name].shape[1]))
                 parameter.register_hook(lambda grad, part=part: _zero_part(grad, part))
                 self._grown.append((parameter, part, parameter.detach()[part].clone()))
-            else:
-                raise ValueError(
-                    f"freeze_init cannot keep {name} as it was: it grew from {tuple(old.shape)} "
-                    f"to {tuple(parameter.shape)} otherwise than by input channels"
-                )
 
     def hold_norms(self) -> None:
         """Frozen batch norms normalise by their running statistics, in training mode too."""
@@ -50,7 +57,7 @@ class FrozenInit:
 
     @torch.no_grad()
     def restore(self) -> None:
-        """Write the copied part of each grown tensor back (after an optimizer step)."""
+        """Write the blind part of each grown tensor back (after an optimizer step)."""
         for parameter, part, saved in self._grown:
             parameter[part] = saved
 

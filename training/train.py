@@ -173,7 +173,6 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     model = CausalUNet(config.model)
     start_epoch, best, history, step = 0, -math.inf, [], 0
     optimizer_state, lineage, needs_calibration, training_state = None, None, False, None
-    source_model = None
     last = out_dir / "last.pt"
     if last.is_file():
         model, saved = load_checkpoint_model(last)
@@ -199,7 +198,7 @@ def train(config: TrainConfig, max_steps: int | None = None) -> dict[str, Any]:
     if loop.freeze_init:
         if not loop.init_from:
             raise ValueError("train.freeze_init needs train.init_from (the weights to keep)")
-        frozen = FrozenInit(model, source_model if source_model is not None else _load_source(loop.init_from)[0])
+        frozen = FrozenInit(model)
     model.train()
     denoiser = Denoiser(model).to(device)
     trained = [p for p in model.parameters() if p.requires_grad]

@@ -246,3 +246,11 @@ def test_freeze_init_trains_only_what_the_print_adds_and_blind_stays_the_source(
 def test_freeze_init_needs_weights_to_keep(tiny_manifest, tmp_path):
     with pytest.raises(ValueError, match="freeze_init needs train.init_from"):
         train(tiny_config(tiny_manifest, tmp_path / "run", epochs=1, extra=["train.freeze_init=true"]))
+
+
+def test_freeze_init_needs_a_model_that_takes_a_print():
+    from livedenoise.models.unet import CausalUNet
+    from livedenoise.training.frozen_init import FrozenInit
+
+    with pytest.raises(ValueError, match="takes no print"):
+        FrozenInit(CausalUNet(UNetConfig()))

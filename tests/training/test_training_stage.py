@@ -1,8 +1,7 @@
 """The next default's training, kept in the repository between runs (training/stage/): it is
-print.toml's model (the print-conditioned one, grown from the generalization recipe's end, kept in
-blind.pt), it holds weights only (no optimizer state goes into git), a run starts from it or
-resumes from it with the weights it grew from kept, and nothing in it or in its lineage heard a
-reserved package."""
+print.toml's model (the print-conditioned one, grown from the generalization recipe's end), it
+holds weights only (no optimizer state goes into git), a run starts from it or resumes from it with
+its blind network kept, and nothing in it or in its lineage heard a reserved package."""
 
 import json
 import shutil
@@ -13,12 +12,12 @@ import torch
 
 from livedenoise.models.checkpoint import load_checkpoint_model
 from livedenoise.training.config import load_config
+from livedenoise.training.frozen_init import blind_network_state
 from livedenoise.training.packages import RESERVED_PACKAGES
 from livedenoise.training.train import train
 
 STAGE = Path(__file__).resolve().parents[2] / "training" / "stage"
 RECIPE = Path(__file__).resolve().parents[2] / "training" / "configs" / "print.toml"
-BLIND = STAGE / "blind.pt"
 # What `train.keep_epochs` writes for each epoch: the weights, their card and the resolved config.
 WEIGHTS_ONLY_KEYS = {"model_config", "model_state", "card", "train_config"}
 
@@ -80,12 +79,7 @@ def test_a_run_starts_from_the_weights_only_stage_and_resumes_from_it(tiny_manif
         stage_run_overrides(
             tiny_manifest,
             started,
-            [
-                f'train.init_from="{STAGE / "last.pt"}"',
-                "train.freeze_init=false",
-                "train.learning_rate=0.0",
-                "train.min_learning_rate=0.0",
-            ],
+            [f'train.init_from="{STAGE / "last.pt"}"', "train.learning_rate=0.0", "train.min_learning_rate=0.0"],
         ),
     )
     record = train(config)
@@ -106,12 +100,12 @@ def test_a_run_starts_from_the_weights_only_stage_and_resumes_from_it(tiny_manif
     shutil.copy(STAGE / "last.pt", resumed / "last.pt")
     record = train(load_config(STAGE / "config.toml", stage_run_overrides(tiny_manifest, resumed)))
     assert record["epoch"] == 1 and record["step"] == 1
-    # the recipe trains only what the print adds: what the stage grew from is as it was
+    # the recipe trains only the print's path: the stage's blind network is as it was
     model, _ = load_checkpoint_model(resumed / "last.pt")
-    ours = model.state_dict()
-    for name, value in load_checkpoint_model(BLIND)[0].state_dict().items():
-        mine = ours[name] if ours[name].shape == value.shape else ours[name][:, : value.shape[1]]
-        assert torch.equal(mine, value), f"{name} moved"
+    ours, stage_weights = model.state_dict(), stage_model.state_dict()
+    for name, blind in blind_network_state(model).items():
+        part = (slice(None), slice(0, blind.shape[1])) if ours[name].shape != blind.shape else ...
+        assert torch.equal(ours[name][part], stage_weights[name][part]), f"{name} moved"
     trained = torch.load(resumed / "last.pt", weights_only=True)["progress"]["training_state"]
     assert not torch.equal(trained["print_film.2.weight"], stage_model.state_dict()["print_film.2.weight"])
 
@@ -119,11 +113,9 @@ def test_a_run_starts_from_the_weights_only_stage_and_resumes_from_it(tiny_manif
 def test_nothing_in_the_stage_or_its_lineage_heard_a_reserved_package(stage):
     _, checkpoint = stage
     training = checkpoint["card"]["training"]
-    assert training["schedule"]["initialised_from"]["checkpoint"] == "training/stage/blind.pt"
-    for card in (checkpoint["card"], load_checkpoint_model(BLIND)[1]["card"]):
-        origins = set(card["training"]["origins_and_licences"])
-        assert origins
-        assert not any(reserved in origin for origin in origins for reserved in RESERVED_PACKAGES)
+    origins = set(training["origins_and_licences"])
+    assert origins
+    assert not any(reserved in origin for origin in origins for reserved in RESERVED_PACKAGES)
     # Started from scratch or from stages that themselves never heard one: the shipped v7 did.
     lineage = training["schedule"]["initialised_from"]
     while lineage:
