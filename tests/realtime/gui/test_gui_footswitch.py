@@ -182,66 +182,68 @@ def pick_the_pedal_and_press(window, names: list[str], pedal, qtbot) -> None:
     press_bypass(window, pedal, qtbot)
 
 
-def test_the_picker_lists_and_opens_ports_after_the_server_died_and_returned_while_stopped(
-    jack_servers, make_window, qtbot
-):
+class DyingRig:
+    """A window listening to a pedal (``PedalProcess``) on a JACK server the test kills and brings back."""
+
+    def __init__(self, jack_servers) -> None:
+        self._jack_servers = jack_servers
+        self.server = jack_servers()
+        self.pedal = PedalProcess()
+
+    def open_window(self, make_window):
+        self.window = make_window(mode="preview", model="identity", midi_port="pedal", midi_bypass="cc:64")
+        assert self.window.footswitch is not None, self.window.banner.text()
+
+    def server_dies(self) -> None:
+        self.server.kill()
+        self.pedal.close()
+
+    def server_returns(self) -> None:
+        self._jack_servers(name=self.server.name)
+        self.pedal = PedalProcess()
+
+
+@pytest.fixture
+def rig(jack_servers, make_window):
+    """A ``DyingRig`` with its window open; its pedal goes at the end, whatever happened."""
+    rig = DyingRig(jack_servers)
+    try:
+        rig.open_window(make_window)
+        yield rig
+    finally:
+        rig.pedal.close()
+
+
+def test_the_picker_lists_and_opens_ports_after_the_server_died_and_returned_while_stopped(rig, qtbot):
     """The window's footswitch was left on a server that died while nothing ran: listing the ports again
     and opening the one picked never make a second client of this process beside it (libjack would crash)."""
-    server = jack_servers()
-    pedal = PedalProcess()
-    try:
-        window = make_window(mode="preview", model="identity", midi_port="pedal", midi_bypass="cc:64")
-        assert window.footswitch is not None, window.banner.text()
-        server.kill()
-        pedal.close()
-        jack_servers(name=server.name)
-        pedal = PedalProcess()
-        picker = window.controls.midi_port
-        names = picked(picker)
-        assert "test-footswitch:pedal" in names, names
-        pick_the_pedal_and_press(window, names, pedal, qtbot)
-        window.close()  # the footswitch let go while the test's server lives
-    finally:
-        pedal.close()
+    rig.server_dies()
+    rig.server_returns()
+    picker = rig.window.controls.midi_port
+    names = picked(picker)
+    assert "test-footswitch:pedal" in names, names
+    pick_the_pedal_and_press(rig.window, names, rig.pedal, qtbot)
+    rig.window.close()  # the footswitch let go while the test's server lives
 
 
-def test_the_picker_says_why_it_lists_nothing_while_the_server_is_away_and_lets_the_footswitch_go(
-    jack_servers, make_window, qtbot
-):
-    server = jack_servers()
-    pedal = PedalProcess()
-    try:
-        window = make_window(mode="preview", model="identity", midi_port="pedal", midi_bypass="cc:64")
-        assert window.footswitch is not None, window.banner.text()
-        server.kill()
-        pedal.close()
-        picker = window.controls.midi_port
-        names = picked(picker)
-        assert names[0] == "" and len(names) == 2 and "JACK server not running" in names[1], names
-        assert not picker.model().item(1).isEnabled()  # a reason, not a port to pick
-        assert window.footswitch is None  # the server is seen gone: its client is let go now
-        assert "went away; pick it again when it is back" in window.statusBar().currentMessage()
-        jack_servers(name=server.name)
-        pedal = PedalProcess()
-        names = picked(picker)
-        pick_the_pedal_and_press(window, names, pedal, qtbot)
-        window.close()
-    finally:
-        pedal.close()
+def test_the_picker_says_why_it_lists_nothing_while_the_server_is_away_and_lets_the_footswitch_go(rig, qtbot):
+    window = rig.window
+    rig.server_dies()
+    picker = window.controls.midi_port
+    names = picked(picker)
+    assert names[0] == "" and len(names) == 2 and "JACK server not running" in names[1], names
+    assert not picker.model().item(1).isEnabled()  # a reason, not a port to pick
+    assert window.footswitch is None  # the server is seen gone: its client is let go now
+    assert "went away; pick it again when it is back" in window.statusBar().currentMessage()
+    rig.server_returns()
+    names = picked(picker)
+    pick_the_pedal_and_press(window, names, rig.pedal, qtbot)
+    window.close()
 
 
-def test_a_start_listens_afresh_after_the_server_died_and_returned_while_stopped(jack_servers, make_window, qtbot):
-    server = jack_servers()
-    pedal = PedalProcess()
-    try:
-        window = make_window(mode="preview", model="identity", midi_port="pedal", midi_bypass="cc:64")
-        assert window.footswitch is not None, window.banner.text()
-        server.kill()
-        pedal.close()
-        jack_servers(name=server.name)
-        pedal = PedalProcess()
-        assert window.start(), window.banner.text()
-        press_bypass(window, pedal, qtbot)
-        window.close()
-    finally:
-        pedal.close()
+def test_a_start_listens_afresh_after_the_server_died_and_returned_while_stopped(rig, qtbot):
+    rig.server_dies()
+    rig.server_returns()
+    assert rig.window.start(), rig.window.banner.text()
+    press_bypass(rig.window, rig.pedal, qtbot)
+    rig.window.close()
